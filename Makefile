@@ -1,0 +1,52 @@
+# The two commands: `make run` and `make test`. Everything else is a step of theirs.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+FLASK  := $(PY) -m flask --app wsgi
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test test-sqlite test-postgres install translations translations-update node clean
+
+run: install translations
+	LABO_ENV=development $(FLASK) db upgrade
+	LABO_ENV=development $(FLASK) labo seed --demo
+	@echo "Labo: http://$(HOST):$(PORT)  (demo accounts above; stop with Ctrl+C)"
+	LABO_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install translations node
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory test-sqlite && \
+	$(MAKE) --no-print-directory test-postgres; \
+	status=$$?; echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
+
+# The whole suite on SQLite, browser tests included.
+test-sqlite:
+	$(PY) -m pytest
+
+# The same suite (less the browser tests) on a throwaway PostgreSQL cluster.
+test-postgres:
+	$(PY) tests/pgcluster.py -- $(PY) -m pytest -m "not browser"
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
+	  echo "Could not create the virtualenv: on Debian/Ubuntu, run 'apt-get install python3-venv'."; exit 1; }
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+translations: install
+	$(PY) -m babel.messages.frontend compile --statistics -d labo/translations
+
+translations-update: install
+	$(FLASK) labo translate update
+
+# Browser-test tools from npm (playwright-core, axe-core); no browser download.
+node: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  test node_modules/.package-lock.json -nt package-lock.json || npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the browser tests will be skipped (or fail with LABO_REQUIRE_BROWSER=1)."; fi
+
+clean:
+	rm -rf $(VENV) node_modules instance test-artifacts .pytest_cache

@@ -1,0 +1,43 @@
+// Phone-sized screenshots for the README, from a running site with the demo data:
+//
+//   make run            (in another terminal)
+//   node docs/screenshots.mjs http://127.0.0.1:5000
+//
+// Uses Debian's Chromium through playwright-core, like the browser tests.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const base = process.argv[2] || 'http://127.0.0.1:5000';
+const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
+const shots = [
+  ['home', '/'],
+  ['ideas', '/idees/'],
+  ['idea', '/idees/3'],
+  ['territory', '/territoire/'],
+  ['commune', '/territoire/communes/lens'],
+  ['register', '/compte/inscription'],
+];
+const adminShots = [
+  ['moderation', '/moderation/'],
+  ['admin-accounts', '/admin/comptes'],
+  ['admin-audit', '/admin/journal'],
+];
+
+const browser = await chromium.launch({
+  executablePath: process.env.LABO_CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+const page = await browser.newPage({ viewport: { width: 360, height: 740 }, locale: 'fr-FR' });
+const shoot = async ([name, url]) => {
+  await page.goto(base + url);
+  await page.screenshot({ path: path.join(out, `${name}.png`) });
+};
+for (const shot of shots) await shoot(shot);
+await page.goto(`${base}/compte/connexion`);
+await page.fill('input[name=email]', 'admin@labo.example');
+await page.fill('input[name=password]', 'labo-demo-2024');
+await page.click('main form button[type=submit]');
+for (const shot of adminShots) await shoot(shot);
+await browser.close();

@@ -1,0 +1,127 @@
+"""The Labo de la participation des habitants: `create_app()` builds the site."""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Optional
+
+from flask import Flask
+
+
+def create_app(overrides: Optional[dict] = None) -> Flask:
+    from labo.config import Config
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("LABO_INSTANCE_PATH") or os.path.join(root, "instance"),
+        template_folder=os.path.join(root, "templates"),
+        static_folder=os.path.join(root, "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(Config.from_env(app.instance_path))
+    if overrides:
+        app.config.update(overrides)
+    logging.basicConfig(level=logging.INFO)
+    if app.config["LABO_ENV"] == "production" and not app.config["LABO_BASE_URL"] and not app.config.get("TESTING"):
+        logging.getLogger("labo").warning("LABO_BASE_URL is not set: links in emails will use the request's Host")
+
+    from labo.core import i18n
+    from labo.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio, talisman
+
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(i18n.TRANSLATIONS_DIR))
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", i18n.DEFAULT_LOCALE)
+    # Dates are stored in UTC and shown in the Labo's own time zone.
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config.get("LABO_TIMEZONE", "Europe/Paris"))
+
+    if app.config["LABO_PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["LABO_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    from werkzeug.routing import IntegerConverter
+
+    class IdConverter(IntegerConverter):
+        """A database id: 1 to 2**31-1; anything else is a 404, not a 500."""
+
+        def __init__(self, url_map):
+            super().__init__(url_map, min=1, max=2**31 - 1)
+
+    app.url_map.converters["id"] = IdConverter
+
+    db.init_app(app)
+    with app.app_context():
+        from labo.core.db import configure_sqlite
+
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=os.path.join(root, "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = i18n._l("Connectez-vous pour voir cette page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    talisman.init_app(
+        app,
+        force_https=app.config["LABO_FORCE_HTTPS"],
+        strict_transport_security=True,
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        content_security_policy={
+            "default-src": "'self'",
+            "script-src": "'self'",
+            "style-src": "'self'",
+            "img-src": "'self' data:",
+            "connect-src": "'self'",
+            "font-src": "'self'",
+            "object-src": "'none'",
+            "base-uri": "'self'",
+            "form-action": "'self'",
+            "frame-ancestors": "'none'",
+        },
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+    )
+    socketio.init_app(
+        app,
+        async_mode=app.config["LABO_ASYNC_MODE"] or "threading",
+        message_queue=app.config["REDIS_URL"],
+    )
+
+    @login_manager.user_loader
+    def load_user(session_value: str):
+        from labo.accounts.services import user_for_session
+
+        return user_for_session(session_value)
+
+    from labo.accounts import views as account_views
+    from labo.admin import views as admin_views
+    from labo.api import views as api_views
+    from labo.contributions import views as contribution_views
+    from labo.meetings import views as meeting_views
+    from labo.notifications import views as notification_views
+    from labo.site import views as site_views
+    from labo.territory import views as territory_views
+
+    for blueprint in (
+        site_views.bp,
+        account_views.bp,
+        territory_views.bp,
+        territory_views.admin_bp,
+        admin_views.bp,
+        api_views.bp,
+        contribution_views.bp,
+        contribution_views.moderation_bp,
+        notification_views.bp,
+        meeting_views.bp,
+    ):
+        app.register_blueprint(blueprint)
+    site_views.register_errors(app)
+    site_views.register_template_helpers(app)
+
+    from labo.cli import labo_cli
+
+    app.cli.add_command(labo_cli)
+    return app

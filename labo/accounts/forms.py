@@ -1,0 +1,126 @@
+"""Forms for registration, login, password reset and the profile."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from labo.accounts.models import AGE_BAND_LABELS
+from labo.core.i18n import LANGUAGES, _l
+
+PASSWORD_MIN = 8
+
+# What the services' refusals mean, in the visitor's language.
+ERROR_MESSAGES = {
+    "pseudonym-invalid": _l(
+        "Le pseudonyme doit faire de 3 à 40 caractères : lettres, chiffres, espaces, points, tirets."
+    ),
+    "pseudonym-taken": _l("Ce pseudonyme est déjà pris. Essayez-en un autre."),
+    "password-wrong": _l("Le mot de passe actuel n'est pas le bon."),
+    "role-not-grantable": _l("Tout le monde est habitant·e : ce rôle ne s'attribue pas."),
+    "role-needs-commune": _l("Un·e référent·e est toujours rattaché·e à une commune : choisissez-la."),
+    "role-already-granted": _l("Cette personne a déjà ce rôle."),
+    "last-admin": _l("Vous êtes le dernier administrateur : nommez-en un autre avant de partir."),
+}
+
+
+def new_password_field(label) -> PasswordField:
+    """A password being chosen: at least 8 characters, and the browser may suggest one."""
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(_l("Choisissez un mot de passe.")),
+            Length(min=PASSWORD_MIN, max=200, message=_l("Au moins 8 caractères.")),
+        ],
+        description=_l("Au moins 8 caractères."),
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def age_band_choices():
+    return [("", _l("Je préfère ne pas le dire"))] + [(b.value, label) for b, label in AGE_BAND_LABELS.items()]
+
+
+def language_choices():
+    return [("", _l("Selon mon navigateur"))] + list(LANGUAGES.items())
+
+
+class RegisterForm(FlaskForm):
+    pseudonym = StringField(
+        _l("Pseudonyme"),
+        validators=[DataRequired(_l("Choisissez un pseudonyme.")), Length(min=3, max=40)],
+        description=_l("C'est le nom que les autres verront. Pas besoin de votre vrai nom."),
+        render_kw={"autocomplete": "nickname"},
+    )
+    email = EmailField(
+        _l("Adresse e-mail"),
+        validators=[DataRequired(_l("Indiquez votre adresse e-mail.")), Email(_l("Cette adresse e-mail n'est pas valide.")), Length(max=254)],
+        description=_l("Pour vous connecter et retrouver votre mot de passe. Elle n'est jamais affichée."),
+        render_kw={"autocomplete": "email"},
+    )
+    password = new_password_field(_l("Mot de passe"))
+    home_commune = SelectField(
+        _l("Ma commune"),
+        validators=[Optional()],
+        description=_l("Pour vous montrer ce qui se passe près de chez vous."),
+    )
+    age_band = SelectField(
+        _l("Mon âge (facultatif)"),
+        validators=[Optional()],
+        description=_l("Seulement pour savoir si toutes les générations participent."),
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("Adresse e-mail"),
+        validators=[DataRequired(_l("Indiquez votre adresse e-mail.")), Email(_l("Cette adresse e-mail n'est pas valide."))],
+        render_kw={"autocomplete": "email"},
+    )
+    password = PasswordField(
+        _l("Mot de passe"),
+        validators=[DataRequired(_l("Indiquez votre mot de passe."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("Rester connecté·e sur cet appareil"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("Adresse e-mail"),
+        validators=[DataRequired(_l("Indiquez votre adresse e-mail.")), Email(_l("Cette adresse e-mail n'est pas valide."))],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = new_password_field(_l("Nouveau mot de passe"))
+    confirm = PasswordField(
+        _l("Le même, encore une fois"),
+        validators=[DataRequired(_l("Retapez le mot de passe.")), EqualTo("password", _l("Les deux mots de passe ne sont pas les mêmes."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ProfileForm(FlaskForm):
+    home_commune = SelectField(_l("Ma commune"), validators=[Optional()])
+    age_band = SelectField(_l("Mon âge (facultatif)"), validators=[Optional()])
+    locale = SelectField(_l("Langue du site"), validators=[Optional()])
+
+
+class EraseAccountForm(FlaskForm):
+    password = PasswordField(
+        _l("Mon mot de passe, pour confirmer"),
+        validators=[DataRequired(_l("Indiquez votre mot de passe."))],
+        description=_l("Votre compte, votre profil et vos rôles seront effacés pour de bon."),
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Mot de passe actuel"),
+        validators=[DataRequired(_l("Indiquez votre mot de passe actuel."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = new_password_field(_l("Nouveau mot de passe"))

@@ -1,0 +1,169 @@
+"""People and the roles granted to them.
+
+Personal data is kept minimal: a pseudonym, an email to log in with, a home
+commune and an optional age band."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Optional
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from labo.core.db import Base, UTCDateTime, utcnow
+from labo.core.i18n import _l
+from labo.territory.models import Commune
+
+
+class Role(str, enum.Enum):
+    RESIDENT = "resident"
+    AMBASSADOR = "ambassador"
+    REFERENT = "referent"
+    ANIMATOR = "animator"
+    COPIL = "copil"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+    @property
+    def is_scoped(self) -> bool:
+        """A referent's role is always tied to a commune."""
+        return self is Role.REFERENT
+
+
+ROLE_LABELS = {
+    Role.RESIDENT: _l("Habitant·e"),
+    Role.AMBASSADOR: _l("Ambassadeur·rice"),
+    Role.REFERENT: _l("Référent·e de commune"),
+    Role.ANIMATOR: _l("Animateur·rice"),
+    Role.COPIL: _l("Membre du comité de pilotage (COPIL)"),
+    Role.ADMIN: _l("Administrateur·rice"),
+}
+
+# Roles an administrator grants; everybody is a resident without a grant.
+GRANTABLE_ROLES = [r for r in Role if r is not Role.RESIDENT]
+
+
+class AgeBand(str, enum.Enum):
+    UNDER_18 = "under_18"
+    FROM_18_TO_25 = "18_25"
+    FROM_26_TO_44 = "26_44"
+    FROM_45_TO_64 = "45_64"
+    FROM_65 = "65_plus"
+
+    @property
+    def label(self) -> str:
+        return str(AGE_BAND_LABELS[self])
+
+
+AGE_BAND_LABELS = {
+    AgeBand.UNDER_18: _l("Moins de 18 ans"),
+    AgeBand.FROM_18_TO_25: _l("18 à 25 ans"),
+    AgeBand.FROM_26_TO_44: _l("26 à 44 ans"),
+    AgeBand.FROM_45_TO_64: _l("45 à 64 ans"),
+    AgeBand.FROM_65: _l("65 ans et plus"),
+}
+
+
+class User(UserMixin, Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(40))
+    # Lower-cased, accent-free form of the pseudonym: two people cannot
+    # pick names that only differ by case or accents.
+    pseudonym_key: Mapped[str] = mapped_column(String(160), unique=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    home_commune_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("commune.id", ondelete="SET NULL")
+    )
+    age_band: Mapped[Optional[str]] = mapped_column(String(16))
+    locale: Mapped[Optional[str]] = mapped_column(String(5))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    home_commune: Mapped[Optional[Commune]] = relationship()
+    grants: Mapped[list["RoleGrant"]] = relationship(
+        back_populates="user",
+        lazy="selectin",
+        cascade="all, delete-orphan",
+        foreign_keys="RoleGrant.user_id",
+        order_by="RoleGrant.id",
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    def get_id(self) -> str:
+        from labo.accounts.services import session_id
+
+        return session_id(self)
+
+    @property
+    def roles(self) -> set[Role]:
+        return {Role.RESIDENT} | {Role(g.role) for g in self.grants}
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.roles
+
+    @property
+    def referent_commune_ids(self) -> set[int]:
+        return {g.commune_id for g in self.grants if g.role == Role.REFERENT.value and g.commune_id}
+
+    @property
+    def age_band_label(self) -> str:
+        return AgeBand(self.age_band).label if self.age_band else ""
+
+    def __repr__(self) -> str:
+        return f"<User {self.pseudonym}>"
+
+
+class RoleGrant(Base):
+    """A role given to a person by an administrator; a referent's is scoped to a commune."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (
+        CheckConstraint(
+            "role <> 'referent' OR commune_id IS NOT NULL", name="referent_has_commune"
+        ),
+        CheckConstraint(
+            "role IN ('ambassador', 'referent', 'animator', 'copil', 'admin')", name="known_role"
+        ),
+        # The database, not a check-then-insert, stops a role being granted twice.
+        Index(
+            "uq_role_grant_scoped",
+            "user_id", "role", "commune_id",
+            unique=True,
+            sqlite_where=text("commune_id IS NOT NULL"),
+            postgresql_where=text("commune_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_role_grant_global",
+            "user_id", "role",
+            unique=True,
+            sqlite_where=text("commune_id IS NULL"),
+            postgresql_where=text("commune_id IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))
+    commune_id: Mapped[Optional[int]] = mapped_column(ForeignKey("commune.id", ondelete="CASCADE"))
+    granted_by_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
+    commune: Mapped[Optional[Commune]] = relationship(lazy="joined")
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)

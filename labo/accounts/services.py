@@ -1,0 +1,342 @@
+"""Account operations, free of Flask's request: the actor and the settings
+are passed in, the service validates, writes and flushes; the caller commits."""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from labo.accounts.models import AgeBand, Role, RoleGrant, User
+from labo.audit.services import record_audit
+from labo.extensions import db
+from labo.territory.models import Commune
+
+RESET_SALT = "labo.password-reset"
+PSEUDONYM_KEY_MAX = 160
+PSEUDONYM_RE = re.compile(r"^[\w][\w .'-]{1,38}[\w.]$", re.UNICODE)
+# Used when an email is unknown, so a failed login costs the same time.
+_DUMMY_HASH_CACHE: dict[str, str] = {}
+
+
+class AccountError(ValueError):
+    """A refusal to show the user; `field` names the form field concerned."""
+
+    def __init__(self, message: str, field: Optional[str] = None):
+        super().__init__(message)
+        self.field = field
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def pseudonym_key(pseudonym: str) -> str:
+    """Case- and accent-free form of a pseudonym, in any script:
+    "Hélène" and "helene" collide, "Мария" and "Ахмед" do not."""
+    decomposed = unicodedata.normalize("NFKD", pseudonym.strip())
+    folded = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn").casefold()
+    return re.sub(r"\s+", " ", folded).strip()[:PSEUDONYM_KEY_MAX]
+
+
+def find_user_by_email(email: str) -> Optional[User]:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def find_user_by_pseudonym(pseudonym: str) -> Optional[User]:
+    return db.session.scalar(select(User).where(User.pseudonym_key == pseudonym_key(pseudonym)))
+
+
+def hash_password(config: Mapping, password: str) -> str:
+    return generate_password_hash(password, method=config.get("LABO_PASSWORD_HASH", "scrypt"))
+
+
+def _dummy_hash(config: Mapping) -> str:
+    method = config.get("LABO_PASSWORD_HASH", "scrypt")
+    if method not in _DUMMY_HASH_CACHE:
+        _DUMMY_HASH_CACHE[method] = generate_password_hash("not a password", method=method)
+    return _DUMMY_HASH_CACHE[method]
+
+
+@dataclass
+class Registration:
+    user: Optional[User]  # None when the email already had an account
+    existing: Optional[User] = None
+
+
+def register_account(
+    config: Mapping,
+    *,
+    pseudonym: str,
+    email: str,
+    password: str,
+    home_commune: Optional[Commune] = None,
+    age_band: Optional[str] = None,
+    locale: Optional[str] = None,
+) -> Registration:
+    """Create a resident's account.
+
+    A taken pseudonym is refused (pseudonyms are public). A known email is not
+    revealed: no account is created and the caller answers as for a new one,
+    while the owner of the address is told by email."""
+    pseudonym = re.sub(r"\s+", " ", pseudonym.strip())
+    if not PSEUDONYM_RE.match(pseudonym):
+        raise AccountError("pseudonym-invalid", "pseudonym")
+    if age_band:
+        AgeBand(age_band)  # raises ValueError on an unknown band
+    password_hash = hash_password(config, password)
+    # The pseudonym is checked first, so its answer says nothing of the email.
+    if find_user_by_pseudonym(pseudonym) is not None:
+        raise AccountError("pseudonym-taken", "pseudonym")
+    existing = find_user_by_email(email)
+    if existing is not None:
+        return Registration(user=None, existing=existing)
+    try:
+        # Inside a SAVEPOINT: a lost race rolls back this insert only.
+        with db.session.begin_nested():
+            user = User(
+                pseudonym=pseudonym,
+                pseudonym_key=pseudonym_key(pseudonym),
+                email=normalize_email(email),
+                password_hash=password_hash,
+                home_commune_id=home_commune.id if home_commune else None,
+                age_band=age_band or None,
+                locale=locale,
+            )
+            db.session.add(user)
+    except IntegrityError:
+        # Lost a race with another registration for the same name or address.
+        if find_user_by_email(email) is not None:
+            return Registration(user=None, existing=find_user_by_email(email))
+        raise AccountError("pseudonym-taken", "pseudonym")
+    return Registration(user=user)
+
+
+def authenticate(config: Mapping, email: str, password: str) -> Optional[User]:
+    """The account for these credentials, or None, taking the same time either way."""
+    user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_dummy_hash(config), password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def _reset_serializer(config: Mapping) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def _password_fingerprint(user: User) -> str:
+    # Changes when the password changes, so a reset link works once.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def session_id(user: User) -> str:
+    """What the session cookie holds: the id and a fingerprint of the
+    password, so that changing it logs out every other device."""
+    return f"{user.id}:{_password_fingerprint(user)}"
+
+
+def user_for_session(session_value: str) -> Optional[User]:
+    user_id, _, fingerprint = (session_value or "").partition(":")
+    if not user_id.isdigit() or len(user_id) > 12:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or fingerprint != _password_fingerprint(user):
+        return None
+    return user
+
+
+def make_reset_token(config: Mapping, user: User) -> str:
+    return _reset_serializer(config).dumps({"uid": user.id, "pw": _password_fingerprint(user)})
+
+
+def user_for_reset_token(config: Mapping, token: str) -> Optional[User]:
+    """The account a reset link is for, or None if it is forged, used or expired."""
+    try:
+        data = _reset_serializer(config).loads(token, max_age=int(config.get("LABO_RESET_MAX_AGE", 3600)))
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(data, dict):
+        return None
+    user = db.session.get(User, data.get("uid"))
+    if user is None or not user.active or data.get("pw") != _password_fingerprint(user):
+        return None
+    return user
+
+
+def reset_password(config: Mapping, token: str, new_password: str) -> Optional[User]:
+    user = user_for_reset_token(config, token)
+    if user is None:
+        return None
+    user.password_hash = hash_password(config, new_password)
+    db.session.flush()
+    return user
+
+
+def update_profile(
+    user: User,
+    *,
+    home_commune: Optional[Commune],
+    age_band: Optional[str],
+    locale: Optional[str],
+) -> User:
+    if age_band:
+        AgeBand(age_band)
+    user.home_commune = home_commune
+    user.age_band = age_band or None
+    user.locale = locale or None
+    db.session.flush()
+    return user
+
+
+def change_password(config: Mapping, user: User, current: str, new: str) -> None:
+    if not check_password_hash(user.password_hash, current):
+        raise AccountError("password-wrong", "current_password")
+    user.password_hash = hash_password(config, new)
+    db.session.flush()
+
+
+def grant_role(actor: User, user: User, role: Role, commune: Optional[Commune] = None) -> RoleGrant:
+    """Give `role` to `user`; a referent's role needs a commune, others take none."""
+    if role is Role.RESIDENT:
+        raise AccountError("role-not-grantable", "role")
+    if role.is_scoped and commune is None:
+        raise AccountError("role-needs-commune", "commune")
+    if not role.is_scoped:
+        commune = None
+    try:
+        # The unique indexes, not a check-then-insert, refuse a duplicate.
+        with db.session.begin_nested():
+            grant = RoleGrant(
+                user_id=user.id, role=role.value,
+                commune_id=commune.id if commune else None, granted_by_id=actor.id,
+            )
+            db.session.add(grant)
+    except IntegrityError:
+        raise AccountError("role-already-granted", "role") from None
+    db.session.expire(user, ["grants"])
+    record_audit(
+        actor, "role.granted", "user", user.id,
+        user=user.pseudonym, role=role.value, commune=commune.name if commune else None,
+    )
+    db.session.flush()
+    return grant
+
+
+def revoke_role(actor: User, grant: RoleGrant) -> None:
+    user = grant.user
+    if grant.role == Role.ADMIN.value and user.id == actor.id and _admin_count() <= 1:
+        raise AccountError("last-admin", "role")
+    record_audit(
+        actor, "role.revoked", "user", user.id,
+        user=user.pseudonym, role=grant.role, commune=grant.commune.name if grant.commune else None,
+    )
+    user.grants.remove(grant)
+    db.session.flush()
+
+
+def _admin_count() -> int:
+    return db.session.scalar(
+        select(func.count(func.distinct(RoleGrant.user_id))).where(RoleGrant.role == Role.ADMIN.value)
+    ) or 0
+
+
+def referents_of(commune: Commune) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(RoleGrant.role == Role.REFERENT.value, RoleGrant.commune_id == commune.id, User.active)
+            .order_by(User.pseudonym_key)
+        )
+    )
+
+
+def create_admin(config: Mapping, email: str, password: str, pseudonym: Optional[str] = None) -> tuple[User, bool]:
+    """Make `email` an administrator, creating the account if needed.
+    Returns the user and whether the account was created."""
+    user = find_user_by_email(email)
+    created = False
+    if user is None:
+        base = pseudonym or normalize_email(email).split("@")[0][:30] or "admin"
+        candidate, n = base, 1
+        while find_user_by_pseudonym(candidate) is not None:
+            n += 1
+            candidate = f"{base}-{n}"
+        if not PSEUDONYM_RE.match(candidate):
+            candidate = f"admin-{n}"
+        user = User(
+            pseudonym=candidate,
+            pseudonym_key=pseudonym_key(candidate),
+            email=normalize_email(email),
+            password_hash=hash_password(config, password),
+        )
+        db.session.add(user)
+        db.session.flush()
+        created = True
+    if not user.has_role(Role.ADMIN):
+        db.session.add(RoleGrant(user=user, role=Role.ADMIN.value))
+        record_audit(None, "role.granted", "user", user.id, user=user.pseudonym, role=Role.ADMIN.value, commune=None)
+    db.session.flush()
+    return user, created
+
+
+def export_personal_data(user: User) -> dict:
+    """Everything the site keeps about `user`, for them to download."""
+    from labo.contributions.models import Comment, Contribution, Support
+
+    return {
+        "pseudonym": user.pseudonym,
+        "email": user.email,
+        "home_commune": user.home_commune.name if user.home_commune else None,
+        "age_band": user.age_band,
+        "language": user.locale,
+        "created_at": user.created_at.isoformat(),
+        "roles": [
+            {"role": g.role, "commune": g.commune.name if g.commune else None, "granted_at": g.granted_at.isoformat()}
+            for g in user.grants
+        ],
+        "contributions": [
+            {"id": c.id, "kind": c.kind, "title": c.title, "body": c.body, "commune": c.commune.name,
+             "status": c.status, "created_at": c.created_at.isoformat()}
+            for c in db.session.scalars(select(Contribution).where(Contribution.author_id == user.id).order_by(Contribution.id))
+        ],
+        "comments": [
+            {"contribution": c.contribution_id, "body": c.body, "created_at": c.created_at.isoformat()}
+            for c in db.session.scalars(select(Comment).where(Comment.author_id == user.id).order_by(Comment.id))
+        ],
+        "supports": list(db.session.scalars(select(Support.contribution_id).where(Support.user_id == user.id))),
+    }
+
+
+def erase_account(config: Mapping, user: User, password: str) -> None:
+    """Delete the account for good, once its owner confirmed with their password.
+
+    Audit lines keep what was done but no longer who the person was; mail
+    kept in the outbox for their address goes too. Their contributions and
+    comments stay, signed "compte supprimé" (the database sets their author
+    to NULL); their supports and follows go."""
+    from sqlalchemy import delete, update
+
+    from labo.audit.models import AuditEntry
+    from labo.mail.models import OutboxMessage
+
+    if not check_password_hash(user.password_hash, password):
+        raise AccountError("password-wrong", "password")
+    if user.has_role(Role.ADMIN) and _admin_count() <= 1:
+        raise AccountError("last-admin", "password")
+    label = f"compte supprimé n°{user.id}"
+    db.session.execute(update(AuditEntry).where(AuditEntry.actor_id == user.id).values(actor_label=label))
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.recipient == user.email))
+    for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.target_type == "user", AuditEntry.target_id == user.id)):
+        entry.details = {**(entry.details or {}), "user": label}
+    db.session.delete(user)
+    db.session.flush()

@@ -1,0 +1,245 @@
+"""Registration, login, logout, password reset and one's own profile."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from labo.accounts import services
+from labo.accounts.forms import (
+    ERROR_MESSAGES,
+    ChangePasswordForm,
+    EraseAccountForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    age_band_choices,
+    language_choices,
+)
+from labo.core.i18n import _
+from labo.core.urls import external_url, safe_next
+from labo.extensions import db, limiter
+from labo.mail.services import send_email
+from labo.permissions import authorize
+from labo.territory.services import commune_choices, get_commune
+
+bp = Blueprint("accounts", __name__, url_prefix="/compte")
+
+
+def auth_limit() -> str:
+    return current_app.config["LABO_AUTH_RATE_LIMIT"]
+
+
+def _show_error(form, error: services.AccountError) -> None:
+    message = ERROR_MESSAGES.get(str(error), str(error))
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [message]
+    else:
+        flash(message, "error")
+
+
+@bp.route("/inscription", methods=["GET", "POST"])
+@limiter.limit(auth_limit, methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("site.home"))
+    form = RegisterForm()
+    form.home_commune.choices = commune_choices(_("Je préfère ne pas le dire"))
+    form.age_band.choices = age_band_choices()
+    if form.validate_on_submit():
+        config = current_app.config
+        try:
+            result = services.register_account(
+                config,
+                pseudonym=form.pseudonym.data,
+                email=form.email.data,
+                password=form.password.data,
+                home_commune=get_commune(form.home_commune.data),
+                age_band=form.age_band.data or None,
+                locale=session.get("lang"),
+            )
+        except services.AccountError as error:
+            _show_error(form, error)
+        else:
+            login_url = external_url("accounts.login")
+            if result.user is not None:
+                send_email(
+                    config, result.user.email,
+                    _("Bienvenue au Labo de la participation"),
+                    _("Bonjour %(name)s,\n\nVotre compte est créé. Pour vous connecter : %(url)s\n\nÀ bientôt au Labo !",
+                      name=result.user.pseudonym, url=login_url),
+                )
+            else:
+                send_email(
+                    config, result.existing.email,
+                    _("Quelqu'un a voulu créer un compte avec votre adresse"),
+                    _("Bonjour,\n\nQuelqu'un a voulu créer un compte au Labo de la participation avec cette adresse, "
+                      "qui en a déjà un. Si c'était vous, connectez-vous : %(url)s\n"
+                      "Mot de passe oublié ? %(reset)s\n\nSinon, vous pouvez ignorer ce message.",
+                      url=login_url, reset=external_url("accounts.forgot")),
+                )
+            db.session.commit()
+            # The same answer whether or not the address already had an account.
+            flash(_("Inscription enregistrée. Un e-mail vous a été envoyé. Connectez-vous avec votre adresse et votre mot de passe."), "success")
+            return redirect(url_for("accounts.login"))
+        db.session.rollback()
+    return render_template("accounts/register.html", form=form), (422 if form.errors else 200)
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@limiter.limit(auth_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("site.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(current_app.config, form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            if user.locale:
+                session["lang"] = user.locale
+            flash(_("Bonjour %(name)s, vous êtes connecté·e.", name=user.pseudonym), "success")
+            return redirect(safe_next(request.args.get("next")) or url_for("site.home"))
+        form.password.errors = [_("Adresse e-mail ou mot de passe incorrect.")]
+    status = 422 if form.errors else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/deconnexion", methods=["POST"])
+def logout():
+    logout_user()
+    flash(_("Vous êtes déconnecté·e. À bientôt !"), "success")
+    return redirect(url_for("site.home"))
+
+
+@bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
+@limiter.limit(auth_limit, methods=["POST"])
+def forgot():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        config = current_app.config
+        user = services.find_user_by_email(form.email.data)
+        if user is not None and user.active:
+            token = services.make_reset_token(config, user)
+            send_email(
+                config, user.email,
+                _("Choisir un nouveau mot de passe"),
+                _("Bonjour %(name)s,\n\nPour choisir un nouveau mot de passe, ouvrez ce lien (valable une heure, une seule fois) :\n%(url)s\n\n"
+                  "Si vous n'avez rien demandé, ignorez ce message : votre mot de passe ne change pas.",
+                  name=user.pseudonym, url=external_url("accounts.reset", token=token)),
+            )
+            db.session.commit()
+        # The same answer for known and unknown addresses.
+        flash(_("Si un compte existe pour cette adresse, un lien pour choisir un nouveau mot de passe vient de lui être envoyé."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot.html", form=form), (422 if form.errors else 200)
+
+
+@bp.route("/nouveau-mot-de-passe/<token>", methods=["GET", "POST"])
+@limiter.limit(auth_limit, methods=["POST"])
+def reset(token: str):
+    config = current_app.config
+    if services.user_for_reset_token(config, token) is None:
+        return render_template("accounts/reset_invalid.html"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user = services.reset_password(config, token, form.password.data)
+        db.session.commit()
+        logout_user()
+        flash(_("Votre mot de passe est changé, %(name)s. Connectez-vous avec le nouveau.", name=user.pseudonym), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form), (422 if form.errors else 200)
+
+
+def _profile_form() -> ProfileForm:
+    form = ProfileForm(data={
+        "home_commune": str(current_user.home_commune_id or ""),
+        "age_band": current_user.age_band or "",
+        "locale": current_user.locale or "",
+    })
+    form.home_commune.choices = commune_choices(_("Je préfère ne pas le dire"))
+    form.age_band.choices = age_band_choices()
+    form.locale.choices = language_choices()
+    return form
+
+
+def _render_profile(form, password_form=None, erase_form=None):
+    password_form = password_form or ChangePasswordForm(prefix="pw", formdata=None)
+    erase_form = erase_form or EraseAccountForm(prefix="erase", formdata=None)
+    failed = form.errors or password_form.errors or erase_form.errors
+    return render_template(
+        "accounts/profile.html", form=form, password_form=password_form, erase_form=erase_form
+    ), (422 if failed else 200)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def profile():
+    authorize("profile.edit", current_user)
+    form = _profile_form()
+    password_form = ChangePasswordForm(prefix="pw")
+    if form.validate_on_submit():
+        services.update_profile(
+            current_user,
+            home_commune=get_commune(form.home_commune.data),
+            age_band=form.age_band.data or None,
+            locale=form.locale.data or None,
+        )
+        db.session.commit()
+        if form.locale.data:
+            session["lang"] = form.locale.data
+        else:
+            session.pop("lang", None)
+        flash(_("Votre profil est enregistré."), "success")
+        return redirect(url_for("accounts.profile"))
+    return _render_profile(form, password_form=password_form)
+
+
+@bp.route("/mot-de-passe", methods=["POST"])
+@login_required
+@limiter.limit(auth_limit)
+def change_password():
+    authorize("profile.edit", current_user)
+    password_form = ChangePasswordForm(prefix="pw")
+    if password_form.validate_on_submit():
+        try:
+            services.change_password(current_app.config, current_user, password_form.current_password.data, password_form.password.data)
+        except services.AccountError as error:
+            _show_error(password_form, error)
+        else:
+            db.session.commit()
+            flash(_("Votre mot de passe est changé."), "success")
+            return redirect(url_for("accounts.profile"))
+    form = _profile_form()
+    return _render_profile(form, password_form=password_form)
+
+
+@bp.route("/mes-donnees.json")
+@login_required
+def export_data():
+    authorize("profile.view", current_user)
+    response = jsonify(services.export_personal_data(current_user))
+    response.headers["Content-Disposition"] = 'attachment; filename="mes-donnees-labo.json"'
+    return response
+
+
+@bp.route("/supprimer", methods=["POST"])
+@login_required
+@limiter.limit(auth_limit)
+def erase():
+    authorize("profile.edit", current_user)
+    erase_form = EraseAccountForm(prefix="erase")
+    if erase_form.validate_on_submit():
+        try:
+            services.erase_account(current_app.config, current_user._get_current_object(), erase_form.password.data)
+        except services.AccountError as error:
+            db.session.rollback()
+            _show_error(erase_form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Votre compte est supprimé. Merci d'avoir participé."), "success")
+            return redirect(url_for("site.home"))
+    return _render_profile(_profile_form(), erase_form=erase_form)

@@ -1,0 +1,1 @@
+"""Administration: accounts and roles, the audit log, the outbox."""

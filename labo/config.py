@@ -1,0 +1,120 @@
+"""Configuration, read from environment variables only.
+
+With nothing set, the site runs on SQLite in `instance/` with a secret key
+generated once and kept in `instance/secret_key`."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "labo.db")
+    # Accept the usual spellings and use psycopg 3 for PostgreSQL.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def secret_key(instance_path: str) -> str:
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if key:
+        return key
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+class Config:
+    """Settings for a running site, built from the environment at start-up."""
+
+    @staticmethod
+    def from_env(instance_path: str) -> dict:
+        env = os.environ.get("LABO_ENV", "production").strip().lower()
+        development = env == "development"
+        redis_url = os.environ.get("REDIS_URL", "").strip() or None
+        return {
+            "LABO_ENV": env,
+            # Room for one photo of 10 MB and its form (contributions come later).
+            "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+            "SECRET_KEY": secret_key(instance_path),
+            "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "REDIS_URL": redis_url,
+            # Cookies: HttpOnly and SameSite=Lax always, Secure outside development.
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": not development,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_SECURE": not development,
+            "PREFERRED_URL_SCHEME": "http" if development else "https",
+            "LABO_FORCE_HTTPS": _bool("LABO_FORCE_HTTPS", False),
+            # The site's public address, e.g. https://labo.example.org: links in
+            # emails are built from it, never from the request's Host header.
+            "LABO_BASE_URL": os.environ.get("LABO_BASE_URL", "").strip() or None,
+            "LABO_PROXY_COUNT": _int("LABO_PROXY_COUNT", 0),
+            "LABO_PASSWORD_HASH": os.environ.get("LABO_PASSWORD_HASH", "scrypt"),
+            "LABO_RESET_MAX_AGE": _int("LABO_RESET_MAX_AGE", 3600),
+            "LABO_AUTH_RATE_LIMIT": os.environ.get("LABO_AUTH_RATE_LIMIT", "5 per minute"),
+            # Posting, commenting, supporting, reporting: per account.
+            "LABO_WRITE_RATE_LIMIT": os.environ.get("LABO_WRITE_RATE_LIMIT", "30 per minute; 300 per day"),
+            "RATELIMIT_ENABLED": _bool("LABO_RATELIMIT_ENABLED", True),
+            "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "MAIL_SERVER": os.environ.get("MAIL_SERVER", "").strip() or None,
+            "MAIL_PORT": _int("MAIL_PORT", 25),
+            "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+            "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+            "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+            "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
+            "MAIL_DEFAULT_SENDER": os.environ.get(
+                "MAIL_DEFAULT_SENDER", "Labo de la participation <labo@localhost>"
+            ),
+            "LABO_ASYNC_MODE": os.environ.get("LABO_ASYNC_MODE") or None,
+            # Photos live outside the web root and are served by the app.
+            "LABO_UPLOAD_DIR": os.environ.get("LABO_UPLOAD_DIR") or str(Path(instance_path) / "uploads"),
+            # A contribution waiting longer than this for an answer is listed as late.
+            "LABO_ANSWER_DAYS": _int("LABO_ANSWER_DAYS", 60),
+            # Where the Labo lives: dates typed in forms are local times there.
+            "LABO_TIMEZONE": os.environ.get("LABO_TIMEZONE", "Europe/Paris"),
+            "LABO_PER_PAGE": _int("LABO_PER_PAGE", 20),
+        }
+
+
+class TestConfig:
+    """Overrides for the test suite: fast hashing, no Secure cookie over http."""
+
+    @staticmethod
+    def overrides() -> dict:
+        return {
+            "TESTING": True,
+            "SESSION_COOKIE_SECURE": False,
+            "REMEMBER_COOKIE_SECURE": False,
+            "PREFERRED_URL_SCHEME": "http",
+            "LABO_PASSWORD_HASH": "pbkdf2:sha256:1000",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "MAIL_SERVER": None,
+        }

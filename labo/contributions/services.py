@@ -1,0 +1,523 @@
+"""Operations on contributions, free of Flask's request: the actor and the
+settings are passed in; each service validates, writes and flushes; the
+caller commits once."""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import BinaryIO, Iterable, Mapping, Optional
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from labo.accounts.models import User
+from labo.audit.services import record_audit
+from labo.contributions.models import (
+    FINAL_STATUSES,
+    Comment,
+    Contribution,
+    Follow,
+    Kind,
+    Photo,
+    Report,
+    Status,
+    Support,
+    Visibility,
+)
+from labo.core.db import contains_pattern, utcnow
+from labo.core.sanitize import sanitize_html
+from labo.extensions import db
+from labo.notifications.services import notify
+from labo.territory.models import Ambition, Commune, Pillar, Qpv
+
+TITLE_MAX = 140
+BODY_MAX = 5000
+COMMENT_MAX = 2000
+REASON_MAX = 1000
+
+
+class ContributionError(ValueError):
+    """A refusal to show the person; `field` names the form field concerned."""
+
+    def __init__(self, code: str, field: Optional[str] = None):
+        super().__init__(code)
+        self.code = code
+        self.field = field
+
+
+def text_to_html(text: str) -> str:
+    """What a resident typed, as paragraphs; the few allowed tags survive
+    the sanitiser, everything else is stripped or escaped by it."""
+    text = text.replace("\r\n", "\n").strip()
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", text) if b.strip()]
+    return "".join(f"<p>{b.replace(chr(10), '<br>')}</p>" for b in blocks)
+
+
+def clean_rich_text(text: str) -> str:
+    return sanitize_html(text_to_html(text))
+
+
+def plain_text(value: str) -> str:
+    """A one-line field (title, reason): no markup at all, whitespace folded."""
+    return re.sub(r"\s+", " ", value or "").strip()
+
+
+# --- posting -------------------------------------------------------------
+
+
+def resolve_theme(theme: Optional[str]) -> tuple[Optional[Pillar], Optional[Ambition]]:
+    """"p2" is pillar 2; anything else is an ambition's slug; unknown is no theme."""
+    if not theme:
+        return None, None
+    if re.fullmatch(r"p\d{1,2}", theme):
+        return db.session.scalar(select(Pillar).where(Pillar.number == int(theme[1:]))), None
+    ambition = db.session.scalar(select(Ambition).where(Ambition.slug == theme))
+    return (ambition.pillar if ambition else None), ambition
+
+
+def create_contribution(
+    config: Mapping,
+    actor: User,
+    *,
+    kind: str,
+    title: str,
+    body: str,
+    commune: Optional[Commune],
+    qpv: Optional[Qpv] = None,
+    pillar: Optional[Pillar] = None,
+    ambition: Optional[Ambition] = None,
+    photo: Optional[BinaryIO] = None,
+    photo_alt: str = "",
+    on_behalf_of: Optional[str] = None,
+    meeting=None,
+) -> Contribution:
+    """Post a contribution for `actor`, or, with `on_behalf_of`, for someone
+    the actor (a referent or animator) met in person or on paper."""
+    try:
+        kind_value = Kind(kind).value
+    except ValueError:
+        raise ContributionError("kind-invalid", "kind") from None
+    title = plain_text(title)
+    if not title:
+        raise ContributionError("title-required", "title")
+    if len(title) > TITLE_MAX:
+        raise ContributionError("title-too-long", "title")
+    if not body or not body.strip():
+        raise ContributionError("body-required", "body")
+    if len(body) > BODY_MAX:
+        raise ContributionError("body-too-long", "body")
+    if commune is None:
+        raise ContributionError("commune-required", "commune")
+    if qpv is not None and commune not in qpv.communes:
+        raise ContributionError("qpv-not-in-commune", "qpv")
+    if ambition is not None:
+        pillar = ambition.pillar
+    behalf = plain_text(on_behalf_of or "")[:60] or None
+
+    visibility = Visibility.PUBLISHED
+    from labo.permissions import is_referent_of
+
+    if commune.premoderation and not is_referent_of(actor, commune):
+        visibility = Visibility.PENDING
+    contribution = Contribution(
+        kind=kind_value,
+        title=title,
+        body=clean_rich_text(body),
+        commune=commune,
+        qpv=qpv,
+        pillar=pillar,
+        ambition=ambition,
+        author_id=None if behalf else actor.id,
+        entered_by_id=actor.id if behalf else None,
+        on_behalf_of=behalf,
+        visibility=visibility.value,
+        meeting_id=meeting.id if meeting is not None else None,
+    )
+    db.session.add(contribution)
+    db.session.flush()
+    if photo is not None:
+        attach_photo(config, contribution, photo, photo_alt)
+    # The author follows their contribution; a referent or animator who typed it
+    # in for someone follows it too, to pass the news on.
+    db.session.add(Follow(contribution_id=contribution.id, user_id=actor.id))
+    if behalf:
+        record_audit(actor, "contribution.entered_on_behalf", "contribution", contribution.id,
+                     title=title, on_behalf_of=behalf)
+    db.session.flush()
+    return contribution
+
+
+def attach_photo(config: Mapping, contribution: Contribution, stream: BinaryIO, alt: str = "") -> Photo:
+    from labo.contributions.photos import PhotoError, process_photo
+
+    try:
+        stored = process_photo(stream, config["LABO_UPLOAD_DIR"])
+    except PhotoError as error:
+        raise ContributionError(f"photo-{error.code}", "photo") from None
+    photo = Photo(
+        contribution=contribution, key=stored.key, content_type=stored.content_type,
+        width=stored.width, height=stored.height, size=stored.size, alt=plain_text(alt)[:200],
+    )
+    db.session.add(photo)
+    return photo
+
+
+# --- reading -------------------------------------------------------------
+
+
+@dataclass
+class Filters:
+    commune: Optional[str] = None   # slug
+    qpv: Optional[str] = None       # slug or code
+    theme: Optional[str] = None     # "p3" (pillar 3) or an ambition slug
+    kind: Optional[str] = None
+    status: Optional[str] = None
+    q: Optional[str] = None
+
+    def active(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v}
+
+
+def support_counts(ids: Iterable[int]) -> dict[int, int]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Support.contribution_id, func.count(Support.id))
+        .where(Support.contribution_id.in_(ids)).group_by(Support.contribution_id)
+    )
+    return {cid: n for cid, n in rows}
+
+
+def published_query(filters: Filters):
+    """Published contributions matching `filters`, newest first."""
+    query = (
+        select(Contribution)
+        .where(Contribution.visibility == Visibility.PUBLISHED.value)
+        .options(selectinload(Contribution.photo))
+        .order_by(Contribution.created_at.desc(), Contribution.id.desc())
+    )
+    if filters.commune:
+        query = query.where(Contribution.commune.has(Commune.slug == filters.commune))
+    if filters.qpv:
+        query = query.where(Contribution.qpv.has(or_(Qpv.slug == filters.qpv, Qpv.code == filters.qpv.upper())))
+    if filters.theme:
+        if re.fullmatch(r"p\d{1,2}", filters.theme):
+            query = query.where(Contribution.pillar.has(Pillar.number == int(filters.theme[1:])))
+        else:
+            query = query.where(Contribution.ambition.has(Ambition.slug == filters.theme))
+    if filters.kind:
+        query = query.where(Contribution.kind == filters.kind)
+    if filters.status:
+        query = query.where(Contribution.status == filters.status)
+    if filters.q:
+        like = contains_pattern(filters.q.strip().lower())
+        query = query.where(or_(
+            func.lower(Contribution.title).like(like, escape="\\"),
+            func.lower(Contribution.body).like(like, escape="\\"),
+        ))
+    return query
+
+
+def support_count(contribution: Contribution) -> int:
+    return support_counts([contribution.id]).get(contribution.id, 0)
+
+
+def has_supported(user: Optional[User], contribution: Contribution) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return db.session.scalar(
+        select(Support.id).where(Support.contribution_id == contribution.id, Support.user_id == user.id)
+    ) is not None
+
+
+def is_following(user: Optional[User], contribution: Contribution) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return db.session.scalar(
+        select(Follow.id).where(Follow.contribution_id == contribution.id, Follow.user_id == user.id)
+    ) is not None
+
+
+def visible_comments(contribution: Contribution) -> list[Comment]:
+    return list(db.session.scalars(
+        contribution.comments.select().where(Comment.hidden.is_(False)).order_by(Comment.created_at, Comment.id)
+    ))
+
+
+# --- supporting, commenting, following, reporting ------------------------
+
+
+def _require_published(contribution: Contribution) -> None:
+    if not contribution.is_published:
+        raise ContributionError("not-published")
+
+
+def support(actor: User, contribution: Contribution) -> bool:
+    """Support once; a second time changes nothing. Returns True if added."""
+    _require_published(contribution)
+    try:
+        with db.session.begin_nested():
+            db.session.add(Support(contribution_id=contribution.id, user_id=actor.id))
+    except IntegrityError:
+        return False
+    return True
+
+
+def withdraw_support(actor: User, contribution: Contribution) -> bool:
+    result = db.session.execute(
+        delete(Support).where(Support.contribution_id == contribution.id, Support.user_id == actor.id)
+    )
+    return bool(result.rowcount)
+
+
+def follow(actor: User, contribution: Contribution) -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.add(Follow(contribution_id=contribution.id, user_id=actor.id))
+    except IntegrityError:
+        pass
+
+
+def unfollow(actor: User, contribution: Contribution) -> None:
+    db.session.execute(delete(Follow).where(Follow.contribution_id == contribution.id, Follow.user_id == actor.id))
+
+
+def add_comment(actor: User, contribution: Contribution, body: str) -> Comment:
+    _require_published(contribution)
+    if not body or not body.strip():
+        raise ContributionError("comment-required", "body")
+    if len(body) > COMMENT_MAX:
+        raise ContributionError("comment-too-long", "body")
+    comment = Comment(contribution_id=contribution.id, author_id=actor.id, body=clean_rich_text(body))
+    db.session.add(comment)
+    db.session.flush()
+    return comment
+
+
+def report(actor: User, contribution: Contribution, reason: str) -> Report:
+    _require_published(contribution)
+    reason = plain_text(reason)
+    if not reason:
+        raise ContributionError("reason-required", "reason")
+    try:
+        # One open report per person: the unique constraint settles a double click.
+        with db.session.begin_nested():
+            entry = Report(contribution_id=contribution.id, reporter_id=actor.id, reason=reason[:REASON_MAX])
+            db.session.add(entry)
+    except IntegrityError:
+        entry = db.session.scalar(
+            select(Report).where(Report.contribution_id == contribution.id, Report.reporter_id == actor.id)
+        )
+        entry.reason = reason[:REASON_MAX]
+        entry.resolved_at = None
+        db.session.flush()
+    return entry
+
+
+# --- moderation ----------------------------------------------------------
+
+
+def _followers(contribution: Contribution) -> list[int]:
+    ids = set(db.session.scalars(select(Follow.user_id).where(Follow.contribution_id == contribution.id)))
+    ids.update(i for i in (contribution.author_id, contribution.entered_by_id) if i)
+    return sorted(ids)
+
+
+def _link(contribution: Contribution) -> str:
+    return f"/idees/{contribution.id}"
+
+
+def _resolve_reports(actor: User, contribution: Contribution) -> None:
+    for entry in db.session.scalars(
+        select(Report).where(Report.contribution_id == contribution.id, Report.resolved_at.is_(None))
+    ):
+        entry.resolved_at = utcnow()
+        entry.resolved_by_id = actor.id
+
+
+def hide(config: Mapping, actor: User, contribution: Contribution, reason: str) -> None:
+    reason = plain_text(reason)
+    if not reason:
+        raise ContributionError("reason-required", "reason")
+    if contribution.visibility == Visibility.MERGED.value:
+        raise ContributionError("already-merged")
+    contribution.visibility = Visibility.HIDDEN.value
+    contribution.hidden_reason = reason[:REASON_MAX]
+    _resolve_reports(actor, contribution)
+    record_audit(actor, "contribution.hidden", "contribution", contribution.id,
+                 title=contribution.title, commune=contribution.commune.name, reason=contribution.hidden_reason)
+    notify(config, _followers(contribution), "contribution.hidden", _link(contribution),
+           title=contribution.title, reason=contribution.hidden_reason)
+    db.session.flush()
+
+
+def restore(config: Mapping, actor: User, contribution: Contribution) -> None:
+    if contribution.visibility != Visibility.HIDDEN.value:
+        raise ContributionError("not-hidden")
+    contribution.visibility = Visibility.PUBLISHED.value
+    contribution.hidden_reason = None
+    record_audit(actor, "contribution.restored", "contribution", contribution.id,
+                 title=contribution.title, commune=contribution.commune.name)
+    notify(config, _followers(contribution), "contribution.restored", _link(contribution), title=contribution.title)
+    db.session.flush()
+
+
+def approve(config: Mapping, actor: User, contribution: Contribution) -> None:
+    if contribution.visibility != Visibility.PENDING.value:
+        raise ContributionError("not-pending")
+    contribution.visibility = Visibility.PUBLISHED.value
+    _resolve_reports(actor, contribution)
+    record_audit(actor, "contribution.approved", "contribution", contribution.id,
+                 title=contribution.title, commune=contribution.commune.name)
+    notify(config, _followers(contribution), "contribution.approved", _link(contribution), title=contribution.title)
+    db.session.flush()
+
+
+def hide_comment(actor: User, comment: Comment) -> None:
+    comment.hidden = True
+    record_audit(actor, "comment.hidden", "contribution", comment.contribution_id,
+                 title=comment.contribution.title, commune=comment.contribution.commune.name)
+    db.session.flush()
+
+
+def dismiss_reports(actor: User, contribution: Contribution) -> None:
+    _resolve_reports(actor, contribution)
+    record_audit(actor, "contribution.reports_dismissed", "contribution", contribution.id,
+                 title=contribution.title, commune=contribution.commune.name)
+    db.session.flush()
+
+
+def merge(config: Mapping, actor: User, duplicate: Contribution, target: Contribution) -> None:
+    """Fold `duplicate` into `target`: its supports, followers and comments
+    move over (each person's support and follow once), and it points readers
+    to `target`. Only the duplicate's own followers are told, so nobody learns
+    the title of something they could not see."""
+    if duplicate.id == target.id:
+        raise ContributionError("merge-self", "target")
+    if not (target.is_published and duplicate.is_published) or target.commune_id != duplicate.commune_id:
+        raise ContributionError("merge-invalid", "target")
+    recipients = _followers(duplicate)
+    for model in (Support, Follow):
+        already = select(model.user_id).where(model.contribution_id == target.id)
+        moving = list(db.session.scalars(
+            select(model).where(model.contribution_id == duplicate.id, model.user_id.not_in(already))
+        ))
+        for row in moving:
+            row.contribution_id = target.id
+        db.session.flush()
+        db.session.execute(delete(model).where(model.contribution_id == duplicate.id))
+    db.session.execute(
+        update(Comment).where(Comment.contribution_id == duplicate.id).values(contribution_id=target.id)
+    )
+    duplicate.visibility = Visibility.MERGED.value
+    duplicate.merged_into_id = target.id
+    _resolve_reports(actor, duplicate)
+    record_audit(actor, "contribution.merged", "contribution", duplicate.id,
+                 title=duplicate.title, target=target.title, into=target.id, commune=duplicate.commune.name)
+    notify(config, recipients, "contribution.merged", _link(target), title=duplicate.title, target=target.title)
+    db.session.flush()
+
+
+def answer(config: Mapping, actor: User, contribution: Contribution, status: str, text: str) -> None:
+    """Move a contribution along proposée → en étude → retenue / non retenue /
+    réalisée. A final status needs a written answer, shown and sent to followers."""
+    try:
+        new_status = Status(status)
+    except ValueError:
+        raise ContributionError("status-invalid", "status") from None
+    text = (text or "").strip()
+    if new_status in FINAL_STATUSES and not text:
+        raise ContributionError("answer-required", "answer")
+    if len(text) > BODY_MAX:
+        raise ContributionError("body-too-long", "answer")
+    old = contribution.status
+    contribution.status = new_status.value
+    if not text and new_status not in FINAL_STATUSES:
+        # Back under study: an earlier final answer no longer stands.
+        contribution.answer = contribution.answered_by_id = contribution.answered_at = None
+    if text:
+        contribution.answer = clean_rich_text(text)
+        contribution.answered_by_id = actor.id
+        contribution.answered_at = utcnow()
+    record_audit(actor, "contribution.answered" if text else "contribution.status", "contribution", contribution.id,
+                 title=contribution.title, commune=contribution.commune.name, before=old, status=new_status.value)
+    if text:
+        notify(config, _followers(contribution), "contribution.answered", _link(contribution),
+               title=contribution.title, status=new_status.value, answer_text=plain_text(html.unescape(re.sub("<[^>]+>", " ", contribution.answer)))[:500])
+    else:
+        notify(config, _followers(contribution), "contribution.status", _link(contribution),
+               title=contribution.title, status=new_status.value)
+    db.session.flush()
+
+
+# --- the referents' views ------------------------------------------------
+
+
+def moderated_commune_ids(user: User) -> Optional[set[int]]:
+    """The communes whose posts `user` moderates; None means all (administrators)."""
+    from labo.permissions import is_admin
+
+    return None if is_admin(user) else set(user.referent_commune_ids)
+
+
+def _in_communes(query, commune_ids: Optional[set[int]]):
+    return query if commune_ids is None else query.where(Contribution.commune_id.in_(commune_ids or {-1}))
+
+
+@dataclass
+class Queue:
+    pending: list[Contribution]
+    reported: list[tuple[Contribution, list[Report]]]
+    recent: list[Contribution]
+    hidden: list[Contribution]
+
+
+def moderation_queue(user: User, recent_limit: int = 20) -> Queue:
+    communes = moderated_commune_ids(user)
+    pending = db.session.scalars(_in_communes(
+        select(Contribution).where(Contribution.visibility == Visibility.PENDING.value).order_by(Contribution.created_at), communes
+    )).all()
+    open_reports = db.session.scalars(_in_communes(
+        select(Report).join(Report.contribution).where(Report.resolved_at.is_(None)).order_by(Report.created_at), communes
+    )).all()
+    reported: dict[int, tuple[Contribution, list[Report]]] = {}
+    for entry in open_reports:
+        reported.setdefault(entry.contribution_id, (entry.contribution, []))[1].append(entry)
+    recent = db.session.scalars(_in_communes(
+        select(Contribution).where(Contribution.visibility == Visibility.PUBLISHED.value)
+        .order_by(Contribution.created_at.desc()).limit(recent_limit), communes
+    )).all()
+    hidden = db.session.scalars(_in_communes(
+        select(Contribution).where(Contribution.visibility == Visibility.HIDDEN.value)
+        .order_by(Contribution.updated_at.desc()).limit(recent_limit), communes
+    )).all()
+    return Queue(list(pending), list(reported.values()), list(recent), list(hidden))
+
+
+def waiting_for_answer(days: int, commune_ids: Optional[Iterable[int]] = None):
+    """The query of published contributions older than `days` without a final answer, oldest first."""
+    limit = utcnow() - timedelta(days=days)
+    query = (
+        select(Contribution)
+        .where(
+            Contribution.visibility == Visibility.PUBLISHED.value,
+            Contribution.status.not_in([s.value for s in FINAL_STATUSES]),
+            Contribution.created_at < limit,
+        )
+        .order_by(Contribution.created_at)
+    )
+    return _in_communes(query, set(commune_ids) if commune_ids is not None else None)
+
+
+def merge_candidates(contribution: Contribution, limit: int = 30) -> list[Contribution]:
+    return list(db.session.scalars(
+        select(Contribution).where(
+            Contribution.commune_id == contribution.commune_id,
+            Contribution.id != contribution.id,
+            Contribution.visibility == Visibility.PUBLISHED.value,
+        ).order_by(Contribution.created_at.desc()).limit(limit)
+    ))

@@ -1,0 +1,404 @@
+"""Pages of the "pot commun": list, post, read, support, comment, follow,
+report; the referents' moderation queue; the decider's answer; photos."""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from labo.contributions import services
+from labo.contributions.forms import (
+    ERROR_MESSAGES,
+    ActionForm,
+    AnswerForm,
+    CommentForm,
+    ContributionForm,
+    FilterForm,
+    HideForm,
+    MergeForm,
+    ReportForm,
+)
+from labo.contributions.models import KIND_LABELS, STATUS_LABELS, Comment, Contribution, Photo, Visibility
+from labo.core.i18n import _
+from labo.extensions import db, limiter
+from labo.permissions import authorize, can, require
+from labo.territory.services import get_commune, list_communes, list_pillars, list_qpvs
+
+bp = Blueprint("contributions", __name__, url_prefix="/idees")
+moderation_bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+
+
+def write_limit() -> str:
+    return current_app.config["LABO_WRITE_RATE_LIMIT"]
+
+
+def per_person() -> str:
+    """Rate limits count per account when logged in, else per address."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else (request.remote_addr or "?")
+
+
+def page_number() -> int:
+    """?page=N for lists: a small positive number, anything else is page 1."""
+    value = request.args.get("page", "")
+    return int(value) if re.fullmatch(r"[0-9]{1,5}", value) and int(value) > 0 else 1
+
+
+def get_contribution(contribution_id: int) -> Contribution:
+    contribution = db.session.get(Contribution, contribution_id)
+    if contribution is None:
+        abort(404)
+    return contribution
+
+
+def theme_choices(empty: str) -> list[tuple[str, str]]:
+    choices = [("", empty)]
+    for pillar in list_pillars():
+        choices.append((f"p{pillar.number}", _("Pilier %(n)s : %(title)s", n=pillar.number, title=pillar.title)))
+        choices += [(a.slug, f"— {a.title}") for a in pillar.ambitions]
+    return choices
+
+
+def qpv_choices(empty: str, by: str = "id") -> list[tuple[str, str]]:
+    return [("", empty)] + [
+        (str(getattr(q, by)), f"{q.name} ({', '.join(c.name for c in q.communes)})") for q in list_qpvs()
+    ]
+
+
+def _show_error(form, error: services.ContributionError) -> None:
+    message = ERROR_MESSAGES.get(error.code, error.code)
+    field = getattr(form, error.field, None) if (form is not None and error.field) else None
+    if field is not None:
+        field.errors = list(field.errors) + [message]
+    else:
+        flash(message, "error")
+
+
+# --- reading -------------------------------------------------------------
+
+
+@bp.route("/")
+def index():
+    form = FilterForm(request.args)
+    form.commune.choices = [("", _("Toutes"))] + [(c.slug, c.name) for c in list_communes()]
+    form.qpv.choices = qpv_choices(_("Tous"), by="slug")
+    form.theme.choices = theme_choices(_("Tous"))
+    form.kind.choices = [("", _("Tous"))] + [(k.value, label) for k, label in KIND_LABELS.items()]
+    form.status.choices = [("", _("Tous"))] + [(s.value, label) for s, label in STATUS_LABELS.items()]
+    valid = {name: (getattr(form, name).data or None) for name in ("commune", "qpv", "theme", "kind", "status")}
+    for name, value in list(valid.items()):
+        if value and value not in {c[0] for c in getattr(form, name).choices}:
+            valid[name] = None  # an unknown filter value filters nothing
+    filters = services.Filters(q=(form.q.data or "").strip()[:100] or None, **valid)
+    page = db.paginate(
+        services.published_query(filters), page=page_number(),
+        per_page=current_app.config["LABO_PER_PAGE"], error_out=False, max_per_page=50,
+    )
+    counts = services.support_counts(c.id for c in page.items)
+    return render_template("contributions/index.html", form=form, page=page, supports_by_id=counts, filters=filters.active())
+
+
+@bp.route("/<id:contribution_id>")
+def detail(contribution_id: int):
+    contribution = get_contribution(contribution_id)
+    if contribution.is_merged and contribution.merged_into_id and not can(current_user, "contribution.moderate", contribution):
+        flash(_("Cette contribution a été regroupée avec celle-ci, qui disait la même chose."), "info")
+        return redirect(url_for("contributions.detail", contribution_id=contribution.merged_into_id))
+    if not can(current_user, "contribution.view", contribution):
+        abort(404)
+    return _render_detail(contribution)
+
+
+def _render_detail(contribution: Contribution, status: int = 200, **forms):
+    moderator = can(current_user, "contribution.moderate", contribution)
+    merge_form = forms.get("merge_form") or MergeForm(formdata=None)
+    if moderator:
+        merge_form.target.choices = [("", "—")] + [
+            (str(c.id), f"#{c.id} {c.title}") for c in services.merge_candidates(contribution)
+        ]
+    answer_form = forms.get("answer_form") or AnswerForm(formdata=None, data={"status": contribution.status})
+    return render_template(
+        "contributions/detail.html",
+        contribution=contribution,
+        supports=services.support_count(contribution),
+        supported=services.has_supported(current_user, contribution),
+        following=services.is_following(current_user, contribution),
+        comments=services.visible_comments(contribution),
+        comment_form=forms.get("comment_form") or CommentForm(formdata=None),
+        report_form=forms.get("report_form") or ReportForm(formdata=None),
+        hide_form=forms.get("hide_form") or HideForm(formdata=None),
+        merge_form=merge_form,
+        answer_form=answer_form,
+        action_form=ActionForm(formdata=None),
+        moderator=moderator,
+    ), status
+
+
+@bp.route("/photos/<key>")
+def photo(key: str):
+    from labo.contributions.photos import PhotoError, photo_path
+
+    entry = db.session.scalar(select(Photo).where(Photo.key == key))
+    if entry is None or not can(current_user, "contribution.view", entry.contribution):
+        abort(404)
+    try:
+        path = photo_path(current_app.config["LABO_UPLOAD_DIR"], entry.key)
+    except (PhotoError, ValueError):
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=entry.content_type, max_age=86400, conditional=True)
+    response.headers["Content-Disposition"] = "inline"
+    if not entry.contribution.is_published:  # no shared cache may keep it
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- posting -------------------------------------------------------------
+
+
+def _meeting_from_args():
+    """?rencontre=<id>: the contribution was born at that meeting."""
+    from labo.meetings.models import Meeting
+
+    value = request.args.get("rencontre", "")
+    return db.session.get(Meeting, int(value)) if re.fullmatch(r"[0-9]{1,9}", value) else None
+
+
+@bp.route("/nouvelle", methods=["GET", "POST"])
+@login_required
+@limiter.limit(write_limit, key_func=per_person, methods=["POST"])
+@require("contribution.create")
+def new():
+    form = ContributionForm()
+    form.commune.choices = [("", _("Choisir…"))] + [(str(c.id), c.name) for c in list_communes()]
+    form.qpv.choices = qpv_choices(_("Je ne sais pas / aucun"))
+    form.theme.choices = theme_choices(_("Je ne sais pas"))
+    on_behalf = can(current_user, "contribution.create_on_behalf")
+    home = current_user.home_commune
+    if request.method == "GET" and home is not None:
+        form.commune.data = str(home.id)  # pre-filled from the profile
+        if len(home.qpvs) == 1:
+            form.qpv.data = str(home.qpvs[0].id)
+    if form.validate_on_submit():
+        pillar, ambition = services.resolve_theme(form.theme.data)
+        qpv = None
+        if form.qpv.data:
+            from labo.territory.models import Qpv
+
+            qpv = db.session.get(Qpv, int(form.qpv.data))
+        upload = form.photo.data
+        has_photo = upload is not None and getattr(upload, "filename", "")
+        try:
+            contribution = services.create_contribution(
+                current_app.config, current_user,
+                kind=form.kind.data, title=form.title.data, body=form.body.data,
+                commune=get_commune(form.commune.data), qpv=qpv, pillar=pillar, ambition=ambition,
+                photo=upload.stream if has_photo else None, photo_alt=form.photo_alt.data or "",
+                on_behalf_of=(form.on_behalf_of.data if on_behalf else None),
+                meeting=_meeting_from_args(),
+            )
+        except services.ContributionError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            if contribution.visibility == Visibility.PENDING.value:
+                flash(_("Merci ! Votre contribution sera visible dès qu'un·e référent·e de la commune l'aura relue."), "success")
+            else:
+                flash(_("Merci ! Votre contribution est publiée."), "success")
+            return redirect(url_for("contributions.detail", contribution_id=contribution.id, envoye=1))
+    return render_template("contributions/new.html", form=form, on_behalf=on_behalf), (422 if form.errors else 200)
+
+
+# --- taking part ---------------------------------------------------------
+
+
+def _participate(contribution_id: int, action: str):
+    contribution = get_contribution(contribution_id)
+    if not can(current_user, "contribution.view", contribution):
+        abort(404)  # what one cannot see does not exist for them
+    authorize(action, contribution)
+    return contribution
+
+
+def _back(contribution: Contribution, anchor: str = ""):
+    return redirect(url_for("contributions.detail", contribution_id=contribution.id) + anchor)
+
+
+def _toggle(contribution_id: int, action: str, undo_field: str, do, undo, done: str, undone: str):
+    """A yes/no action (support, follow): `undo_field` in the form means "no"."""
+    contribution = _participate(contribution_id, action)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if request.form.get(undo_field):
+        undo(current_user, contribution)
+        flash(undone, "success")
+    else:
+        do(current_user, contribution)
+        flash(done, "success")
+    db.session.commit()
+    return _back(contribution, "#soutien")
+
+
+@bp.route("/<id:contribution_id>/soutenir", methods=["POST"])
+@login_required
+@limiter.limit(write_limit, key_func=per_person, methods=["POST"])
+def support(contribution_id: int):
+    return _toggle(contribution_id, "contribution.support", "withdraw", services.support, services.withdraw_support,
+                   _("Merci, votre soutien est compté."), _("Vous ne soutenez plus cette contribution."))
+
+
+@bp.route("/<id:contribution_id>/suivre", methods=["POST"])
+@login_required
+@limiter.limit(write_limit, key_func=per_person, methods=["POST"])
+def follow(contribution_id: int):
+    return _toggle(contribution_id, "contribution.follow", "stop", services.follow, services.unfollow,
+                   _("Vous serez prévenu·e des nouvelles de cette contribution."), _("Vous ne suivez plus cette contribution."))
+
+
+@bp.route("/<id:contribution_id>/commenter", methods=["POST"])
+@login_required
+@limiter.limit(write_limit, key_func=per_person, methods=["POST"])
+def comment(contribution_id: int):
+    contribution = _participate(contribution_id, "contribution.comment")
+    form = CommentForm()
+    return _run(contribution, form, lambda: services.add_comment(current_user, contribution, form.body.data),
+                _("Votre commentaire est publié."), anchor="#commentaires", comment_form=form)
+
+
+@bp.route("/<id:contribution_id>/signaler", methods=["POST"])
+@login_required
+@limiter.limit(write_limit, key_func=per_person, methods=["POST"])
+def report(contribution_id: int):
+    contribution = _participate(contribution_id, "contribution.report")
+    form = ReportForm()
+    return _run(contribution, form, lambda: services.report(current_user, contribution, form.reason.data),
+                _("Merci. Un·e référent·e de la commune va la relire."), report_form=form)
+
+
+# --- moderation and answer -----------------------------------------------
+
+
+def _moderate(contribution_id: int, action: str = "contribution.moderate") -> Contribution:
+    contribution = get_contribution(contribution_id)
+    authorize(action, contribution)
+    return contribution
+
+
+def _run(contribution: Contribution, form, operation, success: str, anchor: str = "", **forms):
+    """Validate `form`, run `operation`, commit and go back to the
+    contribution; on a refusal, show the page again with the message."""
+    if form.validate_on_submit():
+        try:
+            operation()
+        except services.ContributionError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(success, "success")
+            return _back(contribution, anchor)
+    if not form.errors:
+        abort(400)
+    return _render_detail(contribution, 422, **forms)
+
+
+@bp.route("/<id:contribution_id>/masquer", methods=["POST"])
+@login_required
+def hide(contribution_id: int):
+    contribution = _moderate(contribution_id)
+    form = HideForm()
+    return _run(contribution, form, lambda: services.hide(current_app.config, current_user, contribution, form.reason.data),
+                _("La contribution est masquée ; son auteur·rice voit la raison."), hide_form=form)
+
+
+@bp.route("/<id:contribution_id>/retablir", methods=["POST"])
+@login_required
+def restore(contribution_id: int):
+    contribution = _moderate(contribution_id)
+    return _run(contribution, ActionForm(), lambda: services.restore(current_app.config, current_user, contribution),
+                _("La contribution est de nouveau visible."))
+
+
+@bp.route("/<id:contribution_id>/valider", methods=["POST"])
+@login_required
+def approve(contribution_id: int):
+    contribution = _moderate(contribution_id)
+    return _run(contribution, ActionForm(), lambda: services.approve(current_app.config, current_user, contribution),
+                _("La contribution est validée et publiée."))
+
+
+@bp.route("/<id:contribution_id>/classer-signalements", methods=["POST"])
+@login_required
+def dismiss_reports(contribution_id: int):
+    contribution = _moderate(contribution_id)
+    return _run(contribution, ActionForm(), lambda: services.dismiss_reports(current_user, contribution),
+                _("Les signalements sont classés ; la contribution reste visible."))
+
+
+@bp.route("/<id:contribution_id>/regrouper", methods=["POST"])
+@login_required
+def merge(contribution_id: int):
+    contribution = _moderate(contribution_id)
+    form = MergeForm()
+    form.target.choices = [(str(c.id), c.title) for c in services.merge_candidates(contribution)]
+
+    def operation():
+        target = get_contribution(int(form.target.data))
+        authorize("contribution.moderate", target)
+        services.merge(current_app.config, current_user, contribution, target)
+
+    if form.validate_on_submit():
+        try:
+            operation()
+        except services.ContributionError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Les deux contributions sont regroupées."), "success")
+            return redirect(url_for("contributions.detail", contribution_id=int(form.target.data)))
+    if not form.errors:
+        abort(400)
+    return _render_detail(contribution, 422, merge_form=form)
+
+
+@bp.route("/<id:contribution_id>/reponse", methods=["POST"])
+@login_required
+def answer(contribution_id: int):
+    contribution = _moderate(contribution_id, "contribution.answer")
+    form = AnswerForm()
+    return _run(contribution, form,
+                lambda: services.answer(current_app.config, current_user, contribution, form.status.data, form.answer.data or ""),
+                _("Le statut et la réponse sont enregistrés ; les personnes qui suivent sont prévenues."), answer_form=form)
+
+
+@bp.route("/<id:contribution_id>/commentaires/<id:comment_id>/masquer", methods=["POST"])
+@login_required
+def hide_comment(contribution_id: int, comment_id: int):
+    contribution = _moderate(contribution_id)
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.contribution_id != contribution.id:
+        abort(404)
+    return _run(contribution, ActionForm(), lambda: services.hide_comment(current_user, comment),
+                _("Le commentaire est masqué."))
+
+
+@moderation_bp.route("/")
+@login_required
+@require("moderation.queue")
+def queue():
+    return render_template("contributions/queue.html", queue=services.moderation_queue(current_user),
+                           action_form=ActionForm(formdata=None))
+
+
+@moderation_bp.route("/sans-reponse")
+@login_required
+@require("moderation.queue")
+def waiting():
+    days = current_app.config["LABO_ANSWER_DAYS"]
+    query = services.waiting_for_answer(days, services.moderated_commune_ids(current_user))
+    page = db.paginate(query, page=page_number(), per_page=current_app.config["LABO_PER_PAGE"], error_out=False)
+    return render_template("contributions/waiting.html", page=page, days=days)

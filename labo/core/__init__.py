@@ -1,0 +1,1 @@
+"""Shared foundations: the database base class, sanitising, i18n helpers."""

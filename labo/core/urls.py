@@ -1,0 +1,43 @@
+"""Where the site may send people: local redirects only, and links in
+emails built from the configured address, never from the request's Host."""
+from __future__ import annotations
+
+import re
+from typing import Optional
+from urllib.parse import urlsplit
+
+from flask import current_app, has_request_context, request, url_for
+
+_UNSAFE = re.compile(r"[\x00-\x20\x7f\\]")
+
+
+def safe_next(target: Optional[str]) -> Optional[str]:
+    """`target` if it is a path on this site, else None.
+
+    Browsers drop tabs and newlines and read backslashes as slashes, so
+    "/\\t/evil.example" would leave the site: any such character is refused."""
+    if not target or _UNSAFE.search(target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for an email: LABO_BASE_URL when set (production),
+    else the address of the current request (development and tests)."""
+    base = current_app.config.get("LABO_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def absolute(path: str) -> str:
+    """`path` on this site as an absolute link, for an email."""
+    base = current_app.config.get("LABO_BASE_URL")
+    if base:
+        return base.rstrip("/") + path
+    if has_request_context():
+        return request.host_url.rstrip("/") + path
+    return path

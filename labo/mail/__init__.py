@@ -1,0 +1,1 @@
+"""Outgoing email: SMTP when configured, otherwise an outbox an administrator reads."""

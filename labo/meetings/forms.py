@@ -1,0 +1,81 @@
+"""Forms for meetings: creating one, registering, signing in on the day."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from labo.core.i18n import _l
+from labo.territory.forms import MultiCheckboxField
+
+ERROR_MESSAGES = {
+    "commune-required": _l("Choisissez la commune qui accueille."),
+    "ends-before-start": _l("La fin doit venir après le début."),
+    "capacity-positive": _l("Le nombre de places doit être d'au moins 1."),
+    "meeting-cancelled": _l("Cette rencontre est annulée."),
+    "meeting-past": _l("Cette rencontre est passée : on ne peut plus s'inscrire."),
+    "name-required": _l("Indiquez votre prénom."),
+    "contact-required": _l("Indiquez un téléphone ou une adresse e-mail, pour vous prévenir en cas de changement."),
+    "count-invalid": _l("Indiquez un nombre de personnes."),
+    "minutes-required": _l("Écrivez le compte-rendu."),
+    "decision-required": _l("Écrivez la décision."),
+    "rule-required": _l("Dites comment elle a été prise : la règle que le groupe s'était donnée."),
+}
+
+
+class MeetingForm(FlaskForm):
+    title = StringField(_l("Titre"), validators=[DataRequired(_l("Donnez un titre.")), Length(max=160)])
+    theme = StringField(_l("Thème"), validators=[Optional(), Length(max=240)])
+    starts_at = DateTimeLocalField(_l("Début"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(_l("Indiquez la date et l'heure."))])
+    ends_at = DateTimeLocalField(_l("Fin (facultatif)"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    commune = SelectField(_l("Commune qui accueille"), validators=[DataRequired(_l("Choisissez la commune qui accueille."))])
+    venue = StringField(_l("Lieu"), validators=[DataRequired(_l("Indiquez le lieu.")), Length(max=160)],
+                        description=_l("Par exemple : salle des fêtes, centre social."))
+    address = StringField(_l("Adresse"), validators=[Optional(), Length(max=240)])
+    step_free = BooleanField(_l("Accessible sans marche (fauteuil, poussette)"))
+    public_transport = StringField(_l("Transports en commun"), validators=[Optional(), Length(max=240)],
+                                   description=_l("Par exemple : bus ligne B, arrêt Mairie."))
+    childcare = BooleanField(_l("Garde d'enfants sur place"))
+    access_notes = TextAreaField(_l("Autres informations d'accès"), validators=[Optional(), Length(max=2000)])
+    capacity = IntegerField(_l("Nombre de places (facultatif)"), validators=[Optional(), NumberRange(min=1, max=100000)],
+                            description=_l("Au-delà, les inscriptions vont en liste d'attente."))
+    running_order = TextAreaField(_l("Déroulé"), validators=[Optional(), Length(max=5000)],
+                                  description=_l("Une étape par ligne. Le modèle du Labo est proposé : adaptez-le."),
+                                  render_kw={"rows": 6})
+    animators = MultiCheckboxField(_l("Animation"), coerce=int, validators=[Optional()],
+                                   description=_l("Qui anime cette rencontre : l'animation tourne."))
+
+
+class RegisterForm(FlaskForm):
+    first_name = StringField(_l("Votre prénom"), validators=[DataRequired(_l("Indiquez votre prénom.")), Length(max=60)],
+                             render_kw={"autocomplete": "given-name"})
+    contact = StringField(_l("Téléphone ou e-mail"), validators=[Optional(), Length(max=254)],
+                          description=_l("Seulement pour vous prévenir si la rencontre change. Jamais affiché."),
+                          render_kw={"autocomplete": "tel"})
+
+
+class WalkInForm(FlaskForm):
+    first_name = StringField(_l("Prénom de la personne arrivée sans inscription"),
+                             validators=[DataRequired(_l("Indiquez votre prénom.")), Length(max=60)])
+
+
+class PaperCountForm(FlaskForm):
+    count = IntegerField(_l("Personnes inscrites seulement sur la feuille papier"),
+                         validators=[DataRequired(_l("Indiquez un nombre de personnes.")), NumberRange(min=0, max=100000)])
+
+
+class MinutesForm(FlaskForm):
+    minutes = TextAreaField(_l("Compte-rendu"), validators=[DataRequired(_l("Écrivez le compte-rendu.")), Length(max=20000)],
+                            description=_l("Ce qui s'est dit, en mots simples. Les participants inscrits sont prévenus."),
+                            render_kw={"rows": 10})
+
+
+class DecisionForm(FlaskForm):
+    text = TextAreaField(_l("La décision"), validators=[DataRequired(_l("Écrivez la décision.")), Length(max=2000)],
+                         render_kw={"rows": 2})
+    rule = StringField(_l("Comment elle a été prise"),
+                       validators=[DataRequired(_l("Dites comment elle a été prise : la règle que le groupe s'était donnée.")), Length(max=160)],
+                       description=_l("Par exemple : consensus, majorité des présents, vote à main levée."))
+    votes_for = IntegerField(_l("Pour (facultatif)"), validators=[Optional(), NumberRange(min=0, max=100000)])
+    votes_against = IntegerField(_l("Contre (facultatif)"), validators=[Optional(), NumberRange(min=0, max=100000)])
+    abstentions = IntegerField(_l("Abstentions (facultatif)"), validators=[Optional(), NumberRange(min=0, max=100000)])

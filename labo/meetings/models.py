@@ -1,0 +1,128 @@
+"""Meetings, their animators and the people registered for them."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from labo.accounts.models import User
+from labo.core.db import Base, UTCDateTime, utcnow
+from labo.core.i18n import _l
+from labo.territory.models import Commune
+
+meeting_animator = Table(
+    "meeting_animator",
+    Base.metadata,
+    Column("meeting_id", Integer, ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+)
+
+RUNNING_ORDER_TEMPLATE = _l(
+    "Accueil et « premiers pas » pour les personnes qui viennent pour la première fois\n"
+    "Témoignages : des projets menés par ou avec des habitants\n"
+    "Ateliers sur le thème du jour\n"
+    "Décisions, selon les règles que le groupe s'est données\n"
+    "Et après ? Ce qui sera fait, par qui, et quand on se revoit"
+)
+
+
+class RegistrationStatus(str, enum.Enum):
+    CONFIRMED = "confirmed"
+    WAITING = "waiting"
+    CANCELLED = "cancelled"
+
+
+class Meeting(Base):
+    __tablename__ = "meeting"
+    __table_args__ = (CheckConstraint("capacity IS NULL OR capacity > 0", name="positive_capacity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(160))
+    theme: Mapped[str] = mapped_column(String(240), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ends_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    commune_id: Mapped[int] = mapped_column(ForeignKey("commune.id", ondelete="RESTRICT"), index=True)
+    venue: Mapped[str] = mapped_column(String(160))
+    address: Mapped[str] = mapped_column(String(240), default="")
+    step_free: Mapped[bool] = mapped_column(default=False)
+    public_transport: Mapped[str] = mapped_column(String(240), default="")
+    childcare: Mapped[bool] = mapped_column(default=False)
+    access_notes: Mapped[str] = mapped_column(Text, default="")
+    capacity: Mapped[Optional[int]]
+    running_order: Mapped[str] = mapped_column(Text, default="")
+    # People who signed only the paper sheet on the day, counted by hand.
+    paper_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    cancelled: Mapped[bool] = mapped_column(default=False)
+    # The compte-rendu, sanitised HTML (sanitize_html on write), once written.
+    minutes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    minutes_published_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    commune: Mapped[Commune] = relationship(lazy="joined")
+    animators: Mapped[list[User]] = relationship(secondary=meeting_animator, order_by="User.pseudonym_key")
+    decisions: Mapped[list["Decision"]] = relationship(
+        back_populates="meeting", order_by="Decision.id", cascade="all, delete-orphan")
+
+    @property
+    def is_past(self) -> bool:
+        return (self.ends_at or self.starts_at) < utcnow()
+
+    @property
+    def running_steps(self) -> list[str]:
+        return [line.strip() for line in self.running_order.splitlines() if line.strip()]
+
+
+class Registration(Base):
+    """Someone who will come: with an account, or a first name and a phone or
+    email; brought, perhaps, by a relay (an ambassador or referent)."""
+
+    __tablename__ = "meeting_registration"
+    __table_args__ = (
+        Index("uq_meeting_registration_user", "meeting_id", "user_id", unique=True,
+              sqlite_where=text("user_id IS NOT NULL AND status <> 'cancelled'"),
+              postgresql_where=text("user_id IS NOT NULL AND status <> 'cancelled'")),
+        CheckConstraint("status IN ('confirmed', 'waiting', 'cancelled')", name="known_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    first_name: Mapped[str] = mapped_column(String(60))
+    contact: Mapped[Optional[str]] = mapped_column(String(254))  # phone or email, for this meeting only
+    status: Mapped[str] = mapped_column(String(16), default=RegistrationStatus.CONFIRMED.value)
+    relay_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    walk_in: Mapped[bool] = mapped_column(default=False)
+    present: Mapped[bool] = mapped_column(default=False)
+    cancel_token: Mapped[str] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship()
+    user: Mapped[Optional[User]] = relationship(foreign_keys=[user_id])
+    relay: Mapped[Optional[User]] = relationship(foreign_keys=[relay_id])
+
+
+class Decision(Base):
+    """A decision taken at a meeting, and how: the rule the group agreed on
+    and, when there was a count, the count."""
+
+    __tablename__ = "meeting_decision"
+    __table_args__ = (
+        CheckConstraint("votes_for IS NULL OR votes_for >= 0", name="votes_for_positive"),
+        CheckConstraint("votes_against IS NULL OR votes_against >= 0", name="votes_against_positive"),
+        CheckConstraint("abstentions IS NULL OR abstentions >= 0", name="abstentions_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    rule: Mapped[str] = mapped_column(String(160))
+    votes_for: Mapped[Optional[int]]
+    votes_against: Mapped[Optional[int]]
+    abstentions: Mapped[Optional[int]]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="decisions")

@@ -1,0 +1,389 @@
+"""Meetings, free of Flask's request. Seat allocation runs in a short
+transaction of its own (core.db.serialized) so that fifty people taking the
+last ten seats at once get exactly ten seats; everything else writes in the
+caller's transaction."""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Mapping, Optional
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, insert, select, update
+
+from labo.accounts.models import Role, User
+from labo.audit.services import record_audit
+from labo.core.db import serialized, utcnow
+from labo.extensions import db
+from labo.meetings.models import Meeting, Registration, RegistrationStatus
+from labo.territory.models import Commune
+
+RELAY_SALT = "labo.meeting-relay"
+CONFIRMED, WAITING, CANCELLED = (s.value for s in RegistrationStatus)
+
+
+class MeetingError(ValueError):
+    def __init__(self, code: str, field: Optional[str] = None):
+        super().__init__(code)
+        self.code = code
+        self.field = field
+
+
+# --- creating ------------------------------------------------------------
+
+
+def save_meeting(actor: User, meeting: Meeting, *, title: str, theme: str, starts_at: datetime,
+                 ends_at: Optional[datetime], commune: Optional[Commune], venue: str, address: str,
+                 step_free: bool, public_transport: str, childcare: bool, access_notes: str,
+                 capacity: Optional[int], running_order: str, animators: list[User]) -> Meeting:
+    if commune is None:
+        raise MeetingError("commune-required", "commune")
+    if ends_at is not None and ends_at <= starts_at:
+        raise MeetingError("ends-before-start", "ends_at")
+    if capacity is not None and capacity < 1:
+        raise MeetingError("capacity-positive", "capacity")
+    created = meeting.id is None
+    meeting.title, meeting.theme = title.strip(), theme.strip()
+    meeting.starts_at, meeting.ends_at = starts_at, ends_at
+    meeting.commune = commune
+    meeting.venue, meeting.address = venue.strip(), address.strip()
+    meeting.step_free, meeting.public_transport, meeting.childcare = step_free, public_transport.strip(), childcare
+    meeting.access_notes, meeting.capacity = access_notes.strip(), capacity
+    meeting.running_order = running_order.strip()
+    meeting.animators = animators
+    if created:
+        meeting.created_by_id = actor.id
+        db.session.add(meeting)
+    db.session.flush()
+    record_audit(actor, "meeting.created" if created else "meeting.updated", "meeting", meeting.id,
+                 title=meeting.title, commune=commune.name)
+    return meeting
+
+
+# --- registering ---------------------------------------------------------
+
+
+@dataclass
+class Seat:
+    registration_id: int
+    status: str
+    cancel_token: str
+
+
+def register(meeting: Meeting, *, user: Optional[User] = None, first_name: str = "",
+             contact: Optional[str] = None, relay: Optional[User] = None, walk_in: bool = False) -> Seat:
+    """A seat if one is left, else a place on the waiting list, in order.
+
+    Commits on its own: it first ends the caller's transaction (committing
+    what it holds), then takes the seat in a short serialized transaction."""
+    if meeting.cancelled:
+        raise MeetingError("meeting-cancelled")
+    if meeting.is_past and not walk_in:
+        raise MeetingError("meeting-past")
+    first_name = re.sub(r"\s+", " ", (user.pseudonym if user else first_name) or "").strip()[:60]
+    contact = (contact or "").strip()[:254] or None
+    if not first_name:
+        raise MeetingError("name-required", "first_name")
+    if user is None and not contact and not walk_in:
+        raise MeetingError("contact-required", "contact")
+    token = secrets.token_urlsafe(24)
+    meeting_id, capacity = meeting.id, meeting.capacity
+    user_id = user.id if user is not None else None
+    relay_id = relay.id if relay is not None else None
+    db.session.commit()  # a transaction that read earlier must not write after the seat is taken
+    with serialized(db.engine, Meeting.__table__, meeting_id) as connection:
+        if user_id is not None:
+            existing = connection.execute(
+                select(Registration.id, Registration.status, Registration.cancel_token).where(
+                    Registration.meeting_id == meeting_id, Registration.user_id == user_id,
+                    Registration.status != CANCELLED)
+            ).first()
+            if existing is not None:
+                return Seat(*existing)
+        taken = connection.scalar(
+            select(func.count(Registration.id)).where(Registration.meeting_id == meeting_id, Registration.status == CONFIRMED)
+        )
+        status = CONFIRMED if walk_in or capacity is None or taken < capacity else WAITING
+        new_id = connection.execute(insert(Registration).values(
+            meeting_id=meeting_id, user_id=user_id, first_name=first_name, contact=contact,
+            status=status, relay_id=relay_id, walk_in=walk_in, present=walk_in,
+            cancel_token=token, created_at=utcnow(),
+        )).inserted_primary_key[0]
+    return Seat(new_id, status, token)
+
+
+def cancel(cancel_token: str) -> Optional[Registration]:
+    """Cancel by the private link sent at registration; the first person
+    waiting takes the seat. Commits on its own."""
+    registration = db.session.scalar(select(Registration).where(Registration.cancel_token == cancel_token))
+    if registration is None or registration.status == CANCELLED:
+        return registration
+    meeting_id, registration_id = registration.meeting_id, registration.id
+    db.session.commit()
+    with serialized(db.engine, Meeting.__table__, meeting_id) as connection:
+        connection.execute(update(Registration).where(Registration.id == registration_id).values(status=CANCELLED))
+    promote_waiting(meeting_id)
+    return registration
+
+
+def promote_waiting(meeting_id: int) -> list[int]:
+    """Give free seats to the waiting list in the order people registered.
+    Commits on its own, after the caller's transaction."""
+    promoted: list[int] = []
+    db.session.commit()
+    with serialized(db.engine, Meeting.__table__, meeting_id) as connection:
+        capacity = connection.scalar(select(Meeting.capacity).where(Meeting.id == meeting_id))
+        taken = connection.scalar(
+            select(func.count(Registration.id)).where(Registration.meeting_id == meeting_id, Registration.status == CONFIRMED)
+        )
+        free = None if capacity is None else max(capacity - taken, 0)
+        query = (select(Registration.id).where(Registration.meeting_id == meeting_id, Registration.status == WAITING)
+                 .order_by(Registration.created_at, Registration.id))
+        if free is not None:
+            query = query.limit(free)
+        promoted = list(connection.scalars(query))
+        if promoted:
+            connection.execute(update(Registration).where(Registration.id.in_(promoted)).values(status=CONFIRMED))
+    return promoted
+
+
+def registrations(meeting: Meeting, status: Optional[str] = None) -> list[Registration]:
+    query = select(Registration).where(Registration.meeting_id == meeting.id).order_by(Registration.created_at, Registration.id)
+    if status:
+        query = query.where(Registration.status == status)
+    return list(db.session.scalars(query))
+
+
+def registration_of(meeting: Meeting, user: Optional[User]) -> Optional[Registration]:
+    if user is None or not user.is_authenticated:
+        return None
+    return db.session.scalar(select(Registration).where(
+        Registration.meeting_id == meeting.id, Registration.user_id == user.id, Registration.status != CANCELLED))
+
+
+# --- on the day ----------------------------------------------------------
+
+
+def set_present(actor: User, registration: Registration, present: bool) -> None:
+    registration.present = present
+    db.session.flush()
+
+
+def set_paper_count(actor: User, meeting: Meeting, count: int) -> None:
+    if count < 0 or count > 100000:
+        raise MeetingError("count-invalid", "count")
+    meeting.paper_count = count
+    record_audit(actor, "meeting.paper_count", "meeting", meeting.id, title=meeting.title, count=count)
+    db.session.flush()
+
+
+@dataclass
+class Counts:
+    confirmed: int
+    waiting: int
+    present_accounts: int
+    present_walk_ins: int
+    paper: int
+
+    @property
+    def present(self) -> int:
+        return self.present_accounts + self.present_walk_ins + self.paper
+
+
+def counts(meeting: Meeting) -> Counts:
+    rows = db.session.execute(
+        select(Registration.status, Registration.present, Registration.walk_in, func.count(Registration.id))
+        .where(Registration.meeting_id == meeting.id).group_by(Registration.status, Registration.present, Registration.walk_in)
+    ).all()
+    c = Counts(0, 0, 0, 0, meeting.paper_count or 0)
+    for status, present, walk_in, n in rows:
+        if status == CONFIRMED:
+            c.confirmed += n
+        elif status == WAITING:
+            c.waiting += n
+        if present and status == CONFIRMED:
+            if walk_in:
+                c.present_walk_ins += n
+            else:
+                c.present_accounts += n
+    return c
+
+
+# --- relays --------------------------------------------------------------
+
+
+def relay_token(config: Mapping, relay: User) -> str:
+    """The personal part of an ambassador's invite link."""
+    return URLSafeSerializer(config["SECRET_KEY"], salt=RELAY_SALT).dumps(relay.id)
+
+
+def relay_for(config: Mapping, token: Optional[str]) -> Optional[User]:
+    if not token:
+        return None
+    try:
+        user_id = URLSafeSerializer(config["SECRET_KEY"], salt=RELAY_SALT).loads(token)
+    except BadSignature:
+        return None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not (user.has_role(Role.AMBASSADOR) or user.referent_commune_ids or user.has_role(Role.ADMIN)):
+        return None
+    return user
+
+
+# --- the programme -------------------------------------------------------
+
+
+def upcoming(now: Optional[datetime] = None) -> list[Meeting]:
+    now = now or utcnow()
+    return list(db.session.scalars(
+        select(Meeting).where(Meeting.starts_at >= now - timedelta(hours=12), Meeting.cancelled.is_(False)).order_by(Meeting.starts_at)
+    ))
+
+
+def past(now: Optional[datetime] = None) -> list[Meeting]:
+    now = now or utcnow()
+    return list(db.session.scalars(
+        select(Meeting).where(Meeting.starts_at < now - timedelta(hours=12)).order_by(Meeting.starts_at.desc())
+    ))
+
+
+@dataclass
+class Rotation:
+    hosted: list[tuple[Commune, int, datetime]]  # commune, meetings held there, last date
+    not_yet: list[Commune]
+
+
+def rotation() -> Rotation:
+    rows = db.session.execute(
+        select(Meeting.commune_id, func.count(Meeting.id), func.max(Meeting.starts_at))
+        .where(Meeting.cancelled.is_(False)).group_by(Meeting.commune_id)
+    ).all()
+    communes = {c.id: c for c in db.session.scalars(select(Commune).where(Commune.in_call).order_by(Commune.slug))}
+    hosted = sorted(
+        ((communes[cid], n, last) for cid, n, last in rows if cid in communes), key=lambda item: item[2], reverse=True
+    )
+    hosted_ids = {cid for cid, _, _ in rows}
+    return Rotation(hosted, [c for cid, c in communes.items() if cid not in hosted_ids])
+
+
+# --- after the meeting ---------------------------------------------------
+
+
+def publish_minutes(config: Mapping, actor: User, meeting: Meeting, text: str) -> None:
+    """Write (or rewrite) the minutes; the first publication tells everyone
+    registered with an account."""
+    from labo.contributions.services import clean_rich_text
+    from labo.notifications.services import notify
+
+    if not text or not text.strip():
+        raise MeetingError("minutes-required", "minutes")
+    first = meeting.minutes_published_at is None
+    meeting.minutes = clean_rich_text(text)
+    meeting.minutes_published_at = meeting.minutes_published_at or utcnow()
+    record_audit(actor, "meeting.minutes", "meeting", meeting.id, title=meeting.title)
+    if first:
+        people = db.session.scalars(select(Registration.user_id).where(
+            Registration.meeting_id == meeting.id, Registration.user_id.is_not(None), Registration.status == CONFIRMED))
+        notify(config, list(people), "meeting.minutes", f"/rencontres/{meeting.id}", title=meeting.title)
+    db.session.flush()
+
+
+def add_decision(actor: User, meeting: Meeting, *, text: str, rule: str, votes_for: Optional[int] = None,
+                 votes_against: Optional[int] = None, abstentions: Optional[int] = None):
+    from labo.meetings.models import Decision
+
+    text, rule = (text or "").strip(), (rule or "").strip()
+    if not text:
+        raise MeetingError("decision-required", "text")
+    if not rule:
+        raise MeetingError("rule-required", "rule")
+    if any(v is not None and v < 0 for v in (votes_for, votes_against, abstentions)):
+        raise MeetingError("count-invalid", "votes_for")
+    decision = Decision(meeting=meeting, text=text[:2000], rule=rule[:160], votes_for=votes_for,
+                        votes_against=votes_against, abstentions=abstentions)
+    db.session.add(decision)
+    db.session.flush()
+    record_audit(actor, "meeting.decision", "meeting", meeting.id, title=meeting.title, decision=decision.text[:200])
+    return decision
+
+
+def contributions_born_at(meeting: Meeting):
+    from labo.contributions.models import Contribution, Visibility
+
+    return list(db.session.scalars(select(Contribution).where(
+        Contribution.meeting_id == meeting.id, Contribution.visibility == Visibility.PUBLISHED.value
+    ).order_by(Contribution.created_at)))
+
+
+# --- indicators ----------------------------------------------------------
+
+
+@dataclass
+class MeetingFigures:
+    meeting: Meeting
+    counts: Counts
+    newcomers: int       # present with an account, at their first Labo meeting
+    returning: int       # present with an account, seen at an earlier meeting
+
+
+@dataclass
+class Indicators:
+    meetings: list[MeetingFigures]
+    total_present: int
+    average_days_between: Optional[float]
+    by_commune: list[tuple[str, int]]     # present participants with an account, by home commune
+    by_age_band: list[tuple[str, int]]
+    by_relay: list[tuple[str, int]]       # registrations each relay brought
+
+    @property
+    def newcomers(self) -> int:
+        return sum(m.newcomers for m in self.meetings)
+
+    @property
+    def returning(self) -> int:
+        return sum(m.returning for m in self.meetings)
+
+
+def indicators() -> Indicators:
+    """Aggregates over the meetings held: never a name."""
+    from labo.accounts.models import AgeBand
+
+    held = [m for m in past() if not m.cancelled][::-1]  # oldest first
+    present_rows = db.session.execute(
+        select(Registration.meeting_id, Registration.user_id)
+        .join(Meeting, Meeting.id == Registration.meeting_id)
+        .where(Registration.present.is_(True), Registration.user_id.is_not(None), Registration.status == CONFIRMED)
+        .order_by(Meeting.starts_at)
+    ).all()
+    seen: set[int] = set()
+    first_time: dict[int, int] = {}
+    again: dict[int, int] = {}
+    for meeting_id, user_id in present_rows:
+        bucket = again if user_id in seen else first_time
+        bucket[meeting_id] = bucket.get(meeting_id, 0) + 1
+        seen.add(user_id)
+    figures = [MeetingFigures(m, counts(m), first_time.get(m.id, 0), again.get(m.id, 0)) for m in held]
+    gaps = [(b.starts_at - a.starts_at).days for a, b in zip(held, held[1:])]
+    people = select(Registration.user_id).where(Registration.present.is_(True), Registration.user_id.is_not(None)).distinct()
+    by_commune = db.session.execute(
+        select(Commune.name, func.count(User.id)).join(User, User.home_commune_id == Commune.id)
+        .where(User.id.in_(people)).group_by(Commune.name).order_by(func.count(User.id).desc())
+    ).all()
+    by_age = db.session.execute(
+        select(User.age_band, func.count(User.id)).where(User.id.in_(people), User.age_band.is_not(None))
+        .group_by(User.age_band)
+    ).all()
+    by_relay = db.session.execute(
+        select(User.pseudonym, func.count(Registration.id)).join(User, User.id == Registration.relay_id)
+        .where(Registration.status != CANCELLED).group_by(User.pseudonym).order_by(func.count(Registration.id).desc())
+    ).all()
+    return Indicators(
+        meetings=figures,
+        total_present=sum(f.counts.present for f in figures),
+        average_days_between=(sum(gaps) / len(gaps)) if gaps else None,
+        by_commune=[tuple(r) for r in by_commune],
+        by_age_band=[(AgeBand(band).label, n) for band, n in sorted(by_age, key=lambda r: list(AgeBand).index(AgeBand(r[0])))],
+        by_relay=[tuple(r) for r in by_relay],
+    )

@@ -1,0 +1,323 @@
+"""The programme, a meeting's page, registering and cancelling, the
+animators' pages (create, edit, sign-in) and the calendar files."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from labo.accounts.models import Role, RoleGrant, User
+from labo.core.forms import ActionForm
+from labo.core.i18n import _
+from labo.core.urls import absolute
+from labo.extensions import db, limiter
+from labo.meetings import services
+from labo.meetings.forms import ERROR_MESSAGES, DecisionForm, MeetingForm, MinutesForm, PaperCountForm, RegisterForm, WalkInForm
+from labo.meetings.ics import calendar_for
+from labo.meetings.models import RUNNING_ORDER_TEMPLATE, Meeting, Registration
+from labo.permissions import authorize, can
+from labo.territory.services import get_commune, list_communes
+
+bp = Blueprint("meetings", __name__, url_prefix="/rencontres")
+
+
+def get_meeting(meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def _show_error(form, error: services.MeetingError) -> None:
+    message = ERROR_MESSAGES.get(error.code, error.code)
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [message]
+    else:
+        flash(message, "error")
+
+
+def _local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["LABO_TIMEZONE"])
+
+
+def from_local(value: datetime | None) -> datetime | None:
+    """A date typed in a form (local time) as UTC."""
+    return value.replace(tzinfo=_local_zone()).astimezone(timezone.utc) if value else None
+
+
+def to_local(value: datetime | None) -> datetime | None:
+    return value.astimezone(_local_zone()).replace(tzinfo=None) if value else None
+
+
+def _link(meeting: Meeting) -> str:
+    return absolute(url_for("meetings.detail", meeting_id=meeting.id))
+
+
+@bp.route("/")
+def programme():
+    return render_template("meetings/programme.html", upcoming=services.upcoming(), past=services.past(),
+                           rotation=services.rotation())
+
+
+@bp.route("/indicateurs")
+@login_required
+def indicators():
+    authorize("meeting.indicators")
+    return render_template("meetings/indicators.html", figures=services.indicators())
+
+
+@bp.route("/feed.ics")
+def feed():
+    meetings = services.upcoming() + services.past()
+    body = calendar_for(meetings, _link, _("Rencontres du Labo de la participation"))
+    return Response(body, mimetype="text/calendar", headers={"Content-Disposition": 'inline; filename="rencontres-labo.ics"'})
+
+
+@bp.route("/<id:meeting_id>.ics")
+def ics(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    body = calendar_for([meeting], _link, meeting.title)
+    return Response(body, mimetype="text/calendar",
+                    headers={"Content-Disposition": f'attachment; filename="rencontre-{meeting.id}.ics"'})
+
+
+@bp.route("/<id:meeting_id>")
+def detail(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    relay = services.relay_for(current_app.config, request.args.get("relais"))
+    invite = None
+    if can(current_user, "relay.invite"):
+        invite = absolute(url_for("meetings.detail", meeting_id=meeting.id, relais=services.relay_token(current_app.config, current_user)))
+    return render_template(
+        "meetings/detail.html", meeting=meeting, counts=services.counts(meeting), form=RegisterForm(formdata=None),
+        mine=services.registration_of(meeting, current_user), relay=relay, invite=invite,
+        manager=can(current_user, "meeting.manage", meeting), action_form=ActionForm(formdata=None),
+        born=services.contributions_born_at(meeting),
+    )
+
+
+@bp.route("/<id:meeting_id>/inscription", methods=["POST"])
+@limiter.limit(lambda: current_app.config["LABO_WRITE_RATE_LIMIT"], methods=["POST"])
+def register(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    relay = services.relay_for(current_app.config, request.form.get("relais"))
+    if current_user.is_authenticated:
+        form = ActionForm()
+        valid = form.validate_on_submit()
+        fields = {"user": current_user._get_current_object()}
+    else:
+        form = RegisterForm()
+        valid = form.validate_on_submit()
+        fields = {"first_name": form.first_name.data or "", "contact": form.contact.data}
+    if valid:
+        try:
+            seat = services.register(meeting, relay=relay, **fields)
+        except services.MeetingError as error:
+            _show_error(form, error)
+        else:
+            return redirect(url_for("meetings.registration", token=seat.cancel_token))
+    elif not form.errors:
+        abort(400)
+    return render_template(
+        "meetings/detail.html", meeting=meeting, counts=services.counts(meeting), form=form, mine=None,
+        relay=relay, invite=None, manager=False, action_form=ActionForm(formdata=None),
+        born=services.contributions_born_at(meeting),
+    ), 422
+
+
+@bp.route("/inscription/<token>", methods=["GET", "POST"])
+def registration(token: str):
+    """One's own registration, by its private link: see it, cancel it."""
+    entry = db.session.scalar(select(Registration).where(Registration.cancel_token == token))
+    if entry is None:
+        abort(404)
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        services.cancel(token)
+        flash(_("Votre inscription est annulée. Merci de nous avoir prévenus !"), "success")
+        return redirect(url_for("meetings.registration", token=token))
+    return render_template("meetings/registration.html", entry=entry, meeting=entry.meeting,
+                           action_form=ActionForm(formdata=None))
+
+
+# --- animators -----------------------------------------------------------
+
+
+def _animator_choices() -> list[tuple[int, str]]:
+    people = db.session.scalars(
+        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role.in_([Role.ANIMATOR.value, Role.ADMIN.value, Role.AMBASSADOR.value, Role.REFERENT.value]))
+        .distinct().order_by(User.pseudonym_key)
+    )
+    return [(u.id, u.pseudonym) for u in people]
+
+
+@bp.route("/nouvelle", methods=["GET", "POST"], defaults={"meeting_id": None})
+@bp.route("/<id:meeting_id>/modifier", methods=["GET", "POST"])
+@login_required
+def edit(meeting_id: int | None):
+    if meeting_id is None:
+        authorize("meeting.create")
+        meeting = Meeting()
+        form = MeetingForm(data={"running_order": str(RUNNING_ORDER_TEMPLATE), "animators": [current_user.id]})
+    else:
+        meeting = get_meeting(meeting_id)
+        authorize("meeting.manage", meeting)
+        form = MeetingForm(obj=meeting, data={"commune": str(meeting.commune_id), "animators": [a.id for a in meeting.animators]})
+        if not form.is_submitted():
+            form.starts_at.data = to_local(meeting.starts_at)
+            form.ends_at.data = to_local(meeting.ends_at)
+    form.commune.choices = [("", _("Choisir…"))] + [(str(c.id), c.name) for c in list_communes()]
+    form.animators.choices = _animator_choices()
+    if form.validate_on_submit():
+        chosen = set(form.animators.data or [])
+        try:
+            services.save_meeting(
+                current_user, meeting, title=form.title.data, theme=form.theme.data or "",
+                starts_at=from_local(form.starts_at.data), ends_at=from_local(form.ends_at.data),
+                commune=get_commune(form.commune.data), venue=form.venue.data, address=form.address.data or "",
+                step_free=form.step_free.data, public_transport=form.public_transport.data or "",
+                childcare=form.childcare.data, access_notes=form.access_notes.data or "",
+                capacity=form.capacity.data, running_order=form.running_order.data or "",
+                animators=list(db.session.scalars(select(User).where(User.id.in_(chosen)))) if chosen else [],
+            )
+        except services.MeetingError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            services.promote_waiting(meeting.id)  # more seats may free some for the waiting list
+            flash(_("La rencontre est enregistrée."), "success")
+            return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    title = _("Nouvelle rencontre") if meeting_id is None else _("Modifier la rencontre")
+    return render_template("meetings/edit.html", form=form, title=title), (422 if form.errors else 200)
+
+
+@bp.route("/<id:meeting_id>/emargement")
+@login_required
+def sign_in(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    authorize("meeting.manage", meeting)
+    q = request.args.get("q", "").strip().lower()
+    people = services.registrations(meeting)
+    if q:
+        people = [p for p in people if q in p.first_name.lower()]
+    return render_template("meetings/sign_in.html", meeting=meeting, people=people, q=q, counts=services.counts(meeting),
+                           walk_in_form=WalkInForm(formdata=None), paper_form=PaperCountForm(formdata=None, data={"count": meeting.paper_count}),
+                           action_form=ActionForm(formdata=None))
+
+
+@bp.route("/<id:meeting_id>/emargement/<id:registration_id>", methods=["POST"])
+@login_required
+def tick(meeting_id: int, registration_id: int):
+    meeting = get_meeting(meeting_id)
+    authorize("meeting.manage", meeting)
+    entry = db.session.get(Registration, registration_id)
+    if entry is None or entry.meeting_id != meeting.id or not ActionForm().validate_on_submit():
+        abort(404 if entry is None or entry.meeting_id != meeting.id else 400)
+    services.set_present(current_user, entry, request.form.get("present") == "1")
+    db.session.commit()
+    return redirect(url_for("meetings.sign_in", meeting_id=meeting.id, q=request.args.get("q") or None) + f"#r{entry.id}")
+
+
+@bp.route("/<id:meeting_id>/emargement/sur-place", methods=["POST"])
+@login_required
+def walk_in(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    authorize("meeting.manage", meeting)
+    form = WalkInForm()
+    if form.validate_on_submit():
+        services.register(meeting, first_name=form.first_name.data, walk_in=True)
+        flash(_("%(name)s est noté·e présent·e.", name=form.first_name.data), "success")
+    else:
+        flash(_("Indiquez votre prénom."), "error")
+    return redirect(url_for("meetings.sign_in", meeting_id=meeting.id))
+
+
+@bp.route("/<id:meeting_id>/emargement/papier", methods=["POST"])
+@login_required
+def paper(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    authorize("meeting.manage", meeting)
+    form = PaperCountForm()
+    if form.validate_on_submit():
+        services.set_paper_count(current_user, meeting, form.count.data)
+        db.session.commit()
+        flash(_("Le compte de la feuille papier est enregistré."), "success")
+    else:
+        flash(_("Indiquez un nombre de personnes."), "error")
+    return redirect(url_for("meetings.sign_in", meeting_id=meeting.id))
+
+
+@bp.route("/<id:meeting_id>/affiche")
+def flyer(meeting_id: int):
+    """An A5 flyer to print and hand out, with a QR code to the meeting page
+    (a relay's own invite link when a relay prints it)."""
+    import segno
+    from markupsafe import Markup
+
+    meeting = get_meeting(meeting_id)
+    values = {"meeting_id": meeting.id}
+    if can(current_user, "relay.invite"):
+        values["relais"] = services.relay_token(current_app.config, current_user)
+    link = absolute(url_for("meetings.detail", **values))
+    qr = segno.make(link, error="m")
+    svg = Markup(qr.svg_inline(scale=5, title=_("Code QR vers la page de la rencontre")))  # our own URL, no user markup
+    return render_template("meetings/flyer.html", meeting=meeting, link=link, qr=svg)
+
+
+@bp.route("/<id:meeting_id>/compte-rendu", methods=["GET", "POST"])
+@login_required
+def minutes(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    authorize("meeting.manage", meeting)
+    form = MinutesForm(data={"minutes": _minutes_as_text(meeting.minutes)})
+    decision_form = DecisionForm(formdata=None)
+    if form.validate_on_submit():
+        try:
+            services.publish_minutes(current_app.config, current_user, meeting, form.minutes.data)
+        except services.MeetingError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Le compte-rendu est publié."), "success")
+            return redirect(url_for("meetings.detail", meeting_id=meeting.id) + "#compte-rendu")
+    return render_template("meetings/minutes.html", meeting=meeting, form=form, decision_form=decision_form), (422 if form.errors else 200)
+
+
+@bp.route("/<id:meeting_id>/decisions", methods=["POST"])
+@login_required
+def add_decision(meeting_id: int):
+    meeting = get_meeting(meeting_id)
+    authorize("meeting.manage", meeting)
+    decision_form = DecisionForm()
+    if decision_form.validate_on_submit():
+        try:
+            services.add_decision(current_user, meeting, text=decision_form.text.data, rule=decision_form.rule.data,
+                                  votes_for=decision_form.votes_for.data, votes_against=decision_form.votes_against.data,
+                                  abstentions=decision_form.abstentions.data)
+        except services.MeetingError as error:
+            db.session.rollback()
+            _show_error(decision_form, error)
+        else:
+            db.session.commit()
+            flash(_("La décision est ajoutée."), "success")
+            return redirect(url_for("meetings.minutes", meeting_id=meeting.id))
+    form = MinutesForm(formdata=None, data={"minutes": _minutes_as_text(meeting.minutes)})
+    return render_template("meetings/minutes.html", meeting=meeting, form=form, decision_form=decision_form), 422
+
+
+def _minutes_as_text(html: str) -> str:
+    """The stored minutes back as the plain text they were typed as."""
+    import re
+    from html import unescape
+
+    text = re.sub(r"</p>\s*<p>", "\n\n", html or "")
+    text = re.sub(r"<br\s*/?>", "\n", text)
+    return unescape(re.sub(r"<(?!/?(strong|em|a)\b)[^>]+>", "", text)).strip()

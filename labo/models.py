@@ -1,0 +1,8 @@
+"""Every model, re-exported for Alembic and the shell. Nothing is defined here."""
+from labo.accounts.models import RoleGrant, User  # noqa: F401
+from labo.audit.models import AuditEntry  # noqa: F401
+from labo.mail.models import OutboxMessage  # noqa: F401
+from labo.territory.models import Ambition, Axis, Commune, Pillar, Qpv, qpv_commune  # noqa: F401
+from labo.contributions.models import Comment, Contribution, Follow, Photo, Report, Support  # noqa: F401
+from labo.notifications.models import Notification  # noqa: F401
+from labo.meetings.models import Decision, Meeting, Registration, meeting_animator  # noqa: F401

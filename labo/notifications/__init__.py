@@ -1,0 +1,1 @@
+"""Notifications on the site (and by email when SMTP is configured)."""

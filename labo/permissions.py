@@ -1,0 +1,153 @@
+"""Every permission of the site, as a named action in one table.
+
+`can(user, action, obj)` answers for views, templates (as a Jinja global),
+the API and socket handlers alike. A referent's power is scoped to the
+communes they were granted."""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable
+
+from flask import abort
+from flask_login import current_user
+
+from labo.accounts.models import Role
+
+
+def _authenticated(user) -> bool:
+    return bool(user is not None and user.is_authenticated)
+
+
+def is_admin(user, obj: Any = None) -> bool:
+    return _authenticated(user) and user.has_role(Role.ADMIN)
+
+
+def is_copil(user, obj: Any = None) -> bool:
+    return _authenticated(user) and (user.has_role(Role.COPIL) or user.has_role(Role.ADMIN))
+
+
+def is_self(user, obj: Any) -> bool:
+    return _authenticated(user) and obj is not None and obj.id == user.id
+
+
+def is_referent_of(user, commune: Any) -> bool:
+    """A referent of this commune (or an administrator)."""
+    if is_admin(user):
+        return True
+    return _authenticated(user) and commune is not None and commune.id in user.referent_commune_ids
+
+
+def is_authenticated(user, obj: Any = None) -> bool:
+    return _authenticated(user)
+
+
+def is_any_referent(user, obj: Any = None) -> bool:
+    return is_admin(user) or (_authenticated(user) and bool(user.referent_commune_ids))
+
+
+def enters_for_others(user, obj: Any = None) -> bool:
+    """Referents and animators type in what was said in person or on paper."""
+    return is_any_referent(user) or (_authenticated(user) and user.has_role(Role.ANIMATOR))
+
+
+def moderates_contribution(user, contribution: Any) -> bool:
+    return contribution is not None and is_referent_of(user, contribution.commune)
+
+
+def sees_contribution(user, contribution: Any) -> bool:
+    """Published ones for all; a hidden or pending one for its author and moderators."""
+    if contribution is None:
+        return False
+    if contribution.is_published:
+        return True
+    if _authenticated(user) and user.id in (contribution.author_id, contribution.entered_by_id) and not contribution.is_merged:
+        return True
+    return moderates_contribution(user, contribution)
+
+
+def takes_part(user, contribution: Any) -> bool:
+    return _authenticated(user) and contribution is not None and contribution.is_published
+
+
+def animates_meeting(user, meeting: Any) -> bool:
+    """Its animators, whoever created it, and administrators run a meeting
+    (edit it, sign people in, see the named list)."""
+    if is_admin(user):
+        return True
+    if not _authenticated(user) or meeting is None:
+        return False
+    return user.id == meeting.created_by_id or any(a.id == user.id for a in meeting.animators)
+
+
+def relays(user, obj: Any = None) -> bool:
+    """Ambassadors and referents hand invitations on."""
+    return _authenticated(user) and (user.has_role(Role.AMBASSADOR) or bool(user.referent_commune_ids) or is_admin(user))
+
+
+RULES: dict[str, Callable[[Any, Any], bool]] = {
+    # administration
+    "admin.access": is_admin,
+    "account.list": is_admin,
+    "account.manage_roles": is_admin,
+    "audit.read": is_admin,
+    "outbox.read": is_admin,
+    "territory.edit": is_admin,
+    "strategy.edit": is_admin,
+    # one's own account
+    "profile.view": is_self,
+    "profile.edit": is_self,
+    # commune referents (scoped to their communes)
+    "commune.moderate": is_referent_of,
+    "moderation.queue": is_any_referent,
+    # contributions
+    "contribution.create": is_authenticated,
+    "contribution.create_on_behalf": enters_for_others,
+    "contribution.view": sees_contribution,
+    "contribution.support": takes_part,
+    "contribution.comment": takes_part,
+    "contribution.follow": takes_part,
+    "contribution.report": takes_part,
+    "contribution.moderate": moderates_contribution,
+    "contribution.answer": moderates_contribution,
+    # meetings
+    "meeting.create": lambda user, obj=None: is_admin(user) or (_authenticated(user) and user.has_role(Role.ANIMATOR)),
+    "meeting.manage": animates_meeting,
+    "relay.invite": relays,
+    "meeting.indicators": lambda user, obj=None: is_copil(user) or (_authenticated(user) and user.has_role(Role.ANIMATOR)),
+    # steering committee
+    "copil.read": is_copil,
+}
+
+
+def can(user, action: str, obj: Any = None) -> bool:
+    """Whether `user` may perform `action` (on `obj`). Unknown actions are refused."""
+    rule = RULES.get(action)
+    if rule is None:
+        raise KeyError(f"unknown permission {action!r}")
+    return bool(rule(user, obj))
+
+
+def authorize(action: str, obj: Any = None) -> None:
+    """Abort the request unless the current user may do `action`:
+    anonymous visitors are sent to log in, others get a 403."""
+    if can(current_user, action, obj):
+        return
+    if not current_user.is_authenticated:
+        from labo.extensions import login_manager
+
+        abort(login_manager.unauthorized())
+    abort(403)
+
+
+def require(action: str) -> Callable:
+    """Decorator for views whose permission needs no object."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            authorize(action)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,1 @@
+"""The site's frame: home page, health check, language switch, error pages."""

@@ -1,0 +1,126 @@
+"""Home page, `/healthz`, the language switch and the error pages."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+
+from labo.accounts.models import Role
+from labo.audit.services import describe_audit
+from labo.core.i18n import LANGUAGES, _
+from labo.core.urls import safe_next
+from labo.extensions import db
+from labo.permissions import can
+from labo.territory.models import Commune, Qpv
+
+bp = Blueprint("site", __name__)
+log = logging.getLogger("labo")
+
+
+@bp.route("/")
+def home():
+    qpv_count = db.session.scalar(select(func.count(Qpv.id)).where(Qpv.in_contract)) or 0
+    commune_count = db.session.scalar(select(func.count(Commune.id)).where(Commune.in_call)) or 0
+    return render_template("site/home.html", qpv_count=qpv_count, commune_count=commune_count)
+
+
+@bp.route("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        log.error("health check: database unreachable: %s", error)
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.route("/langue", methods=["POST"])
+def set_language():
+    lang = request.form.get("lang", "")
+    if lang not in LANGUAGES:
+        return render_template("errors/error.html", code=400, title=_("Langue inconnue"),
+                               message=_("Cette langue n'est pas proposée.")), 400
+    session["lang"] = lang
+    if current_user.is_authenticated:
+        current_user.locale = lang
+        db.session.commit()
+    return redirect(safe_next(request.form.get("next")) or url_for("site.home"))
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+ERROR_TEXTS = {
+    400: (lambda: _("Demande incorrecte"), lambda: _("Quelque chose manque ou ne va pas dans ce qui a été envoyé. Revenez en arrière et réessayez.")),
+    403: (lambda: _("Accès réservé"), lambda: _("Cette page est réservée à certaines personnes. Si vous pensez y avoir droit, parlez-en à un·e administrateur·rice du Labo.")),
+    404: (lambda: _("Page introuvable"), lambda: _("Cette page n'existe pas ou plus. Vérifiez l'adresse, ou repartez de l'accueil.")),
+    405: (lambda: _("Action impossible"), lambda: _("Cette page ne s'utilise pas de cette façon.")),
+    413: (lambda: _("Envoi trop gros"), lambda: _("Ce que vous envoyez est trop lourd.")),
+    422: (lambda: _("Demande incorrecte"), lambda: _("Ce qui a été envoyé n'a pas pu être lu.")),
+    429: (lambda: _("Trop d'essais"), lambda: _("Trop d'essais en peu de temps. Attendez une minute, puis réessayez.")),
+    500: (lambda: _("Un problème de notre côté"), lambda: _("Le site a rencontré une erreur. Ce n'est pas de votre faute : réessayez dans un moment.")),
+}
+
+
+def render_error(code: int, message: str | None = None):
+    title_fn, text_fn = ERROR_TEXTS.get(code, ERROR_TEXTS[500] if code >= 500 else ERROR_TEXTS[400])
+    if _wants_json():
+        return jsonify(error=title_fn(), message=message or text_fn(), status=code), code
+    try:
+        return render_template("errors/error.html", code=code, title=title_fn(), message=message or text_fn()), code
+    except Exception:  # e.g. the database is down and the page frame needs it
+        log.exception("could not render the %s error page", code)
+        body = f'<!doctype html><html lang="fr"><meta charset="utf-8"><title>{code}</title><h1>{code}</h1>'
+        return body, code
+
+
+def register_errors(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, _("Le formulaire a expiré ou n'a pas pu être vérifié. Rechargez la page et envoyez-le à nouveau."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        if error.response is not None:  # e.g. a login redirect raised through abort()
+            return error.response
+        return render_error(error.code)
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception):
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass
+        return render_error(500)
+
+
+def _unread_notifications() -> int:
+    from labo.notifications.services import unread_count
+
+    return unread_count(current_user) if current_user.is_authenticated else 0
+
+
+def register_template_helpers(app) -> None:
+    @app.context_processor
+    def inject():
+        return {
+            "can": lambda action, obj=None: can(current_user, action, obj),
+            "current_locale": str(get_locale() or "fr"),
+            "languages": LANGUAGES,
+            "Role": Role,
+            "describe_audit": describe_audit,
+            "unread_notifications": _unread_notifications,
+        }

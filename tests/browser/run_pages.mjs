@@ -1,0 +1,454 @@
+// Browser checks for the Labo site, driven by a JSON job file:
+//
+//   node tests/browser/run_pages.mjs job.json
+//
+// Pages mode:  {"base": "http://127.0.0.1:PORT", "login": {"email", "password"} | null,
+//               "pages": ["/path", ...], "widths": [360, 1280], "name": "public"}
+// Flow mode:   {"base": ..., "login": {...}, "flow": "language"}
+// Contribution flows, at a 360x740 phone viewport, axe-core on every page visited:
+//   {"flow": "contribution-resident", "login", "commune": {"id", "name"}, "title", "body",
+//    "photo": "/abs/path.jpg", "alt"}
+//   {"flow": "contribution-draft", "login", "title", "body"}
+//   {"flow": "contribution-referent", "login", "other": {login of a referent elsewhere},
+//    "contribution": {"id", "title"}, "reason", "answer"}
+// Flows print {"steps": [{"name", "ok", "detail"}], ...}.
+//
+// Prints one JSON result on stdout. Uses Debian's Chromium through playwright-core
+// (no browser download) and axe-core injected with page.evaluate, which the
+// site's Content-Security-Policy does not block (no bypassCSP).
+import { readFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SCREENS = path.join(ROOT, 'test-artifacts', 'screens');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+const LOGOUT_BUTTON = 'header nav form[action$="/compte/deconnexion"] button[type=submit]';
+
+// Runs before any page script, outside the page's CSP: reports every CSP
+// violation as a console error, which the console listener below collects.
+const CSP_LISTENER = () => {
+  document.addEventListener('securitypolicyviolation', (e) => {
+    console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || '(inline)'}`);
+  });
+};
+
+async function launch() {
+  const browser = await chromium.launch({
+    executablePath: process.env.LABO_CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    headless: true,
+  });
+  // A French-speaking visitor: the site picks its language from Accept-Language.
+  const context = await browser.newContext({ locale: 'fr-FR' });
+  await context.addInitScript(CSP_LISTENER);
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  const errors = [];
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const where = msg.location().url || '';
+    // The browser logs the page's own non-2xx status; the status is checked apart.
+    if (/^Failed to load resource/.test(msg.text()) && where === page.url()) return;
+    errors.push(`console: ${msg.text()}${where ? ` (${where})` : ''}`);
+  });
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  return { browser, context, page, errors };
+}
+
+const htmlLang = (page) => page.evaluate(() => document.documentElement.getAttribute('lang'));
+
+async function logIn(page, base, { email, password }) {
+  await page.goto(`${base}/compte/connexion`);
+  await page.fill('main form input[name=email]', email);
+  await page.fill('main form input[name=password]', password);
+  await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+  const loggedIn = (await page.locator(LOGOUT_BUTTON).count()) === 1;
+  return { ok: loggedIn, url: page.url().slice(base.length) };
+}
+
+async function runAxe(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
+  const results = await page.evaluate(
+    (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }),
+    AXE_TAGS,
+  );
+  return results.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+  }));
+}
+
+async function skipLinkFirst(page) {
+  await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
+  await page.keyboard.press('Tab');
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    const ok = el?.tagName === 'A' && el.getAttribute('href') === '#contenu';
+    const box = el?.getBoundingClientRect();
+    const visible = !!box && box.width > 0 && box.height > 0 && box.top >= 0 && box.left >= 0
+      && box.bottom <= window.innerHeight && box.right <= window.innerWidth;
+    return { ok, visible, focused: el ? el.outerHTML.slice(0, 120) : null };
+  });
+}
+
+// "/territoire/communes/lens" -> "public--territoire_communes_lens.png"; a signed
+// token (it has dots, slugs never do) becomes "token" so reruns overwrite one file.
+const screenName = (prefix, pagePath) => {
+  const slug = pagePath.split(/[/?#]/).filter(Boolean)
+    .map((part) => (part.includes('.') ? 'token' : part.replace(/[^A-Za-z0-9-]+/g, '_')))
+    .join('_') || 'accueil';
+  return `${prefix ? prefix + '--' : ''}${slug}.png`;
+};
+
+async function checkPage(page, errors, base, pagePath, width, prefix) {
+  errors.length = 0;
+  await page.setViewportSize({ width, height: 800 });
+  const response = await page.goto(base + pagePath, { waitUntil: 'load' });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  const violations = await runAxe(page);
+  if (width === 360) {
+    mkdirSync(SCREENS, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENS, screenName(prefix, pagePath)), fullPage: true });
+  }
+  const skip = await skipLinkFirst(page);
+  return {
+    path: pagePath, width, status: response ? response.status() : null,
+    finalPath: page.url().slice(base.length),
+    lang: await htmlLang(page),
+    violations, skipLinkFirst: skip.ok, skipLinkVisible: skip.visible, firstFocus: skip.focused,
+    overflow, scrollWidth, errors: [...errors],
+  };
+}
+
+async function runPages(job, page, errors) {
+  const result = { login: null, results: [] };
+  if (job.login) {
+    result.login = await logIn(page, job.base, job.login);
+    if (!result.login.ok) return result;
+  }
+  for (const pagePath of job.pages) {
+    for (const width of job.widths || [360, 1280]) {
+      result.results.push(await checkPage(page, errors, job.base, pagePath, width, job.name));
+    }
+  }
+  return result;
+}
+
+async function runLanguageFlow(job, page, errors) {
+  const steps = [];
+  const step = (name, ok, detail) => steps.push({ name, ok: !!ok, detail });
+  const navText = () => page.locator('header nav').innerText();
+
+  await page.goto(`${job.base}/`);
+  let lang = await htmlLang(page);
+  step('home is in French', lang === 'fr', { lang });
+
+  await Promise.all([page.waitForNavigation(), page.click('header button[name=lang][value=en]')]);
+  lang = await htmlLang(page);
+  step('switch to English sets html[lang=en]', lang === 'en', { lang, url: page.url() });
+  let nav = await navText();
+  step('nav says "Home"', /\bHome\b/.test(nav), { nav });
+  const violations = await runAxe(page);
+  step('English home passes axe', violations.length === 0, { violations });
+
+  const login = await logIn(page, job.base, job.login);
+  step('log in shows a logout button', login.ok, login);
+  lang = await htmlLang(page);
+  step('still English after logging in', lang === 'en', { lang });
+
+  if (login.ok) {
+    await Promise.all([page.waitForNavigation(), page.click(LOGOUT_BUTTON)]);
+    const stillThere = await page.locator(LOGOUT_BUTTON).count();
+    const loginLink = await page.locator('header nav a[href$="/compte/connexion"]').count();
+    nav = await navText();
+    step('log out removes the logout button', stillThere === 0 && loginLink === 1, { nav });
+  }
+  step('no console or CSP errors', errors.length === 0, { errors: [...errors] });
+  return { steps };
+}
+
+// --- contribution flows (phone size) -------------------------------------
+
+const PHONE = { width: 360, height: 740 };
+const DRAFT_FORM = 'form[data-draft-key="contribution-new"]';
+const DRAFT_KEY = 'labo-draft:contribution-new';
+
+// A recorder shared by the contribution flows: named steps, and `audit(label)`,
+// which checks the page as it is now (axe, sideways scrolling, console errors).
+function recorder(job, page, errors) {
+  const steps = [];
+  const step = (name, ok, detail = null) => { steps.push({ name, ok: !!ok, detail }); return !!ok; };
+  const here = () => page.url().slice(job.base.length);
+  const audit = async (label) => {
+    const violations = await runAxe(page);
+    step(`${label}: axe finds no WCAG 2.1 A/AA violation`, violations.length === 0, { url: here(), violations });
+    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    step(`${label}: no sideways scrolling at ${PHONE.width}px`, scrollWidth <= PHONE.width, { url: here(), scrollWidth });
+    step(`${label}: no console or CSP errors`, errors.length === 0, { url: here(), errors: [...errors] });
+    errors.length = 0;
+  };
+  // Click and wait for the page it loads; returns that page's HTTP status.
+  const submit = async (locator) => {
+    const [response] = await Promise.all([page.waitForNavigation(), locator.click()]);
+    return response ? response.status() : null;
+  };
+  const goto = async (pagePath) => {
+    const response = await page.goto(job.base + pagePath, { waitUntil: 'load' });
+    return response ? response.status() : null;
+  };
+  const flashes = async () => {
+    const box = page.locator('main .flashes');
+    return (await box.count()) ? (await box.innerText()).trim() : '';
+  };
+  return { steps, step, here, audit, submit, goto, flashes };
+}
+
+async function runContributionResident(job, page, errors) {
+  const { steps, step, here, audit, submit, goto, flashes } = recorder(job, page, errors);
+  const login = await logIn(page, job.base, job.login);
+  if (!step('log in as the resident', login.ok, login)) return { steps };
+  errors.length = 0;
+
+  let status = await goto('/idees/nouvelle');
+  step('the form opens', status === 200, { status, url: here() });
+  await audit('new contribution form');
+  const form = page.locator(DRAFT_FORM);
+  const commune = form.locator('select[name=commune]');
+  const communeValue = await commune.inputValue();
+  const communeText = await commune.evaluate((el) => el.selectedOptions[0]?.textContent.trim() ?? null);
+  step('the commune is pre-filled with the home commune', communeValue === String(job.commune.id)
+    && communeText === job.commune.name, { value: communeValue, text: communeText, want: job.commune });
+
+  await form.locator('input[name=kind][value=envie]').check();
+  await form.locator('input[name=title]').fill(job.title);
+  await form.locator('textarea[name=body]').fill(job.body);
+  await form.locator('input[name=photo]').setInputFiles(job.photo);
+  await form.locator('input[name=photo_alt]').fill(job.alt);
+  await audit('new contribution form, filled in');
+  status = await submit(form.locator('button[type=submit]', { hasText: 'Envoyer' }));
+  const match = /^\/idees\/(\d+)\?envoye=1$/.exec(here());
+  step('sending lands on the new contribution', status === 200 && match, { status, url: here() });
+  if (!match) return { steps };
+  const id = Number(match[1]);
+  const detailPath = `/idees/${id}`;
+  const flash = await flashes();
+  step('the success message is shown', /Merci ! Votre contribution est publiée/.test(flash), { flash });
+  const h1 = (await page.locator('main h1').innerText()).trim();
+  step('the title is shown', h1 === job.title, { h1 });
+  const kind = (await page.locator('main .contrib-meta .tag').innerText()).trim();
+  step('the kind is "envie"', await page.locator('main .contrib-meta .tag-envie').count() === 1, { kind });
+  const bodyText = await page.locator('main article.contribution .rich').innerText();
+  step('the body is shown', bodyText.includes(job.body), { bodyText });
+
+  const img = page.locator('main figure.photo img');
+  let photo = { count: await img.count() };
+  if (photo.count === 1) {
+    await img.scrollIntoViewIfNeeded();  // loading="lazy": below the fold on a phone
+    await page.waitForFunction((el) => el.complete, await img.elementHandle(), { timeout: 10000 }).catch(() => {});
+    photo = await img.evaluate((el) => ({
+      count: 1, src: el.currentSrc, alt: el.getAttribute('alt'),
+      naturalWidth: el.naturalWidth, naturalHeight: el.naturalHeight,
+      shownWidth: el.getBoundingClientRect().width,
+    }));
+    const fetched = await page.request.get(photo.src);
+    photo.status = fetched.status();
+    photo.contentType = fetched.headers()['content-type'];
+  }
+  step('the photo is shown, served by the site', photo.count === 1 && photo.naturalWidth > 0
+    && photo.src.startsWith(`${job.base}/idees/photos/`) && photo.status === 200
+    && photo.contentType === 'image/jpeg', photo);
+  step('the photo has the alt text typed', photo.alt === job.alt, photo);
+  step('the photo fits the phone screen', photo.shownWidth > 0 && photo.shownWidth <= PHONE.width, photo);
+  await audit('contribution just sent');
+
+  status = await goto('/idees/');
+  step('the list opens', status === 200, { status });
+  await audit('list of contributions');
+  const link = page.locator(`main .contrib-list a[href$="${detailPath}"]`);
+  const linkText = (await link.count()) === 1 ? (await link.innerText()).trim() : null;
+  step('the new contribution is listed', linkText === job.title, { linkText });
+  if (linkText === null) return { steps, id };
+  status = await submit(link);
+  step('its link opens it', status === 200 && here() === detailPath, { status, url: here() });
+  await audit('contribution');
+
+  const heading = page.locator('#soutenir');
+  const before = (await heading.innerText()).trim();
+  step('nobody supports it yet', /^0 personne/.test(before), { heading: before });
+  const supportButton = page.locator('#soutien form[action$="/soutenir"] button[type=submit]');
+  const label = (await supportButton.innerText()).trim();
+  step('the button says "Je soutiens"', label === 'Je soutiens', { label });
+  status = await submit(supportButton);
+  step('supporting comes back to the contribution', status === 200 && here().startsWith(detailPath), { status, url: here() });
+  const after = (await heading.innerText()).trim();
+  step('the count goes to 1', /^1 personne soutient$/.test(after), { heading: after });
+  const newLabel = (await supportButton.innerText()).trim();
+  step('the button becomes "Je ne soutiens plus"', newLabel === 'Je ne soutiens plus', { label: newLabel });
+  step('the thank-you message is shown', /Merci, votre soutien est compté/.test(await flashes()), { flash: await flashes() });
+  await audit('contribution after supporting');
+  return { steps, id };
+}
+
+async function runContributionDraft(job, page, errors, context) {
+  const { steps, step, here, audit, submit, goto } = recorder(job, page, errors);
+  const login = await logIn(page, job.base, job.login);
+  if (!step('log in as the resident', login.ok, login)) return { steps };
+  errors.length = 0;
+  const form = page.locator(DRAFT_FORM);
+  const title = form.locator('input[name=title]');
+  const body = form.locator('textarea[name=body]');
+  const draft = () => page.evaluate((key) => window.localStorage.getItem(key), DRAFT_KEY);
+
+  let status = await goto('/idees/nouvelle');
+  step('the form opens', status === 200, { status });
+  step('the form says drafts are kept on the phone', await form.locator('.draft-note').isVisible());
+  await audit('new contribution form');
+  await title.fill(job.title);
+  await body.fill(job.body);
+  const saved = JSON.parse((await draft()) || 'null');
+  step('what is typed is saved in localStorage', saved && saved.title === job.title && saved.body === job.body, { saved });
+
+  await context.setOffline(true);
+  let failure = null;
+  try {
+    await Promise.all([
+      page.waitForNavigation({ timeout: 10000 }),
+      form.locator('button[type=submit]', { hasText: 'Envoyer' }).click(),
+    ]);
+  } catch (err) {
+    failure = String(err.message || err).split('\n')[0];
+  }
+  const offlineUrl = page.url();
+  step('sending with the network down fails', !/\/idees\/\d+/.test(offlineUrl), { url: offlineUrl, failure });
+  await context.setOffline(false);
+  errors.length = 0;  // the failed navigation's own messages
+
+  status = await goto('/idees/nouvelle');
+  step('back online, the form opens again', status === 200, { status });
+  const restored = { title: await title.inputValue(), body: await body.inputValue() };
+  step('the title and body typed before are restored', restored.title === job.title && restored.body === job.body, restored);
+  await audit('new contribution form, draft restored');
+
+  status = await submit(form.locator('button[type=submit]', { hasText: 'Envoyer' }));
+  const sent = /^\/idees\/\d+\?envoye=1$/.test(here());
+  step('sending the restored draft works', status === 200 && sent, { status, url: here() });
+  step('the sent contribution has the restored title',
+    (await page.locator('main h1').innerText()).trim() === job.title);
+  await audit('contribution just sent');
+
+  status = await goto('/idees/nouvelle');
+  step('the form opens once more', status === 200, { status });
+  const after = { title: await title.inputValue(), body: await body.inputValue(), stored: await draft() };
+  step('after a successful send the form is empty', after.title === '' && after.body === '', after);
+  step('after a successful send the draft is gone from localStorage', after.stored === null, after);
+  await audit('new contribution form, after sending');
+  return { steps };
+}
+
+async function runContributionReferent(job, page, errors) {
+  const { steps, step, here, audit, submit, goto, flashes } = recorder(job, page, errors);
+  const { id, title } = job.contribution;
+  const detailPath = `/idees/${id}`;
+  const box = page.locator('main section.moderation-box');
+  const hiddenNotice = page.locator('main article.contribution .notice-warn');
+  const login = await logIn(page, job.base, job.login);
+  if (!step('log in as the Lens referent', login.ok, login)) return { steps };
+  errors.length = 0;
+
+  let status = await goto('/moderation/');
+  step('the moderation queue opens', status === 200, { status });
+  await audit('moderation queue');
+  const link = page.locator(`main section[aria-labelledby=q-recent] a[href$="${detailPath}"]`);
+  step('the contribution is among the recent ones', (await link.count()) === 1);
+  status = (await link.count()) === 1 ? await submit(link) : await goto(detailPath);
+  step('the contribution opens', status === 200 && here() === detailPath, { status, url: here() });
+  step('the referent sees the moderation box', (await box.count()) === 1);
+  await audit('contribution, as its referent');
+  if ((await box.count()) !== 1) return { steps };
+
+  await box.locator('textarea[name=reason]').fill(job.reason);
+  status = await submit(box.locator('button[type=submit]', { hasText: 'Masquer' }));
+  step('hiding comes back to the contribution', status === 200 && here() === detailPath, { status, url: here() });
+  const notice = (await hiddenNotice.count()) ? (await hiddenNotice.innerText()).trim() : null;
+  step('the page says it is hidden, with the reason', notice && /Masquée/.test(notice) && notice.includes(job.reason), { notice });
+  step('the hiding is confirmed', /masquée/.test(await flashes()), { flash: await flashes() });
+  await audit('hidden contribution');
+
+  status = await goto('/moderation/');
+  const hiddenItem = page.locator('main section[aria-labelledby=q-hidden] li', { has: page.locator(`a[href$="${detailPath}"]`) });
+  const hiddenText = (await hiddenItem.count()) === 1 ? await hiddenItem.innerText() : null;
+  step('the queue lists it among the hidden ones, with the reason', hiddenText && hiddenText.includes(job.reason), { hiddenText });
+  await audit('moderation queue, with a hidden contribution');
+
+  status = await goto(detailPath);
+  const restore = box.locator('button[type=submit]', { hasText: 'Rétablir' });
+  step('a hidden contribution offers "Rétablir"', (await restore.count()) === 1);
+  if ((await restore.count()) === 1) {
+    status = await submit(restore);
+    step('restoring comes back to the contribution', status === 200 && here() === detailPath, { status, url: here() });
+    step('the hidden notice is gone', (await hiddenNotice.count()) === 0);
+    step('the restoring is confirmed', /de nouveau visible/.test(await flashes()), { flash: await flashes() });
+    step('"Masquer" is offered again', (await box.locator('button', { hasText: 'Masquer' }).count()) === 1);
+    await audit('restored contribution');
+  }
+
+  await box.locator('select[name=status]').selectOption('retenue');
+  await box.locator('textarea[name=answer]').fill(job.answer);
+  status = await submit(box.locator('button[type=submit]', { hasText: 'Enregistrer' }));
+  step('answering comes back to the contribution', status === 200 && here() === detailPath, { status, url: here() });
+  const answerSection = page.locator('main section.answer');
+  const answerText = (await answerSection.locator('.answer-text').count())
+    ? (await answerSection.locator('.answer-text').innerText()).trim() : null;
+  const answerHeading = (await answerSection.locator('h2').innerText()).trim();
+  step('the answer is shown in "La réponse"', answerHeading === 'La réponse' && answerText && answerText.includes(job.answer),
+    { answerHeading, answerText });
+  const statusBadge = (await page.locator('main article.contribution .status').innerText()).trim();
+  step('the status shown is "retenue"', (await page.locator('main article.contribution .status-retenue').count()) === 1, { statusBadge });
+  step('the answer is confirmed', /statut et la réponse sont enregistrés/.test(await flashes()), { flash: await flashes() });
+  await audit('answered contribution');
+
+  await Promise.all([page.waitForNavigation(), page.click(LOGOUT_BUTTON)]);
+  const other = await logIn(page, job.base, job.other);
+  if (!step('log in as the Liévin referent', other.ok, other)) return { steps };
+  errors.length = 0;
+  status = await goto(detailPath);
+  step('the Liévin referent can read the Lens contribution', status === 200, { status });
+  step('the Liévin referent sees no moderation box', (await box.count()) === 0
+    && (await page.locator('main form[action$="/masquer"], main form[action$="/reponse"]').count()) === 0);
+  await audit('contribution, as a referent of another commune');
+  return { steps };
+}
+
+const FLOWS = {
+  language: runLanguageFlow,
+  'contribution-resident': runContributionResident,
+  'contribution-draft': runContributionDraft,
+  'contribution-referent': runContributionReferent,
+};
+
+async function main() {
+  const job = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+  const { browser, context, page, errors } = await launch();
+  try {
+    if (job.flow && !FLOWS[job.flow]) throw new Error(`unknown flow: ${job.flow}`);
+    if (job.flow && job.flow.startsWith('contribution-')) await page.setViewportSize(PHONE);
+    const result = job.flow
+      ? await FLOWS[job.flow](job, page, errors, context)
+      : await runPages(job, page, errors);
+    process.stdout.write(JSON.stringify(result) + '\n');
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err.stack || err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,124 @@
+"""The site as a person sees it, in Chromium: WCAG 2.1 A/AA per axe-core at
+360 px and 1280 px, the skip link first, no sideways scrolling, no console or
+CSP errors, and the language switch. One Chromium launch per test."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from labo.demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = [360, 1280]
+ADMIN = "admin@labo.example"
+RESIDENT = "habitante@labo.example"
+REFERENT = "referente.lens@labo.example"
+
+
+def login(email: str) -> dict:
+    return {"email": email, "password": DEMO_PASSWORD}
+
+
+def problems_in(result: dict, expected_status: dict[str, int] | None = None) -> list[str]:
+    """Every failed check in a pages-mode result, one readable line each."""
+    expected_status = expected_status or {}
+    problems = []
+    if result["login"] is not None and not result["login"]["ok"]:
+        return [f"login failed, ended on {result['login']['url']}"]
+    for r in result["results"]:
+        where = f"{r['path']} @{r['width']}px"
+        want = expected_status.get(r["path"], 200)
+        if r["status"] != want:
+            problems.append(f"{where}: status {r['status']}, expected {want}")
+        if r["finalPath"] != r["path"]:
+            problems.append(f"{where}: redirected to {r['finalPath']}")
+        if r["lang"] != "fr":
+            problems.append(f"{where}: html[lang]={r['lang']!r}, expected 'fr'")
+        for v in r["violations"]:
+            problems.append(f"{where}: axe {v['id']} ({v['impact']}): {v['help']} -> {', '.join(v['targets'])}")
+        if not r["skipLinkFirst"]:
+            problems.append(f"{where}: first Tab stop is not the skip link to #contenu but {r['firstFocus']}")
+        elif not r["skipLinkVisible"]:
+            problems.append(f"{where}: the skip link is not visible in the viewport when focused")
+        if r["overflow"]:
+            problems.append(f"{where}: horizontal overflow, scrollWidth {r['scrollWidth']}px")
+        for error in r["errors"]:
+            problems.append(f"{where}: {error}")
+    return problems
+
+
+def check_pages(run_browser, name: str, pages: list[str], user: str | None = None,
+                expected_status: dict[str, int] | None = None) -> None:
+    result = run_browser({"name": name, "login": login(user) if user else None, "pages": pages, "widths": WIDTHS})
+    if result["login"] is None or result["login"]["ok"]:
+        assert len(result["results"]) == len(pages) * len(WIDTHS)
+    problems = problems_in(result, expected_status)
+    assert not problems, "\n".join(problems)
+
+
+def test_public_pages(live_server, run_browser):
+    from labo.accounts.services import find_user_by_email, make_reset_token
+    from labo.territory.models import Commune, Qpv
+    from labo.extensions import db
+
+    app = live_server.app
+    with app.app_context():
+        communes = db.session.scalars(select(Commune.slug).order_by(Commune.slug)).all()
+        qpvs = db.session.scalars(select(Qpv.slug).order_by(Qpv.slug)).all()
+        token = make_reset_token(app.config, find_user_by_email(RESIDENT))
+        from labo.contributions.models import Contribution
+
+        answered = db.session.scalar(select(Contribution.id).where(Contribution.answer.is_not(None)).limit(1))
+        from labo.meetings import services as meeting_services
+
+        coming = meeting_services.upcoming()[0]
+        coming_id, held_id = coming.id, meeting_services.past()[0].id
+        seat = meeting_services.register(coming, first_name="Monique", contact="06 00 00 00 00")
+    assert communes and qpvs, "the territory was not seeded"
+    pages = (
+        ["/", "/territoire/", "/territoire/contrat-de-ville", "/idees/", "/idees/?commune=lens&kind=idee", "/idees/?page=2",
+         f"/idees/{answered}", "/rencontres/", f"/rencontres/{coming_id}", f"/rencontres/{held_id}",
+         f"/rencontres/inscription/{seat.cancel_token}"]
+        + [f"/territoire/communes/{slug}" for slug in communes]
+        + [f"/territoire/quartiers/{slug}" for slug in qpvs]
+        + ["/compte/connexion", "/compte/inscription", "/compte/mot-de-passe-oublie",
+           f"/compte/nouveau-mot-de-passe/{token}", "/compte/nouveau-mot-de-passe/nope", "/nexiste-pas"]
+    )
+    check_pages(run_browser, "public", pages, expected_status={
+        "/compte/nouveau-mot-de-passe/nope": 400,
+        "/nexiste-pas": 404,
+    })
+
+
+def test_resident_pages(run_browser):
+    check_pages(run_browser, "resident", ["/compte/", "/idees/nouvelle", "/compte/notifications/", "/admin/"],
+                user=RESIDENT, expected_status={"/admin/": 403})
+
+
+def test_admin_pages(live_server, run_browser):
+    from labo.accounts.services import find_user_by_email
+
+    with live_server.app.app_context():
+        referent_id = find_user_by_email(REFERENT).id
+        from labo.meetings import services as meeting_services
+
+        coming = meeting_services.upcoming()[0].id
+    pages = [
+        "/admin/", "/admin/comptes", f"/admin/comptes/{referent_id}", "/admin/journal", "/admin/courriels",
+        "/admin/territoire/", "/admin/territoire/communes/lens", "/admin/territoire/quartiers/camus",
+        "/admin/territoire/piliers/1", "/admin/territoire/axes/participation",
+        "/admin/territoire/communes/nouvelle", "/admin/territoire/quartiers/nouveau",
+        "/moderation/", "/moderation/sans-reponse",
+        "/rencontres/nouvelle", f"/rencontres/{coming}/modifier", f"/rencontres/{coming}/emargement",
+        f"/rencontres/{coming}/compte-rendu", f"/rencontres/{coming}/affiche", "/rencontres/indicateurs",
+    ]
+    check_pages(run_browser, "admin", pages, user=ADMIN)
+
+
+def test_language_flow(run_browser):
+    result = run_browser({"flow": "language", "login": login(RESIDENT)})
+    failed = [f"{s['name']}: {s['detail']}" for s in result["steps"] if not s["ok"]]
+    assert not failed, "\n".join(failed)
+    names = [s["name"] for s in result["steps"]]
+    assert "log out removes the logout button" in names, result["steps"]
