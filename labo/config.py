@@ -83,6 +83,9 @@ class Config:
             "LABO_WRITE_RATE_LIMIT": os.environ.get("LABO_WRITE_RATE_LIMIT", "30 per minute; 300 per day"),
             "RATELIMIT_ENABLED": _bool("LABO_RATELIMIT_ENABLED", True),
             "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+            # "Within a minute" means the last 60 seconds, not the clock's
+            # current minute (a fixed window lets a burst straddle two).
+            "RATELIMIT_STRATEGY": "moving-window",
             "RATELIMIT_HEADERS_ENABLED": True,
             "MAIL_SERVER": os.environ.get("MAIL_SERVER", "").strip() or None,
             "MAIL_PORT": _int("MAIL_PORT", 25),

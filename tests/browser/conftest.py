@@ -92,8 +92,12 @@ def live_server(browser_tools, tmp_path_factory):
         "LABO_FORCE_HTTPS": False,
         "LABO_PROXY_COUNT": 0,
         "LABO_PASSWORD_HASH": "pbkdf2:sha256:1000",
-        "RATELIMIT_ENABLED": False,
+        # The limiter is one object shared with the suite's own app: switching
+        # it off here would switch it off there too. Raise the limits instead.
+        "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
+        "LABO_AUTH_RATE_LIMIT": "100000 per minute",
+        "LABO_WRITE_RATE_LIMIT": "100000 per minute",
         "SECRET_KEY": "browser-tests",
         "MAIL_SERVER": None,
     })
