@@ -97,6 +97,7 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
         return user_for_session(session_value)
 
     from labo.accounts import views as account_views
+    from labo.actors import views as actor_views
     from labo.admin import views as admin_views
     from labo.api import views as api_views
     from labo.contributions import views as contribution_views
@@ -116,6 +117,7 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
         contribution_views.moderation_bp,
         notification_views.bp,
         meeting_views.bp,
+        actor_views.bp,
     ):
         app.register_blueprint(blueprint)
     site_views.register_errors(app)

@@ -25,13 +25,16 @@ def seed(demo: bool) -> None:
     db.session.commit()
     click.echo("Territory: " + ", ".join(f"{n} new {kind}" for kind, n in counts.items()))
     if demo:
-        from labo.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo, seed_demo_contributions, seed_demo_meetings
+        from labo.demo import (DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo, seed_demo_actors, seed_demo_contributions,
+                               seed_demo_meetings)
 
         created = seed_demo(current_app.config)
         contributions = seed_demo_contributions(current_app.config)
         meetings = seed_demo_meetings(current_app.config)
+        organisations = seed_demo_actors(current_app.config)
         db.session.commit()
-        click.echo(f"Demo: {created} new account(s), {contributions} contribution(s), {meetings} meeting(s); "
+        click.echo(f"Demo: {created} new account(s), {contributions} contribution(s), {meetings} meeting(s), "
+                   f"{organisations} organisation(s); "
                    f"password for all: {DEMO_PASSWORD}")
         for pseudonym, email, *_ in DEMO_ACCOUNTS:
             click.echo(f"  {email:32} {pseudonym}")

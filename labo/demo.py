@@ -44,8 +44,11 @@ DEMO_CONTRIBUTIONS = [
 
 def seed_demo_contributions(config: Mapping) -> int:
     """A few dozen contributions over the communes, some supported, commented and answered."""
+    from datetime import timedelta
+
     from labo.contributions import services
-    from labo.contributions.models import Contribution, Status
+    from labo.contributions.models import FINAL_STATUSES, Contribution, Status
+    from labo.core.db import utcnow
 
     if db.session.scalar(select(Contribution.id).limit(1)) is not None:
         return 0
@@ -76,6 +79,12 @@ def seed_demo_contributions(config: Mapping) -> int:
         if n % 11 == 3:
             services.answer(config, admin, contribution, Status.NOT_RETAINED.value,
                             "Pas retenue pour cette année : le budget est déjà engagé. Nous la reprendrons au prochain budget.")
+    # A few posted 70 to 120 days ago and still unanswered (Liévin's, Lens's,
+    # Harnes's), so that the late-answers list has something to show.
+    now = utcnow()
+    for n, contribution in enumerate(created):
+        if n % 8 == 4 and Status(contribution.status) not in FINAL_STATUSES:
+            contribution.created_at = now - timedelta(days=70 + (n * 3) % 51)
     db.session.flush()
     return len(created)
 
@@ -142,3 +151,79 @@ def seed_demo(config: Mapping) -> int:
         created += 1
     db.session.flush()
     return created
+
+
+# Associations and partner structures of the demo directory:
+# name, kind, communes, themes (ambition numbers "pillar.ambition"), description, email, phone.
+DEMO_ORGANISATIONS = [
+    ("Centre social Pierre-Degrugillier", "partenaire", ["Wingles"], ["1.2", "3.1"],
+     "Accueil, aide aux démarches et activités pour toutes les familles du quartier.", "accueil@cs-wingles.example", "03 21 00 00 01"),
+    ("Les Jardins de la Cité 12", "association", ["Lens"], ["2.3"],
+     "Un jardin partagé au pied des immeubles : on y vient pour planter, apprendre et se retrouver.", "jardins.cite12@example.org", None),
+    ("Collectif des mamans de Calonne", "collectif", ["Liévin"], ["1.1", "2.1"],
+     "Des mères du quartier qui organisent l'aide aux devoirs et les sorties des enfants.", None, "06 00 00 00 02"),
+    ("Repair café de Mazingarbe", "association", ["Mazingarbe", "Bully-les-Mines"], ["3.2"],
+     "Une fois par mois, on répare ensemble vélos, petits appareils et vêtements.", "repair.mazingarbe@example.org", None),
+    ("Point d'accès au droit", "service_public", ["Avion", "Sallaumines", "Méricourt"], ["1.3", "2.4"],
+     "Des permanences gratuites pour comprendre ses droits et se faire aider dans ses démarches.", None, "03 21 00 00 03"),
+]
+
+# Demo people who show themselves in the directory, and what they noted in their log:
+# email, presentation, public email or None, communes, themes, [(days ago, kind, commune, people, text)].
+DEMO_ACTORS = [
+    ("ambassadeur@labo.example",
+     "J'ai 22 ans, j'habite Wingles. Je parle du Labo aux jeunes du quartier et au club de foot.",
+     "mehdi.ambassadeur@example.org", ["Wingles"], ["1.1", "3.1"],
+     [(40, "rencontre", "Wingles", 12, "Au club de foot : les jeunes veulent un terrain éclairé le soir."),
+      (25, "relais", "Wingles", 30, "Affiches de la prochaine rencontre déposées à la boulangerie et au centre social."),
+      (10, "retour", "Wingles", None, "Les parents demandent des horaires après 18 h pour les rencontres.")]),
+    ("referente.lens@labo.example",
+     "Référente pour Lens. Je relis les idées de la commune et je fais le lien avec la mairie.",
+     None, ["Lens"], ["2.3"],
+     [(35, "rencontre", "Lens", 8, "Permanence au marché de la Cité 12."),
+      (5, "retour", "Lens", None, "Les trottoirs de la rue principale reviennent dans beaucoup de discussions.")]),
+    ("referent.lievin@labo.example", "", None, ["Liévin"], [], []),
+]
+
+
+def seed_demo_actors(config: Mapping) -> int:
+    """A few associations and partner structures in the directory, and the
+    demo ambassador and referents shown there with a presentation and a few
+    lines in their activity log. Returns how many organisations were made."""
+    from datetime import date, timedelta
+
+    from labo.actors import services
+    from labo.actors.models import ActivityEntry, Organisation
+    from labo.territory.models import Pillar
+
+    if db.session.scalar(select(Organisation.id).limit(1)) is not None:
+        return 0
+    communes = {c.name: c for c in db.session.scalars(select(Commune))}
+    ambitions = {f"{p.number}.{a.number}": a for p in db.session.scalars(select(Pillar)) for a in p.ambitions}
+    admin = db.session.scalar(select(User).where(User.grants.any(RoleGrant.role == Role.ADMIN.value)).order_by(User.id))
+    if admin is None:
+        return 0
+
+    def themes(keys):
+        return [ambitions[k] for k in keys if k in ambitions]
+
+    for name, kind, where, theme_keys, description, email, phone in DEMO_ORGANISATIONS:
+        services.save_organisation(
+            admin, Organisation(), name=name, kind=kind, description=description, contact_email=email,
+            contact_phone=phone, website=None, communes=[communes[c] for c in where if c in communes],
+            ambitions=themes(theme_keys),
+        )
+    today = date.today()
+    for email, presentation, public_email, where, theme_keys, log in DEMO_ACTORS:
+        user = find_user_by_email(email)
+        if user is None:
+            continue
+        services.save_profile(
+            user, listed=True, public_email=public_email, public_phone=None, presentation=presentation,
+            communes=[communes[c] for c in where if c in communes], ambitions=themes(theme_keys),
+        )
+        for days_ago, kind, commune, people, text in log:
+            services.save_activity(user, ActivityEntry(), happened_on=today - timedelta(days=days_ago), kind=kind,
+                                   commune=communes[commune], people_count=people, text=text, today=today)
+    db.session.flush()
+    return len(DEMO_ORGANISATIONS)

@@ -84,6 +84,26 @@ def relays(user, obj: Any = None) -> bool:
     return _authenticated(user) and (user.has_role(Role.AMBASSADOR) or bool(user.referent_commune_ids) or is_admin(user))
 
 
+def appears_as_actor(user, obj: Any = None) -> bool:
+    """Ambassadors and referents may have a card in the directory of actors."""
+    return _authenticated(user) and (user.has_role(Role.AMBASSADOR) or bool(user.referent_commune_ids))
+
+
+def manages_organisation(user, organisation: Any = None) -> bool:
+    """Administrators, and referents for organisations of their communes
+    (any referent may add a new one, in their own communes)."""
+    if is_admin(user):
+        return True
+    if not _authenticated(user) or not user.referent_commune_ids:
+        return False
+    return organisation is None or any(c.id in user.referent_commune_ids for c in organisation.communes)
+
+
+def owns_activity(user, entry: Any) -> bool:
+    """An activity log entry is its author's alone (not even administrators')."""
+    return _authenticated(user) and entry is not None and entry.user_id == user.id
+
+
 RULES: dict[str, Callable[[Any, Any], bool]] = {
     # administration
     "admin.access": is_admin,
@@ -114,6 +134,12 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "meeting.manage": animates_meeting,
     "relay.invite": relays,
     "meeting.indicators": lambda user, obj=None: is_copil(user) or (_authenticated(user) and user.has_role(Role.ANIMATOR)),
+    # directory of actors and the ambassadors' space
+    "actors.appear": appears_as_actor,
+    "actors.manage_organisation": manages_organisation,
+    "actors.log_activity": relays,
+    "actors.edit_activity": owns_activity,
+    "actors.read_aggregates": is_copil,
     # steering committee
     "copil.read": is_copil,
 }

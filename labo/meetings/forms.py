@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -20,6 +21,11 @@ ERROR_MESSAGES = {
     "minutes-required": _l("Écrivez le compte-rendu."),
     "decision-required": _l("Écrivez la décision."),
     "rule-required": _l("Dites comment elle a été prise : la règle que le groupe s'était donnée."),
+    "client-key-invalid": _l("Cet ajout n'a pas pu être lu : rechargez la page et ajoutez la personne à nouveau."),
+    "attachment-too-big": _l("Le fichier est trop lourd : 10 Mo au plus."),
+    "attachment-empty": _l("Choisissez un fichier à joindre."),
+    "attachment-format": _l("Ce type de fichier n'est pas accepté : envoyez un PDF, une image JPEG, PNG ou WebP, "
+                            "ou un document ODT ou DOCX."),
 }
 
 
@@ -79,3 +85,13 @@ class DecisionForm(FlaskForm):
     votes_for = IntegerField(_l("Pour (facultatif)"), validators=[Optional(), NumberRange(min=0, max=100000)])
     votes_against = IntegerField(_l("Contre (facultatif)"), validators=[Optional(), NumberRange(min=0, max=100000)])
     abstentions = IntegerField(_l("Abstentions (facultatif)"), validators=[Optional(), NumberRange(min=0, max=100000)])
+
+
+class AttachmentForm(FlaskForm):
+    file = FileField(_l("Un fichier à joindre au compte-rendu"),
+                     description=_l("PDF, image (JPEG, PNG, WebP) ou document (ODT, DOCX), 10 Mo au plus. "
+                                    "Visible de tous, comme le compte-rendu : pas de feuille d'émargement ni de "
+                                    "coordonnées."),
+                     render_kw={"accept": ".pdf,.jpg,.jpeg,.png,.webp,.odt,.docx,application/pdf,image/jpeg,image/png,"
+                                          "image/webp,application/vnd.oasis.opendocument.text,"
+                                          "application/vnd.openxmlformats-officedocument.wordprocessingml.document"})

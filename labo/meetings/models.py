@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from labo.accounts.models import User
@@ -66,6 +66,8 @@ class Meeting(Base):
     animators: Mapped[list[User]] = relationship(secondary=meeting_animator, order_by="User.pseudonym_key")
     decisions: Mapped[list["Decision"]] = relationship(
         back_populates="meeting", order_by="Decision.id", cascade="all, delete-orphan")
+    attachments: Mapped[list["Attachment"]] = relationship(
+        back_populates="meeting", order_by="Attachment.id", cascade="all, delete-orphan")
 
     @property
     def is_past(self) -> bool:
@@ -86,6 +88,9 @@ class Registration(Base):
               sqlite_where=text("user_id IS NOT NULL AND status <> 'cancelled'"),
               postgresql_where=text("user_id IS NOT NULL AND status <> 'cancelled'")),
         CheckConstraint("status IN ('confirmed', 'waiting', 'cancelled')", name="known_status"),
+        # A walk-in added on a phone without network carries an id made on the
+        # phone: sending it twice (a retry) finds the first, never makes two.
+        UniqueConstraint("meeting_id", "client_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,6 +103,7 @@ class Registration(Base):
     walk_in: Mapped[bool] = mapped_column(default=False)
     present: Mapped[bool] = mapped_column(default=False)
     cancel_token: Mapped[str] = mapped_column(String(40), unique=True)
+    client_key: Mapped[Optional[str]] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     meeting: Mapped[Meeting] = relationship()
@@ -126,3 +132,33 @@ class Decision(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="decisions")
+
+
+class Attachment(Base):
+    """A file joined to a meeting's minutes (a PDF, a photo of the flip chart,
+    a document), stored outside the web root under a random key."""
+
+    __tablename__ = "meeting_attachment"
+    __table_args__ = (CheckConstraint("size >= 0", name="size_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)   # the stored file's name
+    filename: Mapped[str] = mapped_column(String(120))            # a safe name to download it as
+    content_type: Mapped[str] = mapped_column(String(100))        # from our own check of the bytes
+    size: Mapped[int]
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="attachments")
+
+    @property
+    def size_label(self) -> str:
+        """"340 Ko", "2,5 Mo": the size in the reader's language."""
+        from flask_babel import format_decimal
+
+        from labo.core.i18n import _
+
+        if self.size < 1024 * 1024:
+            return _("%(n)s Ko", n=format_decimal(max(1, round(self.size / 1024))))
+        return _("%(n)s Mo", n=format_decimal(round(self.size / (1024 * 1024), 1)))

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Mapping, Optional
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 
 from labo.accounts.models import Role, User
 from labo.audit.services import record_audit
@@ -72,9 +72,17 @@ class Seat:
     cancel_token: str
 
 
+CLIENT_KEY_RE = re.compile(r"[A-Za-z0-9_-]{8,40}")
+
+
 def register(meeting: Meeting, *, user: Optional[User] = None, first_name: str = "",
-             contact: Optional[str] = None, relay: Optional[User] = None, walk_in: bool = False) -> Seat:
+             contact: Optional[str] = None, relay: Optional[User] = None, walk_in: bool = False,
+             client_key: Optional[str] = None) -> Seat:
     """A seat if one is left, else a place on the waiting list, in order.
+
+    `client_key` is the id a phone gave a walk-in it added offline: the same
+    key sent again (a retried send) returns the registration made the first
+    time, never a second one.
 
     Commits on its own: it first ends the caller's transaction (committing
     what it holds), then takes the seat in a short serialized transaction."""
@@ -88,6 +96,8 @@ def register(meeting: Meeting, *, user: Optional[User] = None, first_name: str =
         raise MeetingError("name-required", "first_name")
     if user is None and not contact and not walk_in:
         raise MeetingError("contact-required", "contact")
+    if client_key is not None and not CLIENT_KEY_RE.fullmatch(client_key):
+        raise MeetingError("client-key-invalid")
     token = secrets.token_urlsafe(24)
     meeting_id, capacity = meeting.id, meeting.capacity
     user_id = user.id if user is not None else None
@@ -102,6 +112,13 @@ def register(meeting: Meeting, *, user: Optional[User] = None, first_name: str =
             ).first()
             if existing is not None:
                 return Seat(*existing)
+        if client_key is not None:
+            existing = connection.execute(
+                select(Registration.id, Registration.status, Registration.cancel_token).where(
+                    Registration.meeting_id == meeting_id, Registration.client_key == client_key)
+            ).first()
+            if existing is not None:
+                return Seat(*existing)
         taken = connection.scalar(
             select(func.count(Registration.id)).where(Registration.meeting_id == meeting_id, Registration.status == CONFIRMED)
         )
@@ -109,7 +126,7 @@ def register(meeting: Meeting, *, user: Optional[User] = None, first_name: str =
         new_id = connection.execute(insert(Registration).values(
             meeting_id=meeting_id, user_id=user_id, first_name=first_name, contact=contact,
             status=status, relay_id=relay_id, walk_in=walk_in, present=walk_in,
-            cancel_token=token, created_at=utcnow(),
+            cancel_token=token, client_key=client_key, created_at=utcnow(),
         )).inserted_primary_key[0]
     return Seat(new_id, status, token)
 
@@ -167,6 +184,8 @@ def registration_of(meeting: Meeting, user: Optional[User]) -> Optional[Registra
 
 
 def set_present(actor: User, registration: Registration, present: bool) -> None:
+    """Set, not toggle: the same tick sent twice (a retry after a dropped
+    connection) leaves the same state."""
     registration.present = present
     db.session.flush()
 
@@ -309,6 +328,34 @@ def add_decision(actor: User, meeting: Meeting, *, text: str, rule: str, votes_f
     return decision
 
 
+def add_attachment(upload_dir: str, actor: User, meeting: Meeting, stream, original_name: str):
+    """Check and store a file for the minutes; AttachmentError when refused."""
+    from labo.meetings.attachments import store_attachment
+    from labo.meetings.models import Attachment
+
+    stored = store_attachment(stream, original_name, upload_dir)
+    attachment = Attachment(meeting=meeting, key=stored.key, filename=stored.filename,
+                            content_type=stored.content_type, size=stored.size, uploaded_by_id=actor.id)
+    db.session.add(attachment)
+    db.session.flush()
+    record_audit(actor, "meeting.attachment_added", "meeting", meeting.id, title=meeting.title, file=stored.filename)
+    return attachment
+
+
+def delete_attachment(upload_dir: str, actor: User, attachment) -> None:
+    """Remove the entry and the stored file (a file already gone is not an error)."""
+    from labo.meetings.attachments import AttachmentError, delete_attachment_file
+
+    meeting = attachment.meeting
+    record_audit(actor, "meeting.attachment_deleted", "meeting", meeting.id, title=meeting.title, file=attachment.filename)
+    db.session.delete(attachment)
+    db.session.flush()
+    try:
+        delete_attachment_file(upload_dir, attachment.key)
+    except AttachmentError:  # a key we could not have made: nothing of ours to remove
+        pass
+
+
 def contributions_born_at(meeting: Meeting):
     from labo.contributions.models import Contribution, Visibility
 
@@ -329,13 +376,23 @@ class MeetingFigures:
 
 
 @dataclass
+class RelayFigures:
+    name: str            # the relay's pseudonym (an ambassador or referent), never those they brought
+    brought: int         # registrations through their invite link, not cancelled
+    present: int         # of whom came
+
+
+@dataclass
 class Indicators:
     meetings: list[MeetingFigures]
     total_present: int
     average_days_between: Optional[float]
-    by_commune: list[tuple[str, int]]     # present participants with an account, by home commune
+    by_commune: list[tuple[str, int]]     # people present with an account, by home commune
+    commune_unknown: int                  # ... who did not give one
     by_age_band: list[tuple[str, int]]
-    by_relay: list[tuple[str, int]]       # registrations each relay brought
+    age_unknown: int
+    by_relay: list[RelayFigures]
+    meeting: Optional[Meeting] = None     # the breakdowns are for this meeting only, when set
 
     @property
     def newcomers(self) -> int:
@@ -346,15 +403,17 @@ class Indicators:
         return sum(m.returning for m in self.meetings)
 
 
-def indicators() -> Indicators:
-    """Aggregates over the meetings held: never a name."""
+def indicators(meeting: Optional[Meeting] = None) -> Indicators:
+    """Aggregates over the meetings held (or for one meeting): counts only,
+    never the name of anyone who came."""
     from labo.accounts.models import AgeBand
 
     held = [m for m in past() if not m.cancelled][::-1]  # oldest first
     present_rows = db.session.execute(
         select(Registration.meeting_id, Registration.user_id)
         .join(Meeting, Meeting.id == Registration.meeting_id)
-        .where(Registration.present.is_(True), Registration.user_id.is_not(None), Registration.status == CONFIRMED)
+        .where(Registration.present.is_(True), Registration.user_id.is_not(None), Registration.status == CONFIRMED,
+               Meeting.cancelled.is_(False))
         .order_by(Meeting.starts_at)
     ).all()
     seen: set[int] = set()
@@ -366,24 +425,40 @@ def indicators() -> Indicators:
         seen.add(user_id)
     figures = [MeetingFigures(m, counts(m), first_time.get(m.id, 0), again.get(m.id, 0)) for m in held]
     gaps = [(b.starts_at - a.starts_at).days for a, b in zip(held, held[1:])]
-    people = select(Registration.user_id).where(Registration.present.is_(True), Registration.user_id.is_not(None)).distinct()
+    scope = [meeting.id] if meeting is not None else [m.id for m in held]
+    people = (select(Registration.user_id)
+              .where(Registration.meeting_id.in_(scope), Registration.present.is_(True),
+                     Registration.status == CONFIRMED, Registration.user_id.is_not(None))
+              .distinct())
     by_commune = db.session.execute(
         select(Commune.name, func.count(User.id)).join(User, User.home_commune_id == Commune.id)
-        .where(User.id.in_(people)).group_by(Commune.name).order_by(func.count(User.id).desc())
+        .where(User.id.in_(people)).group_by(Commune.name).order_by(func.count(User.id).desc(), Commune.name)
     ).all()
     by_age = db.session.execute(
         select(User.age_band, func.count(User.id)).where(User.id.in_(people), User.age_band.is_not(None))
         .group_by(User.age_band)
     ).all()
-    by_relay = db.session.execute(
-        select(User.pseudonym, func.count(Registration.id)).join(User, User.id == Registration.relay_id)
-        .where(Registration.status != CANCELLED).group_by(User.pseudonym).order_by(func.count(Registration.id).desc())
-    ).all()
+    known_bands = {band.value for band in AgeBand}
+    by_age = [(band, n) for band, n in by_age if band in known_bands]
+    everyone = db.session.scalar(select(func.count()).select_from(people.subquery())) or 0
+    relay_query = (
+        select(User.id, User.pseudonym, func.count(Registration.id),
+               func.sum(case((Registration.present.is_(True) & (Registration.status == CONFIRMED), 1), else_=0)))
+        .join(User, User.id == Registration.relay_id)
+        .where(Registration.status != CANCELLED)
+        .group_by(User.id, User.pseudonym).order_by(func.count(Registration.id).desc(), User.pseudonym)
+    )
+    if meeting is not None:
+        relay_query = relay_query.where(Registration.meeting_id == meeting.id)
+    by_relay = [RelayFigures(name, brought, int(came or 0)) for _, name, brought, came in db.session.execute(relay_query)]
     return Indicators(
         meetings=figures,
         total_present=sum(f.counts.present for f in figures),
         average_days_between=(sum(gaps) / len(gaps)) if gaps else None,
-        by_commune=[tuple(r) for r in by_commune],
+        by_commune=[(name, n) for name, n in by_commune],
+        commune_unknown=everyone - sum(n for _, n in by_commune),
         by_age_band=[(AgeBand(band).label, n) for band, n in sorted(by_age, key=lambda r: list(AgeBand).index(AgeBand(r[0])))],
-        by_relay=[tuple(r) for r in by_relay],
+        age_unknown=everyone - sum(n for _, n in by_age),
+        by_relay=by_relay,
+        meeting=meeting,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -15,9 +15,10 @@ from labo.core.i18n import _
 from labo.core.urls import absolute
 from labo.extensions import db, limiter
 from labo.meetings import services
-from labo.meetings.forms import ERROR_MESSAGES, DecisionForm, MeetingForm, MinutesForm, PaperCountForm, RegisterForm, WalkInForm
+from labo.meetings.forms import (ERROR_MESSAGES, AttachmentForm, DecisionForm, MeetingForm, MinutesForm, PaperCountForm,
+                                  RegisterForm, WalkInForm)
 from labo.meetings.ics import calendar_for
-from labo.meetings.models import RUNNING_ORDER_TEMPLATE, Meeting, Registration
+from labo.meetings.models import RUNNING_ORDER_TEMPLATE, Attachment, Meeting, Registration
 from labo.permissions import authorize, can
 from labo.territory.services import get_commune, list_communes
 
@@ -66,8 +67,17 @@ def programme():
 @bp.route("/indicateurs")
 @login_required
 def indicators():
+    """Counts only, for the whole programme or for one meeting (?rencontre=<id>)."""
     authorize("meeting.indicators")
-    return render_template("meetings/indicators.html", figures=services.indicators())
+    value = request.args.get("rencontre", "")
+    meeting = None
+    if value:
+        meeting = db.session.get(Meeting, int(value)) if value.isdigit() and len(value) < 10 else None
+        if meeting is None:
+            abort(404)
+    figures = services.indicators(meeting)
+    return render_template("meetings/indicators.html", figures=figures,
+                           choices=[f.meeting for f in figures.meetings][::-1])
 
 
 @bp.route("/feed.ics")
@@ -212,30 +222,67 @@ def sign_in(meeting_id: int):
                            action_form=ActionForm(formdata=None))
 
 
+def _wants_json() -> bool:
+    """The sign-in page's script asks for JSON; a plain form gets a page."""
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+
+
+def _presence_summary(meeting: Meeting) -> str:
+    c = services.counts(meeting)
+    return _("Présents : %(n)s (dont %(w)s sans inscription et %(p)s sur papier).", n=c.present, w=c.present_walk_ins, p=c.paper)
+
+
+def _entry_json(meeting: Meeting, entry: Registration, status: int = 200):
+    return jsonify(id=entry.id, first_name=entry.first_name, present=entry.present, walk_in=entry.walk_in,
+                   client_key=entry.client_key, summary=_presence_summary(meeting),
+                   tick_url=url_for("meetings.tick", meeting_id=meeting.id, registration_id=entry.id)), status
+
+
 @bp.route("/<id:meeting_id>/emargement/<id:registration_id>", methods=["POST"])
 @login_required
 def tick(meeting_id: int, registration_id: int):
+    """Present or not: the form (or the page's script, possibly long after,
+    from its queue) sends the state wanted, so sending it twice is harmless."""
     meeting = get_meeting(meeting_id)
     authorize("meeting.manage", meeting)
     entry = db.session.get(Registration, registration_id)
-    if entry is None or entry.meeting_id != meeting.id or not ActionForm().validate_on_submit():
-        abort(404 if entry is None or entry.meeting_id != meeting.id else 400)
+    if entry is None or entry.meeting_id != meeting.id:
+        abort(404)
+    if not ActionForm().validate_on_submit() or request.form.get("present") not in ("0", "1"):
+        abort(400)
     services.set_present(current_user, entry, request.form.get("present") == "1")
     db.session.commit()
+    if _wants_json():
+        return _entry_json(meeting, entry)
     return redirect(url_for("meetings.sign_in", meeting_id=meeting.id, q=request.args.get("q") or None) + f"#r{entry.id}")
 
 
 @bp.route("/<id:meeting_id>/emargement/sur-place", methods=["POST"])
 @login_required
 def walk_in(meeting_id: int):
+    """Someone who came without registering. With a `client_key` (made by the
+    page's script when the person was added, perhaps offline), sending again
+    returns the same person instead of adding a second one."""
     meeting = get_meeting(meeting_id)
     authorize("meeting.manage", meeting)
     form = WalkInForm()
+    message = None
     if form.validate_on_submit():
-        services.register(meeting, first_name=form.first_name.data, walk_in=True)
-        flash(_("%(name)s est noté·e présent·e.", name=form.first_name.data), "success")
+        try:
+            seat = services.register(meeting, first_name=form.first_name.data, walk_in=True,
+                                     client_key=request.form.get("client_key") or None)
+        except services.MeetingError as error:
+            message = ERROR_MESSAGES.get(error.code, error.code)
+        else:
+            if _wants_json():
+                return _entry_json(meeting, db.session.get(Registration, seat.registration_id))
+            flash(_("%(name)s est noté·e présent·e.", name=form.first_name.data), "success")
     else:
-        flash(_("Indiquez votre prénom."), "error")
+        message = _("Indiquez votre prénom.")
+    if message is not None:
+        if _wants_json():
+            return jsonify(error=message), 422
+        flash(message, "error")
     return redirect(url_for("meetings.sign_in", meeting_id=meeting.id))
 
 
@@ -288,7 +335,9 @@ def minutes(meeting_id: int):
             db.session.commit()
             flash(_("Le compte-rendu est publié."), "success")
             return redirect(url_for("meetings.detail", meeting_id=meeting.id) + "#compte-rendu")
-    return render_template("meetings/minutes.html", meeting=meeting, form=form, decision_form=decision_form), (422 if form.errors else 200)
+    return render_template("meetings/minutes.html", meeting=meeting, form=form, decision_form=decision_form,
+                           attachment_form=AttachmentForm(formdata=None), action_form=ActionForm(formdata=None)), \
+        (422 if form.errors else 200)
 
 
 @bp.route("/<id:meeting_id>/decisions", methods=["POST"])
@@ -310,7 +359,81 @@ def add_decision(meeting_id: int):
             flash(_("La décision est ajoutée."), "success")
             return redirect(url_for("meetings.minutes", meeting_id=meeting.id))
     form = MinutesForm(formdata=None, data={"minutes": _minutes_as_text(meeting.minutes)})
-    return render_template("meetings/minutes.html", meeting=meeting, form=form, decision_form=decision_form), 422
+    return render_template("meetings/minutes.html", meeting=meeting, form=form, decision_form=decision_form,
+                           attachment_form=AttachmentForm(formdata=None), action_form=ActionForm(formdata=None)), 422
+
+
+# --- attachments of the minutes -------------------------------------------
+
+
+@bp.route("/<id:meeting_id>/pieces-jointes", methods=["POST"])
+@login_required
+def add_attachment(meeting_id: int):
+    from labo.meetings.attachments import AttachmentError
+
+    meeting = get_meeting(meeting_id)
+    authorize("meeting.manage", meeting)
+    attachment_form = AttachmentForm()
+    status = 422
+    if attachment_form.validate_on_submit():
+        upload = attachment_form.file.data
+        if upload is None or not getattr(upload, "filename", ""):
+            attachment_form.file.errors = [ERROR_MESSAGES["attachment-empty"]]
+        else:
+            try:
+                services.add_attachment(current_app.config["LABO_UPLOAD_DIR"], current_user, meeting,
+                                        upload.stream, upload.filename)
+            except AttachmentError as error:
+                db.session.rollback()
+                attachment_form.file.errors = [ERROR_MESSAGES[f"attachment-{error.code}"]]
+                status = 413 if error.code == "too-big" else 422
+            else:
+                db.session.commit()
+                flash(_("Le fichier est joint au compte-rendu."), "success")
+                return redirect(url_for("meetings.minutes", meeting_id=meeting.id) + "#pieces-jointes")
+    form = MinutesForm(formdata=None, data={"minutes": _minutes_as_text(meeting.minutes)})
+    return render_template("meetings/minutes.html", meeting=meeting, form=form, decision_form=DecisionForm(formdata=None),
+                           attachment_form=attachment_form, action_form=ActionForm(formdata=None)), status
+
+
+def _get_attachment(meeting_id: int, attachment_id: int) -> Attachment:
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.meeting_id != meeting_id:
+        abort(404)
+    return attachment
+
+
+@bp.route("/<id:meeting_id>/pieces-jointes/<id:attachment_id>/supprimer", methods=["POST"])
+@login_required
+def delete_attachment(meeting_id: int, attachment_id: int):
+    meeting = get_meeting(meeting_id)
+    authorize("meeting.manage", meeting)
+    attachment = _get_attachment(meeting.id, attachment_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    name = attachment.filename
+    services.delete_attachment(current_app.config["LABO_UPLOAD_DIR"], current_user, attachment)
+    db.session.commit()
+    flash(_("« %(name)s » est retiré du compte-rendu.", name=name), "success")
+    return redirect(url_for("meetings.minutes", meeting_id=meeting.id) + "#pieces-jointes")
+
+
+@bp.route("/<id:meeting_id>/pieces-jointes/<id:attachment_id>")
+def attachment(meeting_id: int, attachment_id: int):
+    """A file of the minutes, public like them, always downloaded (never shown
+    inline) with the type our own check found."""
+    from labo.meetings.attachments import AttachmentError, attachment_path
+
+    meeting = get_meeting(meeting_id)
+    entry = _get_attachment(meeting.id, attachment_id)
+    try:
+        path = attachment_path(current_app.config["LABO_UPLOAD_DIR"], entry.key)
+    except AttachmentError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=entry.content_type, as_attachment=True, download_name=entry.filename,
+                     conditional=True, max_age=3600)
 
 
 def _minutes_as_text(html: str) -> str:

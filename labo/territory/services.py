@@ -140,7 +140,8 @@ def update_commune(actor, commune: Commune, *, name: str, in_call: bool, note: s
     if created:
         record_audit(actor, "commune.created", "commune", commune.id, name=commune.name)
     else:
-        record_audit(actor, "commune.updated", "commune", commune.id, name=commune.name, before=before)
+        record_audit(actor, "commune.updated", "commune", commune.id, name=commune.name, in_call=commune.in_call,
+                     premoderation=commune.premoderation, before=before)
     return commune
 
 

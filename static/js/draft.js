@@ -1,20 +1,49 @@
 /* Keeps what a resident types in a form on their own device until it is
    sent: a dropped connection or a closed tab loses nothing. The form works
    without this script; with it, drafts live in localStorage under the form's
-   data-draft-key, and the page shown after a successful send clears them. */
+   data-draft-key and the account's data-draft-owner ("labo-draft:KEY:OWNER"),
+   so that on a shared phone one person never finds another's draft. The page
+   shown after a successful send clears them (data-draft-clear), and logging
+   out (the form marked data-draft-logout) clears every draft on the device.
+   Files (the photo) are never kept. Loaded on every page by base.html. */
 (function () {
   'use strict';
+  if (window.laboDraftLoaded) return;  // a page may load it twice
+  window.laboDraftLoaded = true;
   var PREFIX = 'labo-draft:';
   var storage;
   try { storage = window.localStorage; storage.setItem(PREFIX + 'test', '1'); storage.removeItem(PREFIX + 'test'); }
   catch (e) { return; }  // private mode or storage disabled: the form still works
 
-  document.querySelectorAll('[data-draft-clear]').forEach(function (el) {
-    storage.removeItem(PREFIX + el.getAttribute('data-draft-clear'));
+  // Every stored key starting with `start` (all drafts, or one form's drafts).
+  var keysStartingWith = function (start) {
+    var found = [];
+    for (var i = 0; i < storage.length; i += 1) {
+      var name = storage.key(i);
+      if (name && name.indexOf(start) === 0) found.push(name);
+    }
+    return found;
+  };
+  var forget = function (start) {
+    keysStartingWith(start).forEach(function (name) { storage.removeItem(name); });
+  };
+
+  document.querySelectorAll('form[data-draft-logout]').forEach(function (form) {
+    form.addEventListener('submit', function () { forget(PREFIX); });
   });
 
-  document.querySelectorAll('form[data-draft-key]').forEach(function (form) {
-    var key = PREFIX + form.getAttribute('data-draft-key');
+  // After a send: that form's draft goes, the sender's (data-draft-owner) or,
+  // when the page does not say whose, that form's drafts on this device.
+  document.querySelectorAll('[data-draft-clear]').forEach(function (el) {
+    var base = PREFIX + el.getAttribute('data-draft-clear');
+    var owner = el.getAttribute('data-draft-owner');
+    storage.removeItem(base);  // a draft saved before drafts were kept per account
+    if (owner) storage.removeItem(base + ':' + owner);
+    else forget(base + ':');
+  });
+
+  document.querySelectorAll('form[data-draft-key][data-draft-owner]').forEach(function (form) {
+    var key = PREFIX + form.getAttribute('data-draft-key') + ':' + form.getAttribute('data-draft-owner');
     var fields = function () {
       return Array.prototype.filter.call(form.elements, function (el) {
         return el.name && el.name !== 'csrf_token' && el.type !== 'file' && el.type !== 'password'
@@ -33,8 +62,7 @@
         }
       });
     }
-    var note = form.querySelector('.draft-note');
-    if (note) note.hidden = false;
+    form.querySelectorAll('.draft-note').forEach(function (note) { note.hidden = false; });
     var save = function () {
       var data = {};
       fields().forEach(function (el) {

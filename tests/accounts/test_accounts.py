@@ -146,12 +146,25 @@ def test_a_forgotten_password_is_reset_by_the_emailed_link_once(client, auth):
     assert "Ce lien ne marche plus" in page_text(used)
 
 
+def flashes(response) -> str:
+    """The flash messages of a page, as the person reads them."""
+    match = re.search(r'<div class="flashes">(.*?)</div>', page_text(response), re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1))).strip() if match else ""
+
+
 def test_reset_answers_alike_for_unknown_email(client, auth):
     create_user(email="known@example.org")
     known = auth.post("/compte/mot-de-passe-oublie", {"email": "known@example.org"})
+    known_page = client.get(known.headers["Location"])
     unknown = auth.post("/compte/mot-de-passe-oublie", {"email": "nobody@example.org"})
+    unknown_page = client.get(unknown.headers["Location"])
     assert known.status_code == unknown.status_code == 302
     assert known.headers["Location"] == unknown.headers["Location"]
+    # The page shown after the redirect says the same thing, word for word.
+    assert flashes(known_page) == flashes(unknown_page) == (
+        "Si un compte existe pour cette adresse, un lien pour choisir un nouveau mot de passe vient de lui être envoyé."
+    )
+    assert known_page.status_code == unknown_page.status_code == 200
     assert len(outbox_for("known@example.org")) == 1
     assert outbox_for("nobody@example.org") == []
 

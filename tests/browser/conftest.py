@@ -102,7 +102,7 @@ def live_server(browser_tools, tmp_path_factory):
         "MAIL_SERVER": None,
     })
     with app.app_context():
-        from labo.demo import seed_demo, seed_demo_contributions, seed_demo_meetings
+        from labo.demo import seed_demo, seed_demo_actors, seed_demo_contributions, seed_demo_meetings
         from labo.extensions import db
         from labo.territory.services import seed_territory
 
@@ -111,7 +111,13 @@ def live_server(browser_tools, tmp_path_factory):
         seed_demo(app.config)
         seed_demo_contributions(app.config)
         seed_demo_meetings(app.config)
+        seed_demo_actors(app.config)
         db.session.commit()
+
+    @app.route("/_essai/erreur-500")
+    def _test_only_server_error():
+        """Test-only: a view that fails, to see the 500 page as a visitor would."""
+        raise RuntimeError("test-only failure, to show the 500 page")
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="labo-live-server", daemon=True)

@@ -12,6 +12,25 @@
 //   {"flow": "contribution-referent", "login", "other": {login of a referent elsewhere},
 //    "contribution": {"id", "title"}, "reason", "answer"}
 // Flows print {"steps": [{"name", "ok", "detail"}], ...}.
+// Script flow, a list of generic steps run in order at a 360x740 phone viewport:
+//   {"flow": "script", "widths": [360, 1280] (where "axe" checks), "steps": [
+//     {"do": "login", "email", "password"}   {"do": "logout"}
+//     {"do": "goto", "path", "status": 200}  {"do": "lang", "value": "en"}  (the header switch)
+//     {"do": "fill", "selector", "value"}    {"do": "check", "selector"}
+//     {"do": "select", "selector", "label" | "value"}
+//     {"do": "submit", "selector", "status": 200, "url": "^regex$", "save": ["name", ...]}
+//         (click, wait for the page it loads; "save" keeps the regex's groups)
+//     {"do": "see", "text", "selector": "main", "absent": false}   (innerText contains text)
+//     {"do": "count", "selector", "equals"}
+//     {"do": "save", "name", "selector", "attr": "value" | "text" | any attribute, "strip": base?}
+//     {"do": "axe", "label", "lang": "fr"}   (axe at each width, sideways scrolling, console errors)
+//     {"do": "offline", "value": true | false}   (the browser's network cut or back)
+//     {"do": "click", "selector"}   (a click that loads no page, e.g. one handled by the page's script)
+//     {"do": "wait", "selector", "text"?, "state": "visible" | "detached" | ..., "timeout": ms}
+//   ]}
+// "{{name}}" in any string of a later step is replaced by the value saved under
+// that name. The run stops at the first failed step, except "see", "count" and
+// "axe", which go on. It prints {"steps": [...], "saved": {...}, "completed": bool}.
 //
 // Prints one JSON result on stdout. Uses Debian's Chromium through playwright-core
 // (no browser download) and axe-core injected with page.evaluate, which the
@@ -178,7 +197,7 @@ async function runLanguageFlow(job, page, errors) {
 
 const PHONE = { width: 360, height: 740 };
 const DRAFT_FORM = 'form[data-draft-key="contribution-new"]';
-const DRAFT_KEY = 'labo-draft:contribution-new';
+const DRAFT_PREFIX = 'labo-draft:';  // + the form's data-draft-key + ':' + data-draft-owner (the account)
 
 // A recorder shared by the contribution flows: named steps, and `audit(label)`,
 // which checks the page as it is now (axe, sideways scrolling, console errors).
@@ -304,16 +323,27 @@ async function runContributionDraft(job, page, errors, context) {
   const form = page.locator(DRAFT_FORM);
   const title = form.locator('input[name=title]');
   const body = form.locator('textarea[name=body]');
-  const draft = () => page.evaluate((key) => window.localStorage.getItem(key), DRAFT_KEY);
+  const draftKeys = () => page.evaluate((prefix) => Object.keys(window.localStorage)
+    .filter((k) => k.startsWith(prefix)), DRAFT_PREFIX);
+  const draft = () => page.evaluate(([sel, prefix]) => {
+    const f = document.querySelector(sel);
+    return f ? window.localStorage.getItem(`${prefix}${f.dataset.draftKey}:${f.dataset.draftOwner}`) : null;
+  }, [DRAFT_FORM, DRAFT_PREFIX]);
 
   let status = await goto('/idees/nouvelle');
   step('the form opens', status === 200, { status });
-  step('the form says drafts are kept on the phone', await form.locator('.draft-note').isVisible());
+  step('the form says drafts are kept on the phone', await form.locator('.draft-note').last().isVisible());
+  step('the form says the photo is not kept in the draft',
+    /photo n'est pas gardée/.test(await form.locator('.draft-note').first().innerText()));
   await audit('new contribution form');
   await title.fill(job.title);
   await body.fill(job.body);
   const saved = JSON.parse((await draft()) || 'null');
   step('what is typed is saved in localStorage', saved && saved.title === job.title && saved.body === job.body, { saved });
+  const owner = await form.getAttribute('data-draft-owner');
+  const keys = await draftKeys();
+  step('the draft is kept under this account\'s own key',
+    /^\d+$/.test(owner || '') && keys.length === 1 && keys[0] === `${DRAFT_PREFIX}contribution-new:${owner}`, { owner, keys });
 
   await context.setOffline(true);
   let failure = null;
@@ -349,6 +379,12 @@ async function runContributionDraft(job, page, errors, context) {
   step('after a successful send the form is empty', after.title === '' && after.body === '', after);
   step('after a successful send the draft is gone from localStorage', after.stored === null, after);
   await audit('new contribution form, after sending');
+
+  await title.fill('Un brouillon pas encore envoyé');
+  const before = await draftKeys();
+  await Promise.all([page.waitForNavigation(), page.click(LOGOUT_BUTTON)]);
+  const left = await draftKeys();
+  step('logging out clears the drafts kept on this device', before.length === 1 && left.length === 0, { before, left });
   return { steps };
 }
 
@@ -426,7 +462,142 @@ async function runContributionReferent(job, page, errors) {
   return { steps };
 }
 
+// --- generic script flow (phone size) ------------------------------------
+
+async function runScript(job, page, errors, context) {
+  const { steps, step, here, submit, goto } = recorder(job, page, errors);
+  const saved = {};
+  let completed = true;
+  const widths = job.widths || [PHONE.width];
+  const fillIn = (value) => (typeof value === 'string'
+    ? value.replace(/\{\{(\w+)\}\}/g, (_, name) => (name in saved ? saved[name] : `{{${name}}}`)) : value);
+  const resolve = (s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, Array.isArray(v) ? v.map(fillIn) : fillIn(v)]));
+  const mainText = async (selector) => {
+    const where = page.locator(selector || 'main');
+    return (await where.count()) ? (await where.allInnerTexts()).join('\n') : '';
+  };
+  for (const raw of job.steps) {
+    const s = resolve(raw);
+    let ok = true;
+    let soft = false;
+    try {
+      switch (s.do) {
+        case 'login': {
+          const login = await logIn(page, job.base, s);
+          ok = step(s.name || `log in as ${s.email}`, login.ok, login);
+          errors.length = 0;
+          break;
+        }
+        case 'logout': {
+          await Promise.all([page.waitForNavigation(), page.click(LOGOUT_BUTTON)]);
+          ok = step(s.name || 'log out', (await page.locator(LOGOUT_BUTTON).count()) === 0, { url: here() });
+          break;
+        }
+        case 'goto': {
+          const status = await goto(s.path);
+          const want = s.status ?? 200;
+          ok = step(s.name || `open ${s.path}`, status === want, { status, want, url: here() });
+          break;
+        }
+        case 'lang': {
+          await Promise.all([page.waitForNavigation(), page.click(`header button[name=lang][value=${s.value}]`)]);
+          const lang = await htmlLang(page);
+          ok = step(s.name || `switch the language to ${s.value}`, lang === s.value, { lang, url: here() });
+          break;
+        }
+        case 'fill':
+          await page.fill(s.selector, String(s.value));
+          break;
+        case 'check':
+          await page.check(s.selector);
+          break;
+        case 'select':
+          await page.selectOption(s.selector, s.label !== undefined ? { label: s.label } : { value: String(s.value) });
+          break;
+        case 'submit': {
+          const status = await submit(page.locator(s.selector).first());
+          const want = s.status ?? 200;
+          const match = s.url ? new RegExp(s.url).exec(here()) : [];
+          ok = step(s.name || `send ${s.selector}`, status === want && !!match, { status, want, url: here(), pattern: s.url || null });
+          if (match && s.save) s.save.forEach((name, i) => { saved[name] = match[i + 1]; });
+          break;
+        }
+        case 'see': {
+          soft = true;
+          const text = await mainText(s.selector);
+          const found = text.includes(s.text);
+          step(s.name || `${s.absent ? 'does not show' : 'shows'} "${s.text}"`, s.absent ? !found : found,
+            { url: here(), selector: s.selector || 'main', text: text.slice(0, 1500) });
+          break;
+        }
+        case 'count': {
+          soft = true;
+          const n = await page.locator(s.selector).count();
+          step(s.name || `${s.equals} × ${s.selector}`, n === s.equals, { url: here(), count: n });
+          break;
+        }
+        case 'save': {
+          const el = page.locator(s.selector).first();
+          let value = null;
+          if (await el.count()) {
+            const attr = s.attr || 'text';
+            value = attr === 'value' ? await el.inputValue()
+              : attr === 'text' ? (await el.innerText()).trim() : await el.getAttribute(attr);
+          }
+          if (value !== null && s.strip && value.startsWith(s.strip)) value = value.slice(s.strip.length);
+          saved[s.name] = value;
+          ok = step(s.name ? `read ${s.name}` : `read ${s.selector}`, value !== null && value !== '', { value, url: here() });
+          break;
+        }
+        case 'axe': {
+          soft = true;
+          const label = s.label || here();
+          for (const width of widths) {
+            if (widths.length > 1 || width !== PHONE.width) await page.setViewportSize({ width, height: PHONE.height });
+            const violations = await runAxe(page);
+            step(`${label} @${width}px: axe finds no WCAG 2.1 A/AA violation`, violations.length === 0, { url: here(), violations });
+            const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+            step(`${label} @${width}px: no sideways scrolling`, scrollWidth <= width, { url: here(), scrollWidth });
+          }
+          await page.setViewportSize(PHONE);
+          if (s.lang) {
+            const lang = await htmlLang(page);
+            step(`${label}: html[lang=${s.lang}]`, lang === s.lang, { lang });
+          }
+          step(`${label}: no console or CSP errors`, errors.length === 0, { url: here(), errors: [...errors] });
+          errors.length = 0;
+          break;
+        }
+        case 'offline':
+          await context.setOffline(!!s.value);
+          ok = step(s.name || (s.value ? 'the network is cut' : 'the network is back'), true);
+          break;
+        case 'click':
+          await page.locator(s.selector).first().click();
+          break;
+        case 'wait': {
+          let where = page.locator(s.selector);
+          if (s.text) where = where.filter({ hasText: s.text });
+          const state = s.state || 'visible';
+          const found = await where.first().waitFor({ state, timeout: s.timeout || 10000 }).then(() => true, () => false);
+          ok = step(s.name || `wait for ${s.selector}${s.text ? ` "${s.text}"` : ''} to be ${state}`, found, { url: here() });
+          break;
+        }
+        default:
+          throw new Error(`unknown script step: ${JSON.stringify(raw)}`);
+      }
+    } catch (err) {
+      ok = step(s.name || `${s.do} ${s.selector || s.path || ''}`.trim(), false,
+        { error: String(err.message || err).split('\n')[0], url: here() });
+      soft = false;
+    }
+    if (!ok && !soft) { completed = false; break; }
+  }
+  return { steps, saved, completed };
+}
+
 const FLOWS = {
+  script: runScript,
   language: runLanguageFlow,
   'contribution-resident': runContributionResident,
   'contribution-draft': runContributionDraft,
@@ -438,7 +609,7 @@ async function main() {
   const { browser, context, page, errors } = await launch();
   try {
     if (job.flow && !FLOWS[job.flow]) throw new Error(`unknown flow: ${job.flow}`);
-    if (job.flow && job.flow.startsWith('contribution-')) await page.setViewportSize(PHONE);
+    if (job.flow && (job.flow.startsWith('contribution-') || job.flow === 'script')) await page.setViewportSize(PHONE);
     const result = job.flow
       ? await FLOWS[job.flow](job, page, errors, context)
       : await runPages(job, page, errors);

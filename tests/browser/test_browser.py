@@ -14,6 +14,7 @@ WIDTHS = [360, 1280]
 ADMIN = "admin@labo.example"
 RESIDENT = "habitante@labo.example"
 REFERENT = "referente.lens@labo.example"
+AMBASSADOR = "ambassadeur@labo.example"
 
 
 def login(email: str) -> dict:
@@ -79,7 +80,7 @@ def test_public_pages(live_server, run_browser):
     pages = (
         ["/", "/territoire/", "/territoire/contrat-de-ville", "/idees/", "/idees/?commune=lens&kind=idee", "/idees/?page=2",
          f"/idees/{answered}", "/rencontres/", f"/rencontres/{coming_id}", f"/rencontres/{held_id}",
-         f"/rencontres/inscription/{seat.cancel_token}"]
+         f"/rencontres/inscription/{seat.cancel_token}", "/acteurs/", "/acteurs/?commune=lens&theme=p2&kind=structures"]
         + [f"/territoire/communes/{slug}" for slug in communes]
         + [f"/territoire/quartiers/{slug}" for slug in qpvs]
         + ["/compte/connexion", "/compte/inscription", "/compte/mot-de-passe-oublie",
@@ -104,6 +105,11 @@ def test_admin_pages(live_server, run_browser):
         from labo.meetings import services as meeting_services
 
         coming = meeting_services.upcoming()[0].id
+        held = meeting_services.past()[0].id
+        from labo.actors.models import Organisation
+        from labo.extensions import db
+
+        organisation = db.session.scalar(select(Organisation.id).limit(1))
     pages = [
         "/admin/", "/admin/comptes", f"/admin/comptes/{referent_id}", "/admin/journal", "/admin/courriels",
         "/admin/territoire/", "/admin/territoire/communes/lens", "/admin/territoire/quartiers/camus",
@@ -112,8 +118,21 @@ def test_admin_pages(live_server, run_browser):
         "/moderation/", "/moderation/sans-reponse",
         "/rencontres/nouvelle", f"/rencontres/{coming}/modifier", f"/rencontres/{coming}/emargement",
         f"/rencontres/{coming}/compte-rendu", f"/rencontres/{coming}/affiche", "/rencontres/indicateurs",
+        f"/rencontres/indicateurs?rencontre={held}",
+        "/acteurs/activite", "/acteurs/structures/nouvelle", f"/acteurs/structures/{organisation}/modifier",
     ]
     check_pages(run_browser, "admin", pages, user=ADMIN)
+
+
+def test_ambassador_pages(live_server, run_browser):
+    from labo.accounts.services import find_user_by_email
+    from labo.actors.services import activity_of
+
+    with live_server.app.app_context():
+        note = activity_of(find_user_by_email(AMBASSADOR))[0].id
+    pages = ["/acteurs/", "/acteurs/moi", "/acteurs/mon-espace", "/acteurs/mon-espace/activite/nouvelle",
+             f"/acteurs/mon-espace/activite/{note}", "/compte/"]
+    check_pages(run_browser, "ambassador", pages, user=AMBASSADOR)
 
 
 def test_language_flow(run_browser):

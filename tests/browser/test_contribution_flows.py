@@ -113,8 +113,11 @@ def test_draft_survives_a_dropped_connection(live_server, run_browser):
     assert_flow(result, [
         "the title and body typed before are restored",
         "sending the restored draft works",
+        "the draft is kept under this account's own key",
+        "the form says the photo is not kept in the draft",
         "after a successful send the form is empty",
         "new contribution form, after sending: axe finds no WCAG 2.1 A/AA violation",
+        "logging out clears the drafts kept on this device",
     ])
     # The offline attempt never reached the server: one contribution, not two.
     assert len(contributions_titled(live_server.app, title)) == 1

@@ -119,6 +119,66 @@ def test_list_filters_and_pagination(client, app):
     assert client.get("/idees/?commune=nowhere&kind=zzz&page=abc").status_code == 200
 
 
+def filter_corpus():
+    """Five contributions in Lens told apart by QPV, theme and status."""
+    from labo.territory.models import Ambition, Pillar
+
+    author, referent = create_user(), create_referent("lens")
+    pillar_1 = db.session.scalar(select(Pillar).where(Pillar.number == 1))
+    pillar_2 = db.session.scalar(select(Pillar).where(Pillar.number == 2))
+    ambition = db.session.scalars(select(Ambition).where(Ambition.pillar_id == pillar_2.id).order_by(Ambition.number)).first()
+    made = {
+        "cite12-p1": post(author, title="Cité 12, pilier 1", qpv=qpv("QP062024"), pillar=pillar_1),
+        "cite12-ambition": post(author, title="Cité 12, ambition", qpv=qpv("QP062024"), ambition=ambition),
+        "grande-p2-retenue": post(author, title="Grande Résidence, retenue", qpv=qpv("QP062025"), pillar=pillar_2),
+        "grande-etude": post(author, title="Grande Résidence, à l'étude", qpv=qpv("QP062025")),
+        "sans-quartier": post(author, title="Sans quartier ni thème"),
+    }
+    services.answer({}, referent, made["grande-p2-retenue"], "retenue", "Oui, au printemps.")
+    services.answer({}, referent, made["grande-etude"], "en_etude", "")
+    db.session.commit()
+    return {key: c.title for key, c in made.items()}, ambition.slug
+
+
+def listed_on_page(client, query: str, titles: dict) -> set[str]:
+    text = page_text(client.get(f"/idees/?{query}"))
+    return {key for key, title in titles.items() if title in text}
+
+
+def listed_by_api(client, query: str, titles: dict) -> set[str]:
+    data = client.get(f"/api/v1/contributions?{query}").get_json()
+    found = {item["title"] for item in data["items"]}
+    assert data["total"] == len(found)
+    return {key for key, title in titles.items() if title in found}
+
+
+@pytest.mark.parametrize("listed", [listed_on_page, listed_by_api], ids=["page", "api"])
+def test_lists_filter_by_qpv_theme_and_status(client, listed):
+    titles, ambition_slug = filter_corpus()
+    cite12 = {"cite12-p1", "cite12-ambition"}
+    grande = {"grande-p2-retenue", "grande-etude"}
+    assert listed(client, "", titles) == set(titles)
+    assert listed(client, f"qpv={qpv('QP062024').slug}", titles) == cite12
+    assert listed(client, f"qpv={qpv('QP062025').slug}", titles) == grande
+    assert listed(client, "theme=p1", titles) == {"cite12-p1"}
+    # A pillar takes in its ambitions; an ambition only itself.
+    assert listed(client, "theme=p2", titles) == {"cite12-ambition", "grande-p2-retenue"}
+    assert listed(client, f"theme={ambition_slug}", titles) == {"cite12-ambition"}
+    assert listed(client, "status=retenue", titles) == {"grande-p2-retenue"}
+    assert listed(client, "status=en_etude", titles) == {"grande-etude"}
+    assert listed(client, "status=proposee", titles) == cite12 | {"sans-quartier"}
+    assert listed(client, "status=realisee", titles) == set()
+    assert listed(client, f"qpv={qpv('QP062025').slug}&status=retenue&theme=p2", titles) == {"grande-p2-retenue"}
+    assert listed(client, f"qpv={qpv('QP062024').slug}&status=retenue", titles) == set()
+
+
+def test_the_api_takes_a_qpv_by_its_official_code(client):
+    titles, _ = filter_corpus()
+    assert listed_by_api(client, "qpv=QP062024", titles) == {"cite12-p1", "cite12-ambition"}
+    assert listed_by_api(client, "qpv=qp062025", titles) == {"grande-p2-retenue", "grande-etude"}
+    assert listed_by_api(client, "qpv=QP062028", titles) == set()  # Liévin's: nothing posted there
+
+
 def test_the_list_page_weighs_under_100_kb_before_photos(client):
     author = create_user()
     for n in range(30):
@@ -184,6 +244,26 @@ def test_a_referent_enters_a_contribution_for_a_resident_met_on_paper(client, au
     assert "saisie par Nadia pour un habitant" in page_text(client.get(f"/idees/{contribution.id}"))
 
 
+def test_an_animator_enters_a_contribution_for_a_resident_met_at_a_meeting(client, auth):
+    animator = create_user(email="anim@example.org", pseudonym="Sophie", roles=[(Role.ANIMATOR, None)])
+    auth.login("anim@example.org")
+    form = page_text(client.get("/idees/nouvelle"))
+    assert 'name="on_behalf_of"' in form and "Pour qui ? (saisie pour un habitant)" in form
+    response = auth.post("/idees/nouvelle", {
+        "kind": "envie", "title": "Un city-stade", "body": "Dit à la rencontre d'Avion", "commune": str(commune("avion").id),
+        "on_behalf_of": "Rayan",
+    })
+    assert response.status_code == 302
+    contribution = db.session.scalar(select(Contribution))
+    assert contribution.author_id is None and contribution.entered_by_id == animator.id
+    assert contribution.on_behalf_of == "Rayan" and contribution.visibility == "published"
+    assert "De Rayan, saisie par Sophie pour un habitant" in page_text(client.get(f"/idees/{contribution.id}"))
+    audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "contribution.entered_on_behalf"))
+    assert audit.actor_id == animator.id and audit.details["on_behalf_of"] == "Rayan"
+    # The animator follows it, to pass the answer on to Rayan.
+    assert services.is_following(animator, contribution)
+
+
 def test_a_resident_cannot_post_on_behalf_of_someone(auth):
     create_user(email="j@example.org")
     auth.login("j@example.org")
@@ -217,6 +297,9 @@ def prepare(action: str, author):
         contribution.visibility = "pending"
     if action == "dismiss":
         db.session.add(Report(contribution_id=contribution.id, reporter_id=target.author_id, reason="insulte"))
+    comment_id = None
+    if action == "hide_comment":
+        comment_id = services.add_comment(create_user(), contribution, "Publicité : http://spam.example").id
     db.session.commit()
     return contribution, {
         "hide": ("masquer", {"reason": "Propos injurieux"}, lambda c: c.visibility == "hidden"),
@@ -227,16 +310,17 @@ def prepare(action: str, author):
         "merge": ("regrouper", {"target": str(target.id)}, lambda c: c.visibility == "merged"),
         "answer": ("reponse", {"status": "retenue", "answer": "Retenue par le conseil municipal."},
                    lambda c: c.status == "retenue"),
+        "hide_comment": (f"commentaires/{comment_id}/masquer", {}, lambda c: db.session.get(Comment, comment_id).hidden),
     }[action]
 
 
-ACTIONS = ["hide", "restore", "approve", "dismiss", "merge", "answer"]
+ACTIONS = ["hide", "restore", "approve", "dismiss", "merge", "answer", "hide_comment"]
 ALLOWED = {"referent of the commune", "admin"}
+VIEWERS = ["anonymous", "author", "other resident", "referent of the commune", "referent of another commune", "admin"]
 
 
 @pytest.mark.parametrize("action", ACTIONS)
-@pytest.mark.parametrize("who", ["anonymous", "author", "other resident", "referent of the commune",
-                                 "referent of another commune", "admin"])
+@pytest.mark.parametrize("who", VIEWERS)
 def test_moderation_permission_matrix(client, auth, action, who):
     author = create_user(email="author@example.org")
     contribution, (verb, data, done) = prepare(action, author)
@@ -255,6 +339,92 @@ def test_moderation_permission_matrix(client, auth, action, who):
     assert done(db.session.get(Contribution, contribution.id)) == (who in ALLOWED)
     audited = db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.target_type == "contribution"))
     assert (audited > 0) == (who in ALLOWED)
+
+
+def log_in_as(who: str, auth, author) -> None:
+    if who != "anonymous":
+        auth.login(actor(who, author).email, PASSWORD)
+
+
+@pytest.mark.parametrize("who", VIEWERS)
+def test_who_opens_the_moderation_queue_and_what_they_see_there(client, auth, who):
+    author = create_user(email="author@example.org")
+    for commune_slug, label in (("lens", "Lens"), ("lievin", "Liévin")):
+        pending = post(author, title=f"En attente à {label}", commune_slug=commune_slug)
+        pending.visibility = "pending"
+        reported = post(author, title=f"Signalée à {label}", commune_slug=commune_slug)
+        db.session.add(Report(contribution_id=reported.id, reporter_id=create_user().id, reason=f"Insulte à {label}"))
+    db.session.commit()
+    log_in_as(who, auth, author)
+    response = client.get("/moderation/")
+    if who == "anonymous":
+        assert response.status_code == 302 and "/compte/connexion" in response.headers["Location"]
+        return
+    expected = {"author": 403, "other resident": 403}.get(who, 200)
+    assert response.status_code == expected
+    if expected != 200:
+        return
+    text = page_text(response)
+    sees = {"referent of the commune": {"Lens"}, "referent of another commune": {"Liévin"},
+            "admin": {"Lens", "Liévin"}}[who]
+    for label in ("Lens", "Liévin"):
+        for shown in (f"En attente à {label}", f"Signalée à {label}", f"Insulte à {label}"):
+            assert (shown in text) == (label in sees), (who, shown)
+
+
+@pytest.mark.parametrize("who", VIEWERS)
+def test_who_opens_the_late_answers_list_and_what_they_see_there(client, auth, app, who):
+    author = create_user(email="author@example.org")
+    days = app.config["LABO_ANSWER_DAYS"]
+    for commune_slug, label in (("lens", "Lens"), ("lievin", "Liévin")):
+        late = post(author, title=f"En retard à {label}", commune_slug=commune_slug)
+        late.created_at -= timedelta(days=days + 3)
+    db.session.commit()
+    log_in_as(who, auth, author)
+    response = client.get("/moderation/sans-reponse")
+    if who == "anonymous":
+        assert response.status_code == 302 and "/compte/connexion" in response.headers["Location"]
+        return
+    expected = {"author": 403, "other resident": 403}.get(who, 200)
+    assert response.status_code == expected
+    if expected != 200:
+        return
+    text = page_text(response)
+    sees = {"referent of the commune": {"Lens"}, "referent of another commune": {"Liévin"},
+            "admin": {"Lens", "Liévin"}}[who]
+    for label in ("Lens", "Liévin"):
+        assert (f"En retard à {label}" in text) == (label in sees), (who, label)
+
+
+def late_titles(client) -> set[str]:
+    text = page_text(client.get("/moderation/sans-reponse"))
+    return {title for title in ("Dix jours", "Quarante jours", "Quatre-vingts jours", "Liévin, quarante jours")
+            if title in text}
+
+
+def test_the_answer_delay_setting_decides_what_is_late_for_a_referents_communes(client, auth, app):
+    author = create_user()
+    for title, age, commune_slug in (("Dix jours", 10, "lens"), ("Quarante jours", 40, "lens"),
+                                     ("Quatre-vingts jours", 80, "lens"), ("Liévin, quarante jours", 40, "lievin")):
+        post(author, title=title, commune_slug=commune_slug).created_at -= timedelta(days=age)
+    db.session.commit()
+    create_referent("lens", email="ref@example.org")
+    auth.login("ref@example.org")
+    previous = app.config["LABO_ANSWER_DAYS"]
+    try:
+        app.config["LABO_ANSWER_DAYS"] = 60
+        assert late_titles(client) == {"Quatre-vingts jours"}
+        assert "depuis plus de 60 jours" in page_text(client.get("/moderation/sans-reponse"))
+        app.config["LABO_ANSWER_DAYS"] = 30
+        assert late_titles(client) == {"Quarante jours", "Quatre-vingts jours"}  # never Liévin's
+        assert "depuis plus de 30 jours" in page_text(client.get("/moderation/sans-reponse"))
+        app.config["LABO_ANSWER_DAYS"] = 5
+        assert late_titles(client) == {"Dix jours", "Quarante jours", "Quatre-vingts jours"}
+        app.config["LABO_ANSWER_DAYS"] = 100
+        assert late_titles(client) == set()
+        assert "Aucune : bravo" in page_text(client.get("/moderation/sans-reponse"))
+    finally:
+        app.config["LABO_ANSWER_DAYS"] = previous
 
 
 def test_hiding_needs_a_reason_shown_to_the_author(client, auth):
@@ -422,6 +592,39 @@ def test_hidden_photos_are_not_served_to_others(client, app, auth, tmp_path):
     assert "no-store" in photo.headers["Cache-Control"]  # never kept by a shared cache while hidden
 
 
+def test_photos_live_outside_the_web_root_and_never_show_the_uploads_name(client, auth, app):
+    from pathlib import Path
+
+    upload_dir = Path(app.config["LABO_UPLOAD_DIR"]).resolve()
+    web_root = Path(app.static_folder).resolve()
+    assert not upload_dir.is_relative_to(web_root) and not web_root.is_relative_to(upload_dir)
+    assert not upload_dir.is_relative_to(Path(app.root_path).resolve().parent / "static")
+    create_user(email="j@example.org")
+    auth.login("j@example.org")
+    name = "IMG_20240512_chez-Jeanne-Dupont"
+    response = auth.post("/idees/nouvelle", {
+        "kind": "idee", "title": "Un banc", "body": "Ici", "commune": str(commune("lens").id),
+        "photo": (io.BytesIO(jpeg_bytes((300, 200))), f"{name}.jpeg"),
+    }, content_type="multipart/form-data")
+    assert response.status_code == 302
+    contribution = db.session.scalar(select(Contribution))
+    key = contribution.photo.key
+    stored = upload_dir / key
+    try:
+        assert stored.is_file() and name not in key and "Jeanne" not in key
+        assert not list(web_root.rglob(key)), "the photo was copied under static/"
+        assert client.get(f"/static/{key}").status_code == 404
+        url = client.get("/api/v1/contributions").get_json()["items"][0]["photo"]
+        assert url == f"/idees/photos/{key}"
+        photo = client.get(url)
+        assert photo.status_code == 200 and photo.headers["Content-Disposition"] == "inline"
+        seen = [page_text(client.get(f"/idees/{contribution.id}")), page_text(client.get("/idees/")),
+                client.get(f"/api/v1/contributions/{contribution.id}").get_data(as_text=True), str(photo.headers)]
+        assert not [text for text in seen if "Jeanne" in text or "IMG_2024" in text]
+    finally:
+        stored.unlink(missing_ok=True)
+
+
 # --- API -------------------------------------------------------------------
 
 
@@ -470,9 +673,6 @@ def test_odd_page_and_theme_values_never_crash(client, query):
     assert client.get(f"/idees/?{query}").status_code == 200
     assert client.get(f"/api/v1/contributions?{query}").status_code in (200, 400)
     assert client.get("/moderation/sans-reponse?" + query).status_code in (302, 403)
-
-
-VIEWERS = ["anonymous", "author", "other resident", "referent of the commune", "referent of another commune", "admin"]
 
 
 @pytest.mark.parametrize("state", ["hidden", "pending"])

@@ -13,7 +13,7 @@ from labo.extensions import db
 from labo.territory.models import Ambition, Axis, Commune, Pillar, Qpv
 from labo.territory.services import seed_territory
 from tests.conftest import page_text
-from tests.factories import commune, create_admin, create_referent
+from tests.factories import commune, create_admin, create_referent, create_user
 
 LABO_MD = Path(__file__).resolve().parents[3] / "shared" / "LABO.md"
 
@@ -132,6 +132,44 @@ def test_admin_renames_a_commune_and_it_is_audited(client, auth):
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "commune.updated")).details["name"] == "Wingles (62)"
 
 
+def test_admin_switches_on_premoderation_and_new_posts_wait_for_a_referent(client, auth):
+    from labo.contributions.models import Contribution
+
+    create_admin(email="admin@example.org", pseudonym="Admin")
+    auth.login("admin@example.org")
+    form = page_text(client.get("/admin/territoire/communes/lens"))
+    assert 'name="premoderation"' in form
+    response = auth.post("/admin/territoire/communes/lens", {"name": "Lens", "in_call": "y", "premoderation": "y", "note": ""})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert commune("lens").premoderation is True
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "commune.updated"))
+    assert entry is not None and entry.actor_label == "Admin" and entry.target_id == commune("lens").id
+    assert entry.details["premoderation"] is True and entry.details["before"]["premoderation"] is False
+    assert "Commune modifiée : Lens" in page_text(client.get("/admin/journal"))
+    auth.logout()
+
+    create_user(email="resident@example.org")
+    auth.login("resident@example.org")
+    auth.post("/idees/nouvelle", {"kind": "idee", "title": "Relue avant publication", "body": "Texte",
+                                  "commune": str(commune("lens").id)})
+    posted = db.session.scalar(select(Contribution).where(Contribution.title == "Relue avant publication"))
+    assert posted.visibility == "pending"
+    auth.logout()
+    assert "Relue avant publication" not in page_text(client.get("/idees/"))
+
+    # Switched off again: the next post is published at once.
+    auth.login("admin@example.org")
+    auth.post("/admin/territoire/communes/lens", {"name": "Lens", "in_call": "y", "note": ""})
+    db.session.expire_all()
+    assert commune("lens").premoderation is False
+    auth.logout()
+    auth.login("resident@example.org")
+    auth.post("/idees/nouvelle", {"kind": "idee", "title": "Publiée tout de suite", "body": "Texte",
+                                  "commune": str(commune("lens").id)})
+    assert db.session.scalar(select(Contribution).where(Contribution.title == "Publiée tout de suite")).visibility == "published"
+
+
 def test_admin_adds_a_commune_and_a_qpv(client, auth):
     create_admin(email="admin@example.org")
     auth.login("admin@example.org")
@@ -203,6 +241,34 @@ def test_the_openapi_document_is_valid_and_describes_the_api(client):
     validate(document)
     assert {"/communes", "/qpv"} <= set(document["paths"])
     assert document["servers"][0]["url"] == "/api/v1"
+
+
+def test_every_api_route_is_in_the_openapi_document_with_its_methods(app, client):
+    """A route added to /api/v1 without its description fails here."""
+    document = client.get("/api/v1/openapi.json").get_json()
+    prefix = document["servers"][0]["url"]
+
+    def shape(path: str) -> str:  # "/contributions/<id:contribution_id>" and "/contributions/{id}" alike
+        return re.sub(r"<[^>]+>|\{[^}]+\}", "{}", path)
+
+    documented = {
+        shape(path): {m for m in operations if m in {"get", "post", "put", "patch", "delete"}}
+        for path, operations in document["paths"].items()
+    }
+    served: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(prefix + "/") or rule.endpoint == "api.openapi":
+            continue
+        methods = {m.lower() for m in rule.methods} - {"head", "options"}
+        served.setdefault(shape(rule.rule[len(prefix):]), set()).update(methods)
+    assert {"/contributions", "/contributions/{}", "/communes", "/qpv"} <= set(served)
+    missing = {path: sorted(methods - documented.get(path, set())) for path, methods in served.items()
+               if methods - documented.get(path, set())}
+    assert missing == {}, f"routes of /api/v1 missing from the OpenAPI document: {missing}"
+    assert served["/contributions"] >= {"get", "post"}
+    invented = {path: sorted(methods - served.get(path, set())) for path, methods in documented.items()
+                if methods - served.get(path, set())}
+    assert invented == {}, f"the document describes operations the API does not serve: {invented}"
 
 
 def test_very_long_names_and_ids_are_handled(client, auth):

@@ -1,0 +1,90 @@
+"""Steps for run_pages.mjs's "script" flow, written in Python: a person's
+path through the site (open, fill, send, read), with axe-core wherever it
+matters. See the comment at the top of run_pages.mjs for each step."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from labo.demo import DEMO_PASSWORD
+
+Step = dict[str, Any]
+
+
+def login(email: str, password: str = DEMO_PASSWORD) -> Step:
+    return {"do": "login", "email": email, "password": password}
+
+
+def logout() -> Step:
+    return {"do": "logout"}
+
+
+def goto(path: str, status: int = 200, name: Optional[str] = None) -> Step:
+    return _named({"do": "goto", "path": path, "status": status}, name)
+
+
+def lang(value: str) -> Step:
+    return {"do": "lang", "value": value}
+
+
+def fill(selector: str, value: Any) -> Step:
+    return {"do": "fill", "selector": selector, "value": str(value)}
+
+
+def check(selector: str) -> Step:
+    return {"do": "check", "selector": selector}
+
+
+def select(selector: str, label: Optional[str] = None, value: Optional[str] = None) -> Step:
+    step: Step = {"do": "select", "selector": selector}
+    step.update({"label": label} if label is not None else {"value": value})
+    return step
+
+
+def submit(selector: str, status: int = 200, url: Optional[str] = None, save: Optional[list[str]] = None,
+           name: Optional[str] = None) -> Step:
+    step: Step = {"do": "submit", "selector": selector, "status": status}
+    if url:
+        step["url"] = url
+    if save:
+        step["save"] = save
+    return _named(step, name)
+
+
+def see(text: str, selector: Optional[str] = None, absent: bool = False, name: Optional[str] = None) -> Step:
+    step: Step = {"do": "see", "text": text, "absent": absent}
+    if selector:
+        step["selector"] = selector
+    return _named(step, name)
+
+
+def count(selector: str, equals: int, name: Optional[str] = None) -> Step:
+    return _named({"do": "count", "selector": selector, "equals": equals}, name)
+
+
+def save(name: str, selector: str, attr: str = "text", strip: Optional[str] = None) -> Step:
+    step: Step = {"do": "save", "name": name, "selector": selector, "attr": attr}
+    if strip:
+        step["strip"] = strip
+    return step
+
+
+def axe(label: str, lang: str = "fr") -> Step:
+    return {"do": "axe", "label": label, "lang": lang}
+
+
+def _named(step: Step, name: Optional[str]) -> Step:
+    if name:
+        step["name"] = name
+    return step
+
+
+def run_script(run_browser, steps: list[Step], widths: tuple[int, ...] = (360, 1280)) -> dict:
+    """One Chromium launch running `steps`; fails the test on any failed step."""
+    result = run_browser({"flow": "script", "steps": steps, "widths": list(widths)})
+    failed = [f"{s['name']}: {s['detail']}" for s in result["steps"] if not s["ok"]]
+    assert not failed, "\n".join(failed)
+    assert result["completed"], f"the script stopped early: {[s['name'] for s in result['steps']]}"
+    axe_checks = sum(1 for step in steps if step["do"] == "axe")
+    axe_passed = sum(1 for s in result["steps"] if s["name"].endswith("axe finds no WCAG 2.1 A/AA violation"))
+    assert axe_passed == axe_checks * len(widths), "some axe checks did not run"
+    return result
