@@ -117,6 +117,7 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
         contribution_views.moderation_bp,
         notification_views.bp,
         meeting_views.bp,
+        meeting_views.calendar_bp,
         actor_views.bp,
     ):
         app.register_blueprint(blueprint)

@@ -291,8 +291,11 @@ def create_admin(config: Mapping, email: str, password: str, pseudonym: Optional
 
 def export_personal_data(user: User) -> dict:
     """Everything the site keeps about `user`, for them to download."""
+    from labo.actors.models import ActivityEntry, ActorProfile
     from labo.contributions.models import Comment, Contribution, Support
+    from labo.meetings.models import Registration
 
+    profile = db.session.get(ActorProfile, user.id)
     return {
         "pseudonym": user.pseudonym,
         "email": user.email,
@@ -314,6 +317,21 @@ def export_personal_data(user: User) -> dict:
             for c in db.session.scalars(select(Comment).where(Comment.author_id == user.id).order_by(Comment.id))
         ],
         "supports": list(db.session.scalars(select(Support.contribution_id).where(Support.user_id == user.id))),
+        "meeting_registrations": [
+            {"meeting": r.meeting.title, "starts_at": r.meeting.starts_at.isoformat(), "first_name": r.first_name,
+             "contact": r.contact, "status": r.status, "present": r.present, "created_at": r.created_at.isoformat()}
+            for r in db.session.scalars(select(Registration).where(Registration.user_id == user.id).order_by(Registration.id))
+        ],
+        "directory_card": None if profile is None else {
+            "listed": profile.listed, "public_email": profile.public_email, "public_phone": profile.public_phone,
+            "presentation": profile.presentation, "communes": [c.name for c in profile.communes],
+            "themes": [a.title for a in profile.ambitions],
+        },
+        "activity_log": [
+            {"date": e.happened_on.isoformat(), "kind": e.kind, "commune": e.commune.name,
+             "people": e.people_count, "text": e.text}
+            for e in db.session.scalars(select(ActivityEntry).where(ActivityEntry.user_id == user.id).order_by(ActivityEntry.id))
+        ],
     }
 
 

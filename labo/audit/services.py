@@ -69,6 +69,11 @@ def describe_audit(entry: AuditEntry) -> str:
         "meeting.decision": _("Décision notée pour %(name)s", name=name),
         "meeting.paper_count": _("Compte papier saisi pour %(name)s : %(count)s", name=name, count=d.get("count", "")),
         "comment.hidden": _("Commentaire masqué sur « %(name)s » (%(commune)s)", name=name, commune=commune or ""),
+        "meeting.attachment_added": _("Pièce jointe ajoutée à %(name)s : %(file)s", name=name, file=d.get("file", "")),
+        "meeting.attachment_deleted": _("Pièce jointe retirée de %(name)s : %(file)s", name=name, file=d.get("file", "")),
+        "organisation.created": _("Structure ajoutée à l'annuaire : %(name)s", name=name),
+        "organisation.updated": _("Structure modifiée dans l'annuaire : %(name)s", name=name),
+        "organisation.deleted": _("Structure retirée de l'annuaire : %(name)s", name=name),
         "contribution.entered_on_behalf": _("Contribution saisie pour %(person)s : « %(name)s »", person=d.get("on_behalf_of", ""), name=name),
     }
     return labels.get(entry.action, entry.action)

@@ -2,6 +2,7 @@
 animators' pages (create, edit, sign-in) and the calendar files."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -72,7 +73,7 @@ def indicators():
     value = request.args.get("rencontre", "")
     meeting = None
     if value:
-        meeting = db.session.get(Meeting, int(value)) if value.isdigit() and len(value) < 10 else None
+        meeting = db.session.get(Meeting, int(value)) if re.fullmatch(r"[0-9]{1,9}", value) else None
         if meeting is None:
             abort(404)
     figures = services.indicators(meeting)
@@ -93,6 +94,13 @@ def ics(meeting_id: int):
     body = calendar_for([meeting], _link, meeting.title)
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="rencontre-{meeting.id}.ics"'})
+
+
+# The calendar files answer at English paths too (/meetings/feed.ics,
+# /meetings/<id>.ics): the addresses given to calendar apps and machines.
+calendar_bp = Blueprint("meeting_calendars", __name__, url_prefix="/meetings")
+calendar_bp.add_url_rule("/feed.ics", "feed", feed)
+calendar_bp.add_url_rule("/<id:meeting_id>.ics", "ics", ics)
 
 
 @bp.route("/<id:meeting_id>")
@@ -438,7 +446,6 @@ def attachment(meeting_id: int, attachment_id: int):
 
 def _minutes_as_text(html: str) -> str:
     """The stored minutes back as the plain text they were typed as."""
-    import re
     from html import unescape
 
     text = re.sub(r"</p>\s*<p>", "\n\n", html or "")

@@ -345,3 +345,33 @@ def test_erasing_an_account_keeps_its_ideas_unsigned_and_exports_them_before(cli
     assert db.session.scalar(select(func.count(Support.id))) == 0
     text = page_text(client.get(f"/idees/{idea_id}"))
     assert "compte supprimé" in text and "Partante" not in text
+
+
+def test_the_download_holds_the_directory_card_the_activity_log_and_meeting_registrations(client, auth):
+    from datetime import date, datetime, timedelta, timezone
+
+    from labo.accounts.models import Role
+    from labo.actors import services as actors
+    from labo.actors.models import ActivityEntry
+    from labo.meetings import services as meetings
+    from labo.meetings.models import Meeting
+    from tests.factories import commune
+
+    user = create_user(pseudonym="Mehdi", email="relay@example.org", roles=[(Role.AMBASSADOR, None)])
+    actors.save_profile(user, listed=True, public_email="mehdi.public@example.org", public_phone=None,
+                        presentation="Je relaie dans mon quartier.", communes=[commune("wingles")], ambitions=[])
+    actors.save_activity(user, ActivityEntry(user_id=user.id), happened_on=date.today(), kind="rencontre",
+                         commune=commune("wingles"), people_count=12, text="Marché du samedi")
+    meeting = Meeting(title="Rencontre de Wingles", starts_at=datetime.now(timezone.utc) + timedelta(days=9),
+                      commune=commune("wingles"), venue="Salle des fêtes")
+    db.session.add(meeting)
+    db.session.flush()
+    meetings.register(meeting, user=user, first_name="Mehdi")
+    db.session.commit()
+
+    auth.login("relay@example.org")
+    data = client.get("/compte/mes-donnees.json").get_json()
+    assert data["directory_card"]["public_email"] == "mehdi.public@example.org"
+    assert data["directory_card"]["communes"] == ["Wingles"]
+    assert [(e["commune"], e["people"], e["text"]) for e in data["activity_log"]] == [("Wingles", 12, "Marché du samedi")]
+    assert [(r["meeting"], r["status"]) for r in data["meeting_registrations"]] == [("Rencontre de Wingles", "confirmed")]

@@ -210,3 +210,12 @@ def test_a_stored_file_is_never_reached_by_its_key_or_a_path(client, uploads, me
     assert client.get(f"/rencontres/{meeting.id}/pieces-jointes/{entry.key}").status_code == 404
     Path(uploads, entry.key).unlink()
     assert client.get(f"/rencontres/{meeting.id}/pieces-jointes/{entry.id}").status_code == 404
+
+
+def test_a_file_over_the_sites_limit_gets_413_and_a_page_not_an_error(client, auth, uploads, meeting):
+    animator_of(meeting)
+    auth.login("anim@example.org")
+    response = upload(auth, meeting, PDF + b"0" * (13 * 1024 * 1024), "enorme.pdf")
+    assert response.status_code == 413
+    assert "trop lourd" in page_text(response)
+    assert db.session.scalar(select(Attachment)) is None

@@ -80,6 +80,7 @@ def test_the_copil_reads_the_indicators_but_never_a_name(client, auth):
         for name in ("Yasmine", "Bernard", "Chantal", "Kevin"):
             assert name not in page
     assert client.get("/rencontres/indicateurs?rencontre=abc").status_code == 404
+    assert client.get("/rencontres/indicateurs?rencontre=²").status_code == 404
     assert client.get("/rencontres/indicateurs?rencontre=999999").status_code == 404
     # The named list stays with the meeting's animators.
     assert client.get(f"/rencontres/{meeting.id}/emargement").status_code == 403

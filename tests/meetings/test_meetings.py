@@ -152,6 +152,16 @@ def test_the_calendar_files_are_valid_icalendar(client):
     assert "Wingles" in str(one.walk("VEVENT")[0]["location"])
 
 
+def test_the_calendar_files_answer_at_their_english_addresses_too(client):
+    meeting = make_meeting(title="Rencontre à Wingles")
+    feed = client.get("/meetings/feed.ics")
+    assert feed.status_code == 200 and feed.mimetype == "text/calendar"
+    assert [str(e["summary"]) for e in Calendar.from_ical(feed.data).walk("VEVENT")] == ["Rencontre à Wingles"]
+    one = client.get(f"/meetings/{meeting.id}.ics")
+    assert one.status_code == 200 and one.data == client.get(f"/rencontres/{meeting.id}.ics").data
+    assert client.get("/meetings/999999.ics").status_code == 404
+
+
 def test_the_programme_shows_the_rotation(client):
     make_meeting(commune_slug="avion", starts_at=datetime(2024, 3, 23, 13, tzinfo=timezone.utc))
     text = page_text(client.get("/rencontres/"))
