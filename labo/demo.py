@@ -49,6 +49,7 @@ def seed_demo_contributions(config: Mapping) -> int:
     from labo.contributions import services
     from labo.contributions.models import FINAL_STATUSES, Contribution, Status
     from labo.core.db import utcnow
+    from labo.territory.services import resolve_theme
 
     if db.session.scalar(select(Contribution.id).limit(1)) is not None:
         return 0
@@ -60,7 +61,7 @@ def seed_demo_contributions(config: Mapping) -> int:
         kind, title, body, theme = DEMO_CONTRIBUTIONS[n % len(DEMO_CONTRIBUTIONS)]
         commune = communes[(n * 7) % len(communes)]
         author = residents[n % len(residents)]
-        pillar, ambition = services.resolve_theme(theme)
+        pillar, ambition = resolve_theme(theme)
         contribution = services.create_contribution(
             config, author, kind=kind, title=title if n < len(DEMO_CONTRIBUTIONS) else f"{title} ({commune.name})",
             body=body, commune=commune, qpv=commune.qpvs[0] if commune.qpvs else None, pillar=pillar, ambition=ambition,

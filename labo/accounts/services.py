@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from labo.core.errors import ServiceError
 from labo.accounts.models import AgeBand, Role, RoleGrant, User
 from labo.audit.services import record_audit
 from labo.extensions import db
@@ -25,12 +26,8 @@ PSEUDONYM_RE = re.compile(r"^[\w][\w .'-]{1,38}[\w.]$", re.UNICODE)
 _DUMMY_HASH_CACHE: dict[str, str] = {}
 
 
-class AccountError(ValueError):
+class AccountError(ServiceError):
     """A refusal to show the user; `field` names the form field concerned."""
-
-    def __init__(self, message: str, field: Optional[str] = None):
-        super().__init__(message)
-        self.field = field
 
 
 def normalize_email(email: str) -> str:

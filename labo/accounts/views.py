@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from labo.core.forms import show_error
 from labo.accounts import services
 from labo.accounts.forms import (
     ERROR_MESSAGES,
@@ -31,15 +32,6 @@ def auth_limit() -> str:
     return current_app.config["LABO_AUTH_RATE_LIMIT"]
 
 
-def _show_error(form, error: services.AccountError) -> None:
-    message = ERROR_MESSAGES.get(str(error), str(error))
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [message]
-    else:
-        flash(message, "error")
-
-
 @bp.route("/inscription", methods=["GET", "POST"])
 @limiter.limit(auth_limit, methods=["POST"])
 def register():
@@ -61,7 +53,7 @@ def register():
                 locale=session.get("lang"),
             )
         except services.AccountError as error:
-            _show_error(form, error)
+            show_error(form, error, ERROR_MESSAGES)
         else:
             login_url = external_url("accounts.login")
             if result.user is not None:
@@ -207,7 +199,7 @@ def change_password():
         try:
             services.change_password(current_app.config, current_user, password_form.current_password.data, password_form.password.data)
         except services.AccountError as error:
-            _show_error(password_form, error)
+            show_error(password_form, error, ERROR_MESSAGES)
         else:
             db.session.commit()
             flash(_("Votre mot de passe est changé."), "success")
@@ -236,7 +228,7 @@ def erase():
             services.erase_account(current_app.config, current_user._get_current_object(), erase_form.password.data)
         except services.AccountError as error:
             db.session.rollback()
-            _show_error(erase_form, error)
+            show_error(erase_form, error, ERROR_MESSAGES)
         else:
             db.session.commit()
             logout_user()

@@ -15,6 +15,7 @@ from typing import Iterable, Mapping, Optional
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
+from labo.core.errors import ServiceError
 from labo.accounts.models import Role, RoleGrant, User
 from labo.actors.models import (
     ActivityEntry,
@@ -34,11 +35,8 @@ EMAIL_RE = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
 WEBSITE_RE = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 
 
-class ActorError(ValueError):
-    def __init__(self, code: str, field: Optional[str] = None):
-        super().__init__(code)
-        self.code = code
-        self.field = field
+class ActorError(ServiceError):
+    """A refusal to show the person; `field` names the form field concerned."""
 
 
 def _clean_text(text: Optional[str], limit: int) -> str:
@@ -290,16 +288,6 @@ def directory(filters: DirectoryFilters, page: int = 1, per_page: int = 20) -> P
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
     return Page(entries[(page - 1) * per_page: page * per_page], page, per_page, total)
-
-
-def resolve_theme(theme: Optional[str]) -> tuple[Optional[Pillar], Optional[Ambition]]:
-    """"p2" is pillar 2, anything else an ambition's slug; unknown is no theme."""
-    if not theme:
-        return None, None
-    if re.fullmatch(r"p\d{1,2}", theme):
-        return db.session.scalar(select(Pillar).where(Pillar.number == int(theme[1:]))), None
-    ambition = db.session.scalar(select(Ambition).where(Ambition.slug == theme))
-    return (ambition.pillar if ambition else None), ambition
 
 
 def ambitions_by_id(ids: Iterable[int]) -> list[Ambition]:

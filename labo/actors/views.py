@@ -11,36 +11,14 @@ from flask_login import current_user, login_required
 from labo.actors import services
 from labo.actors.forms import ERROR_MESSAGES, ActivityForm, DirectoryFilterForm, OrganisationForm, ProfileForm
 from labo.actors.models import ACTIVITY_KIND_LABELS, ORGANISATION_KIND_LABELS, ActivityEntry, ActivityKind, Organisation
-from labo.core.forms import ActionForm
+from labo.core.forms import ActionForm, show_error
 from labo.core.i18n import _
-from labo.core.urls import absolute
+from labo.core.urls import absolute, page_number
 from labo.extensions import db
 from labo.permissions import authorize, can, require
-from labo.territory.services import get_commune, list_communes, list_pillars
+from labo.territory.services import get_commune, list_communes, list_pillars, resolve_theme, theme_choices
 
 bp = Blueprint("actors", __name__, url_prefix="/acteurs")
-
-
-def _page_number() -> int:
-    value = request.args.get("page", "")
-    return int(value) if re.fullmatch(r"[0-9]{1,5}", value) and int(value) > 0 else 1
-
-
-def _show_error(form, error: services.ActorError) -> None:
-    message = ERROR_MESSAGES.get(error.code, error.code)
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [message]
-    else:
-        flash(message, "error")
-
-
-def _theme_choices(empty: str) -> list[tuple[str, str]]:
-    choices = [("", empty)]
-    for pillar in list_pillars():
-        choices.append((f"p{pillar.number}", _("Pilier %(n)s : %(title)s", n=pillar.number, title=pillar.title)))
-        choices += [(a.slug, f"— {a.title}") for a in pillar.ambitions]
-    return choices
 
 
 def _ambition_choices() -> list[tuple[int, str]]:
@@ -59,15 +37,15 @@ def index():
     form = DirectoryFilterForm(request.args)
     communes = list_communes()
     form.commune.choices = [("", _("Toutes"))] + [(c.slug, c.name) for c in communes]
-    form.theme.choices = _theme_choices(_("Tous"))
+    form.theme.choices = theme_choices(_("Tous"))
     form.kind.choices = [("", _("Tout le monde")), ("personnes", _("Ambassadeur·rices et référent·es")),
                          ("structures", _("Associations et structures"))]
     commune = next((c for c in communes if c.slug == form.commune.data), None)
     theme = form.theme.data if form.theme.data in {value for value, _label in form.theme.choices} else None
-    pillar, ambition = services.resolve_theme(theme)
+    pillar, ambition = resolve_theme(theme)
     kind = form.kind.data if form.kind.data in ("personnes", "structures") else None
     filters = services.DirectoryFilters(commune=commune, pillar=pillar, ambition=ambition, kind=kind)
-    page = services.directory(filters, page=_page_number(), per_page=current_app.config["LABO_PER_PAGE"])
+    page = services.directory(filters, page=page_number(), per_page=current_app.config["LABO_PER_PAGE"])
     return render_template("actors/index.html", form=form, page=page, filters=filters.active())
 
 
@@ -95,7 +73,7 @@ def my_profile():
             )
         except services.ActorError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error, ERROR_MESSAGES)
         else:
             db.session.commit()
             flash(_("Votre fiche est enregistrée.") if form.listed.data
@@ -168,7 +146,7 @@ def edit_activity(entry_id: int | None):
             )
         except services.ActorError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error, ERROR_MESSAGES)
         else:
             db.session.commit()
             flash(_("C'est noté dans votre journal."), "success")
@@ -242,7 +220,7 @@ def edit_organisation(organisation_id: int | None):
             )
         except services.ActorError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error, ERROR_MESSAGES)
         else:
             db.session.commit()
             flash(_("La structure est enregistrée dans l'annuaire."), "success")

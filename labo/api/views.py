@@ -12,7 +12,7 @@ from labo.core.i18n import _
 from labo.contributions.views import per_person, write_limit
 from labo.extensions import db, limiter
 from labo.permissions import authorize
-from labo.territory.services import list_communes, list_qpvs
+from labo.territory.services import list_communes, list_qpvs, resolve_theme
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -142,7 +142,7 @@ def create_contribution():
         qpv = db.session.scalar(select(Qpv).where((Qpv.code == text["qpv"].upper()) | (Qpv.slug == text["qpv"])))
         if qpv is None:
             return _api_error(400, _("Quartier inconnu."), {"qpv": _("Quartier inconnu.")})
-    pillar, ambition = services.resolve_theme(text["theme"])
+    pillar, ambition = resolve_theme(text["theme"])
     try:
         c = services.create_contribution(
             current_app.config, current_user, kind=text["kind"] or "", title=text["title"] or "",

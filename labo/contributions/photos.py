@@ -28,6 +28,8 @@ from typing import BinaryIO, Union
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from labo.core.uploads import read_capped
+
 try:  # Pillow's wheels ship LittleCMS; a source build may lack it.
     from PIL import ImageCms
 except ImportError:  # pragma: no cover
@@ -117,19 +119,7 @@ def delete_photo(upload_dir: PathLike, key: str) -> None:
 
 
 def _read_capped(stream: BinaryIO | bytes) -> bytes:
-    """At most MAX_BYTES + 1 bytes, looping since read(n) may return less."""
-    if isinstance(stream, (bytes, bytearray, memoryview)):
-        data = bytes(stream[: MAX_BYTES + 1])
-    else:
-        chunks: list[bytes] = []
-        remaining = MAX_BYTES + 1
-        while remaining > 0:
-            chunk = stream.read(min(remaining, 1024 * 1024))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        data = b"".join(chunks)
+    data = read_capped(stream, MAX_BYTES)
     if not data:
         raise PhotoError("empty")
     if len(data) > MAX_BYTES:

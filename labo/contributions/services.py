@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from labo.core.errors import ServiceError
 from labo.accounts.models import User
 from labo.audit.services import record_audit
 from labo.contributions.models import (
@@ -39,13 +40,8 @@ COMMENT_MAX = 2000
 REASON_MAX = 1000
 
 
-class ContributionError(ValueError):
+class ContributionError(ServiceError):
     """A refusal to show the person; `field` names the form field concerned."""
-
-    def __init__(self, code: str, field: Optional[str] = None):
-        super().__init__(code)
-        self.code = code
-        self.field = field
 
 
 def text_to_html(text: str) -> str:
@@ -66,16 +62,6 @@ def plain_text(value: str) -> str:
 
 
 # --- posting -------------------------------------------------------------
-
-
-def resolve_theme(theme: Optional[str]) -> tuple[Optional[Pillar], Optional[Ambition]]:
-    """"p2" is pillar 2; anything else is an ambition's slug; unknown is no theme."""
-    if not theme:
-        return None, None
-    if re.fullmatch(r"p\d{1,2}", theme):
-        return db.session.scalar(select(Pillar).where(Pillar.number == int(theme[1:]))), None
-    ambition = db.session.scalar(select(Ambition).where(Ambition.slug == theme))
-    return (ambition.pillar if ambition else None), ambition
 
 
 def create_contribution(

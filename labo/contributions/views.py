@@ -8,6 +8,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from labo.core.forms import show_error
+from labo.core.urls import page_number
 from labo.contributions import services
 from labo.contributions.forms import (
     ERROR_MESSAGES,
@@ -24,7 +26,7 @@ from labo.contributions.models import KIND_LABELS, STATUS_LABELS, Comment, Contr
 from labo.core.i18n import _
 from labo.extensions import db, limiter
 from labo.permissions import authorize, can, require
-from labo.territory.services import get_commune, list_communes, list_pillars, list_qpvs
+from labo.territory.services import get_commune, list_communes, list_qpvs, resolve_theme, theme_choices
 
 bp = Blueprint("contributions", __name__, url_prefix="/idees")
 moderation_bp = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -39,12 +41,6 @@ def per_person() -> str:
     return f"user:{current_user.id}" if current_user.is_authenticated else (request.remote_addr or "?")
 
 
-def page_number() -> int:
-    """?page=N for lists: a small positive number, anything else is page 1."""
-    value = request.args.get("page", "")
-    return int(value) if re.fullmatch(r"[0-9]{1,5}", value) and int(value) > 0 else 1
-
-
 def get_contribution(contribution_id: int) -> Contribution:
     contribution = db.session.get(Contribution, contribution_id)
     if contribution is None:
@@ -52,27 +48,10 @@ def get_contribution(contribution_id: int) -> Contribution:
     return contribution
 
 
-def theme_choices(empty: str) -> list[tuple[str, str]]:
-    choices = [("", empty)]
-    for pillar in list_pillars():
-        choices.append((f"p{pillar.number}", _("Pilier %(n)s : %(title)s", n=pillar.number, title=pillar.title)))
-        choices += [(a.slug, f"— {a.title}") for a in pillar.ambitions]
-    return choices
-
-
 def qpv_choices(empty: str, by: str = "id") -> list[tuple[str, str]]:
     return [("", empty)] + [
         (str(getattr(q, by)), f"{q.name} ({', '.join(c.name for c in q.communes)})") for q in list_qpvs()
     ]
-
-
-def _show_error(form, error: services.ContributionError) -> None:
-    message = ERROR_MESSAGES.get(error.code, error.code)
-    field = getattr(form, error.field, None) if (form is not None and error.field) else None
-    if field is not None:
-        field.errors = list(field.errors) + [message]
-    else:
-        flash(message, "error")
 
 
 # --- reading -------------------------------------------------------------
@@ -182,7 +161,7 @@ def new():
         if len(home.qpvs) == 1:
             form.qpv.data = str(home.qpvs[0].id)
     if form.validate_on_submit():
-        pillar, ambition = services.resolve_theme(form.theme.data)
+        pillar, ambition = resolve_theme(form.theme.data)
         qpv = None
         if form.qpv.data:
             from labo.territory.models import Qpv
@@ -201,7 +180,7 @@ def new():
             )
         except services.ContributionError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error, ERROR_MESSAGES)
         else:
             db.session.commit()
             if contribution.visibility == Visibility.PENDING.value:
@@ -295,7 +274,7 @@ def _run(contribution: Contribution, form, operation, success: str, anchor: str 
             operation()
         except services.ContributionError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error, ERROR_MESSAGES)
         else:
             db.session.commit()
             flash(success, "success")
@@ -355,7 +334,7 @@ def merge(contribution_id: int):
             operation()
         except services.ContributionError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error, ERROR_MESSAGES)
         else:
             db.session.commit()
             flash(_("Les deux contributions sont regroupées."), "success")

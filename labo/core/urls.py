@@ -41,3 +41,9 @@ def absolute(path: str) -> str:
     if has_request_context():
         return request.host_url.rstrip("/") + path
     return path
+
+
+def page_number() -> int:
+    """?page=N for lists: a small positive number, anything else is page 1."""
+    value = request.args.get("page", "")
+    return int(value) if re.fullmatch(r"[0-9]{1,5}", value) and int(value) > 0 else 1

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Union
 
+from labo.core.uploads import read_capped
 from labo.contributions import photos
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -118,18 +119,7 @@ def safe_filename(name: str, extension: str) -> str:
 
 
 def _read_capped(stream: BinaryIO | bytes) -> bytes:
-    if isinstance(stream, (bytes, bytearray, memoryview)):
-        data = bytes(stream[: MAX_BYTES + 1])
-    else:
-        chunks: list[bytes] = []
-        remaining = MAX_BYTES + 1
-        while remaining > 0:
-            chunk = stream.read(min(remaining, 1024 * 1024))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        data = b"".join(chunks)
+    data = read_capped(stream, MAX_BYTES)
     if not data:
         raise AttachmentError("empty")
     if len(data) > MAX_BYTES:

@@ -13,6 +13,7 @@ from typing import Mapping, Optional
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import case, func, insert, select, update
 
+from labo.core.errors import ServiceError
 from labo.accounts.models import Role, User
 from labo.audit.services import record_audit
 from labo.core.db import serialized, utcnow
@@ -24,11 +25,8 @@ RELAY_SALT = "labo.meeting-relay"
 CONFIRMED, WAITING, CANCELLED = (s.value for s in RegistrationStatus)
 
 
-class MeetingError(ValueError):
-    def __init__(self, code: str, field: Optional[str] = None):
-        super().__init__(code)
-        self.code = code
-        self.field = field
+class MeetingError(ServiceError):
+    """A refusal to show the person; `field` names the form field concerned."""
 
 
 # --- creating ------------------------------------------------------------
@@ -200,7 +198,7 @@ def set_paper_count(actor: User, meeting: Meeting, count: int) -> None:
 
 @dataclass
 class Counts:
-    confirmed: int
+    confirmed: int       # registered ahead with a seat; people who walked in on the day are not "registered"
     waiting: int
     present_accounts: int
     present_walk_ins: int
@@ -218,7 +216,7 @@ def counts(meeting: Meeting) -> Counts:
     ).all()
     c = Counts(0, 0, 0, 0, meeting.paper_count or 0)
     for status, present, walk_in, n in rows:
-        if status == CONFIRMED:
+        if status == CONFIRMED and not walk_in:
             c.confirmed += n
         elif status == WAITING:
             c.waiting += n

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from labo.accounts.models import Role, RoleGrant, User
-from labo.core.forms import ActionForm
+from labo.core.forms import ActionForm, show_error
 from labo.core.i18n import _
 from labo.core.urls import absolute
 from labo.extensions import db, limiter
@@ -31,15 +31,6 @@ def get_meeting(meeting_id: int) -> Meeting:
     if meeting is None:
         abort(404)
     return meeting
-
-
-def _show_error(form, error: services.MeetingError) -> None:
-    message = ERROR_MESSAGES.get(error.code, error.code)
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [message]
-    else:
-        flash(message, "error")
 
 
 def _local_zone() -> ZoneInfo:
@@ -135,7 +126,7 @@ def register(meeting_id: int):
         try:
             seat = services.register(meeting, relay=relay, **fields)
         except services.MeetingError as error:
-            _show_error(form, error)
+            show_error(form, error, ERROR_MESSAGES)
         else:
             return redirect(url_for("meetings.registration", token=seat.cancel_token))
     elif not form.errors:
@@ -206,7 +197,7 @@ def edit(meeting_id: int | None):
             )
         except services.MeetingError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error, ERROR_MESSAGES)
         else:
             db.session.commit()
             services.promote_waiting(meeting.id)  # more seats may free some for the waiting list
@@ -338,7 +329,7 @@ def minutes(meeting_id: int):
             services.publish_minutes(current_app.config, current_user, meeting, form.minutes.data)
         except services.MeetingError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error, ERROR_MESSAGES)
         else:
             db.session.commit()
             flash(_("Le compte-rendu est publié."), "success")
@@ -361,7 +352,7 @@ def add_decision(meeting_id: int):
                                   abstentions=decision_form.abstentions.data)
         except services.MeetingError as error:
             db.session.rollback()
-            _show_error(decision_form, error)
+            show_error(decision_form, error, ERROR_MESSAGES)
         else:
             db.session.commit()
             flash(_("La décision est ajoutée."), "success")

@@ -1,6 +1,7 @@
 """Loading and reading the territory and the strategy."""
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Optional
@@ -117,6 +118,27 @@ def list_axes() -> list[Axis]:
 
 def commune_choices(empty_label: str) -> list[tuple[str, str]]:
     return [("", empty_label)] + [(str(c.id), c.name) for c in list_communes()]
+
+
+def theme_choices(empty_label: str) -> list[tuple[str, str]]:
+    """A select's choices for a theme: each pillar ("p2"), then its ambitions (slug)."""
+    from labo.core.i18n import _
+
+    choices = [("", empty_label)]
+    for pillar in list_pillars():
+        choices.append((f"p{pillar.number}", _("Pilier %(n)s : %(title)s", n=pillar.number, title=pillar.title)))
+        choices += [(a.slug, f"— {a.title}") for a in pillar.ambitions]
+    return choices
+
+
+def resolve_theme(theme: Optional[str]) -> tuple[Optional[Pillar], Optional[Ambition]]:
+    """"p2" is pillar 2; anything else is an ambition's slug; unknown is no theme."""
+    if not theme:
+        return None, None
+    if re.fullmatch(r"p\d{1,2}", theme):
+        return db.session.scalar(select(Pillar).where(Pillar.number == int(theme[1:]))), None
+    ambition = db.session.scalar(select(Ambition).where(Ambition.slug == theme))
+    return (ambition.pillar if ambition else None), ambition
 
 
 def get_commune(commune_id) -> Optional[Commune]:

@@ -20,13 +20,16 @@
 //     {"do": "select", "selector", "label" | "value"}
 //     {"do": "submit", "selector", "status": 200, "url": "^regex$", "save": ["name", ...]}
 //         (click, wait for the page it loads; "save" keeps the regex's groups)
-//     {"do": "see", "text", "selector": "main", "absent": false}   (innerText contains text)
+//     {"do": "see", "text", "selector": "main", "absent": false}   (innerText, or a field's
+//         value, contains text)
 //     {"do": "count", "selector", "equals"}
 //     {"do": "save", "name", "selector", "attr": "value" | "text" | any attribute, "strip": base?}
 //     {"do": "axe", "label", "lang": "fr"}   (axe at each width, sideways scrolling, console errors)
 //     {"do": "offline", "value": true | false}   (the browser's network cut or back)
 //     {"do": "click", "selector"}   (a click that loads no page, e.g. one handled by the page's script)
 //     {"do": "wait", "selector", "text"?, "state": "visible" | "detached" | ..., "timeout": ms}
+//     {"do": "noscript", "script": "sign_in.js"}   (from now on the site's static/js/<script> is
+//         served empty, as for a phone where it did not run: the page's forms alone are used)
 //   ]}
 // "{{name}}" in any string of a later step is replaced by the value saved under
 // that name. The run stops at the first failed step, except "see", "count" and
@@ -474,7 +477,9 @@ async function runScript(job, page, errors, context) {
   const resolve = (s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, Array.isArray(v) ? v.map(fillIn) : fillIn(v)]));
   const mainText = async (selector) => {
     const where = page.locator(selector || 'main');
-    return (await where.count()) ? (await where.allInnerTexts()).join('\n') : '';
+    const texts = await where.evaluateAll((els) => els.map(
+      (el) => (el.matches('input, textarea, select') ? el.value : el.innerText)));
+    return texts.join('\n');
   };
   for (const raw of job.steps) {
     const s = resolve(raw);
@@ -568,6 +573,11 @@ async function runScript(job, page, errors, context) {
           errors.length = 0;
           break;
         }
+        case 'noscript':
+          await page.route(`**/static/js/${s.script}*`, (route) => route.fulfill({
+            status: 200, contentType: 'text/javascript', body: '/* not run in this test */' }));
+          ok = step(s.name || `the page runs without ${s.script}`, true);
+          break;
         case 'offline':
           await context.setOffline(!!s.value);
           ok = step(s.name || (s.value ? 'the network is cut' : 'the network is back'), true);

@@ -68,6 +68,11 @@ def save(name: str, selector: str, attr: str = "text", strip: Optional[str] = No
     return step
 
 
+def noscript(script: str) -> Step:
+    """From now on static/js/<script> is served empty: the page's forms alone are used."""
+    return {"do": "noscript", "script": script}
+
+
 def axe(label: str, lang: str = "fr") -> Step:
     return {"do": "axe", "label": label, "lang": lang}
 

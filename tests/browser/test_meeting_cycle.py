@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from tests.browser.script import axe, check, count, fill, goto, login, logout, run_script, save, see, select as choose, submit
+from tests.browser.script import (
+    axe, check, count, fill, goto, login, logout, noscript, run_script, save, see, select as choose, submit,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -145,7 +147,9 @@ def test_a_meeting_from_creation_to_minutes(live_server, run_browser):
         see("2 inscrits sur 2 places", "main dl.facts"),
         see("en liste d'attente", "main dl.facts", absent=True, name="nobody waits any more"),
 
-        # On the day: the animator signs Aïcha in, adds a walk-in and the paper count.
+        # On the day: the animator signs Aïcha in, adds a walk-in and the paper count, with the
+        # page's forms alone (tests/browser/test_sign_in_offline.py runs its script).
+        noscript("sign_in.js"),
         login(ANIMATOR),
         goto(meeting + "/emargement"),
         see("Aïcha", SIGN_LIST),
@@ -191,7 +195,7 @@ def test_a_meeting_from_creation_to_minutes(live_server, run_browser):
         see("La décision est ajoutée.", "main .flashes"),
         see(decision, "main ol.decisions"),
         fill(f"{MINUTES_FORM} textarea[name=minutes]", minutes),
-        submit(f"{MINUTES_FORM} button[type=submit]", url=r"^/rencontres/\d+$", name="publishing the minutes"),
+        submit(f"{MINUTES_FORM} button[type=submit]", url=r"^/rencontres/\d+#compte-rendu$", name="publishing the minutes"),
         see("Le compte-rendu est publié.", "main .flashes"),
         see("Présents : 9 (dont 1 sans inscription et 7 sur papier).", "main section[aria-labelledby=animer]"),
         logout(),
@@ -244,5 +248,5 @@ def assert_database(app, meeting_id: int, title: str, starts: datetime, minutes:
         [taken] = meeting.decisions
         assert (taken.text, taken.rule, taken.votes_for, taken.votes_against, taken.abstentions) == (
             decision, "majorité des présents, à main levée", 8, 1, 0)
-        by_relay = dict(services.indicators().by_relay)
-        assert by_relay.get("Mehdi ambassadeur", 0) >= 1, "the relay who brought Aïcha is not counted"
+        relays = [(r.name, r.brought, r.present) for r in services.indicators(meeting).by_relay]
+        assert relays == [("Mehdi ambassadeur", 1, 1)], "the relay who brought Aïcha (who came) is not counted"
