@@ -44,7 +44,7 @@ def test_a_meeting_from_creation_to_minutes(live_server, run_browser):
     starts = (datetime.now(zone) + timedelta(days=45)).replace(hour=14, minute=0, second=0, microsecond=0)
     title = f"Rencontre du Labo à Wingles {uuid.uuid4().hex[:6]}"
     meeting = "/rencontres/{{meeting}}"
-    minutes = "Une quarantaine de personnes, dont douze venues pour la première fois. Trois ateliers sur les jardins."
+    minutes = "Neuf personnes, dont trois venues pour la première fois. Deux ateliers sur les jardins."
     decision = "Le prochain atelier jardin aura lieu à la cité des Taberneaux."
 
     result = run_script(run_browser, [
