@@ -17,11 +17,19 @@ const shots = [
   ['territory', '/territoire/'],
   ['commune', '/territoire/communes/lens'],
   ['register', '/compte/inscription'],
+  ['meetings', '/rencontres/'],
+  ['meeting', '/rencontres/1'],
+  ['actors', '/acteurs/'],
 ];
 const adminShots = [
   ['moderation', '/moderation/'],
   ['admin-accounts', '/admin/comptes'],
   ['admin-audit', '/admin/journal'],
+  ['indicators', '/rencontres/indicateurs'],
+  ['sign-in', '/rencontres/6/emargement'],
+];
+const ambassadorShots = [
+  ['ambassador', '/acteurs/mon-espace'],
 ];
 
 const browser = await chromium.launch({
@@ -40,4 +48,10 @@ await page.fill('input[name=email]', 'admin@labo.example');
 await page.fill('input[name=password]', 'labo-demo-2024');
 await page.click('main form button[type=submit]');
 for (const shot of adminShots) await shoot(shot);
+await page.context().clearCookies();
+await page.goto(`${base}/compte/connexion`);
+await page.fill('input[name=email]', 'ambassadeur@labo.example');
+await page.fill('input[name=password]', 'labo-demo-2024');
+await page.click('main form button[type=submit]');
+for (const shot of ambassadorShots) await shoot(shot);
 await browser.close();

@@ -128,6 +128,9 @@ def test_sign_in_with_a_walk_in_and_a_paper_count(client, auth):
     counts = services.counts(db.session.get(Meeting, meeting.id))
     assert (counts.present_accounts, counts.present_walk_ins, counts.paper, counts.present) == (1, 1, 12, 14)
     assert "Présents : 14" in page_text(client.get(path))
+    # A walk-in came without registering: one registered of two seats, not two.
+    assert counts.confirmed == 1
+    assert client.get(f"/api/v1/meetings/{meeting.id}").get_json()["counts"]["registered"] == 1
 
 
 def test_only_the_meetings_animators_sign_people_in(client, auth):
