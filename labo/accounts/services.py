@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from labo.core.errors import ServiceError
 from labo.accounts.models import AgeBand, Role, RoleGrant, User
 from labo.audit.services import record_audit
+from labo.core.errors import ServiceError
 from labo.extensions import db
 from labo.territory.models import Commune
 

@@ -15,7 +15,6 @@ from typing import Iterable, Mapping, Optional
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
-from labo.core.errors import ServiceError
 from labo.accounts.models import Role, RoleGrant, User
 from labo.actors.models import (
     ActivityEntry,
@@ -25,6 +24,7 @@ from labo.actors.models import (
     OrganisationKind,
 )
 from labo.audit.services import record_audit
+from labo.core.errors import ServiceError
 from labo.extensions import db
 from labo.territory.models import Ambition, Commune, Pillar
 
@@ -284,10 +284,10 @@ def directory(filters: DirectoryFilters, page: int = 1, per_page: int = 20) -> P
     if filters.kind != "personnes":
         entries += [organisation_entry(o) for o in listed_organisations(filters)]
     entries.sort(key=lambda e: (not e.is_person, e.name.casefold()))
-    total = len(entries)
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    return Page(entries[(page - 1) * per_page: page * per_page], page, per_page, total)
+    result = Page([], page, per_page, len(entries))
+    result.page = min(max(page, 1), result.pages)
+    result.items = entries[(result.page - 1) * per_page: result.page * per_page]
+    return result
 
 
 def ambitions_by_id(ids: Iterable[int]) -> list[Ambition]:
@@ -363,14 +363,12 @@ class ActivityFigure:
 def activity_aggregates(year: Optional[int] = None) -> list[ActivityFigure]:
     """Counts per month, commune and kind: how many entries, how many people.
     No text, no author: only these columns are read."""
-    rows = db.session.execute(
-        select(ActivityEntry.happened_on, Commune.name, ActivityEntry.kind, ActivityEntry.people_count)
-        .join(Commune, Commune.id == ActivityEntry.commune_id)
-    ).all()
+    query = (select(ActivityEntry.happened_on, Commune.name, ActivityEntry.kind, ActivityEntry.people_count)
+             .join(Commune, Commune.id == ActivityEntry.commune_id))
+    if year is not None:
+        query = query.where(ActivityEntry.happened_on.between(date(year, 1, 1), date(year, 12, 31)))
     figures: dict[tuple[date, str, str], ActivityFigure] = {}
-    for happened_on, commune, kind, people in rows:
-        if year is not None and happened_on.year != year:
-            continue
+    for happened_on, commune, kind, people in db.session.execute(query):
         key = (happened_on.replace(day=1), commune, kind)
         figure = figures.setdefault(key, ActivityFigure(key[0], commune, kind, 0, 0))
         figure.entries += 1

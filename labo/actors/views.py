@@ -120,13 +120,6 @@ def _activity_form(entry: ActivityEntry | None) -> ActivityForm:
     return form
 
 
-def get_entry(entry_id: int) -> ActivityEntry:
-    entry = db.session.get(ActivityEntry, entry_id)
-    if entry is None:
-        abort(404)
-    return entry
-
-
 @bp.route("/mon-espace/activite/nouvelle", methods=["GET", "POST"], defaults={"entry_id": None})
 @bp.route("/mon-espace/activite/<id:entry_id>", methods=["GET", "POST"])
 @login_required
@@ -134,7 +127,7 @@ def edit_activity(entry_id: int | None):
     authorize("actors.log_activity")
     entry = None
     if entry_id is not None:
-        entry = get_entry(entry_id)
+        entry = db.get_or_404(ActivityEntry, entry_id)
         if not can(current_user, "actors.edit_activity", entry):
             abort(404)  # someone else's note: not even its existence is told
     form = _activity_form(entry)
@@ -160,7 +153,7 @@ def edit_activity(entry_id: int | None):
 @login_required
 def delete_activity(entry_id: int):
     authorize("actors.log_activity")
-    entry = get_entry(entry_id)
+    entry = db.get_or_404(ActivityEntry, entry_id)
     if not can(current_user, "actors.edit_activity", entry):
         abort(404)
     if not ActionForm().validate_on_submit():
@@ -187,13 +180,6 @@ def aggregates():
 # --- organisations -------------------------------------------------------
 
 
-def get_organisation(organisation_id: int) -> Organisation:
-    organisation = db.session.get(Organisation, organisation_id)
-    if organisation is None:
-        abort(404)
-    return organisation
-
-
 @bp.route("/structures/nouvelle", methods=["GET", "POST"], defaults={"organisation_id": None})
 @bp.route("/structures/<id:organisation_id>/modifier", methods=["GET", "POST"])
 @login_required
@@ -203,7 +189,7 @@ def edit_organisation(organisation_id: int | None):
         organisation = Organisation()
         form = OrganisationForm()
     else:
-        organisation = get_organisation(organisation_id)
+        organisation = db.get_or_404(Organisation, organisation_id)
         authorize("actors.manage_organisation", organisation)
         form = OrganisationForm(obj=organisation, data={"communes": [c.id for c in organisation.communes],
                                                         "themes": [a.id for a in organisation.ambitions]})
@@ -233,7 +219,7 @@ def edit_organisation(organisation_id: int | None):
 @bp.route("/structures/<id:organisation_id>/supprimer", methods=["POST"])
 @login_required
 def delete_organisation(organisation_id: int):
-    organisation = get_organisation(organisation_id)
+    organisation = db.get_or_404(Organisation, organisation_id)
     authorize("actors.manage_organisation", organisation)
     if not ActionForm().validate_on_submit():
         abort(400)

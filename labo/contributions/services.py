@@ -13,7 +13,6 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from labo.core.errors import ServiceError
 from labo.accounts.models import User
 from labo.audit.services import record_audit
 from labo.contributions.models import (
@@ -29,6 +28,7 @@ from labo.contributions.models import (
     Visibility,
 )
 from labo.core.db import contains_pattern, utcnow
+from labo.core.errors import ServiceError
 from labo.core.sanitize import sanitize_html
 from labo.extensions import db
 from labo.notifications.services import notify

@@ -42,10 +42,7 @@ def per_person() -> str:
 
 
 def get_contribution(contribution_id: int) -> Contribution:
-    contribution = db.session.get(Contribution, contribution_id)
-    if contribution is None:
-        abort(404)
-    return contribution
+    return db.get_or_404(Contribution, contribution_id)
 
 
 def qpv_choices(empty: str, by: str = "id") -> list[tuple[str, str]]:

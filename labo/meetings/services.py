@@ -13,10 +13,10 @@ from typing import Mapping, Optional
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import case, func, insert, select, update
 
-from labo.core.errors import ServiceError
 from labo.accounts.models import Role, User
 from labo.audit.services import record_audit
 from labo.core.db import serialized, utcnow
+from labo.core.errors import ServiceError
 from labo.extensions import db
 from labo.meetings.models import Meeting, Registration, RegistrationStatus
 from labo.territory.models import Commune

@@ -27,10 +27,7 @@ bp = Blueprint("meetings", __name__, url_prefix="/rencontres")
 
 
 def get_meeting(meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None:
-        abort(404)
-    return meeting
+    return db.get_or_404(Meeting, meeting_id)
 
 
 def _local_zone() -> ZoneInfo:
@@ -317,13 +314,22 @@ def flyer(meeting_id: int):
     return render_template("meetings/flyer.html", meeting=meeting, link=link, qr=svg)
 
 
+def _minutes_page(meeting: Meeting, *, form=None, decision_form=None, attachment_form=None, status: int = 200):
+    """The minutes page, with whichever of its three forms was just sent shown back."""
+    if form is None:
+        form = MinutesForm(formdata=None, data={"minutes": _minutes_as_text(meeting.minutes)})
+    return render_template("meetings/minutes.html", meeting=meeting, form=form,
+                           decision_form=decision_form if decision_form is not None else DecisionForm(formdata=None),
+                           attachment_form=attachment_form if attachment_form is not None else AttachmentForm(formdata=None),
+                           action_form=ActionForm(formdata=None)), status
+
+
 @bp.route("/<id:meeting_id>/compte-rendu", methods=["GET", "POST"])
 @login_required
 def minutes(meeting_id: int):
     meeting = get_meeting(meeting_id)
     authorize("meeting.manage", meeting)
     form = MinutesForm(data={"minutes": _minutes_as_text(meeting.minutes)})
-    decision_form = DecisionForm(formdata=None)
     if form.validate_on_submit():
         try:
             services.publish_minutes(current_app.config, current_user, meeting, form.minutes.data)
@@ -334,9 +340,7 @@ def minutes(meeting_id: int):
             db.session.commit()
             flash(_("Le compte-rendu est publié."), "success")
             return redirect(url_for("meetings.detail", meeting_id=meeting.id) + "#compte-rendu")
-    return render_template("meetings/minutes.html", meeting=meeting, form=form, decision_form=decision_form,
-                           attachment_form=AttachmentForm(formdata=None), action_form=ActionForm(formdata=None)), \
-        (422 if form.errors else 200)
+    return _minutes_page(meeting, form=form, status=422 if form.errors else 200)
 
 
 @bp.route("/<id:meeting_id>/decisions", methods=["POST"])
@@ -357,9 +361,7 @@ def add_decision(meeting_id: int):
             db.session.commit()
             flash(_("La décision est ajoutée."), "success")
             return redirect(url_for("meetings.minutes", meeting_id=meeting.id))
-    form = MinutesForm(formdata=None, data={"minutes": _minutes_as_text(meeting.minutes)})
-    return render_template("meetings/minutes.html", meeting=meeting, form=form, decision_form=decision_form,
-                           attachment_form=AttachmentForm(formdata=None), action_form=ActionForm(formdata=None)), 422
+    return _minutes_page(meeting, decision_form=decision_form, status=422)
 
 
 # --- attachments of the minutes -------------------------------------------
@@ -390,9 +392,7 @@ def add_attachment(meeting_id: int):
                 db.session.commit()
                 flash(_("Le fichier est joint au compte-rendu."), "success")
                 return redirect(url_for("meetings.minutes", meeting_id=meeting.id) + "#pieces-jointes")
-    form = MinutesForm(formdata=None, data={"minutes": _minutes_as_text(meeting.minutes)})
-    return render_template("meetings/minutes.html", meeting=meeting, form=form, decision_form=DecisionForm(formdata=None),
-                           attachment_form=attachment_form, action_form=ActionForm(formdata=None)), status
+    return _minutes_page(meeting, attachment_form=attachment_form, status=status)
 
 
 def _get_attachment(meeting_id: int, attachment_id: int) -> Attachment:

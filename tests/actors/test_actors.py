@@ -329,6 +329,8 @@ def test_the_steering_committee_sees_counts_never_names_or_texts(client, auth):
     for secret in ("Mehdi", "Nadia", "Kevin", "club de foot", "Mme Martin", "trottoirs"):
         assert secret not in text
     assert "Rien pour l'instant" in page_text(client.get("/acteurs/activite?annee=2023"))
+    assert sum(f.entries for f in services.activity_aggregates(2024)) == 4
+    assert services.activity_aggregates(2023) == []
     assert client.get("/acteurs/activite?annee=deux-mille").status_code == 200
 
 
