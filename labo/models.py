@@ -7,3 +7,6 @@ from labo.contributions.models import Comment, Contribution, Follow, Photo, Repo
 from labo.notifications.models import Notification  # noqa: F401
 from labo.meetings.models import Attachment, Decision, Meeting, Registration, meeting_animator  # noqa: F401
 from labo.actors.models import ActivityEntry, ActorProfile, Organisation  # noqa: F401
+import labo.proclamation.models  # noqa: F401,E402
+import labo.partners.models  # noqa: F401,E402
+import labo.fiches.models  # noqa: F401,E402

@@ -142,6 +142,9 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "actors.read_aggregates": is_copil,
     # steering committee
     "copil.read": is_copil,
+    # the proclamation (labo/proclamation)
+    # partners' commitments (labo/partners)
+    # experience fiches (labo/fiches)
 }
 
 

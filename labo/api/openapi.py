@@ -238,6 +238,14 @@ PATHS: dict = {
 
 
 def build_document(server_url: str) -> dict:
+    from labo.fiches import api as fiches_api
+    from labo.partners import api as partners_api
+    from labo.proclamation import api as proclamation_api
+
+    paths, schemas = dict(PATHS), dict(SCHEMAS)
+    for feature in (proclamation_api, partners_api, fiches_api):
+        paths.update(feature.PATHS)
+        schemas.update(feature.SCHEMAS)
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -247,9 +255,9 @@ def build_document(server_url: str) -> dict:
             "meetings and processes. Nobody's email or personal data is ever exposed.",
         },
         "servers": [{"url": server_url}],
-        "paths": PATHS,
+        "paths": paths,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": schemas,
             "securitySchemes": {
                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},
                 "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken",

@@ -210,3 +210,10 @@ def meeting(meeting_id: int):
     if m is None:
         return _api_error(404, _("Cette rencontre n'existe pas."))
     return jsonify(meeting_json(m))
+
+
+# --- features that bring their own part of the API ------------------------
+# Each module adds its routes to `bp` and its PATHS/SCHEMAS to the document.
+from labo.proclamation import api as _proclamation_api  # noqa: E402,F401
+from labo.partners import api as _partners_api  # noqa: E402,F401
+from labo.fiches import api as _fiches_api  # noqa: E402,F401

@@ -102,7 +102,8 @@ def live_server(browser_tools, tmp_path_factory):
         "MAIL_SERVER": None,
     })
     with app.app_context():
-        from labo.demo import seed_demo, seed_demo_actors, seed_demo_contributions, seed_demo_meetings
+        from labo.demo import (seed_demo, seed_demo_actors, seed_demo_contributions, seed_demo_meetings,
+                               seed_demo_toolbox)
         from labo.extensions import db
         from labo.territory.services import seed_territory
 
@@ -112,6 +113,7 @@ def live_server(browser_tools, tmp_path_factory):
         seed_demo_contributions(app.config)
         seed_demo_meetings(app.config)
         seed_demo_actors(app.config)
+        seed_demo_toolbox(app.config)
         db.session.commit()
 
     @app.route("/_essai/erreur-500")

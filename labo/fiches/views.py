@@ -1,0 +1,6 @@
+"""Pages of this feature (to be written)."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("fiches", __name__)

@@ -1,0 +1,1 @@
+"""Partners of the city contract and their commitments, followed over six years."""
