@@ -1,0 +1,1 @@
+"""Participation processes (démarches) at four declared levels, their ballots and results."""
