@@ -20,6 +20,12 @@ const shots = [
   ['meetings', '/rencontres/'],
   ['meeting', '/rencontres/1'],
   ['actors', '/acteurs/'],
+  ['proclamation', '/proclamation/'],
+  ['signatories', '/proclamation/signataires'],
+  ['partners', '/partenaires/'],
+  ['partner', '/partenaires/caf-pas-de-calais'],
+  ['toolbox', '/boite-a-outils/'],
+  ['fiche', '/boite-a-outils/1'],
 ];
 const adminShots = [
   ['moderation', '/moderation/'],

@@ -63,4 +63,12 @@ def create_admin(email: str, password: str | None, pseudonym: str | None) -> Non
         click.echo(f"{user.pseudonym} <{user.email}> is an administrator")
 
 
+@labo_cli.command("remind-commitments")
+def remind_commitments() -> None:
+    """Email each partner referent their overdue commitments (once per review date)."""
+    from labo.partners.services import remind_referents
+
+    click.echo(remind_referents(current_app))
+
+
 labo_cli.add_command(translate_cli)

@@ -104,6 +104,26 @@ def owns_activity(user, entry: Any) -> bool:
     return _authenticated(user) and entry is not None and entry.user_id == user.id
 
 
+def signed_it(user, signature: Any) -> bool:
+    """A signature of the proclamation is withdrawn from the account that made it."""
+    return _authenticated(user) and signature is not None and signature.signer_id == user.id
+
+
+def _fiche_rule(what: str, user, fiche: Any) -> bool:
+    """Published fiches are for all to read; their author and their reviewers
+    (see labo.fiches.services.reviews) read and edit the others."""
+    from labo.fiches.models import Fiche
+    from labo.fiches.services import is_author, reviews
+
+    if not isinstance(fiche, Fiche):
+        return False
+    if what == "view" and fiche.is_published:
+        return True
+    if what == "review":
+        return reviews(user, fiche)
+    return is_author(user, fiche) or reviews(user, fiche)
+
+
 RULES: dict[str, Callable[[Any, Any], bool]] = {
     # administration
     "admin.access": is_admin,
@@ -143,8 +163,18 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     # steering committee
     "copil.read": is_copil,
     # the proclamation (labo/proclamation)
+    "proclamation.sign": is_authenticated,
+    "proclamation.withdraw": signed_it,
+    "proclamation.edit": is_admin,
     # partners' commitments (labo/partners)
+    "partners.manage": is_admin,          # partners, commitments, follow-up entries
+    "partners.board": is_copil,           # the follow-up board and non-public entries (read only)
     # experience fiches (labo/fiches)
+    "fiche.propose": is_authenticated,
+    "fiche.view": lambda user, fiche=None: _fiche_rule("view", user, fiche),
+    "fiche.edit": lambda user, fiche=None: _fiche_rule("edit", user, fiche),
+    "fiche.review": lambda user, fiche=None: _fiche_rule("review", user, fiche),
+    "fiche.queue": is_any_referent,
 }
 
 

@@ -286,11 +286,18 @@ def create_admin(config: Mapping, email: str, password: str, pseudonym: Optional
     return user, created
 
 
+def _fiches_of(user: User) -> list[dict]:
+    from labo.fiches.services import export_for
+
+    return export_for(user)
+
+
 def export_personal_data(user: User) -> dict:
     """Everything the site keeps about `user`, for them to download."""
     from labo.actors.models import ActivityEntry, ActorProfile
     from labo.contributions.models import Comment, Contribution, Support
     from labo.meetings.models import Registration
+    from labo.proclamation.models import Signature
 
     profile = db.session.get(ActorProfile, user.id)
     return {
@@ -329,6 +336,14 @@ def export_personal_data(user: User) -> dict:
              "people": e.people_count, "text": e.text}
             for e in db.session.scalars(select(ActivityEntry).where(ActivityEntry.user_id == user.id).order_by(ActivityEntry.id))
         ],
+        "fiches": _fiches_of(user),
+        "proclamation_signatures": [
+            {"kind": s.kind, "category": s.category, "organisation": s.organisation_name,
+             "representative": s.representative_name, "representative_role": s.representative_role,
+             "commune": s.commune.name if s.commune else None, "public": s.public,
+             "created_at": s.created_at.isoformat()}
+            for s in db.session.scalars(select(Signature).where(Signature.signer_id == user.id).order_by(Signature.id))
+        ],
     }
 
 
@@ -353,5 +368,13 @@ def erase_account(config: Mapping, user: User, password: str) -> None:
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.recipient == user.email))
     for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.target_type == "user", AuditEntry.target_id == user.id)):
         entry.details = {**(entry.details or {}), "user": label}
+    # Their signatures of the proclamation go, an organisation's included (it
+    # names its representative): the organisation may sign again.
+    from labo.proclamation.models import Signature
+
+    db.session.execute(delete(Signature).where(Signature.signer_id == user.id))
+    from labo.fiches.services import erase_for as erase_fiches
+
+    erase_fiches(config, user)  # published fiches stay, without the contacts typed in them
     db.session.delete(user)
     db.session.flush()

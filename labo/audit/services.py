@@ -75,6 +75,21 @@ def describe_audit(entry: AuditEntry) -> str:
         "organisation.updated": _("Structure modifiée dans l'annuaire : %(name)s", name=name),
         "organisation.deleted": _("Structure retirée de l'annuaire : %(name)s", name=name),
         "contribution.entered_on_behalf": _("Contribution saisie pour %(person)s : « %(name)s »", person=d.get("on_behalf_of", ""), name=name),
+        "partner.created": _("Partenaire ajouté : %(name)s", name=name),
+        "partner.updated": _("Partenaire modifié : %(name)s", name=name),
+        "commitment.created": _("Engagement ajouté pour %(name)s : « %(title)s »", name=name, title=d.get("title", "")),
+        "commitment.updated": _("Engagement modifié pour %(name)s : « %(title)s »", name=name, title=d.get("title", "")),
+        "commitment.deleted": _("Engagement supprimé pour %(name)s : « %(title)s »", name=name, title=d.get("title", "")),
+        "commitment.follow_up": _("Point de suivi noté pour %(name)s : « %(title)s »", name=name, title=d.get("title", "")),
+        "commitment.reminded": _("Rappel envoyé au référent de %(name)s : « %(title)s »", name=name, title=d.get("title", "")),
+        "fiche.submitted": _("Fiche envoyée pour relecture : « %(name)s »", name=name),
+        "fiche.published": _("Fiche publiée : « %(name)s »", name=name),
+        "fiche.returned": _("Fiche renvoyée à son auteur·rice : « %(name)s ». Raison : %(reason)s", name=name, reason=d.get("reason", "")),
+        "fiche.edited": _("Fiche publiée modifiée : « %(name)s »", name=name),
+        "proclamation.version": _("Proclamation : version %(number)s publiée (%(note)s)", number=d.get("number", ""), note=d.get("note", "")),
+        "proclamation.signature_withdrawn": (
+            _("Signature de la proclamation retirée (structure : %(name)s)", name=name) if name
+            else _("Signature de la proclamation retirée")),
     }
     return labels.get(entry.action, entry.action)
 

@@ -30,6 +30,13 @@
 //     {"do": "wait", "selector", "text"?, "state": "visible" | "detached" | ..., "timeout": ms}
 //     {"do": "noscript", "script": "sign_in.js"}   (from now on the site's static/js/<script> is
 //         served empty, as for a phone where it did not run: the page's forms alone are used)
+//     {"do": "evaluate", "script": "JS expression", "equals": any?, "save": "name"?}   (runs the
+//         expression in the page, awaiting a promise, e.g. two fetch() of a form at once; fails
+//         unless its JSON equals "equals" when given; "save" keeps it, as JSON if not a string;
+//         the non-2xx statuses of its own requests are not counted as console errors)
+//     {"do": "pdf", "max": 2, "save": "pages", "file": "name.pdf"?}   (prints the page to PDF as
+//         Chromium does, A4 with backgrounds, the page's own @page size first; counts its pages
+//         and fails above "max"; the PDF goes to test-artifacts/pdf/)
 //   ]}
 // "{{name}}" in any string of a later step is replaced by the value saved under
 // that name. The run stops at the first failed step, except "see", "count" and
@@ -38,7 +45,7 @@
 // Prints one JSON result on stdout. Uses Debian's Chromium through playwright-core
 // (no browser download) and axe-core injected with page.evaluate, which the
 // site's Content-Security-Policy does not block (no bypassCSP).
-import { readFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -585,6 +592,31 @@ async function runScript(job, page, errors, context) {
         case 'click':
           await page.locator(s.selector).first().click();
           break;
+        case 'evaluate': {
+          const seen = errors.length;
+          const value = await page.evaluate(s.script);
+          // The statuses of the script's own requests are its result to check,
+          // not console errors: drop the browser's "Failed to load resource".
+          await page.waitForTimeout(100);
+          const others = errors.splice(seen).filter((e) => !/^console: Failed to load resource/.test(e));
+          errors.push(...others);
+          const json = JSON.stringify(value);
+          if (s.save) saved[s.save] = typeof value === 'string' ? value : json;
+          ok = step(s.name || 'run a script in the page', s.equals === undefined || json === JSON.stringify(s.equals),
+            { value, want: s.equals ?? null, url: here() });
+          break;
+        }
+        case 'pdf': {
+          const pdf = await page.pdf({ format: 'A4', printBackground: true, preferCSSPageSize: true });
+          const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page(?![a-zA-Z])/g) || []).length;
+          const dir = path.join(ROOT, 'test-artifacts', 'pdf');
+          mkdirSync(dir, { recursive: true });
+          writeFileSync(path.join(dir, s.file || screenName('', here().split('?')[0]).replace(/\.png$/, '.pdf')), pdf);
+          if (s.save) saved[s.save] = String(pages);
+          ok = step(s.name || `the printed page has ${s.max ?? 'any number of'} page(s) or fewer`,
+            pages > 0 && (s.max === undefined || pages <= s.max), { pages, max: s.max ?? null, url: here() });
+          break;
+        }
         case 'wait': {
           let where = page.locator(s.selector);
           if (s.text) where = where.filter({ hasText: s.text });

@@ -73,6 +73,30 @@ def noscript(script: str) -> Step:
     return {"do": "noscript", "script": script}
 
 
+def evaluate(script: str, equals: Any = None, save: Optional[str] = None, name: Optional[str] = None) -> Step:
+    """Run a JavaScript expression in the page (a promise is awaited): fails
+    unless its value equals `equals` (compared as JSON) when given."""
+    step: Step = {"do": "evaluate", "script": script}
+    if equals is not None:
+        step["equals"] = equals
+    if save:
+        step["save"] = save
+    return _named(step, name)
+
+
+def pdf(max_pages: Optional[int] = None, save: Optional[str] = None, file: Optional[str] = None,
+        name: Optional[str] = None) -> Step:
+    """Print the page to an A4 PDF in Chromium; fails if it has more than `max_pages` pages."""
+    step: Step = {"do": "pdf"}
+    if max_pages is not None:
+        step["max"] = max_pages
+    if save:
+        step["save"] = save
+    if file:
+        step["file"] = file
+    return _named(step, name)
+
+
 def axe(label: str, lang: str = "fr") -> Step:
     return {"do": "axe", "label": label, "lang": lang}
 

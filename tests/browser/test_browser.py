@@ -75,12 +75,20 @@ def test_public_pages(live_server, run_browser):
 
         coming = meeting_services.upcoming()[0]
         coming_id, held_id = coming.id, meeting_services.past()[0].id
+        from labo.fiches.models import Fiche
+
+        fiche = db.session.scalar(select(Fiche.id).where(Fiche.status == "published").order_by(Fiche.id).limit(1))
         seat = meeting_services.register(coming, first_name="Monique", contact="06 00 00 00 00")
     assert communes and qpvs, "the territory was not seeded"
     pages = (
         ["/", "/territoire/", "/territoire/contrat-de-ville", "/idees/", "/idees/?commune=lens&kind=idee", "/idees/?page=2",
          f"/idees/{answered}", "/rencontres/", f"/rencontres/{coming_id}", f"/rencontres/{held_id}",
-         f"/rencontres/inscription/{seat.cancel_token}", "/acteurs/", "/acteurs/?commune=lens&theme=p2&kind=structures"]
+         f"/rencontres/inscription/{seat.cancel_token}", "/acteurs/", "/acteurs/?commune=lens&theme=p2&kind=structures",
+         "/proclamation/", "/proclamation/signataires", "/proclamation/versions", "/proclamation/versions/1",
+         "/partenaires/", "/partenaires/?annee=2024", "/partenaires/caf-pas-de-calais",
+         "/boite-a-outils/", "/boite-a-outils/?q=jardin&level=codecision&kind=experience&commune=wingles&theme=p2",
+         f"/boite-a-outils/{fiche}", f"/boite-a-outils/{fiche}/imprimer", f"/boite-a-outils/{fiche}/historique",
+         f"/boite-a-outils/{fiche}/historique/1"]
         + [f"/territoire/communes/{slug}" for slug in communes]
         + [f"/territoire/quartiers/{slug}" for slug in qpvs]
         + ["/compte/connexion", "/compte/inscription", "/compte/mot-de-passe-oublie",
@@ -93,7 +101,8 @@ def test_public_pages(live_server, run_browser):
 
 
 def test_resident_pages(run_browser):
-    check_pages(run_browser, "resident", ["/compte/", "/idees/nouvelle", "/compte/notifications/", "/admin/"],
+    check_pages(run_browser, "resident", ["/compte/", "/idees/nouvelle", "/compte/notifications/", "/admin/", "/proclamation/",
+                                          "/boite-a-outils/proposer", "/boite-a-outils/mes-fiches"],
                 user=RESIDENT, expected_status={"/admin/": 403})
 
 
@@ -110,6 +119,14 @@ def test_admin_pages(live_server, run_browser):
         from labo.extensions import db
 
         organisation = db.session.scalar(select(Organisation.id).limit(1))
+        from labo.partners.models import Commitment
+
+        commitment = db.session.scalar(select(Commitment).order_by(Commitment.id).limit(1))
+        commitment_page = f"/partenaires/{commitment.partner.slug}/engagements/{commitment.id}"
+        from labo.fiches.models import Fiche
+
+        waiting = db.session.scalar(select(Fiche.id).where(Fiche.status == "submitted").order_by(Fiche.id).limit(1))
+        fiche = db.session.scalar(select(Fiche.id).where(Fiche.status == "published").order_by(Fiche.id).limit(1))
     pages = [
         "/admin/", "/admin/comptes", f"/admin/comptes/{referent_id}", "/admin/journal", "/admin/courriels",
         "/admin/territoire/", "/admin/territoire/communes/lens", "/admin/territoire/quartiers/camus",
@@ -120,6 +137,11 @@ def test_admin_pages(live_server, run_browser):
         f"/rencontres/{coming}/compte-rendu", f"/rencontres/{coming}/affiche", "/rencontres/indicateurs",
         f"/rencontres/indicateurs?rencontre={held}",
         "/acteurs/activite", "/acteurs/structures/nouvelle", f"/acteurs/structures/{organisation}/modifier",
+        "/proclamation/", "/proclamation/modifier",
+        "/partenaires/suivi", "/partenaires/nouveau", "/partenaires/caf-pas-de-calais/modeles?famille=evaluation",
+        commitment_page, commitment_page + "/modifier", commitment_page + "/supprimer",
+        "/boite-a-outils/a-relire", f"/boite-a-outils/{waiting}", f"/boite-a-outils/{fiche}/modifier",
+        f"/boite-a-outils/{fiche}/photos-et-fichiers",
     ]
     check_pages(run_browser, "admin", pages, user=ADMIN)
 
