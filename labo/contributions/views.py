@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from labo.core.files import send_photo
 from labo.core.forms import show_error
 from labo.core.urls import page_number
 from labo.contributions import services
@@ -113,22 +114,10 @@ def _render_detail(contribution: Contribution, status: int = 200, **forms):
 
 @bp.route("/photos/<key>")
 def photo(key: str):
-    from labo.contributions.photos import PhotoError, photo_path
-
     entry = db.session.scalar(select(Photo).where(Photo.key == key))
     if entry is None or not can(current_user, "contribution.view", entry.contribution):
         abort(404)
-    try:
-        path = photo_path(current_app.config["LABO_UPLOAD_DIR"], entry.key)
-    except (PhotoError, ValueError):
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=entry.content_type, max_age=86400, conditional=True)
-    response.headers["Content-Disposition"] = "inline"
-    if not entry.contribution.is_published:  # no shared cache may keep it
-        response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_photo(entry.key, entry.content_type, private=not entry.contribution.is_published)
 
 
 # --- posting -------------------------------------------------------------

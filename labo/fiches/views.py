@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from labo.core.files import send_attachment, send_photo
 from labo.core.forms import show_error
 from labo.core.i18n import _
 from labo.core.levels import LEVEL_LABELS, LEVEL_POWER, Level
@@ -131,44 +132,20 @@ def revision(fiche_id: int, number: int):
 
 @bp.route("/photos/<key>")
 def photo(key: str):
-    from labo.contributions.photos import PhotoError, photo_path
-
     entry = db.session.scalar(select(FichePhoto).where(FichePhoto.key == key))
     if entry is None or not can(current_user, "fiche.view", entry.fiche):
         abort(404)
-    try:
-        path = photo_path(current_app.config["LABO_UPLOAD_DIR"], entry.key)
-    except (PhotoError, ValueError):
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=entry.content_type, max_age=86400, conditional=True)
-    response.headers["Content-Disposition"] = "inline"
-    if not entry.fiche.is_published:
-        response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_photo(entry.key, entry.content_type, private=not entry.fiche.is_published)
 
 
 @bp.route("/<id:fiche_id>/fichiers/<id:attachment_id>")
 def attachment(fiche_id: int, attachment_id: int):
     """Always downloaded, never shown inline, with the type our own check found."""
-    from labo.meetings.attachments import AttachmentError, attachment_path
-
     fiche = get_fiche(fiche_id)
     entry = db.session.get(FicheAttachment, attachment_id)
     if entry is None or entry.fiche_id != fiche.id:
         abort(404)
-    try:
-        path = attachment_path(current_app.config["LABO_UPLOAD_DIR"], entry.key)
-    except AttachmentError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=entry.content_type, as_attachment=True, download_name=entry.filename,
-                         conditional=True, max_age=3600)
-    if not fiche.is_published:
-        response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_attachment(entry.key, entry.content_type, entry.filename, private=not fiche.is_published)
 
 
 # --- writing -----------------------------------------------------------------

@@ -6,11 +6,12 @@ import re
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from labo.accounts.models import Role, RoleGrant, User
+from labo.core.files import send_attachment
 from labo.core.forms import ActionForm, show_error
 from labo.core.i18n import _
 from labo.core.urls import absolute
@@ -421,18 +422,9 @@ def delete_attachment(meeting_id: int, attachment_id: int):
 def attachment(meeting_id: int, attachment_id: int):
     """A file of the minutes, public like them, always downloaded (never shown
     inline) with the type our own check found."""
-    from labo.meetings.attachments import AttachmentError, attachment_path
-
     meeting = get_meeting(meeting_id)
     entry = _get_attachment(meeting.id, attachment_id)
-    try:
-        path = attachment_path(current_app.config["LABO_UPLOAD_DIR"], entry.key)
-    except AttachmentError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    return send_file(path, mimetype=entry.content_type, as_attachment=True, download_name=entry.filename,
-                     conditional=True, max_age=3600)
+    return send_attachment(entry.key, entry.content_type, entry.filename)
 
 
 def _minutes_as_text(html: str) -> str:

@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from labo.core.files import send_attachment
 from labo.core.forms import ActionForm, show_error
 from labo.core.i18n import _
 from labo.extensions import db
@@ -153,8 +154,6 @@ def add_follow_up(slug: str, commitment_id: int):
 def evidence(slug: str, commitment_id: int, entry_id: int):
     """An evidence file, always downloaded (never shown inline), with the
     type our own check found; those of a non-public entry for its readers only."""
-    from labo.meetings.attachments import AttachmentError, attachment_path
-
     partner = get_partner(slug)
     commitment = get_commitment(partner, commitment_id)
     entry = db.session.get(FollowUp, entry_id)
@@ -162,16 +161,7 @@ def evidence(slug: str, commitment_id: int, entry_id: int):
         abort(404)
     if not entry.public and not can(current_user, "partners.board"):
         abort(404)
-    try:
-        path = attachment_path(current_app.config["LABO_UPLOAD_DIR"], entry.file_key)
-    except AttachmentError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=entry.file_type, as_attachment=True, download_name=entry.file_name,
-                         conditional=True, max_age=3600)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_attachment(entry.file_key, entry.file_type, entry.file_name, private=not entry.public)
 
 
 # --- administrators -------------------------------------------------------

@@ -1,0 +1,44 @@
+"""Serving what people uploaded: photos shown inline, other files always
+downloaded. Both live outside the web root under LABO_UPLOAD_DIR and are
+served with the type our own check found when they were stored, never the
+one the uploader claimed; a missing or malformed key is a 404."""
+from __future__ import annotations
+
+from flask import Response, abort, current_app, send_file
+
+
+def _private(response: Response, private: bool) -> Response:
+    if private:  # no shared cache may keep what only some people may see
+        response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def send_photo(key: str, content_type: str, private: bool = False) -> Response:
+    """A photo stored by labo.contributions.photos, shown inline."""
+    from labo.contributions.photos import PhotoError, photo_path
+
+    try:
+        path = photo_path(current_app.config["LABO_UPLOAD_DIR"], key)
+    except (PhotoError, ValueError):
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=content_type, max_age=86400, conditional=True)
+    response.headers["Content-Disposition"] = "inline"
+    return _private(response, private)
+
+
+def send_attachment(key: str, content_type: str, filename: str, private: bool = False) -> Response:
+    """A file stored by labo.meetings.attachments, always as a download under its cleaned name."""
+    from labo.meetings.attachments import AttachmentError, attachment_path
+
+    try:
+        path = attachment_path(current_app.config["LABO_UPLOAD_DIR"], key)
+    except AttachmentError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=content_type, as_attachment=True, download_name=filename,
+                         conditional=True, max_age=3600)
+    return _private(response, private)
