@@ -101,10 +101,13 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
     from labo.admin import views as admin_views
     from labo.api import views as api_views
     from labo.contributions import views as contribution_views
+    from labo.copil import views as copil_views
     from labo.fiches import views as fiche_views
     from labo.meetings import views as meeting_views
     from labo.notifications import views as notification_views
     from labo.partners import views as partner_views
+    from labo.processes import ballot_views
+    from labo.processes import views as process_views
     from labo.proclamation import views as proclamation_views
     from labo.site import views as site_views
     from labo.territory import views as territory_views
@@ -125,6 +128,9 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
         proclamation_views.bp,
         partner_views.bp,
         fiche_views.bp,
+        process_views.bp,
+        ballot_views.bp,
+        copil_views.bp,
     ):
         app.register_blueprint(blueprint)
     site_views.register_errors(app)

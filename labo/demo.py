@@ -230,15 +230,18 @@ def seed_demo_actors(config: Mapping) -> int:
     return len(DEMO_ORGANISATIONS)
 
 
-def seed_demo_toolbox(config: Mapping) -> dict[str, int]:
-    """The proclamation and its signatures, the partners' commitments and the
-    experience fiches of the demo. Returns how many of each were made."""
+def seed_demo_features(config: Mapping) -> dict[str, int]:
+    """The proclamation and its signatures, the partners' commitments, the
+    experience fiches and the participation processes of the demo. Returns how
+    many of each were made."""
     from labo.fiches import demo as fiches
     from labo.partners import demo as partners
+    from labo.processes import demo as processes
     from labo.proclamation import demo as proclamation
 
     return {
         "signature(s)": proclamation.seed(config),
         "partner(s)": partners.seed(config),
         "fiche(s)": fiches.seed(config),
+        "process(es)": processes.seed(config),
     }

@@ -10,3 +10,4 @@ from labo.actors.models import ActivityEntry, ActorProfile, Organisation  # noqa
 import labo.proclamation.models  # noqa: F401,E402
 import labo.partners.models  # noqa: F401,E402
 import labo.fiches.models  # noqa: F401,E402
+import labo.processes.models  # noqa: F401,E402

@@ -175,6 +175,8 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "fiche.edit": lambda user, fiche=None: _fiche_rule("edit", user, fiche),
     "fiche.review": lambda user, fiche=None: _fiche_rule("review", user, fiche),
     "fiche.queue": is_any_referent,
+    # participation processes (labo/processes)
+    # COPIL (labo/copil)
 }
 
 

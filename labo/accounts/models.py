@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from labo.core.db import Base, UTCDateTime, utcnow
 from labo.core.i18n import _l
-from labo.territory.models import Commune
+from labo.territory.models import Commune, Qpv
 
 
 class Role(str, enum.Enum):
@@ -83,11 +83,17 @@ class User(UserMixin, Base):
         ForeignKey("commune.id", ondelete="SET NULL")
     )
     age_band: Mapped[Optional[str]] = mapped_column(String(16))
+    # Optional, like the commune: lets residents of a QPV take part in the processes reserved to it.
+    home_qpv_id: Mapped[Optional[int]] = mapped_column(ForeignKey("qpv.id", ondelete="SET NULL"))
+    # Met in person by a referent, who checked the person lives where they say (for processes that ask it).
+    verified_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    verified_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     locale: Mapped[Optional[str]] = mapped_column(String(5))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     home_commune: Mapped[Optional[Commune]] = relationship()
+    home_qpv: Mapped[Optional[Qpv]] = relationship()
     grants: Mapped[list["RoleGrant"]] = relationship(
         back_populates="user",
         lazy="selectin",

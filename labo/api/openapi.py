@@ -240,10 +240,11 @@ PATHS: dict = {
 def build_document(server_url: str) -> dict:
     from labo.fiches import api as fiches_api
     from labo.partners import api as partners_api
+    from labo.processes import api as processes_api
     from labo.proclamation import api as proclamation_api
 
     paths, schemas = dict(PATHS), dict(SCHEMAS)
-    for feature in (proclamation_api, partners_api, fiches_api):
+    for feature in (proclamation_api, partners_api, fiches_api, processes_api):
         paths.update(feature.PATHS)
         schemas.update(feature.SCHEMAS)
     return {

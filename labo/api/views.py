@@ -217,3 +217,4 @@ def meeting(meeting_id: int):
 from labo.proclamation import api as _proclamation_api  # noqa: E402,F401
 from labo.partners import api as _partners_api  # noqa: E402,F401
 from labo.fiches import api as _fiches_api  # noqa: E402,F401
+from labo.processes import api as _processes_api  # noqa: E402,F401

@@ -103,7 +103,7 @@ def live_server(browser_tools, tmp_path_factory):
     })
     with app.app_context():
         from labo.demo import (seed_demo, seed_demo_actors, seed_demo_contributions, seed_demo_meetings,
-                               seed_demo_toolbox)
+                               seed_demo_features)
         from labo.extensions import db
         from labo.territory.services import seed_territory
 
@@ -113,7 +113,7 @@ def live_server(browser_tools, tmp_path_factory):
         seed_demo_contributions(app.config)
         seed_demo_meetings(app.config)
         seed_demo_actors(app.config)
-        seed_demo_toolbox(app.config)
+        seed_demo_features(app.config)
         db.session.commit()
 
     @app.route("/_essai/erreur-500")

@@ -1,0 +1,1 @@
+"""The steering committee's (COPIL) view: aggregated opinions, evaluation indicators, exports and the annual report."""
