@@ -6,9 +6,9 @@ FLASK  := $(PY) -m flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-sqlite test-postgres install translations translations-update node clean
+.PHONY: run test test-sqlite test-postgres install translations translations-update node vendor clean
 
-run: install translations
+run: install translations vendor
 	LABO_ENV=development $(FLASK) db upgrade
 	LABO_ENV=development $(FLASK) labo seed --demo
 	@echo "Labo: http://$(HOST):$(PORT)  (demo accounts above; stop with Ctrl+C)"
@@ -43,10 +43,22 @@ translations-update: install
 	$(FLASK) labo translate update
 
 # Browser-test tools from npm (playwright-core, axe-core); no browser download.
+# Also the site's own vendor files (chart.js, pinned in package.json), copied
+# into static/vendor/ where the app serves them (no CDN).
 node: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 	  test node_modules/.package-lock.json -nt package-lock.json || npm ci --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: the browser tests will be skipped (or fail with LABO_REQUIRE_BROWSER=1)."; fi
+	@$(MAKE) --no-print-directory vendor
+
+# Without npm the pages still work: every chart has its data table.
+vendor:
+	@if test -f node_modules/chart.js/dist/chart.umd.min.js; then \
+	  mkdir -p static/vendor && cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js; \
+	elif command -v npm >/dev/null 2>&1; then \
+	  npm ci --no-audit --no-fund --loglevel=error && mkdir -p static/vendor && \
+	  cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js; \
+	else echo "npm not found: the COPIL's charts will show as tables only."; fi
 
 clean:
-	rm -rf $(VENV) node_modules instance test-artifacts .pytest_cache
+	rm -rf $(VENV) node_modules static/vendor instance test-artifacts .pytest_cache

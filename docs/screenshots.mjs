@@ -26,6 +26,7 @@ const shots = [
   ['partner', '/partenaires/caf-pas-de-calais'],
   ['toolbox', '/boite-a-outils/'],
   ['fiche', '/boite-a-outils/1'],
+  ['processes', '/demarches/'],
 ];
 const adminShots = [
   ['moderation', '/moderation/'],
@@ -33,6 +34,8 @@ const adminShots = [
   ['admin-audit', '/admin/journal'],
   ['indicators', '/rencontres/indicateurs'],
   ['sign-in', '/rencontres/6/emargement'],
+  ['copil', '/copil/'],
+  ['process', '/demarches/5'],
 ];
 const ambassadorShots = [
   ['ambassador', '/acteurs/mon-espace'],

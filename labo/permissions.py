@@ -109,6 +109,41 @@ def signed_it(user, signature: Any) -> bool:
     return _authenticated(user) and signature is not None and signature.signer_id == user.id
 
 
+def _is_process(obj: Any) -> bool:
+    from labo.processes.models import Process
+
+    return isinstance(obj, Process)
+
+
+def manages_process(user, process: Any) -> bool:
+    """Administrators manage every process; referents those their commune runs."""
+    if not _is_process(process):
+        return False
+    return is_admin(user) or (process.commune is not None and is_referent_of(user, process.commune))
+
+
+def sees_process(user, process: Any) -> bool:
+    """Published processes for all; a draft for its managers."""
+    return _is_process(process) and (process.published or manages_process(user, process))
+
+
+def enters_tally(user, process: Any) -> bool:
+    """Paper and workshop tally sheets: the process's managers, and for an
+    agglomeration process (no commune) any referent."""
+    if manages_process(user, process):
+        return True
+    return _is_process(process) and process.commune is None and is_any_referent(user)
+
+
+def verifies_person(user, person: Any) -> bool:
+    """A referent vouches for people living in their communes (administrators for anyone)."""
+    from labo.accounts.models import User
+
+    if not isinstance(person, User):
+        return False
+    return is_admin(user) or (person.home_commune is not None and is_referent_of(user, person.home_commune))
+
+
 def _fiche_rule(what: str, user, fiche: Any) -> bool:
     """Published fiches are for all to read; their author and their reviewers
     (see labo.fiches.services.reviews) read and edit the others."""
@@ -176,7 +211,17 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "fiche.review": lambda user, fiche=None: _fiche_rule("review", user, fiche),
     "fiche.queue": is_any_referent,
     # participation processes (labo/processes)
+    "process.create": is_any_referent,    # administrators (any commune or none), referents (their communes)
+    "process.manage": manages_process,    # edit, publish, answer, publish the return, finish
+    "process.view": sees_process,
+    "process.take_part": is_authenticated,  # then labo.processes.rules.refusal() says why not, if need be
+    "ballot.vote": is_authenticated,      # then labo.processes.rules.refusal() says why not, if need be
+    "ballot.publish": manages_process,    # codécision: freeze the computed result as the decision
+    "tally.enter": enters_tally,          # a paper or workshop tally sheet
+    "tally.photo": manages_process,       # the photo of a sheet: its managers only
+    "account.verify": verifies_person,    # a referent met the person, who lives in one of their communes
     # COPIL (labo/copil)
+    "copil.export": is_copil,             # CSV exports and the printable report (counts only, "< 5" groups)
 }
 
 

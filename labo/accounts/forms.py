@@ -104,6 +104,8 @@ class ResetPasswordForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     home_commune = SelectField(_l("Ma commune"), validators=[Optional()])
+    home_qpv = SelectField(_l("Mon quartier prioritaire (facultatif)"), validators=[Optional()],
+                           description=_l("Seulement si vous y habitez : certaines démarches sont réservées à ses habitants."))
     age_band = SelectField(_l("Mon âge (facultatif)"), validators=[Optional()])
     locale = SelectField(_l("Langue du site"), validators=[Optional()])
 

@@ -184,10 +184,12 @@ def update_profile(
     home_commune: Optional[Commune],
     age_band: Optional[str],
     locale: Optional[str],
+    home_qpv=None,
 ) -> User:
     if age_band:
         AgeBand(age_band)
     user.home_commune = home_commune
+    user.home_qpv = home_qpv
     user.age_band = age_band or None
     user.locale = locale or None
     db.session.flush()
@@ -343,6 +345,53 @@ def export_personal_data(user: User) -> dict:
              "commune": s.commune.name if s.commune else None, "public": s.public,
              "created_at": s.created_at.isoformat()}
             for s in db.session.scalars(select(Signature).where(Signature.signer_id == user.id).order_by(Signature.id))
+        ],
+        **_process_data(user),
+    }
+
+
+def _process_data(user: User) -> dict:
+    """The person's part in participation processes (never a secret ballot: it is not linked to anyone)."""
+    from labo.processes.models import Participation, Proposal, ProposalSupport, Question
+
+    return {
+        "home_qpv": user.home_qpv.name if user.home_qpv else None,
+        "verified_in_person_at": user.verified_at.isoformat() if user.verified_at else None,
+        "process_participations": [
+            {"process": p.process.title, "stance": p.stance, "comment": p.comment, "created_at": p.created_at.isoformat()}
+            for p in db.session.scalars(select(Participation).where(Participation.user_id == user.id).order_by(Participation.id))
+        ],
+        "process_questions": [
+            {"process": q.process.title, "question": q.body, "created_at": q.created_at.isoformat()}
+            for q in db.session.scalars(select(Question).where(Question.author_id == user.id).order_by(Question.id))
+        ],
+        "process_proposals": [
+            {"process": p.process.title, "title": p.title, "body": p.body, "created_at": p.created_at.isoformat()}
+            for p in db.session.scalars(select(Proposal).where(Proposal.author_id == user.id).order_by(Proposal.id))
+        ],
+        "process_supports": list(db.session.scalars(
+            select(ProposalSupport.proposal_id).where(ProposalSupport.user_id == user.id).order_by(ProposalSupport.id))),
+        **_ballot_data(user),
+    }
+
+
+def _ballot_data(user: User) -> dict:
+    """Open (not secret) ballots, linked to the person's participation, and
+    the tally sheets they typed in."""
+    from labo.processes.models import Ballot, Participation, Process, Tally
+
+    ballots = db.session.scalars(select(Ballot).join(Participation, Participation.id == Ballot.participation_id)
+                                 .where(Participation.user_id == user.id).order_by(Participation.id))
+    return {
+        "process_open_ballots": [
+            {"process": db.session.get(Process, b.process_id).title,
+             "choices": [{"option": c.option.label, "grade": c.grade} for c in b.choices]}
+            for b in ballots
+        ],
+        "process_tallies_entered": [
+            {"process": t.process.title, "channel": t.channel, "place": t.place, "held_on": t.held_on.isoformat(),
+             "participants": t.participants}
+            for t in db.session.scalars(select(Tally).where(Tally.entered_by_id == user.id).order_by(Tally.id))
         ],
     }
 

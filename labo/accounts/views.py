@@ -1,10 +1,11 @@
 """Registration, login, logout, password reset and one's own profile."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from labo.core.forms import show_error
+from labo.accounts.models import User
+from labo.core.forms import ActionForm, show_error
 from labo.accounts import services
 from labo.accounts.forms import (
     ERROR_MESSAGES,
@@ -23,6 +24,7 @@ from labo.core.urls import external_url, safe_next
 from labo.extensions import db, limiter
 from labo.mail.services import send_email
 from labo.permissions import authorize
+from labo.territory.models import Qpv
 from labo.territory.services import commune_choices, get_commune
 
 bp = Blueprint("accounts", __name__, url_prefix="/compte")
@@ -150,8 +152,12 @@ def _profile_form() -> ProfileForm:
         "home_commune": str(current_user.home_commune_id or ""),
         "age_band": current_user.age_band or "",
         "locale": current_user.locale or "",
+        "home_qpv": str(current_user.home_qpv_id or ""),
     })
     form.home_commune.choices = commune_choices(_("Je préfère ne pas le dire"))
+    from labo.territory.services import list_qpvs
+
+    form.home_qpv.choices = [("", _("Aucun, ou je préfère ne pas le dire"))] + [(str(q.id), q.name) for q in list_qpvs()]
     form.age_band.choices = age_band_choices()
     form.locale.choices = language_choices()
     return form
@@ -178,6 +184,7 @@ def profile():
             home_commune=get_commune(form.home_commune.data),
             age_band=form.age_band.data or None,
             locale=form.locale.data or None,
+            home_qpv=db.session.get(Qpv, int(form.home_qpv.data)) if form.home_qpv.data else None,
         )
         db.session.commit()
         if form.locale.data:
@@ -235,3 +242,36 @@ def erase():
             flash(_("Votre compte est supprimé. Merci d'avoir participé."), "success")
             return redirect(url_for("site.home"))
     return _render_profile(_profile_form(), erase_form=erase_form)
+
+
+# --- a referent vouches for a person met in person -----------------------------
+
+
+@bp.route("/verifier")
+@login_required
+def verify_people():
+    """Find a person of one's communes by pseudonym, to note they were met in person."""
+    from labo.permissions import is_admin, is_any_referent
+    from labo.processes.services import people_to_verify
+
+    if not is_any_referent(current_user):
+        abort(403)
+    q = request.args.get("q", "").strip()[:40]
+    people = people_to_verify(current_user, q, is_admin(current_user))
+    return render_template("accounts/verify.html", q=q, people=people, action_form=ActionForm(formdata=None))
+
+
+@bp.route("/verifier/<id:user_id>", methods=["POST"])
+@login_required
+def verify_person(user_id: int):
+    from labo.core.db import utcnow
+    from labo.processes.services import verify_person as verify
+
+    person = db.get_or_404(User, user_id)
+    authorize("account.verify", person)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    verify(current_user, person, utcnow())
+    db.session.commit()
+    flash(_("%(name)s est noté·e comme rencontré·e en personne : son compte est vérifié.", name=person.pseudonym), "success")
+    return redirect(url_for("accounts.verify_people", q=request.args.get("q") or None))

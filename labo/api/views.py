@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from labo.api.openapi import build_document
 from labo.core.i18n import _
-from labo.contributions.views import per_person, write_limit
+from labo.core.limits import per_person, write_limit
 from labo.extensions import db, limiter
 from labo.permissions import authorize
 from labo.territory.services import list_communes, list_qpvs, resolve_theme

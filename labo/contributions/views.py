@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from labo.core.files import send_photo
 from labo.core.forms import show_error
+from labo.core.limits import per_person, write_limit
 from labo.core.urls import page_number
 from labo.contributions import services
 from labo.contributions.forms import (
@@ -31,15 +32,6 @@ from labo.territory.services import get_commune, list_communes, list_qpvs, resol
 
 bp = Blueprint("contributions", __name__, url_prefix="/idees")
 moderation_bp = Blueprint("moderation", __name__, url_prefix="/moderation")
-
-
-def write_limit() -> str:
-    return current_app.config["LABO_WRITE_RATE_LIMIT"]
-
-
-def per_person() -> str:
-    """Rate limits count per account when logged in, else per address."""
-    return f"user:{current_user.id}" if current_user.is_authenticated else (request.remote_addr or "?")
 
 
 def get_contribution(contribution_id: int) -> Contribution:

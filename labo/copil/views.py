@@ -1,6 +1,147 @@
-"""The COPIL's dashboard, indicators, exports and printable report."""
+"""The COPIL's dashboard, indicators, exports and printable report.
+
+Counts only: no page or export here shows a pseudonym, an email or any
+per-person row, and every group under 5 people shows as "< 5"."""
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date
+from typing import Optional
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import format_decimal
+
+from labo.copil import services
+from labo.copil.forms import PeriodForm
+from labo.core.db import utcnow
+from labo.core.i18n import _
+from labo.extensions import db
+from labo.permissions import require
+from labo.processes.models import Process
+from labo.processes.rules import stage
+from labo.site.views import render_error
 
 bp = Blueprint("copil", __name__, url_prefix="/copil")
+
+# The stages' words, for the COPIL's list of processes.
+STAGE_LABELS = {
+    "upcoming": lambda: _("À venir"),
+    "open": lambda: _("En cours"),
+    "closed": lambda: _("Close, retour attendu"),
+    "answered": lambda: _("Retour publié"),
+    "finished": lambda: _("Terminée"),
+    "draft": lambda: _("Brouillon"),
+}
+
+
+def _period() -> tuple[PeriodForm, Optional[services.Period], Optional[str]]:
+    """The period asked for in the address, or the message saying what is wrong with it."""
+    form = PeriodForm(formdata=request.args)
+    try:
+        period = services.parse_period(request.args.get("from"), request.args.get("to"), date.today())
+    except services.CopilError as error:
+        message = str(services.MESSAGES[error.code])
+        (form.end if error.field == "to" else form.start).errors = [message]
+        return form, None, message
+    form.start.data, form.end.data = period.start.isoformat(), period.end.isoformat()
+    return form, period, None
+
+
+def _shown(tables) -> list[services.Shown]:
+    shown = [services.suppress_small(table) for table in tables]
+    for s in shown:
+        for row, _cells in s.rows:
+            if row.key is not None and s.key == "demarches":
+                row.href = url_for("copil.process", process_id=row.key)
+    return shown
+
+
+def _dashboard(period: services.Period):
+    now = utcnow()
+    figures = services.indicators(period, current_app.config["LABO_ANSWER_DAYS"], now)
+    processes = services.processes_in(period)
+    across = [services.participation_table(processes)] + services.opinion_tables([p.id for p in processes], True)
+    for table in across[1:]:
+        table.key = "toutes-" + table.key
+    stages = {p.id: STAGE_LABELS[stage(p, now).value]() for p in processes}
+    return figures, processes, across, stages
+
+
+def _csv(body: bytes, name: str) -> Response:
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store"})
+
+
+@bp.route("/")
+@require("copil.read")
+def index():
+    form, period, error = _period()
+    if period is None:
+        return render_template("copil/index.html", form=form, error=error, period=None), 400
+    figures, processes, across, stages = _dashboard(period)
+    args = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+    return render_template("copil/index.html", form=form, error=None, period=period, figures=figures,
+                           indicators=_shown(figures.tables), across=_shown(across), processes=processes,
+                           stages=stages, args=args, per_month=format_decimal(figures.per_month))
+
+
+@bp.route("/export/<key>.csv")
+@require("copil.export")
+def export(key: str):
+    _form, period, error = _period()
+    if period is None:
+        return render_error(400, error)
+    figures, _processes, across, _stages = _dashboard(period)
+    for table in figures.tables + across:
+        if table.key == key:
+            name = f"copil-{key}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+            return _csv(services.table_csv(services.suppress_small(table)), name)
+    abort(404)
+
+
+def _get_process(process_id: int) -> Process:
+    process = db.session.get(Process, process_id)
+    if process is None or not process.published:
+        abort(404)
+    return process
+
+
+@bp.route("/demarches/<id:process_id>")
+@require("copil.read")
+def process(process_id: int):
+    item = _get_process(process_id)
+    figures = services.process_figures(item)
+    results_url = None
+    if item.method_enum.is_ballot and "ballots.results" in current_app.view_functions:
+        results_url = url_for("ballots.results", process_id=item.id)
+    return render_template("copil/process.html", process=item, figures=figures,
+                           participation=services.suppress_small(figures.participation),
+                           tables=_shown(figures.tables), stage_label=STAGE_LABELS[stage(item, utcnow()).value](),
+                           return_label=services.RETURN_LABELS[figures.return_status], results_url=results_url)
+
+
+@bp.route("/demarches/<id:process_id>/export/<key>.csv")
+@require("copil.export")
+def process_export(process_id: int, key: str):
+    item = _get_process(process_id)
+    figures = services.process_figures(item)
+    for table in [figures.participation] + figures.tables:
+        if table.key == key:
+            return _csv(services.table_csv(services.suppress_small(table)), f"copil-demarche-{item.id}-{key}.csv")
+    abort(404)
+
+
+@bp.route("/rapport")
+@require("copil.export")
+def report():
+    _form, period, error = _period()
+    if period is None:
+        return render_error(400, error)
+    figures, processes, across, stages = _dashboard(period)
+    per_process = []
+    for p in processes:
+        one = services.process_figures(p)
+        per_process.append((p, stages[p.id], services.RETURN_LABELS[one.return_status], _shown(one.tables)))
+    return render_template("copil/report.html", period=period, figures=figures, indicators=_shown(figures.tables),
+                           across=_shown(across), per_process=per_process, generated=date.today(),
+                           per_month=format_decimal(figures.per_month))

@@ -14,6 +14,7 @@ from labo.core.files import send_attachment, send_photo
 from labo.core.forms import show_error
 from labo.core.i18n import _
 from labo.core.levels import LEVEL_LABELS, LEVEL_POWER, Level
+from labo.core.limits import per_person, write_limit
 from labo.core.urls import page_number
 from labo.extensions import db, limiter
 from labo.fiches import services
@@ -35,14 +36,6 @@ def change_labels(summary: str) -> str:
         "published": _("publication"),
     }
     return ", ".join(labels.get(key, key) for key in summary.split(",") if key)
-
-
-def write_limit() -> str:
-    return current_app.config["LABO_WRITE_RATE_LIMIT"]
-
-
-def per_person() -> str:
-    return f"user:{current_user.id}" if current_user.is_authenticated else (request.remote_addr or "?")
 
 
 def get_fiche(fiche_id: int, action: str = "fiche.view") -> Fiche:

@@ -14,6 +14,7 @@ from labo.accounts.models import Role, RoleGrant, User
 from labo.core.files import send_attachment
 from labo.core.forms import ActionForm, show_error
 from labo.core.i18n import _
+from labo.core.limits import per_person, write_limit
 from labo.core.urls import absolute
 from labo.extensions import db, limiter
 from labo.meetings import services
@@ -108,7 +109,7 @@ def detail(meeting_id: int):
 
 
 @bp.route("/<id:meeting_id>/inscription", methods=["POST"])
-@limiter.limit(lambda: current_app.config["LABO_WRITE_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(write_limit, key_func=per_person, methods=["POST"])
 def register(meeting_id: int):
     meeting = get_meeting(meeting_id)
     relay = services.relay_for(current_app.config, request.form.get("relais"))

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from labo.audit.services import record_audit
 from labo.core.db import slugify
 from labo.core.errors import ServiceError
+from labo.core.spreadsheet import safe_cell
 from labo.extensions import db
 from labo.partners.models import (CLOSED_STATUSES, Commitment, CommitmentStatus, Family, FollowUp, Partner,
                                   PartnerKind)
@@ -315,7 +316,7 @@ def photography_csv(photo: Photography, headers: list[str], family_labels: Mappi
 
 def _cell(value: str) -> str:
     """No formula injection: a cell starting with = + - @ is read as text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return safe_cell(value)
 
 
 # --- the follow-up board and the reminders --------------------------------

@@ -230,6 +230,8 @@ class Ballot(Base):
     Open (changeable until closing): linked to its participation."""
 
     __tablename__ = "ballot"
+    # SQLite: no hidden rowid giving away the order ballots were cast in (rows are kept in id order)
+    __table_args__ = {"sqlite_with_rowid": False}
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # secrets.token_urlsafe, never sequential
     process_id: Mapped[int] = mapped_column(ForeignKey("process.id", ondelete="CASCADE"), index=True)
@@ -241,14 +243,16 @@ class Ballot(Base):
 
 
 class BallotChoice(Base):
-    """An option chosen (single, approval) or graded (majority judgment)."""
+    """An option chosen (single, approval) or graded (majority judgment).
+    No id of its own: a sequential one would follow the order of the
+    participations and link a secret ballot back to its voter."""
 
     __tablename__ = "ballot_choice"
-    __table_args__ = (UniqueConstraint("ballot_id", "option_id"),)
+    __table_args__ = {"sqlite_with_rowid": False}
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ballot_id: Mapped[str] = mapped_column(ForeignKey("ballot.id", ondelete="CASCADE"), index=True)
-    option_id: Mapped[int] = mapped_column(ForeignKey("process_option.id", ondelete="CASCADE"), index=True)
+    ballot_id: Mapped[str] = mapped_column(ForeignKey("ballot.id", ondelete="CASCADE"), primary_key=True)
+    option_id: Mapped[int] = mapped_column(ForeignKey("process_option.id", ondelete="CASCADE"), primary_key=True,
+                                           index=True)
     grade: Mapped[Optional[str]] = mapped_column(String(16))  # a key of labo.processes.counting.GRADES
 
     ballot: Mapped[Ballot] = relationship(back_populates="choices")

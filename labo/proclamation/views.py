@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from labo.contributions.views import per_person, write_limit
+from labo.core.limits import per_person, write_limit
 from labo.core.forms import show_error
 from labo.core.i18n import _
 from labo.core.urls import page_number

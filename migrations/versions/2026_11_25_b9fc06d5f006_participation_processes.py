@@ -186,7 +186,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['participation_id'], ['participation.id'], name=op.f('fk_ballot_participation_id_participation'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['process_id'], ['process.id'], name=op.f('fk_ballot_process_id_process'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ballot')),
-    sa.UniqueConstraint('participation_id', name=op.f('uq_ballot_participation_id'))
+    sa.UniqueConstraint('participation_id', name=op.f('uq_ballot_participation_id')),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('ballot', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ballot_process_id'), ['process_id'], unique=False)
@@ -223,17 +224,15 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_process_tally_line_tally_id'), ['tally_id'], unique=False)
 
     op.create_table('ballot_choice',
-    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('ballot_id', sa.String(length=32), nullable=False),
     sa.Column('option_id', sa.Integer(), nullable=False),
     sa.Column('grade', sa.String(length=16), nullable=True),
     sa.ForeignKeyConstraint(['ballot_id'], ['ballot.id'], name=op.f('fk_ballot_choice_ballot_id_ballot'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['option_id'], ['process_option.id'], name=op.f('fk_ballot_choice_option_id_process_option'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_ballot_choice')),
-    sa.UniqueConstraint('ballot_id', 'option_id', name=op.f('uq_ballot_choice_ballot_id_option_id'))
+    sa.PrimaryKeyConstraint('ballot_id', 'option_id', name=op.f('pk_ballot_choice')),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('ballot_choice', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_ballot_choice_ballot_id'), ['ballot_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ballot_choice_option_id'), ['option_id'], unique=False)
 
     with op.batch_alter_table('user_account', schema=None) as batch_op:
@@ -255,7 +254,6 @@ def downgrade():
 
     with op.batch_alter_table('ballot_choice', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ballot_choice_option_id'))
-        batch_op.drop_index(batch_op.f('ix_ballot_choice_ballot_id'))
 
     op.drop_table('ballot_choice')
     with op.batch_alter_table('process_tally_line', schema=None) as batch_op:

@@ -79,6 +79,7 @@ def test_public_pages(live_server, run_browser):
 
         fiche = db.session.scalar(select(Fiche.id).where(Fiche.status == "published").order_by(Fiche.id).limit(1))
         seat = meeting_services.register(coming, first_name="Monique", contact="06 00 00 00 00")
+        process_pages = _process_pages() + _ballot_pages()
     assert communes and qpvs, "the territory was not seeded"
     pages = (
         ["/", "/territoire/", "/territoire/contrat-de-ville", "/idees/", "/idees/?commune=lens&kind=idee", "/idees/?page=2",
@@ -88,7 +89,8 @@ def test_public_pages(live_server, run_browser):
          "/partenaires/", "/partenaires/?annee=2024", "/partenaires/caf-pas-de-calais",
          "/boite-a-outils/", "/boite-a-outils/?q=jardin&level=codecision&kind=experience&commune=wingles&theme=p2",
          f"/boite-a-outils/{fiche}", f"/boite-a-outils/{fiche}/imprimer", f"/boite-a-outils/{fiche}/historique",
-         f"/boite-a-outils/{fiche}/historique/1"]
+         f"/boite-a-outils/{fiche}/historique/1", "/demarches/", "/demarches/?level=consultation&commune=lens&stage=open"]
+        + process_pages
         + [f"/territoire/communes/{slug}" for slug in communes]
         + [f"/territoire/quartiers/{slug}" for slug in qpvs]
         + ["/compte/connexion", "/compte/inscription", "/compte/mot-de-passe-oublie",
@@ -100,9 +102,33 @@ def test_public_pages(live_server, run_browser):
     })
 
 
-def test_resident_pages(run_browser):
+def _process_pages() -> list[str]:
+    """The demo processes' pages, one per level and stage (inside an app context)."""
+    from labo.extensions import db
+    from labo.processes.demo import DEMO_TITLES
+    from labo.processes.models import Process
+
+    ids = db.session.scalars(select(Process.id).where(Process.title.in_(DEMO_TITLES.values())).order_by(Process.id)).all()
+    assert len(ids) == len(DEMO_TITLES), "the demo processes were not seeded"
+    return [f"/demarches/{i}" for i in ids]
+
+
+def _ballot_pages() -> list[str]:
+    """The results pages of the demo processes that count votes or opinions (inside an app context)."""
+    from labo.extensions import db
+    from labo.processes.demo import DEMO_TITLES
+    from labo.processes.models import Process
+
+    keys = ("consultation_open", "consultation_answered", "codecision_open")
+    ids = db.session.scalars(select(Process.id).where(Process.title.in_([DEMO_TITLES[k] for k in keys]))).all()
+    return [f"/demarches/{i}/resultats" for i in sorted(ids)]
+
+
+def test_resident_pages(live_server, run_browser):
+    with live_server.app.app_context():
+        process_pages = _process_pages()
     check_pages(run_browser, "resident", ["/compte/", "/idees/nouvelle", "/compte/notifications/", "/admin/", "/proclamation/",
-                                          "/boite-a-outils/proposer", "/boite-a-outils/mes-fiches"],
+                                          "/boite-a-outils/proposer", "/boite-a-outils/mes-fiches"] + process_pages,
                 user=RESIDENT, expected_status={"/admin/": 403})
 
 
@@ -127,7 +153,14 @@ def test_admin_pages(live_server, run_browser):
 
         waiting = db.session.scalar(select(Fiche.id).where(Fiche.status == "submitted").order_by(Fiche.id).limit(1))
         fiche = db.session.scalar(select(Fiche.id).where(Fiche.status == "published").order_by(Fiche.id).limit(1))
-    pages = [
+        from labo.processes.models import Process
+
+        process = db.session.scalar(select(Process.id).where(Process.published.is_(True)).order_by(Process.id).limit(1))
+        process_pages = _process_pages()
+        ballot_pages = _ballot_pages()
+    copil = ["/copil/", "/copil/?from=2023-01-01", "/copil/rapport?from=2023-01-01"]
+    copil += [f"/copil/demarches/{process}"] if process else []
+    pages = copil + [
         "/admin/", "/admin/comptes", f"/admin/comptes/{referent_id}", "/admin/journal", "/admin/courriels",
         "/admin/territoire/", "/admin/territoire/communes/lens", "/admin/territoire/quartiers/camus",
         "/admin/territoire/piliers/1", "/admin/territoire/axes/participation",
@@ -142,7 +175,9 @@ def test_admin_pages(live_server, run_browser):
         commitment_page, commitment_page + "/modifier", commitment_page + "/supprimer",
         "/boite-a-outils/a-relire", f"/boite-a-outils/{waiting}", f"/boite-a-outils/{fiche}/modifier",
         f"/boite-a-outils/{fiche}/photos-et-fichiers",
-    ]
+        "/demarches/", "/demarches/nouvelle", "/compte/verifier?q=jo",
+    ] + process_pages + [p + "/gestion" for p in process_pages] + [p + "/modifier" for p in process_pages]
+    pages += ballot_pages + [p.replace("/resultats", "/depouillement") for p in ballot_pages]
     check_pages(run_browser, "admin", pages, user=ADMIN)
 
 

@@ -1,0 +1,528 @@
+"""The COPIL's figures, free of Flask's request: the Labo's evaluation
+indicators over a period, and the processes' participation and opinions
+aggregated by commune, QPV, age band and channel.
+
+Every figure here is a count; no query reads a pseudonym, an email or a
+per-person row on the way out. Tables about people go through
+`suppress_small`, which shows every group under 5 people as "< 5" (and hides
+a second cell wherever a single hidden one could be recomputed from a total)."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Iterable, Optional, Sequence
+
+from sqlalchemy import func, select
+
+from labo.accounts.models import AGE_BAND_LABELS, AgeBand, User
+from labo.contributions.models import KIND_LABELS, Contribution, Kind, Visibility
+from labo.core.db import utcnow
+from labo.core.disclosure import THRESHOLD, hidden_cells
+from labo.core.errors import ServiceError
+from labo.core.i18n import _l
+from labo.core.levels import LEVEL_LABELS, Level
+from labo.core.spreadsheet import csv_bytes
+from labo.extensions import db
+from labo.meetings.models import Meeting, Registration, RegistrationStatus
+from labo.meetings.services import counts as meeting_counts
+from labo.meetings.services import past as past_meetings
+from labo.processes.models import (CHANNEL_LABELS, STANCE_LABELS, Channel, Method, Participation, Process, Stance,
+                                   Tally, TallyLine)
+from labo.territory.models import Ambition, Commune, Pillar, Qpv
+
+MAX_YEARS = 10
+EARLIEST = date(2000, 1, 1)
+
+MESSAGES = {
+    "date-invalid": _l("Indiquez les dates sous la forme AAAA-MM-JJ (par exemple 2025-01-31)."),
+    "date-order": _l("La date de début doit précéder la date de fin."),
+    "date-range": _l("Choisissez une période entre l'an 2000 et aujourd'hui, de dix ans au plus."),
+}
+
+
+class CopilError(ServiceError):
+    """A period that makes no sense (a code of MESSAGES)."""
+
+
+# --- the period ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # included
+
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.start, time.min, tzinfo=timezone.utc)
+
+    @property
+    def ends_before(self) -> datetime:
+        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=timezone.utc)
+
+    def contains(self, moment: datetime) -> bool:
+        return self.starts_at <= moment < self.ends_before
+
+    def months(self) -> list[date]:
+        """The first day of every month the period touches."""
+        out, current = [], self.start.replace(day=1)
+        while current <= self.end:
+            out.append(current)
+            current = (current + timedelta(days=32)).replace(day=1)
+        return out
+
+
+def default_period(today: date) -> Period:
+    """The last twelve months: this month and the eleven before it."""
+    first = today.replace(day=1)
+    for _ in range(11):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return Period(first, today)
+
+
+def parse_period(start_text: Optional[str], end_text: Optional[str], today: date) -> Period:
+    """The period asked for (ISO dates, either may be left out), or CopilError."""
+    default = default_period(today)
+
+    def parse(text: Optional[str], fallback: date, name: str) -> date:
+        text = (text or "").strip()
+        if not text:
+            return fallback
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise CopilError("date-invalid", name) from None
+
+    start = parse(start_text, default.start, "from")
+    end = parse(end_text, default.end, "to")
+    if start > end:
+        raise CopilError("date-order", "from")
+    if start < EARLIEST or end > today + timedelta(days=366) or (end - start).days > MAX_YEARS * 366:
+        raise CopilError("date-range", "from")
+    return Period(start, end)
+
+
+# --- tables and suppression ------------------------------------------------
+
+
+@dataclass
+class Row:
+    label: str
+    values: list[int]
+    href: Optional[str] = None  # set by the view (a process's page)
+    key: Optional[int] = None   # what the row is about (a process id), for the view
+
+
+@dataclass
+class Table:
+    key: str            # also the CSV export's name
+    title: str
+    row_header: str
+    columns: list[str]
+    rows: list[Row]
+    people: bool = True  # counts people: suppress small groups
+    totals: bool = True  # a total row (and a total column when there are several columns)
+    note: str = ""
+
+
+@dataclass
+class Shown:
+    """A table as it may be shown: every cell a string, small groups hidden."""
+    table: Table
+    header: list[str]
+    rows: list[tuple[Row, list[str]]]
+    total: Optional[list[str]]
+    chart: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return self.table.key
+
+    @property
+    def title(self) -> str:
+        return self.table.title
+
+    @property
+    def empty(self) -> bool:
+        """Nothing counted at all: said in words, without a chart of zeros."""
+        return not any(any(row.values) for row in self.table.rows)
+
+
+def suppress_small(table: Table, threshold: int = THRESHOLD) -> Shown:
+    """The table as it may be shown, by the one rule of labo.core.disclosure:
+    small groups as "< 5", and a second cell as "masqué" wherever a single
+    hidden one could be worked out from a total."""
+    n, m = len(table.rows), len(table.columns)
+    col_total = table.totals and m > 1
+    row_total = table.totals and n > 0
+    grid = [list(row.values) for row in table.rows]
+    if col_total:
+        for line in grid:
+            line.append(sum(line))
+    if row_total:
+        grid.append([sum(line[j] for line in grid) for j in range(len(grid[0]) if grid else 0)])
+    width = len(grid[0]) if grid else 0
+    height = len(grid)
+    hidden: set[tuple[int, int]] = set()    # groups under the threshold: "< 5"
+    second: set[tuple[int, int]] = set()    # hidden so that no "< 5" can be recomputed: "masqué"
+    if table.people:
+        hidden, second = hidden_cells(grid, row_totals=col_total, column_totals=row_total, threshold=threshold)
+    small, masked = f"< {threshold}", str(_l("masqué"))
+
+    def cell(i: int, j: int) -> str:
+        if (i, j) in hidden:
+            return small
+        return masked if (i, j) in second else str(grid[i][j])
+
+    header = [table.row_header, *table.columns] + ([str(_l("Total"))] if col_total else [])
+    rows = [(row, [cell(i, j) for j in range(width)]) for i, row in enumerate(table.rows)]
+    total = [cell(height - 1, j) for j in range(width)] if row_total else None
+    chart = {
+        "labels": [row.label for row in table.rows],
+        "datasets": [{"label": column,
+                      "data": [None if (i, j) in hidden or (i, j) in second else grid[i][j] for i in range(n)]}
+                     for j, column in enumerate(table.columns)],
+    }
+    return Shown(table, header, rows, total, chart)
+
+
+def table_csv(shown: Shown) -> bytes:
+    lines: list[list] = [shown.header]
+    lines += [[row.label, *cells] for row, cells in shown.rows]
+    if shown.total is not None:
+        lines.append([str(_l("Total")), *shown.total])
+    return csv_bytes(lines)
+
+
+# --- evaluation indicators -------------------------------------------------
+
+
+@dataclass
+class Indicators:
+    period: Period
+    meetings: int               # collective moments held (meetings; workshops: none recorded yet)
+    workshops: int
+    per_month: float            # moments per month over the period
+    attendances: int            # people present, all meetings added (with an account, walk-ins, paper)
+    participants: int           # distinct people present with an account
+    newcomers: int              # ... present for the very first time during the period
+    returning: int              # ... present at two moments or more during the period
+    initiatives: int            # contributions of kind "initiative" (projects initiated by residents)
+    tables: list[Table]
+
+
+def _month_label(first: date) -> str:
+    return first.strftime("%Y-%m")
+
+
+def _present_rows(meeting_ids: Sequence[int]) -> list[tuple[int, int]]:
+    if not meeting_ids:
+        return []
+    return list(db.session.execute(
+        select(Registration.meeting_id, Registration.user_id)
+        .where(Registration.meeting_id.in_(meeting_ids), Registration.present.is_(True),
+               Registration.status == RegistrationStatus.CONFIRMED.value, Registration.user_id.is_not(None))
+    ))
+
+
+def _first_presence(user_ids: Iterable[int]) -> dict[int, datetime]:
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    return dict(db.session.execute(
+        select(Registration.user_id, func.min(Meeting.starts_at))
+        .join(Meeting, Meeting.id == Registration.meeting_id)
+        .where(Registration.user_id.in_(ids), Registration.present.is_(True),
+               Registration.status == RegistrationStatus.CONFIRMED.value, Meeting.cancelled.is_(False))
+        .group_by(Registration.user_id)
+    ).all())
+
+
+def _people_by(user_ids: set[int], column, labels: dict, unknown: str, key: str, title: str, header: str,
+               order: Optional[list] = None) -> Table:
+    found: Counter = Counter()
+    if user_ids:
+        for value, n in db.session.execute(
+                select(column, func.count(User.id)).where(User.id.in_(user_ids)).group_by(column)):
+            found[value] += n
+    return _counter_table(found, labels, unknown, key, title, header, order)
+
+
+def _counter_table(found: Counter, labels: dict, unknown: str, key: str, title: str, header: str,
+                   order: Optional[list] = None, column: Optional[str] = None, people: bool = True) -> Table:
+    keys = order if order is not None else sorted((k for k in found if k in labels), key=lambda k: str(labels[k]))
+    rows = [Row(str(labels[k]), [found.get(k, 0)]) for k in keys if k in labels]
+    other = sum(n for k, n in found.items() if k not in labels)
+    if other:
+        rows.append(Row(unknown, [other]))
+    return Table(key, title, header, [column or str(_l("Personnes"))], rows, people=people)
+
+
+def indicators(period: Period, answer_days: int, now: Optional[datetime] = None) -> Indicators:
+    now = now or utcnow()
+    held = [m for m in past_meetings(now) if not m.cancelled and period.contains(m.starts_at)]
+    held.sort(key=lambda m: m.starts_at)
+    ids = [m.id for m in held]
+    present = _present_rows(ids)
+    moments_of: Counter = Counter(user_id for _, user_id in present)
+    participants = set(moments_of)
+    firsts = _first_presence(participants)
+    newcomers = sum(1 for uid in participants if uid in firsts and period.contains(firsts[uid]))
+    returning = sum(1 for n in moments_of.values() if n >= 2)
+    attendances = sum(meeting_counts(m).present for m in held)
+
+    months = period.months()
+    per_month_count = Counter(_month_label(m.starts_at.date()) for m in held)
+    moments = Table("moments", str(_l("Moments collectifs par mois")), str(_l("Mois")),
+                    [str(_l("Rencontres tenues")), str(_l("Ateliers"))],
+                    [Row(_month_label(first), [per_month_count.get(_month_label(first), 0), 0]) for first in months],
+                    people=False,
+                    note=str(_l("Seules les rencontres du Labo sont comptées : les ateliers ne sont pas encore "
+                                "enregistrés sur le site (0).")))
+    people = Table("participation", str(_l("Participation aux rencontres")), str(_l("Indicateur")),
+                   [str(_l("Personnes"))], [
+                       Row(str(_l("Présences (avec ou sans compte, et sur papier)")), [attendances]),
+                       Row(str(_l("Personnes venues avec un compte")), [len(participants)]),
+                       Row(str(_l("dont nouvelles (première venue au Labo)")), [newcomers]),
+                       Row(str(_l("dont revenues (deux moments ou plus)")), [returning]),
+                   ], totals=False,
+                   note=str(_l("Les personnes venues sans compte ou comptées sur papier ne peuvent pas être suivies "
+                               "d'une rencontre à l'autre.")))
+    communes = {c.id: c.name for c in db.session.scalars(select(Commune))}
+    by_commune = _people_by(participants, User.home_commune_id, communes, str(_l("Commune non indiquée")),
+                            "communes", str(_l("Diversité : commune d'habitation")), str(_l("Commune")))
+    by_commune.rows.sort(key=lambda r: (r.label == str(_l("Commune non indiquée")), -r.values[0], r.label))
+    bands = [b.value for b in AgeBand]
+    by_age = _people_by(participants, User.age_band, {b.value: AGE_BAND_LABELS[b] for b in AgeBand},
+                        str(_l("Âge non indiqué")), "ages", str(_l("Diversité : tranche d'âge")),
+                        str(_l("Tranche d'âge")), order=bands)
+
+    published = (Contribution.visibility == Visibility.PUBLISHED.value,
+                 Contribution.created_at >= period.starts_at, Contribution.created_at < period.ends_before)
+    kinds = Counter(dict(db.session.execute(
+        select(Contribution.kind, func.count(Contribution.id)).where(*published).group_by(Contribution.kind)).all()))
+    by_kind = _counter_table(kinds, {k.value: KIND_LABELS[k] for k in Kind}, str(_l("Autre")), "contributions",
+                             str(_l("Contributions par nature")), str(_l("Nature")), order=[k.value for k in Kind],
+                             column=str(_l("Contributions")), people=False)
+    themes: Counter = Counter()
+    for pillar, ambition, n in db.session.execute(
+            select(Pillar.title, Ambition.title, func.count(Contribution.id))
+            .select_from(Contribution)
+            .outerjoin(Pillar, Pillar.id == Contribution.pillar_id)
+            .outerjoin(Ambition, Ambition.id == Contribution.ambition_id)
+            .where(*published).group_by(Pillar.title, Ambition.title)):
+        themes[ambition or pillar or ""] += n
+    by_theme = Table("themes", str(_l("Contributions par thème")), str(_l("Thème")), [str(_l("Contributions"))],
+                     sorted((Row(label or str(_l("Sans thème")), [n]) for label, n in themes.items()),
+                            key=lambda r: (r.label == str(_l("Sans thème")), -r.values[0], r.label)),
+                     people=False)
+    returns = Table("returns", str(_l("Retours publiés dans les délais")), str(_l("Sujet")),
+                    [str(_l("Dans les délais")), str(_l("En retard")), str(_l("Sans retour, délai dépassé")),
+                     str(_l("Délai pas encore échu"))],
+                    [Row(str(_l("Contributions (réponse sous %(days)s jours)", days=answer_days)),
+                         _contribution_returns(period, answer_days, now)),
+                     Row(str(_l("Démarches (retour avant la date annoncée)")), _process_returns(period, now))],
+                    people=False)
+    levels = Counter(dict(db.session.execute(
+        select(Process.level, func.count(Process.id))
+        .where(Process.published.is_(True), Process.opens_at >= period.starts_at,
+               Process.opens_at < period.ends_before).group_by(Process.level)).all()))
+    by_level = _counter_table(levels, {lv.value: LEVEL_LABELS[lv] for lv in Level}, str(_l("Autre")), "levels",
+                              str(_l("Démarches ouvertes, par niveau de participation")), str(_l("Niveau")),
+                              order=[lv.value for lv in Level], column=str(_l("Démarches")), people=False)
+    return Indicators(
+        period=period, meetings=len(held), workshops=0, per_month=round(len(held) / max(len(months), 1), 2),
+        attendances=attendances, participants=len(participants), newcomers=newcomers, returning=returning,
+        initiatives=kinds.get(Kind.INITIATIVE.value, 0),
+        tables=[moments, people, by_commune, by_age, by_kind, by_theme, returns, by_level],
+    )
+
+
+def _contribution_returns(period: Period, answer_days: int, now: datetime) -> list[int]:
+    on_time = late = missing = pending = 0
+    delay = timedelta(days=answer_days)
+    for created_at, answered_at in db.session.execute(
+            select(Contribution.created_at, Contribution.answered_at)
+            .where(Contribution.visibility == Visibility.PUBLISHED.value,
+                   Contribution.created_at >= period.starts_at, Contribution.created_at < period.ends_before)):
+        if answered_at is not None:
+            if answered_at <= created_at + delay:
+                on_time += 1
+            else:
+                late += 1
+        elif now > created_at + delay:
+            missing += 1
+        else:
+            pending += 1
+    return [on_time, late, missing, pending]
+
+
+def _process_returns(period: Period, now: datetime) -> list[int]:
+    on_time = late = missing = pending = 0
+    for answer_by, published_at in db.session.execute(
+            select(Process.answer_by, Process.return_published_at)
+            .where(Process.published.is_(True), Process.answer_by >= period.start,
+                   Process.answer_by <= period.end)):
+        if published_at is not None:
+            if published_at.date() <= answer_by:
+                on_time += 1
+            else:
+                late += 1
+        elif now.date() > answer_by:
+            missing += 1
+        else:
+            pending += 1
+    return [on_time, late, missing, pending]
+
+
+# --- the processes' aggregated participation and opinions ------------------
+
+
+def processes_in(period: Period) -> list[Process]:
+    """Published processes open at some time during the period, newest first."""
+    return list(db.session.scalars(
+        select(Process).where(Process.published.is_(True), Process.opens_at < period.ends_before,
+                              Process.closes_at >= period.starts_at)
+        .order_by(Process.opens_at.desc(), Process.id.desc())))
+
+
+def _channel_totals(process_ids: Sequence[int]) -> dict[tuple[int, str], int]:
+    """(process id, channel) → participants."""
+    out: Counter = Counter()
+    if not process_ids:
+        return out
+    for pid, n in db.session.execute(
+            select(Participation.process_id, func.count(Participation.id))
+            .where(Participation.process_id.in_(process_ids)).group_by(Participation.process_id)):
+        out[(pid, Channel.ONLINE.value)] += n
+    for pid, channel, n in db.session.execute(
+            select(Tally.process_id, Tally.channel, func.sum(Tally.participants))
+            .where(Tally.process_id.in_(process_ids)).group_by(Tally.process_id, Tally.channel)):
+        out[(pid, channel)] += int(n or 0)
+    return out
+
+
+def participation_table(processes: Sequence[Process]) -> Table:
+    """One row per process: how many took part online, on paper, in a workshop."""
+    totals = _channel_totals([p.id for p in processes])
+    channels = list(Channel)
+    return Table("demarches", str(_l("Participation par démarche")), str(_l("Démarche")),
+                 [str(CHANNEL_LABELS[c]) for c in channels],
+                 [Row(p.title, [totals.get((p.id, c.value), 0) for c in channels], key=p.id) for p in processes])
+
+
+STANCES = list(Stance)
+
+
+def _columns(with_stances: bool) -> list[str]:
+    if with_stances:
+        return [str(STANCE_LABELS[s]) for s in STANCES] + [str(_l("Autre participation"))]
+    return [str(_l("Participations"))]
+
+
+def _split(stance: Optional[str], with_stances: bool) -> int:
+    if not with_stances:
+        return 0
+    values = [s.value for s in STANCES]
+    return values.index(stance) if stance in values else len(values)
+
+
+def opinion_tables(process_ids: Sequence[int], with_stances: bool) -> list[Table]:
+    """Participations (and opinions, favourable / reserved / unfavourable,
+    when `with_stances`) by commune, QPV and age band (online: these are
+    known from the participant's account) and by channel (tallies too)."""
+    width = len(_columns(with_stances))
+    ids = list(process_ids)
+    by_commune: dict[Optional[int], list[int]] = {}
+    by_qpv: dict[Optional[int], list[int]] = {}
+    by_age: dict[Optional[str], list[int]] = {}
+    by_channel: dict[str, list[int]] = {c.value: [0] * width for c in Channel}
+    if ids:
+        for commune_id, qpv_id, age_band, stance, n in db.session.execute(
+                select(Participation.commune_id, Participation.qpv_id, Participation.age_band, Participation.stance,
+                       func.count(Participation.id))
+                .where(Participation.process_id.in_(ids))
+                .group_by(Participation.commune_id, Participation.qpv_id, Participation.age_band,
+                          Participation.stance)):
+            col = _split(stance, with_stances)
+            for bucket, key in ((by_commune, commune_id), (by_qpv, qpv_id), (by_age, age_band)):
+                bucket.setdefault(key, [0] * width)[col] += n
+            by_channel[Channel.ONLINE.value][col] += n
+        tallies = db.session.execute(
+            select(Tally.id, Tally.channel, Tally.participants).where(Tally.process_id.in_(ids))).all()
+        stance_counts: dict[int, Counter] = {}
+        if with_stances and tallies:
+            for tally_id, stance, n in db.session.execute(
+                    select(TallyLine.tally_id, TallyLine.stance, func.sum(TallyLine.count))
+                    .where(TallyLine.tally_id.in_([t[0] for t in tallies]), TallyLine.stance.is_not(None))
+                    .group_by(TallyLine.tally_id, TallyLine.stance)):
+                stance_counts.setdefault(tally_id, Counter())[stance] += int(n or 0)
+        for tally_id, channel, participants in tallies:
+            line = by_channel.setdefault(channel, [0] * width)
+            given = 0
+            for stance, n in stance_counts.get(tally_id, {}).items():
+                line[_split(stance, True)] += n
+                given += n
+            line[width - 1] += max(participants - given, 0)
+    columns = _columns(with_stances)
+    communes = {c.id: c.name for c in db.session.scalars(select(Commune))}
+    qpvs = {q.id: q.name for q in db.session.scalars(select(Qpv))}
+    bands = {b.value: str(AGE_BAND_LABELS[b]) for b in AgeBand}
+
+    def rows(bucket: dict, labels: dict, unknown: str, order: Optional[list] = None) -> list[Row]:
+        keys = order if order is not None else sorted((k for k in bucket if k in labels), key=lambda k: labels[k])
+        out = [Row(labels[k], bucket[k]) for k in keys if k in bucket and k in labels]
+        rest = [0] * width
+        for k, values in bucket.items():
+            if k not in labels:
+                rest = [a + b for a, b in zip(rest, values)]
+        if any(rest):
+            out.append(Row(unknown, rest))
+        return out
+
+    title = (lambda what: str(_l("Avis par %(what)s", what=what))) if with_stances else \
+        (lambda what: str(_l("Participation par %(what)s", what=what)))
+    online = str(_l("En ligne seulement : les feuilles papier et d'atelier ne disent ni commune, ni quartier, ni âge."))
+    return [
+        Table("canal", title(_l("canal")), str(_l("Canal")), columns,
+              [Row(str(CHANNEL_LABELS[c]), by_channel[c.value]) for c in Channel]),
+        Table("commune", title(_l("commune")), str(_l("Commune")), columns,
+              rows(by_commune, communes, str(_l("Commune non indiquée"))), note=online),
+        Table("qpv", title(_l("quartier prioritaire (QPV)")), str(_l("Quartier")), columns,
+              rows(by_qpv, qpvs, str(_l("Hors QPV ou non indiqué"))), note=online),
+        Table("age", title(_l("tranche d'âge")), str(_l("Tranche d'âge")), columns,
+              rows(by_age, bands, str(_l("Âge non indiqué")), order=[b.value for b in AgeBand]), note=online),
+    ]
+
+
+def has_opinions(process: Process) -> bool:
+    return process.method == Method.OPINIONS.value
+
+
+@dataclass
+class ProcessFigures:
+    process: Process
+    participation: Table
+    tables: list[Table]
+    return_status: str  # on_time, late, missing, pending
+
+
+def return_status(process: Process, now: datetime) -> str:
+    if process.return_published_at is not None:
+        return "on_time" if process.return_published_at.date() <= process.answer_by else "late"
+    return "missing" if now.date() > process.answer_by else "pending"
+
+
+RETURN_LABELS = {
+    "on_time": _l("Retour publié dans les délais"),
+    "late": _l("Retour publié en retard"),
+    "missing": _l("Retour attendu : la date annoncée est passée"),
+    "pending": _l("Retour attendu avant la date annoncée"),
+}
+
+
+def process_figures(process: Process, now: Optional[datetime] = None) -> ProcessFigures:
+    now = now or utcnow()
+    return ProcessFigures(process, participation_table([process]),
+                          opinion_tables([process.id], has_opinions(process)), return_status(process, now))

@@ -1,0 +1,472 @@
+"""Processes, free of Flask's request: opening and editing them, the
+questions (information), opinions (consultation), proposals and supports
+(concertation), and the decider's return. Every way of taking part checks
+labo.processes.rules first; the actor is always passed in."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import SimpleNamespace
+from typing import Optional
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from labo.accounts.models import User
+from labo.audit.services import record_audit
+from labo.contributions.services import clean_rich_text, plain_text, text_to_html
+from labo.core.db import utcnow
+from labo.core.i18n import _l
+from labo.core.levels import Level
+from labo.core.sanitize import sanitize_html
+from labo.extensions import db
+from labo.processes.models import (LEVEL_METHODS, Audience, Method, Option, Participation, Process, Proposal,
+                                   ProposalSupport, Question, Stance, Tally)
+from labo.processes.rules import ProcessError, Stage, check_can_take_part, record_participation, stage
+from labo.territory.models import Ambition, Commune, Pillar, Qpv
+
+MIN_OPTIONS, MAX_OPTIONS = 2, 20
+
+# What each method decides by, in plain words: the decision rule a new process starts from.
+DEFAULT_RULES = {
+    Method.QUESTIONS: _l("Pas de vote : les questions posées ici reçoivent une réponse publique."),
+    Method.OPINIONS: _l("Chaque personne donne son avis (favorable, réservé ou défavorable). Le nombre d'avis de "
+                        "chaque sorte et les commentaires sont transmis à qui décide, qui dit ensuite ce qu'il en a fait."),
+    Method.PROPOSALS: _l("Chacun peut faire des propositions et soutenir celles des autres. Qui décide répond à "
+                         "chaque proposition : retenue ou non retenue, avec la raison."),
+    Method.SINGLE: _l("Chaque personne choisit une option. L'option qui reçoit le plus de voix l'emporte."),
+    Method.APPROVAL: _l("Chaque personne coche toutes les options qui lui conviennent. L'option la plus cochée l'emporte."),
+    Method.MAJORITY_JUDGMENT: _l("L'option qui a la meilleure mention majoritaire l'emporte ; en cas d'égalité, on "
+                                 "compare les mentions restantes, une à une."),
+}
+
+
+def default_rule(method: Method) -> str:
+    return str(DEFAULT_RULES[method])
+
+
+# --- opening and editing --------------------------------------------------
+
+
+def has_participation(process: Process) -> bool:
+    """Once anyone took part (online, on paper, in a workshop, a question or a
+    proposal), the level, the method and the options are fixed."""
+    if process.id is None:
+        return False
+    for model in (Participation, Tally, Proposal, Question):
+        if db.session.scalar(select(model.id).where(model.process_id == process.id).limit(1)) is not None:
+            return True
+    return False
+
+
+def parse_options(text: str) -> list[str]:
+    """One option per line; blank lines and repeats dropped."""
+    seen: list[str] = []
+    for line in (text or "").splitlines():
+        label = plain_text(line)[:200]
+        if label and label.casefold() not in {s.casefold() for s in seen}:
+            seen.append(label)
+    return seen
+
+
+def save_process(actor: User, process: Process, *, title: str, question: str, context: str, decider: str,
+                 level: str, method: str, options: list[str], secret: bool, max_choices: Optional[int],
+                 opens_at: datetime, closes_at: datetime, answer_by: date, audience: str,
+                 communes: list[Commune], qpvs: list[Qpv], verified_only: bool, commune: Optional[Commune],
+                 pillar: Optional[Pillar], ambition: Optional[Ambition], decision_rule: str,
+                 easy_read: str, may_run_agglomeration: bool) -> Process:
+    """Create or update a process. `commune` is the commune that runs it
+    (None: the agglomeration, which only administrators may run; the view
+    says so with `may_run_agglomeration`). Raises ProcessError(code, field)."""
+    try:
+        level_enum = Level(level)
+    except ValueError:
+        raise ProcessError("level-invalid", "level") from None
+    try:
+        method_enum = Method(method)
+    except ValueError:
+        raise ProcessError("method-invalid", "method") from None
+    if method_enum not in LEVEL_METHODS[level_enum]:
+        raise ProcessError("method-level", "method")
+    if commune is None and not may_run_agglomeration:
+        raise ProcessError("commune-required", "commune")
+    if opens_at is None or closes_at is None or closes_at <= opens_at:
+        raise ProcessError("closes-before-opening", "closes_at")
+    if answer_by is None or answer_by < closes_at.date():
+        raise ProcessError("answer-before-closing", "answer_by")
+    if audience not in {a.value for a in Audience}:
+        raise ProcessError("audience-invalid", "audience")
+    if audience == Audience.TERRITORY.value and not communes and not qpvs:
+        raise ProcessError("territory-empty", "audience_communes")
+    if method_enum.is_ballot:
+        if len(options) < MIN_OPTIONS:
+            raise ProcessError("options-too-few", "options")
+        if len(options) > MAX_OPTIONS:
+            raise ProcessError("options-too-many", "options")
+    else:
+        options = []
+    if method_enum is Method.APPROVAL:
+        if max_choices is not None and (max_choices < 1 or max_choices > len(options)):
+            raise ProcessError("max-choices-invalid", "max_choices")
+    else:
+        max_choices = None
+    if level_enum is not Level.CODECISION:
+        secret = False  # only a codécision's ballot may be secret; the others are public, changeable until closing
+    title, question, decider = plain_text(title)[:160], plain_text(question)[:300], plain_text(decider)[:160]
+    if not title:
+        raise ProcessError("title-required", "title")
+    if not question:
+        raise ProcessError("question-required", "question")
+    if not decider:
+        raise ProcessError("decider-required", "decider")
+
+    created = process.id is None
+    locked = has_participation(process)
+    if locked:
+        current = [o.label for o in process.options]
+        if level_enum.value != process.level or method_enum.value != process.method or options != current:
+            raise ProcessError("locked", "level")
+    process.title, process.question, process.decider = title, question, decider
+    context = (context or "").strip()
+    # Typed as plain text (paragraphs by blank lines) or as the HTML it was stored as: cleaned either way.
+    process.context = sanitize_html(context if "<" in context else text_to_html(context))
+    process.easy_read = (easy_read or "").strip()[:5000]
+    process.decision_rule = (decision_rule or "").strip()[:2000] or default_rule(method_enum)
+    process.level, process.method = level_enum.value, method_enum.value
+    process.secret, process.max_choices = bool(secret), max_choices
+    process.opens_at, process.closes_at, process.answer_by = opens_at, closes_at, answer_by
+    process.audience = audience
+    process.communes = list(communes) if audience == Audience.TERRITORY.value else []
+    process.qpvs = list(qpvs) if audience == Audience.TERRITORY.value else []
+    process.verified_only = bool(verified_only)
+    process.commune = commune
+    process.pillar, process.ambition = pillar, ambition
+    if not locked:
+        _set_options(process, options)
+    if created:
+        process.created_by_id = actor.id
+        db.session.add(process)
+    db.session.flush()
+    record_audit(actor, "process.created" if created else "process.updated", "process", process.id,
+                 title=process.title, level=process.level, commune=commune.name if commune else "")
+    return process
+
+
+def _set_options(process: Process, labels: list[str]) -> None:
+    existing = {o.label: o for o in process.options}
+    process.options = [existing.get(label) or Option(label=label) for label in labels]
+    for position, option in enumerate(process.options):
+        option.position = position
+
+
+def publish_process(actor: User, process: Process) -> None:
+    if process.published:
+        return
+    process.published = True
+    db.session.flush()
+    record_audit(actor, "process.published", "process", process.id, title=process.title)
+
+
+# --- listing --------------------------------------------------------------
+
+LIST_ORDER = {Stage.OPEN: 0, Stage.UPCOMING: 1, Stage.CLOSED: 2, Stage.ANSWERED: 3, Stage.FINISHED: 4, Stage.DRAFT: 5}
+
+
+def list_processes(now: datetime, *, level: Optional[str] = None, commune: Optional[Commune] = None,
+                   stage_filter: Optional[str] = None, include_drafts_of: Optional[User] = None) -> list[Process]:
+    """Published processes, open first, then upcoming, then the others;
+    `commune` matches the commune that runs it or one of its audience."""
+    query = select(Process).where(Process.published.is_(True))
+    if level:
+        query = query.where(Process.level == level)
+    processes = list(db.session.scalars(query.order_by(Process.opens_at.desc(), Process.id.desc())).unique())
+    if commune is not None:
+        processes = [p for p in processes
+                     if p.commune_id == commune.id or any(c.id == commune.id for c in p.communes)
+                     or any(commune.id in {c.id for c in q.communes} for q in p.qpvs)]
+    if stage_filter:
+        processes = [p for p in processes if stage(p, now).value == stage_filter]
+    return sorted(processes, key=lambda p: LIST_ORDER[stage(p, now)])
+
+
+def drafts_for(user: User, can_manage) -> list[Process]:
+    drafts = db.session.scalars(select(Process).where(Process.published.is_(False)).order_by(Process.id.desc())).unique()
+    return [p for p in drafts if can_manage(p)]
+
+
+# --- taking part ------------------------------------------------------------
+
+
+def _join(process: Process, user: User) -> tuple[Participation, bool]:
+    """The person's participation, made on their first action. Returns it and
+    whether it was just made.
+
+    The caller's transaction is committed first and the insert is the first
+    statement of the next one (on SQLite, a transaction that has read may not
+    write once another writer committed); the UNIQUE constraint, not a check,
+    stops a second row however many requests arrive at once. When it does, the
+    failed insert already holds the write lock, so reading and updating the
+    existing row after it is safe."""
+    who = SimpleNamespace(id=user.id, home_commune_id=user.home_commune_id, home_qpv_id=user.home_qpv_id,
+                          age_band=user.age_band, is_authenticated=True)
+    target = SimpleNamespace(id=process.id)
+    db.session.commit()
+    try:
+        return record_participation(target, who), True
+    except ProcessError:
+        existing = db.session.scalar(select(Participation).where(
+            Participation.process_id == target.id, Participation.user_id == who.id))
+        return existing, False
+
+
+def give_opinion(process: Process, user: User, *, stance: str, comment: str, now: datetime) -> Participation:
+    """A consultation's opinion; the same person changes it until closing."""
+    if process.method != Method.OPINIONS.value:
+        raise ProcessError("wrong-method")
+    check_can_take_part(process, user, now)
+    try:
+        stance_value = Stance(stance).value
+    except ValueError:
+        raise ProcessError("stance-required", "stance") from None
+    comment = (comment or "").strip()[:2000]
+    participation, _made = _join(process, user)
+    participation.stance, participation.comment = stance_value, comment
+    participation.updated_at = utcnow()
+    db.session.flush()
+    return participation
+
+
+@dataclass
+class Opinions:
+    counts: dict[str, int]  # stance -> how many
+    by_stance: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # stance -> (pseudonym, comment)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def opinions(process: Process) -> Opinions:
+    """Counts per stance, and the comments under each, signed with pseudonyms."""
+    rows = db.session.execute(
+        select(Participation.stance, Participation.comment, User.pseudonym)
+        .outerjoin(User, User.id == Participation.user_id)
+        .where(Participation.process_id == process.id, Participation.stance.is_not(None))
+        .order_by(Participation.created_at, Participation.id)
+    ).all()
+    result = Opinions({s.value: 0 for s in Stance}, {s.value: [] for s in Stance})
+    for stance_value, comment, pseudonym in rows:
+        result.counts[stance_value] += 1
+        if comment:
+            result.by_stance[stance_value].append((pseudonym or str(_l("compte supprimé")), comment))
+    return result
+
+
+# information: questions
+
+def ask_question(process: Process, user: User, body: str, now: datetime) -> Question:
+    if process.method != Method.QUESTIONS.value:
+        raise ProcessError("wrong-method")
+    check_can_take_part(process, user, now)
+    body = (body or "").strip()
+    if not body:
+        raise ProcessError("question-body-required", "body")
+    if len(body) > 1000:
+        raise ProcessError("question-too-long", "body")
+    process_id, user_id = process.id, user.id
+    _join(process, user)
+    question = Question(process_id=process_id, author_id=user_id, body=body)
+    db.session.add(question)
+    db.session.flush()
+    return question
+
+
+def answer_question(actor: User, question: Question, text: str) -> Question:
+    if not (text or "").strip():
+        raise ProcessError("answer-required", "answer")
+    question.answer = clean_rich_text(text)
+    question.answered_at = utcnow()
+    question.answered_by_id = actor.id
+    db.session.flush()
+    record_audit(actor, "process.question_answered", "process", question.process_id, title=question.process.title)
+    return question
+
+
+def set_question_hidden(actor: User, question: Question, hidden: bool) -> None:
+    question.hidden = hidden
+    db.session.flush()
+    record_audit(actor, "process.question_hidden" if hidden else "process.question_restored", "process",
+                 question.process_id, title=question.process.title, question=question.body[:200])
+
+
+def questions(process: Process, *, include_hidden: bool = False) -> list[Question]:
+    query = select(Question).where(Question.process_id == process.id)
+    if not include_hidden:
+        query = query.where(Question.hidden.is_(False))
+    return list(db.session.scalars(query.order_by(Question.created_at, Question.id)))
+
+
+# concertation: proposals and supports
+
+def make_proposal(process: Process, user: User, *, title: str, body: str, now: datetime) -> Proposal:
+    if process.method != Method.PROPOSALS.value:
+        raise ProcessError("wrong-method")
+    check_can_take_part(process, user, now)
+    title = plain_text(title)[:140]
+    if not title:
+        raise ProcessError("proposal-title-required", "title")
+    if not (body or "").strip():
+        raise ProcessError("proposal-body-required", "body")
+    cleaned = clean_rich_text(body[:5000])
+    process_id, user_id = process.id, user.id
+    _join(process, user)
+    proposal = Proposal(process_id=process_id, author_id=user_id, title=title, body=cleaned)
+    db.session.add(proposal)
+    db.session.flush()
+    return proposal
+
+
+def support_proposal(process: Process, proposal: Proposal, user: User, now: datetime) -> bool:
+    """Support once; True if this call added it (a second click changes nothing)."""
+    if proposal.process_id != process.id or proposal.hidden:
+        raise ProcessError("proposal-unknown")
+    check_can_take_part(process, user, now)
+    proposal_id, user_id = proposal.id, user.id
+    _join(process, user)
+    try:
+        with db.session.begin_nested():
+            db.session.add(ProposalSupport(proposal_id=proposal_id, user_id=user_id))
+    except IntegrityError:
+        return False
+    return True
+
+
+DECISIONS = ("retenue", "non_retenue")
+
+
+def decide_proposal(actor: User, proposal: Proposal, *, decision: str, reason: str) -> Proposal:
+    if decision not in DECISIONS:
+        raise ProcessError("decision-required", "decision")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ProcessError("reason-required", "reason")
+    proposal.decision, proposal.reason = decision, reason[:2000]
+    proposal.decided_at, proposal.decided_by_id = utcnow(), actor.id
+    db.session.flush()
+    record_audit(actor, "process.proposal_decided", "process", proposal.process_id, title=proposal.process.title,
+                 proposal=proposal.title, decision=decision)
+    return proposal
+
+
+def set_proposal_hidden(actor: User, proposal: Proposal, hidden: bool) -> None:
+    proposal.hidden = hidden
+    db.session.flush()
+    record_audit(actor, "process.proposal_hidden" if hidden else "process.proposal_restored", "process",
+                 proposal.process_id, title=proposal.process.title, proposal=proposal.title)
+
+
+@dataclass
+class ProposalRow:
+    proposal: Proposal
+    supports: int
+    supported_by_me: bool
+
+
+def proposals(process: Process, viewer: Optional[User] = None, *, include_hidden: bool = False) -> list[ProposalRow]:
+    """Most supported first."""
+    support_count = func.count(ProposalSupport.id)
+    query = (select(Proposal, support_count).outerjoin(ProposalSupport, ProposalSupport.proposal_id == Proposal.id)
+             .where(Proposal.process_id == process.id).group_by(Proposal.id)
+             .order_by(support_count.desc(), Proposal.created_at, Proposal.id))
+    if not include_hidden:
+        query = query.where(Proposal.hidden.is_(False))
+    mine: set[int] = set()
+    if viewer is not None and viewer.is_authenticated:
+        mine = set(db.session.scalars(select(ProposalSupport.proposal_id).join(Proposal).where(
+            Proposal.process_id == process.id, ProposalSupport.user_id == viewer.id)))
+    return [ProposalRow(p, n, p.id in mine) for p, n in db.session.execute(query).all()]
+
+
+def unanswered_proposals(process: Process) -> int:
+    return db.session.scalar(select(func.count(Proposal.id)).where(
+        Proposal.process_id == process.id, Proposal.hidden.is_(False), Proposal.decision.is_(None))) or 0
+
+
+# --- the return and the end -------------------------------------------------
+
+
+def publish_return(actor: User, process: Process, text: str, now: datetime) -> None:
+    """The decider's return, once the process is closed: what was decided and
+    how the participation weighed. May be corrected afterwards (audited)."""
+    current = stage(process, now)
+    if current in (Stage.DRAFT, Stage.UPCOMING, Stage.OPEN):
+        raise ProcessError("return-not-closed", "return_text")
+    if not (text or "").strip():
+        raise ProcessError("return-required", "return_text")
+    if process.level == Level.CODECISION.value and process.result_published_at is None:
+        raise ProcessError("result-first", "return_text")
+    first = process.return_published_at is None
+    process.return_text = clean_rich_text(text)
+    process.return_published_at = process.return_published_at or now
+    process.returned_by_id = actor.id
+    db.session.flush()
+    record_audit(actor, "process.return_published" if first else "process.return_updated", "process", process.id,
+                 title=process.title)
+
+
+def return_is_late(process: Process, today: date) -> bool:
+    """Published after its answer-by date, or still missing after it."""
+    if process.return_published_at is not None:
+        return process.return_published_at.date() > process.answer_by
+    return today > process.answer_by and process.published
+
+
+def finish_process(actor: User, process: Process, now: datetime) -> None:
+    """Mark it finished: closed, its return published, and, by level,
+    every proposal answered (concertation) or the result published (codécision)."""
+    current = stage(process, now)
+    if current is Stage.FINISHED:
+        return
+    if current in (Stage.DRAFT, Stage.UPCOMING, Stage.OPEN):
+        raise ProcessError("finish-not-closed")
+    if process.level == Level.CODECISION.value and process.result_published_at is None:
+        raise ProcessError("finish-needs-result")
+    if process.level == Level.CONCERTATION.value and unanswered_proposals(process):
+        raise ProcessError("finish-unanswered")
+    if process.return_published_at is None:
+        raise ProcessError("finish-needs-return")
+    process.finished_at = now
+    db.session.flush()
+    record_audit(actor, "process.finished", "process", process.id, title=process.title)
+
+
+def participation_count(process: Process) -> int:
+    return db.session.scalar(select(func.count(Participation.id)).where(Participation.process_id == process.id)) or 0
+
+
+# --- verification in person -------------------------------------------------
+
+
+def verify_person(actor: User, person: User, now: datetime) -> None:
+    """A referent met `person` and checked where they live (the view checks
+    "account.verify": the person lives in one of the referent's communes)."""
+    if person.verified_at is not None:
+        return
+    person.verified_at, person.verified_by_id = now, actor.id
+    db.session.flush()
+    record_audit(actor, "account.verified", "user", person.id, user=person.pseudonym,
+                 commune=person.home_commune.name if person.home_commune else "")
+
+
+def people_to_verify(actor: User, query: str, is_admin: bool) -> list[User]:
+    """People of the referent's communes matching a pseudonym, for the verify page."""
+    from labo.accounts.services import pseudonym_key
+
+    key = pseudonym_key(query or "")
+    if len(key) < 2:
+        return []
+    stmt = select(User).where(User.pseudonym_key.contains(key, autoescape=True), User.active.is_(True))
+    if not is_admin:
+        stmt = stmt.where(User.home_commune_id.in_(actor.referent_commune_ids or {-1}))
+    return list(db.session.scalars(stmt.order_by(User.pseudonym_key).limit(20)))
+
