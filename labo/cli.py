@@ -26,17 +26,17 @@ def seed(demo: bool) -> None:
     click.echo("Territory: " + ", ".join(f"{n} new {kind}" for kind, n in counts.items()))
     if demo:
         from labo.demo import (DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo, seed_demo_actors, seed_demo_contributions,
-                               seed_demo_meetings, seed_demo_features)
+                               seed_demo_features, seed_demo_meetings)
 
         created = seed_demo(current_app.config)
         contributions = seed_demo_contributions(current_app.config)
         meetings = seed_demo_meetings(current_app.config)
         organisations = seed_demo_actors(current_app.config)
-        toolbox = seed_demo_features(current_app.config)
+        features = seed_demo_features(current_app.config)
         db.session.commit()
         click.echo(f"Demo: {created} new account(s), {contributions} contribution(s), {meetings} meeting(s), "
                    f"{organisations} organisation(s), "
-                   + ", ".join(f"{n} {what}" for what, n in toolbox.items()) + "; "
+                   + ", ".join(f"{n} {what}" for what, n in features.items()) + "; "
                    f"password for all: {DEMO_PASSWORD}")
         for pseudonym, email, *_ in DEMO_ACCOUNTS:
             click.echo(f"  {email:32} {pseudonym}")

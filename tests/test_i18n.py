@@ -43,3 +43,28 @@ def test_an_english_visitor_reads_english_pages(client):
     assert '<html lang="en">' in html
     assert "city contract" in html.lower()
     assert "Le contrat de ville, en clair" not in html
+
+
+def test_french_plurals_are_in_their_catalogue_and_zero_takes_the_singular(tmp_path, app):
+    """French says "0 personne", not "0 personnes": its plural rule comes from
+    the French catalogue, which must hold every plural message of the source."""
+    from flask_babel import force_locale, ngettext
+
+    pot = tmp_path / "messages.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
+         "--no-location", "-o", str(pot), "."],
+        cwd=ROOT, check=True, capture_output=True,
+    )
+    plurals = {m.id[0] for m in read_po(pot.open("rb")) if m.id and not isinstance(m.id, str)}
+    french = read_po((ROOT / "labo/translations/fr/LC_MESSAGES/messages.po").open("rb"))
+    assert french.plural_expr == "(n > 1)"
+    held = {m.id[0] for m in french if m.id and not isinstance(m.id, str) and all(m.string)}
+    missing = sorted(plurals - held)
+    assert not missing, f"run `flask labo translate update`: {missing[:5]}"
+    with app.test_request_context("/"), force_locale("fr"):
+        assert ngettext("%(num)d personne", "%(num)d personnes", 0) == "0 personne"
+        assert ngettext("%(num)d personne", "%(num)d personnes", 1) == "1 personne"
+        assert ngettext("%(num)d personne", "%(num)d personnes", 2) == "2 personnes"
+    with app.test_request_context("/"), force_locale("en"):
+        assert ngettext("%(num)d personne", "%(num)d personnes", 0) == "0 people"

@@ -88,6 +88,8 @@ def describe_audit(entry: AuditEntry) -> str:
         "fiche.edited": _("Fiche publiée modifiée : « %(name)s »", name=name),
         "tally.entered": _("Feuille de dépouillement saisie pour « %(name)s » : %(place)s, %(count)s participant·es",
                            name=name, place=d.get("place", ""), count=d.get("participants", "")),
+        "tally.deleted": _("Feuille de dépouillement retirée de « %(name)s » : %(place)s, %(count)s participant·es",
+                           name=name, place=d.get("place", ""), count=d.get("participants", "")),
         "process.result_published": _("Résultat publié comme décision : « %(name)s »", name=name),
         "process.created": _("Démarche ouverte (brouillon) : « %(name)s »", name=name),
         "process.updated": _("Démarche modifiée : « %(name)s »", name=name),

@@ -23,6 +23,7 @@ bp = Blueprint("ballots", __name__, url_prefix="/demarches")
 
 REFUSAL_STATUS = {"login": 401, "territory": 403, "verified": 403, "draft": 404}
 CONFLICTS = {"not_open_yet", "closed", "already", "already-secret", "result-published", "not-closed", "tally-closed",
+             "tally-frozen",
              "no-ballots", "not-codecision", "not-a-ballot", "no-tally"}
 
 
@@ -231,6 +232,30 @@ def tally(process_id: int):
             flash(message, "error")
         return _tally_page(process, form, status=_status(error.code))
     flash(_("La feuille de dépouillement est enregistrée."), "success")
+    return redirect(url_for("ballots.results", process_id=process.id) + "#feuilles", 303)
+
+
+@bp.route("/<id:process_id>/depouillement/<id:tally_id>/retirer", methods=["GET", "POST"])
+@login_required
+def delete_tally(process_id: int, tally_id: int):
+    """Remove a sheet typed wrong, after a confirmation page (no JavaScript needed)."""
+    process = get_process(process_id)
+    authorize("tally.enter", process)
+    sheet = db.session.get(Tally, tally_id)
+    if sheet is None or sheet.process_id != process.id:
+        abort(404)
+    form = ActionForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        return render_template("processes/tally_delete.html", process=process, sheet=sheet, form=form,
+                               channel_label=lambda c: Channel(c).label), (400 if request.method == "POST" else 200)
+    try:
+        ballots.delete_tally(process, current_user, sheet, upload_dir=current_app.config["LABO_UPLOAD_DIR"])
+        db.session.commit()
+    except ProcessError as error:
+        db.session.rollback()
+        flash(ballots.message(error.code), "error")
+        return redirect(url_for("ballots.results", process_id=process.id) + "#feuilles", 303)
+    flash(_("La feuille de dépouillement est retirée des résultats."), "success")
     return redirect(url_for("ballots.results", process_id=process.id) + "#feuilles", 303)
 
 

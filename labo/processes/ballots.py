@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from typing import Any, BinaryIO, Iterable, Mapping, Optional, Union
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from labo.accounts.models import AgeBand, User
 from labo.audit.services import record_audit
@@ -63,6 +63,7 @@ MESSAGES = {
     "no-tally": _l("Cette démarche ne se compte pas sur une feuille de dépouillement."),
     "tally-closed": _l("On ne peut saisir une feuille de dépouillement qu'entre l'ouverture de la démarche et la "
                        "publication de son résultat."),
+    "tally-frozen": _l("Le résultat est publié : ses feuilles de dépouillement ne peuvent plus être retirées."),
     "channel": _l("Choisissez « sur papier » ou « en atelier »."),
     "place-required": _l("Indiquez le lieu du dépouillement."),
     "place-too-long": _l("Le lieu tient en 160 caractères au plus."),
@@ -279,6 +280,24 @@ def add_tally(process: Process, actor: User, *, channel: str, place: str, held_o
     record_audit(actor, "tally.entered", "process_tally", tally.id, name=process.title, process_id=process.id,
                  channel=channel, place=place, participants=participants)
     return tally
+
+
+def delete_tally(process: Process, actor: User, tally: Tally, *, upload_dir: Optional[str] = None) -> None:
+    """Remove a sheet typed wrong (it can then be entered again), until the
+    result is published; its photo goes with it. The caller commits."""
+    from labo.contributions.photos import delete_photo
+
+    if tally.process_id != process.id:
+        raise ValueError("this sheet belongs to another process")
+    if process.result_published_at is not None:
+        raise ProcessError("tally-frozen")
+    record_audit(actor, "tally.deleted", "process_tally", tally.id, name=process.title, process_id=process.id,
+                 channel=tally.channel, place=tally.place, participants=tally.participants)
+    key = tally.photo_key
+    db.session.delete(tally)
+    db.session.flush()
+    if key and upload_dir:
+        delete_photo(upload_dir, key)
 
 
 def _count(value: Any) -> int:
@@ -535,6 +554,35 @@ def results_json(res: Results) -> dict:
             "total": channel_json(res.process, res.total)}
 
 
+def seal_secret_ballots(process: Process) -> int:
+    """Rewrite a closed process's secret ballots, in one transaction, in the
+    order of their random ids. On PostgreSQL a row carries the id of the
+    transaction that wrote it (xmin) and a physical place (ctid) that follows
+    the order of writing: after this, every ballot has the same xmin and
+    places that say nothing of when, or with whom, it was cast. (SQLite keeps
+    them WITHOUT ROWID, in the order of their random ids, from the start.)
+    Returns how many ballots were rewritten. The caller commits."""
+    if not process.secret:
+        return 0
+    where = (Ballot.process_id == process.id, Ballot.participation_id.is_(None))
+    ids = sorted(db.session.scalars(select(Ballot.id).where(*where)))
+    if not ids:
+        return 0
+    choices = db.session.execute(
+        select(BallotChoice.ballot_id, BallotChoice.option_id, BallotChoice.grade)
+        .join(Ballot, Ballot.id == BallotChoice.ballot_id).where(*where)
+        .order_by(BallotChoice.ballot_id, BallotChoice.option_id)).all()
+    db.session.execute(delete(BallotChoice).where(BallotChoice.ballot_id.in_(
+        select(Ballot.id).where(*where))).execution_options(synchronize_session=False))
+    db.session.execute(delete(Ballot).where(*where).execution_options(synchronize_session=False))
+    db.session.execute(insert(Ballot), [{"id": i, "process_id": process.id, "participation_id": None} for i in ids])
+    if choices:
+        db.session.execute(insert(BallotChoice), [
+            {"ballot_id": b, "option_id": o, "grade": g} for b, o, g in choices])
+    db.session.expire_all()
+    return len(ids)
+
+
 def publish_result(process: Process, actor: User, now: datetime) -> dict:
     """Codécision: freeze the result computed by the declared rule as the
     decision. Only once the process is closed, and only once: the UPDATE
@@ -546,6 +594,7 @@ def publish_result(process: Process, actor: User, now: datetime) -> dict:
         raise ProcessError("result-published")
     if stage(process, now) in (Stage.DRAFT, Stage.UPCOMING, Stage.OPEN):
         raise ProcessError("not-closed")
+    seal_secret_ballots(process)
     res = results(process, now)
     if res.total.participants == 0:
         raise ProcessError("no-ballots")

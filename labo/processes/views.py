@@ -165,68 +165,54 @@ def _check_open(process: Process):
 # --- taking part --------------------------------------------------------------
 
 
-@bp.route("/<id:process_id>/avis", methods=["POST"])
-@limiter.limit(write_limit, key_func=per_person, methods=["POST"])
-def give_opinion(process_id: int):
+def _take_part(process_id: int, form_class, form_name: str, act, success: str, anchor: str):
+    """One way of taking part, posted from the process's page: the form is
+    shown again with its errors (422) or the rules' refusal (4xx)."""
     process = get_process(process_id)
     refused = _check_open(process)
     if refused:
         return refused
-    form = OpinionForm()
+    form = form_class()
     if not form.validate_on_submit():
         if not form.errors:
             abort(400)
-        return render_template("processes/detail.html", **_detail_context(process, opinion_form=form)), 422
+        return render_template("processes/detail.html", **_detail_context(process, **{form_name: form})), 422
     try:
-        services.give_opinion(process, current_user, stance=form.stance.data, comment=form.comment.data or "",
-                              now=utcnow())
+        act(process, form)
     except ProcessError as error:
-        return _refused(process, error, form, opinion_form=form)
+        return _refused(process, error, form, **{form_name: form})
     db.session.commit()
-    flash(_("Votre avis est enregistré. Vous pouvez le changer jusqu'à la clôture."), "success")
-    return redirect(url_for("processes.detail", process_id=process_id) + "#avis")
+    flash(success, "success")
+    return redirect(url_for("processes.detail", process_id=process_id) + anchor)
+
+
+@bp.route("/<id:process_id>/avis", methods=["POST"])
+@limiter.limit(write_limit, key_func=per_person, methods=["POST"])
+def give_opinion(process_id: int):
+    return _take_part(
+        process_id, OpinionForm, "opinion_form",
+        lambda process, form: services.give_opinion(process, current_user, stance=form.stance.data,
+                                                    comment=form.comment.data or "", now=utcnow()),
+        _("Votre avis est enregistré. Vous pouvez le changer jusqu'à la clôture."), "#avis")
 
 
 @bp.route("/<id:process_id>/questions", methods=["POST"])
 @limiter.limit(write_limit, key_func=per_person, methods=["POST"])
 def ask(process_id: int):
-    process = get_process(process_id)
-    refused = _check_open(process)
-    if refused:
-        return refused
-    form = QuestionForm()
-    if not form.validate_on_submit():
-        if not form.errors:
-            abort(400)
-        return render_template("processes/detail.html", **_detail_context(process, question_form=form)), 422
-    try:
-        services.ask_question(process, current_user, form.body.data, utcnow())
-    except ProcessError as error:
-        return _refused(process, error, form, question_form=form)
-    db.session.commit()
-    flash(_("Votre question est publiée. La réponse s'affichera en dessous."), "success")
-    return redirect(url_for("processes.detail", process_id=process_id) + "#questions")
+    return _take_part(
+        process_id, QuestionForm, "question_form",
+        lambda process, form: services.ask_question(process, current_user, form.body.data, utcnow()),
+        _("Votre question est publiée. La réponse s'affichera en dessous."), "#questions")
 
 
 @bp.route("/<id:process_id>/propositions", methods=["POST"])
 @limiter.limit(write_limit, key_func=per_person, methods=["POST"])
 def propose(process_id: int):
-    process = get_process(process_id)
-    refused = _check_open(process)
-    if refused:
-        return refused
-    form = ProposalForm()
-    if not form.validate_on_submit():
-        if not form.errors:
-            abort(400)
-        return render_template("processes/detail.html", **_detail_context(process, proposal_form=form)), 422
-    try:
-        services.make_proposal(process, current_user, title=form.title.data, body=form.body.data, now=utcnow())
-    except ProcessError as error:
-        return _refused(process, error, form, proposal_form=form)
-    db.session.commit()
-    flash(_("Votre proposition est publiée."), "success")
-    return redirect(url_for("processes.detail", process_id=process_id) + "#propositions")
+    return _take_part(
+        process_id, ProposalForm, "proposal_form",
+        lambda process, form: services.make_proposal(process, current_user, title=form.title.data,
+                                                     body=form.body.data, now=utcnow()),
+        _("Votre proposition est publiée."), "#propositions")
 
 
 def _get_proposal(process: Process, proposal_id: int) -> Proposal:

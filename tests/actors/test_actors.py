@@ -64,7 +64,7 @@ def test_a_person_who_did_not_opt_in_does_not_appear(client):
                 communes=["lens"])
     text = directory_text(client)
     assert "Jamais Inscrit" not in text and "Pas Encore" not in text
-    assert "public-hesitant@example.org" not in text and "0 acteurs" in text
+    assert "public-hesitant@example.org" not in text and "0 acteur." in text  # French: zero takes the singular
     # Not even through a filter on the commune they filled in.
     assert "Pas Encore" not in directory_text(client, "?commune=lens")
 

@@ -158,6 +158,10 @@ def test_admin_pages(live_server, run_browser):
         process = db.session.scalar(select(Process.id).where(Process.published.is_(True)).order_by(Process.id).limit(1))
         process_pages = _process_pages()
         ballot_pages = _ballot_pages()
+        from labo.processes.models import Tally
+
+        sheet = db.session.scalar(select(Tally).order_by(Tally.id).limit(1))
+        sheet_pages = [f"/demarches/{sheet.process_id}/depouillement/{sheet.id}/retirer"] if sheet else []
     copil = ["/copil/", "/copil/?from=2023-01-01", "/copil/rapport?from=2023-01-01"]
     copil += [f"/copil/demarches/{process}"] if process else []
     pages = copil + [
@@ -177,7 +181,7 @@ def test_admin_pages(live_server, run_browser):
         f"/boite-a-outils/{fiche}/photos-et-fichiers",
         "/demarches/", "/demarches/nouvelle", "/compte/verifier?q=jo",
     ] + process_pages + [p + "/gestion" for p in process_pages] + [p + "/modifier" for p in process_pages]
-    pages += ballot_pages + [p.replace("/resultats", "/depouillement") for p in ballot_pages]
+    pages += ballot_pages + [p.replace("/resultats", "/depouillement") for p in ballot_pages] + sheet_pages
     check_pages(run_browser, "admin", pages, user=ADMIN)
 
 

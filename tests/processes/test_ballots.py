@@ -80,6 +80,38 @@ def test_the_ballot_table_cannot_link_a_secret_ballot_to_anyone():
             db.session.rollback()
 
 
+def test_publishing_the_result_seals_secret_ballots_so_write_order_links_nobody():
+    """On PostgreSQL every row carries the transaction that wrote it (xmin)
+    and its physical place (ctid), both following the order of voting. Once
+    the result is published, neither links a voter to a ballot any more, and
+    the result is what the ballots said."""
+    process = make_process(level="codecision", method="single", secret=True)
+    a, b, c = option_ids(process)
+    voted = []  # ballot ids in the order people voted
+    for n in range(12):
+        voted.append(ballots.cast_ballot(process, create_user(home="lens"), [a if n < 7 else b], now()).id)
+        db.session.commit()
+    postgres = db.engine.dialect.name == "postgresql"
+    by_xmin = "SELECT id FROM ballot WHERE process_id = :p ORDER BY xmin::text::bigint"
+    if postgres:  # before: the transaction ids give the voting order back, to line up with the participations
+        assert db.session.scalars(text(by_xmin), {"p": process.id}).all() == voted
+    close(process)
+    frozen = ballots.publish_result(process, create_admin(), now())
+    db.session.commit()
+    assert {r["label"]: r.get("count") for r in frozen["ranking"]} == {"Parc": 7, "Jardins": 5, "Terrain de sport": 0}
+    assert db.session.scalar(select(func.count()).select_from(Ballot)) == 12
+    assert db.session.scalar(select(func.count()).select_from(BallotChoice)) == 12
+    if postgres:
+        rows = db.session.execute(text(
+            "SELECT id, xmin::text FROM ballot WHERE process_id = :p ORDER BY ctid"), {"p": process.id}).all()
+        assert len({xmin for _, xmin in rows}) == 1  # one transaction wrote them all
+        assert [i for i, _ in rows] == sorted(voted)  # placed in the order of their random ids
+        assert [i for i, _ in rows] != voted
+    else:
+        create = db.session.execute(text("SELECT sql FROM sqlite_master WHERE name = 'ballot'")).scalar()
+        assert "WITHOUT ROWID" in create.upper()
+
+
 def test_an_open_ballot_can_be_changed_until_closing():
     process = make_process(level="consultation", method="approval", secret=False, max_choices=2)
     voter = create_user(home="lens")
@@ -622,3 +654,59 @@ def test_a_whole_room_on_one_wifi_can_vote_the_limit_counts_per_account(app):
         token = csrf_from(client.get(f"/demarches/{process.id}").get_data(as_text=True))
         statuses.append(client.post(f"/demarches/{process.id}/vote", data={"csrf_token": token, "option": first}).status_code)
     assert statuses == [303] * 35
+
+
+def test_a_sheet_typed_wrong_is_removed_with_its_photo_until_the_result_is_published(client, auth, app):
+    import io
+
+    from PIL import Image
+
+    from labo.audit.models import AuditEntry
+    from labo.contributions.photos import photo_path
+
+    process = make_process(level="codecision", method="single", secret=True)
+    create_referent("lens", email="ref.lens@example.org")
+    create_referent("avion", email="ref.avion@example.org")
+    a, b, c = option_ids(process)
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), "white").save(picture, "PNG")
+    picture.seek(0)
+    auth.login("ref.lens@example.org")
+    url = f"/demarches/{process.id}/depouillement"
+    sent = auth.post(url, data={"channel": "paper", "place": "Salle des fêtes", "held_on": date.today().isoformat(),
+                                "participants": "9", "commune": "lens", f"count-{a}": "9",
+                                "photo": (picture, "feuille.png")}, content_type="multipart/form-data")
+    assert sent.status_code == 303, page_text(sent)
+    sheet = db.session.scalar(select(Tally))
+    stored = photo_path(app.config["LABO_UPLOAD_DIR"], sheet.photo_key)
+    assert stored.is_file()
+    remove = f"/demarches/{process.id}/depouillement/{sheet.id}/retirer"
+    close(process)
+    assert "Retirer cette feuille" in page_text(client.get(f"/demarches/{process.id}/resultats"))
+    confirm = client.get(remove)
+    assert confirm.status_code == 200 and "Salle des fêtes" in page_text(confirm)
+    assert client.post(remove, data={}).status_code == 400  # no CSRF token: nothing removed
+    assert db.session.scalar(select(func.count()).select_from(Tally)) == 1
+    auth.logout()
+    auth.login("ref.avion@example.org")
+    assert client.get(remove).status_code == 403
+    auth.logout()
+    auth.login("ref.lens@example.org")
+    done = auth.post(remove)
+    assert done.status_code == 303
+    assert "retirée des résultats" in page_text(client.get(done.headers["Location"]))
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Tally)) == 0
+    assert not stored.exists()
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "tally.deleted")) is not None
+    # once the result is published, sheets stay
+    again = ballots.add_tally(process, create_referent("lens", email="ref2.lens@example.org"), channel="paper",
+                              place="Mairie", held_on=date.today(), participants=6, commune=commune("lens"),
+                              counts={a: 6}, now=now() - timedelta(minutes=5))
+    db.session.commit()
+    ballots.publish_result(process, create_admin(), now())
+    db.session.commit()
+    frozen = auth.post(f"/demarches/{process.id}/depouillement/{again.id}/retirer")
+    assert frozen.status_code == 303
+    assert "ne peuvent plus être retirées" in page_text(client.get(frozen.headers["Location"]))
+    assert db.session.get(Tally, again.id) is not None
