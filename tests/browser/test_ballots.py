@@ -19,6 +19,7 @@ pytestmark = pytest.mark.browser
 
 REFERENT = "referente.lens@labo.example"
 RESIDENT = "habitante@labo.example"
+RETURN_TEXT = "Le conseil municipal inscrit le city-stade au budget de printemps ; les travaux commencent en juin."
 OPTIONS = ("Des bancs au square Zola", "Un city-stade rue Molière", "Une boîte à livres")
 NOT_WIDER = "document.documentElement.scrollWidth <= window.innerWidth"
 
@@ -132,8 +133,21 @@ def test_a_codecision_by_majority_judgment_from_opening_to_decision(live_server,
         see(f"Option retenue : {OPTIONS[1]}", "main .decision", name="the city-stade wins (Très bien over seven)"),
         see("Publier le résultat comme décision", "main", absent=True, name="it cannot be published again"),
         axe("the decision, for the referent"),
+        # The return closes the loop: what the decider does with the decision.
+        goto(f"/demarches/{process_id}/gestion"),
+        fill('main form[action$="/retour"] textarea[name=return_text]', RETURN_TEXT),
+        submit('main form[action$="/retour"] button', url=rf"^/demarches/{process_id}#retour$",
+               name="the referent publishes the decider's return"),
+        see("Le retour est publié.", "main .flashes"),
+        see(RETURN_TEXT, "main section[aria-labelledby=retour]"),
+        goto(f"/demarches/{process_id}/gestion"),
+        submit('main form[action$="/terminer"] button', url=rf"^/demarches/{process_id}/gestion$",
+               name="the codécision is marked finished"),
+        see("La démarche est terminée.", "main .flashes"),
         logout(),
         goto(page),
+        see("Terminée", name="visitors see it finished"),
+        see(RETURN_TEXT, "main section[aria-labelledby=retour]", name="visitors read the return"),
         see(OPTIONS[1], "main section[aria-labelledby=decision]", name="the process's page shows the decision"),
         axe("the process with its decision"),
         goto(results),
