@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
