@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 from labo.accounts.models import User
 from labo.core.db import Base, UTCDateTime, utcnow
 from labo.core.i18n import _l
-from labo.territory.models import Ambition, Commune, Pillar, Qpv
+from labo.territory.models import Ambition, Commune, Pillar, Qpv, Themed
 
 
 class Kind(str, enum.Enum):
@@ -73,7 +73,7 @@ class Visibility(str, enum.Enum):
     MERGED = "merged"      # a duplicate folded into another contribution
 
 
-class Contribution(Base):
+class Contribution(Themed, Base):
     __tablename__ = "contribution"
     __table_args__ = (
         Index("ix_contribution_listing", "visibility", "created_at"),
@@ -142,12 +142,6 @@ class Contribution(Base):
     @property
     def is_merged(self) -> bool:
         return self.visibility == Visibility.MERGED.value
-
-    @property
-    def theme_label(self) -> str:
-        if self.ambition is not None:
-            return self.ambition.title
-        return self.pillar.title if self.pillar is not None else ""
 
     @property
     def author_label(self) -> str:

@@ -110,6 +110,14 @@ def photo_path(upload_dir: PathLike, key: str) -> Path:
     return Path(upload_dir) / key
 
 
+def content_type_of(key: str) -> str:
+    """The type of a stored photo, from the extension its key was given when stored."""
+    for fmt, extension in EXTENSIONS.items():
+        if key.endswith(extension):
+            return ALLOWED[fmt]
+    return "application/octet-stream"
+
+
 def delete_photo(upload_dir: PathLike, key: str) -> None:
     """Remove the stored photo; a file already gone is not an error."""
     photo_path(upload_dir, key).unlink(missing_ok=True)

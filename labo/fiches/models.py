@@ -14,7 +14,7 @@ from labo.accounts.models import User
 from labo.core.db import Base, UTCDateTime, utcnow
 from labo.core.i18n import _l
 from labo.core.levels import Level
-from labo.territory.models import Ambition, Commune, Pillar, Qpv
+from labo.territory.models import Ambition, Commune, Pillar, Qpv, Themed
 
 if TYPE_CHECKING:  # mapped by name: importing them here would tie the packages' import order
     from labo.contributions.models import Contribution
@@ -82,7 +82,7 @@ fiche_contribution = Table(
 )
 
 
-class Fiche(Base):
+class Fiche(Themed, Base):
     __tablename__ = "fiche"
     __table_args__ = (
         Index("ix_fiche_listing", "status", "published_at"),
@@ -154,12 +154,6 @@ class Fiche(Base):
     @property
     def is_returned(self) -> bool:
         return self.status == FicheStatus.DRAFT.value and bool(self.returned_reason)
-
-    @property
-    def theme_label(self) -> str:
-        if self.ambition is not None:
-            return self.ambition.title
-        return self.pillar.title if self.pillar is not None else ""
 
     @property
     def author_label(self) -> str:

@@ -267,6 +267,6 @@ def tally_photo(process_id: int, tally_id: int):
     sheet = db.session.get(Tally, tally_id)
     if sheet is None or sheet.process_id != process.id or not sheet.photo_key:
         abort(404)
-    content_type = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}.get(
-        sheet.photo_key.rsplit(".", 1)[-1], "application/octet-stream")
-    return send_photo(sheet.photo_key, content_type, private=True)
+    from labo.contributions.photos import content_type_of
+
+    return send_photo(sheet.photo_key, content_type_of(sheet.photo_key), private=True)

@@ -19,7 +19,7 @@ from labo.accounts.models import User
 from labo.core.db import Base, UTCDateTime, utcnow
 from labo.core.i18n import _l
 from labo.core.levels import Level
-from labo.territory.models import Ambition, Commune, Pillar, Qpv
+from labo.territory.models import Ambition, Commune, Pillar, Qpv, Themed
 
 
 class Method(str, enum.Enum):
@@ -115,7 +115,7 @@ process_qpv = Table(
 )
 
 
-class Process(Base):
+class Process(Themed, Base):
     __tablename__ = "process"
     __table_args__ = (
         CheckConstraint(_in("level", [lv.value for lv in Level]), name="known_level"),

@@ -101,3 +101,15 @@ class Axis(Base):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     title: Mapped[str] = mapped_column(String(160))
     summary: Mapped[str] = mapped_column(Text, default="")
+
+
+class Themed:
+    """For what is tied to the city contract's strategy by a pillar or, more
+    precisely, one of its ambitions (contributions, fiches, processes): the
+    class maps `pillar` and `ambition`."""
+
+    @property
+    def theme_label(self) -> str:
+        if self.ambition is not None:
+            return self.ambition.title
+        return self.pillar.title if self.pillar is not None else ""
