@@ -15,6 +15,5 @@ except ImportError:  # gevent is optional outside production
     pass
 
 from labo import create_app  # noqa: E402
-from labo.extensions import socketio  # noqa: E402,F401
 
 app = create_app()

@@ -27,7 +27,7 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
         logging.getLogger("labo").warning("LABO_BASE_URL is not set: links in emails will use the request's Host")
 
     from labo.core import i18n
-    from labo.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio, talisman
+    from labo.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(i18n.TRANSLATIONS_DIR))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", i18n.DEFAULT_LOCALE)
@@ -84,11 +84,21 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
         frame_options="DENY",
         referrer_policy="strict-origin-when-cross-origin",
     )
-    socketio.init_app(
+    from flask_socketio import SocketIO
+
+    from labo.workshops.events import NAMESPACE, BoardNamespace
+
+    # Same-origin only, or the site's public address when it is set.
+    origins = [app.config["LABO_BASE_URL"].rstrip("/")] if app.config["LABO_BASE_URL"] else None
+    socketio = SocketIO(
         app,
         async_mode=app.config["LABO_ASYNC_MODE"] or "threading",
         message_queue=app.config["REDIS_URL"],
+        cors_allowed_origins=origins,
+        # Notes are short: a frame over 64 KB is not a phone of ours.
+        max_http_buffer_size=64 * 1024,
     )
+    socketio.on_namespace(BoardNamespace(NAMESPACE))
 
     @login_manager.user_loader
     def load_user(session_value: str):
@@ -111,6 +121,7 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
     from labo.proclamation import views as proclamation_views
     from labo.site import views as site_views
     from labo.territory import views as territory_views
+    from labo.workshops import views as workshop_views
 
     for blueprint in (
         site_views.bp,
@@ -131,6 +142,8 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
         process_views.bp,
         ballot_views.bp,
         copil_views.bp,
+        workshop_views.bp,
+        workshop_views.phone_bp,
     ):
         app.register_blueprint(blueprint)
     site_views.register_errors(app)

@@ -11,3 +11,4 @@ import labo.proclamation.models  # noqa: F401,E402
 import labo.partners.models  # noqa: F401,E402
 import labo.fiches.models  # noqa: F401,E402
 import labo.processes.models  # noqa: F401,E402
+import labo.workshops.models  # noqa: F401,E402

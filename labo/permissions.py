@@ -159,6 +159,27 @@ def _fiche_rule(what: str, user, fiche: Any) -> bool:
     return is_author(user, fiche) or reviews(user, fiche)
 
 
+def _is_board(obj: Any) -> bool:
+    from labo.workshops.models import Board
+
+    return isinstance(obj, Board)
+
+
+def runs_workshops(user, obj: Any = None) -> bool:
+    """Animators, referents and administrators open live workshop boards."""
+    return is_any_referent(user) or (_authenticated(user) and user.has_role(Role.ANIMATOR))
+
+
+def animates_board(user, board: Any) -> bool:
+    """Whoever opened the board, its co-animators, the animators of its
+    meeting, and administrators steer a board."""
+    if not _is_board(board) or not _authenticated(user):
+        return False
+    if is_admin(user) or board.created_by_id == user.id or any(a.id == user.id for a in board.animators):
+        return True
+    return board.meeting is not None and animates_meeting(user, board.meeting)
+
+
 RULES: dict[str, Callable[[Any, Any], bool]] = {
     # administration
     "admin.access": is_admin,
@@ -220,6 +241,9 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "tally.enter": enters_tally,          # a paper or workshop tally sheet
     "tally.photo": manages_process,       # the photo of a sheet: its managers only
     "account.verify": verifies_person,    # a referent met the person, who lives in one of their communes
+    # live workshop boards (labo/workshops); joining with the code needs no account
+    "workshop.create": runs_workshops,
+    "workshop.animate": animates_board,   # steer, moderate, group, export, turn notes into contributions
     # COPIL (labo/copil)
     "copil.export": is_copil,             # CSV exports and the printable report (counts only, "< 5" groups)
 }

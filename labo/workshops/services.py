@@ -1,0 +1,656 @@
+"""Operations on live workshop boards, free of Flask's request: the actor (an
+animator's account, or a participant who joined with the code) is passed in;
+each service validates, writes and flushes; the caller commits, and only
+then broadcasts (labo/workshops/events.py), so nothing is ever shown that
+is not in the database."""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Iterable, Mapping, Optional
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from labo.accounts.models import User
+from labo.audit.services import record_audit
+from labo.contributions.services import plain_text
+from labo.core.db import utcnow
+from labo.core.errors import ServiceError
+from labo.extensions import db
+from labo.territory.models import Commune
+from labo.workshops.models import DEFAULT_COLUMNS, Board, BoardColumn, Dot, Note, NoteGroup, Participant, Phase
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read from the back of a hall
+CODE_LENGTH = 6
+TITLE_MAX = 120
+COLUMN_MAX = 60
+COLUMNS_MAX = 6
+NOTE_MAX = 280
+GROUP_TITLE_MAX = 80
+PSEUDONYM_MAX = 40
+NOTES_PER_PARTICIPANT = 60  # a flood stopper: a real person writes a few
+TIMER_MAX = 4 * 3600
+CLIENT_KEY_RE = re.compile(r"[A-Za-z0-9_-]{8,40}")
+
+
+class WorkshopError(ServiceError):
+    """A refusal to show the person; `field` names the form field concerned."""
+
+
+# --- boards ----------------------------------------------------------------
+
+
+def normalize_code(value: str) -> str:
+    """What someone typed ("ab3 k9z", "ab3-k9z") as a code."""
+    return re.sub(r"[^A-Z0-9]", "", (value or "").upper())[:CODE_LENGTH]
+
+
+def board_by_code(value: str) -> Optional[Board]:
+    code = normalize_code(value)
+    if len(code) != CODE_LENGTH:
+        return None
+    return db.session.scalar(select(Board).where(Board.code == code))
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def create_board(actor: User, *, title: str, columns: Iterable[str] = (), meeting=None,
+                 commune: Optional[Commune] = None, dots_per_person: int = 3, private_writing: bool = False,
+                 authors_visible: bool = True) -> Board:
+    title = plain_text(title)
+    if not title:
+        raise WorkshopError("title-required", "title")
+    if len(title) > TITLE_MAX:
+        raise WorkshopError("title-too-long", "title")
+    names = [plain_text(c) for c in columns if plain_text(c)] or [str(c) for c in DEFAULT_COLUMNS]
+    if len(names) > COLUMNS_MAX:
+        raise WorkshopError("too-many-columns", "columns")
+    if any(len(n) > COLUMN_MAX for n in names):
+        raise WorkshopError("column-too-long", "columns")
+    if not 1 <= int(dots_per_person) <= 20:
+        raise WorkshopError("dots-range", "dots_per_person")
+    board = Board(title=title, meeting=meeting, commune=commune, dots_per_person=int(dots_per_person),
+                  private_writing=bool(private_writing), authors_visible=bool(authors_visible),
+                  created_by_id=actor.id)
+    board.columns = [BoardColumn(position=i, title=n) for i, n in enumerate(names)]
+    # The UNIQUE code, not a check-then-insert, settles a collision.
+    for _attempt in range(20):
+        board.code = _new_code()
+        try:
+            with db.session.begin_nested():
+                db.session.add(board)
+                db.session.flush()
+            break
+        except IntegrityError:
+            continue
+    else:  # pragma: no cover - 31**6 codes
+        raise WorkshopError("code-exhausted")
+    record_audit(actor, "workshop.created", "workshop_board", board.id, title=title)
+    return board
+
+
+def boards_for(user: User, *, limit: int = 100) -> list[Board]:
+    """The boards a person animates, newest first."""
+    from labo.meetings.models import Meeting, meeting_animator
+    from labo.permissions import is_admin
+    from labo.workshops.models import board_animator
+
+    query = select(Board).order_by(Board.created_at.desc(), Board.id.desc()).limit(limit)
+    if not is_admin(user):
+        meetings = select(meeting_animator.c.meeting_id).where(meeting_animator.c.user_id == user.id)
+        own_meetings = select(Meeting.id).where(Meeting.created_by_id == user.id)
+        co = select(board_animator.c.board_id).where(board_animator.c.user_id == user.id)
+        query = query.where((Board.created_by_id == user.id) | Board.id.in_(co) | Board.meeting_id.in_(meetings)
+                            | Board.meeting_id.in_(own_meetings))
+    return list(db.session.scalars(query))
+
+
+def boards_of_meeting(meeting) -> list[Board]:
+    return list(db.session.scalars(select(Board).where(Board.meeting_id == meeting.id).order_by(Board.id)))
+
+
+def add_animator(actor: User, board: Board, user: User) -> None:
+    if user not in board.animators:
+        board.animators.append(user)
+        record_audit(actor, "workshop.animator_added", "workshop_board", board.id, title=board.title, user=user.pseudonym)
+    db.session.flush()
+
+
+# --- joining -----------------------------------------------------------------
+
+
+def _serializer(config: Mapping) -> URLSafeSerializer:
+    return URLSafeSerializer(config["SECRET_KEY"], salt="workshop-participant")
+
+
+def participant_token(config: Mapping, participant: Participant) -> str:
+    """The signed token a phone shows the socket server: this board, this participant."""
+    return _serializer(config).dumps([participant.board_id, participant.id])
+
+
+def participant_for_token(config: Mapping, board: Board, token: Optional[str]) -> Optional[Participant]:
+    if not token or not isinstance(token, str) or len(token) > 200:
+        return None
+    try:
+        board_id, participant_id = _serializer(config).loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if board_id != board.id or not isinstance(participant_id, int):
+        return None
+    participant = db.session.get(Participant, participant_id)
+    return participant if participant is not None and participant.board_id == board.id else None
+
+
+def join_board(board: Board, pseudonym: str, user: Optional[User] = None) -> Participant:
+    name = plain_text(pseudonym)
+    if not name:
+        raise WorkshopError("pseudonym-required", "pseudonym")
+    if len(name) > PSEUDONYM_MAX:
+        raise WorkshopError("pseudonym-too-long", "pseudonym")
+    participant = Participant(board_id=board.id, pseudonym=name, user_id=user.id if user is not None else None)
+    db.session.add(participant)
+    db.session.flush()
+    return participant
+
+
+# --- notes -------------------------------------------------------------------
+
+
+def _column(board: Board, column_id) -> BoardColumn:
+    for column in board.columns:
+        if column.id == column_id:
+            return column
+    raise WorkshopError("column-unknown", "column")
+
+
+def post_note(board: Board, participant: Participant, *, column_id, text: str, client_key: str) -> tuple[Note, bool]:
+    """Write a note; returns (note, created). The same `client_key` sent
+    again (a phone resending after a dropped connection) returns the note
+    already written, never a second one."""
+    if not isinstance(client_key, str) or not CLIENT_KEY_RE.fullmatch(client_key):
+        raise WorkshopError("client-key-invalid")
+    existing = db.session.scalar(select(Note).where(Note.board_id == board.id, Note.client_key == client_key))
+    if existing is not None:
+        if existing.participant_id != participant.id:
+            raise WorkshopError("client-key-invalid")
+        return existing, False
+    if board.locked:
+        raise WorkshopError("board-locked")
+    if board.phase != Phase.WRITING.value:
+        raise WorkshopError("not-writing")
+    column = _column(board, column_id)
+    text = re.sub(r"[ \t]+", " ", (text or "").replace("\r\n", "\n")).strip() if isinstance(text, str) else ""
+    if not text:
+        raise WorkshopError("note-required", "text")
+    if len(text) > NOTE_MAX:
+        raise WorkshopError("note-too-long", "text")
+    written = db.session.scalar(select(func.count(Note.id)).where(Note.participant_id == participant.id))
+    if written >= NOTES_PER_PARTICIPANT:
+        raise WorkshopError("too-many-notes")
+    note = Note(board_id=board.id, column_id=column.id, participant=participant, client_key=client_key, text=text)
+    try:
+        with db.session.begin_nested():
+            db.session.add(note)
+            db.session.flush()
+    except IntegrityError:  # the same key, sent twice at once: the first one stands
+        existing = db.session.scalar(select(Note).where(Note.board_id == board.id, Note.client_key == client_key))
+        if existing is None or existing.participant_id != participant.id:
+            raise WorkshopError("client-key-invalid") from None
+        return existing, False
+    return note, True
+
+
+def get_note(board: Board, note_id) -> Note:
+    note = db.session.get(Note, note_id) if isinstance(note_id, int) else None
+    if note is None or note.board_id != board.id:
+        raise WorkshopError("note-unknown")
+    return note
+
+
+def get_group(board: Board, group_id) -> NoteGroup:
+    group = db.session.get(NoteGroup, group_id) if isinstance(group_id, int) else None
+    if group is None or group.board_id != board.id:
+        raise WorkshopError("group-unknown")
+    return group
+
+
+def hide_note(actor: User, board: Board, note: Note, hidden: bool = True) -> Note:
+    """Moderation: a hidden note leaves every screen but the animators'."""
+    note.hidden = bool(hidden)
+    record_audit(actor, "workshop.note_hidden" if hidden else "workshop.note_restored", "workshop_board", board.id,
+                 title=board.title, note=note.text[:120])
+    db.session.flush()
+    return note
+
+
+def _drop_empty_group(group_id: Optional[int]) -> Optional[int]:
+    """A group left with no note goes; returns its id if it went."""
+    if group_id is None:
+        return None
+    left = db.session.scalar(select(func.count(Note.id)).where(Note.group_id == group_id))
+    if left:
+        return None
+    db.session.execute(delete(Dot).where(Dot.group_id == group_id))
+    db.session.execute(delete(NoteGroup).where(NoteGroup.id == group_id))
+    return group_id
+
+
+@dataclass
+class Grouping:
+    group: NoteGroup
+    notes: list[Note]
+    removed_group_id: Optional[int] = None
+    created: bool = False
+
+
+def group_notes(board: Board, note: Note, *, onto_note: Optional[Note] = None, onto_group: Optional[NoteGroup] = None,
+                title: str = "") -> Grouping:
+    """Drag `note` onto another note (a new group of both) or onto a group."""
+    if onto_note is None and onto_group is None:
+        raise WorkshopError("group-target-required")
+    previous = note.group_id
+    created = False
+    if onto_group is None:
+        if onto_note.id == note.id:
+            raise WorkshopError("group-self")
+        if onto_note.group_id is not None:
+            onto_group = db.session.get(NoteGroup, onto_note.group_id)
+        else:
+            name = plain_text(title) or onto_note.text[:GROUP_TITLE_MAX]
+            onto_group = NoteGroup(board_id=board.id, column_id=onto_note.column_id, title=name[:GROUP_TITLE_MAX])
+            db.session.add(onto_group)
+            db.session.flush()
+            onto_note.group_id = onto_group.id
+            created = True
+    note.group_id = onto_group.id
+    note.column_id = onto_group.column_id
+    db.session.flush()
+    removed = _drop_empty_group(previous) if previous != onto_group.id else None
+    db.session.flush()
+    moved = [note] + ([onto_note] if created else [])
+    return Grouping(group=onto_group, notes=moved, removed_group_id=removed, created=created)
+
+
+def ungroup_note(board: Board, note: Note) -> Optional[int]:
+    """Take a note out of its group; returns the group's id if the group went with it."""
+    previous = note.group_id
+    note.group_id = None
+    db.session.flush()
+    removed = _drop_empty_group(previous)
+    db.session.flush()
+    return removed
+
+
+def rename_group(board: Board, group: NoteGroup, title: str) -> NoteGroup:
+    name = plain_text(title)
+    if not name:
+        raise WorkshopError("group-title-required", "title")
+    if len(name) > GROUP_TITLE_MAX:
+        raise WorkshopError("group-title-too-long", "title")
+    group.title = name
+    db.session.flush()
+    return group
+
+
+# --- dots --------------------------------------------------------------------
+
+
+def _target(board: Board, kind: str, target_id) -> tuple[Optional[Note], Optional[NoteGroup]]:
+    if kind == "note":
+        note = get_note(board, target_id)
+        if note.hidden:
+            raise WorkshopError("note-unknown")
+        return note, None
+    if kind == "group":
+        return None, get_group(board, target_id)
+    raise WorkshopError("target-unknown")
+
+
+def dots_left(board: Board, participant: Participant) -> int:
+    used = db.session.scalar(select(func.count(Dot.id)).where(Dot.participant_id == participant.id))
+    return max(0, board.dots_per_person - used)
+
+
+def place_dot(board: Board, participant: Participant, kind: str, target_id) -> Dot:
+    """One more dot on a note or a group; refused once the person's dots are all placed."""
+    if board.locked:
+        raise WorkshopError("board-locked")
+    if board.phase != Phase.VOTING.value:
+        raise WorkshopError("not-voting")
+    note, group = _target(board, kind, target_id)
+    for _attempt in range(board.dots_per_person + 1):
+        used = set(db.session.scalars(select(Dot.slot).where(Dot.participant_id == participant.id)))
+        free = [s for s in range(board.dots_per_person) if s not in used]
+        if not free:
+            raise WorkshopError("no-dots-left")
+        dot = Dot(board_id=board.id, participant_id=participant.id, slot=free[0],
+                  note_id=note.id if note else None, group_id=group.id if group else None)
+        try:
+            with db.session.begin_nested():
+                db.session.add(dot)
+                db.session.flush()
+            return dot
+        except IntegrityError:  # another phone of the same person took that slot: try the next
+            continue
+    raise WorkshopError("no-dots-left")
+
+
+def remove_dot(board: Board, participant: Participant, kind: str, target_id) -> None:
+    if board.locked:
+        raise WorkshopError("board-locked")
+    if board.phase != Phase.VOTING.value:
+        raise WorkshopError("not-voting")
+    column = Dot.note_id if kind == "note" else Dot.group_id if kind == "group" else None
+    if column is None:
+        raise WorkshopError("target-unknown")
+    dot_id = db.session.scalar(select(Dot.id).where(Dot.participant_id == participant.id, column == target_id)
+                               .order_by(Dot.slot.desc()).limit(1))
+    if dot_id is None:
+        raise WorkshopError("no-dot-here")
+    db.session.execute(delete(Dot).where(Dot.id == dot_id))
+    db.session.flush()
+
+
+def dot_count(board: Board, kind: str, target_id: int) -> int:
+    column = Dot.note_id if kind == "note" else Dot.group_id
+    return db.session.scalar(select(func.count(Dot.id)).where(Dot.board_id == board.id, column == target_id)) or 0
+
+
+# --- steering ----------------------------------------------------------------
+
+
+def set_phase(actor: User, board: Board, phase: str) -> Board:
+    try:
+        board.phase = Phase(phase).value
+    except ValueError:
+        raise WorkshopError("phase-unknown") from None
+    board.timer_ends_at = None
+    db.session.flush()
+    return board
+
+
+def set_timer(board: Board, seconds) -> Board:
+    """Start a countdown of `seconds` (0 stops it)."""
+    if not isinstance(seconds, int) or isinstance(seconds, bool) or not 0 <= seconds <= TIMER_MAX:
+        raise WorkshopError("timer-range", "seconds")
+    board.timer_ends_at = utcnow() + timedelta(seconds=seconds) if seconds else None
+    db.session.flush()
+    return board
+
+
+def set_flags(board: Board, *, locked: Optional[bool] = None, authors_visible: Optional[bool] = None,
+              private_writing: Optional[bool] = None, dots_per_person: Optional[int] = None) -> Board:
+    if locked is not None:
+        board.locked = bool(locked)
+    if authors_visible is not None:
+        board.authors_visible = bool(authors_visible)
+    if private_writing is not None:
+        board.private_writing = bool(private_writing)
+    if dots_per_person is not None:
+        if not isinstance(dots_per_person, int) or not 1 <= dots_per_person <= 20:
+            raise WorkshopError("dots-range", "dots_per_person")
+        used = db.session.scalar(select(func.max(Dot.slot)).where(Dot.board_id == board.id))
+        if used is not None and used >= dots_per_person:
+            raise WorkshopError("dots-already-placed", "dots_per_person")
+        board.dots_per_person = dots_per_person
+    db.session.flush()
+    return board
+
+
+def set_focus(board: Board, kind: Optional[str], target_id) -> Board:
+    """"Follow me": bring every screen to one group or note (None: let go)."""
+    if kind is None:
+        board.focus_kind, board.focus_id = None, None
+    else:
+        note, group = _target(board, kind, target_id)
+        board.focus_kind, board.focus_id = kind, (note or group).id
+    db.session.flush()
+    return board
+
+
+# --- what each screen is shown -------------------------------------------------
+
+
+def timer_left(board: Board) -> Optional[int]:
+    if board.timer_ends_at is None:
+        return None
+    return max(0, int((board.timer_ends_at - utcnow()).total_seconds() + 0.999))
+
+
+def board_payload(board: Board) -> dict:
+    """The board's settings: phase, lock, timer, what is shown."""
+    return {
+        "id": board.id, "code": board.code, "title": board.title, "phase": board.phase, "locked": board.locked,
+        "authors_visible": board.authors_visible, "private_writing": board.private_writing,
+        "dots_per_person": board.dots_per_person,
+        "timer_left": timer_left(board),
+        "focus": {"kind": board.focus_kind, "id": board.focus_id} if board.focus_kind else None,
+    }
+
+
+def note_payload(board: Board, note: Note, *, animator: bool = False, author: Optional[str] = None) -> dict:
+    """A note as a screen shows it. The author's pseudonym only when the
+    board shows authors (always to animators); never a participant's id,
+    which would let anyone tie anonymous notes together."""
+    if author is None and note.participant is not None:
+        author = note.participant.pseudonym
+    payload = {"id": note.id, "column": note.column_id, "text": note.text, "group": note.group_id,
+               "author": author if (animator or board.authors_visible) else None,
+               "contribution": note.contribution_id}
+    if animator:
+        payload["hidden"] = note.hidden
+    return payload
+
+
+def group_payload(group: NoteGroup) -> dict:
+    return {"id": group.id, "column": group.column_id, "title": group.title, "contribution": group.contribution_id}
+
+
+def _dot_counts(board: Board) -> dict[str, dict[int, int]]:
+    counts: dict[str, dict[int, int]] = {"note": {}, "group": {}}
+    rows = db.session.execute(select(Dot.note_id, Dot.group_id, func.count(Dot.id)).where(Dot.board_id == board.id)
+                              .group_by(Dot.note_id, Dot.group_id))
+    for note_id, group_id, n in rows:
+        if note_id is not None:
+            counts["note"][note_id] = n
+        else:
+            counts["group"][group_id] = n
+    return counts
+
+
+def column_counts(board: Board) -> dict[int, int]:
+    rows = db.session.execute(select(Note.column_id, func.count(Note.id))
+                              .where(Note.board_id == board.id, Note.hidden.is_(False)).group_by(Note.column_id))
+    return {column_id: n for column_id, n in rows}
+
+
+def participant_count(board: Board) -> int:
+    return db.session.scalar(select(func.count(Participant.id)).where(Participant.board_id == board.id)) or 0
+
+
+def state(board: Board, *, animator: bool = False) -> dict:
+    """The whole board for one kind of screen: animators see hidden notes and
+    authors; everyone else sees visible notes, and none while writing is
+    private (each phone adds its own, from `personal_state`)."""
+    query = (select(Note, Participant.pseudonym).outerjoin(Participant, Participant.id == Note.participant_id)
+             .where(Note.board_id == board.id).order_by(Note.id))
+    if not animator:
+        query = query.where(Note.hidden.is_(False))
+    show_notes = animator or not board.private_writing
+    notes = [note_payload(board, n, animator=animator, author=p) for n, p in db.session.execute(query)] if show_notes else []
+    groups = list(db.session.scalars(select(NoteGroup).where(NoteGroup.board_id == board.id).order_by(NoteGroup.id)))
+    dots = _dot_counts(board)
+    return {
+        "board": board_payload(board),
+        "columns": [{"id": c.id, "title": c.title} for c in board.columns],
+        "groups": [group_payload(g) for g in groups] if show_notes else [],
+        "notes": notes,
+        "dots": {"note": {str(k): v for k, v in dots["note"].items()}, "group": {str(k): v for k, v in dots["group"].items()}},
+        "counts": {str(k): v for k, v in column_counts(board).items()},
+        "participants": participant_count(board),
+    }
+
+
+def personal_state(board: Board, participant: Participant) -> dict:
+    """What only this participant sees: their dots, and their own notes."""
+    mine = list(db.session.scalars(select(Note).where(Note.participant_id == participant.id).order_by(Note.id)))
+    dots = db.session.execute(select(Dot.note_id, Dot.group_id).where(Dot.participant_id == participant.id))
+    placed: dict[str, dict[str, int]] = {"note": {}, "group": {}}
+    for note_id, group_id in dots:
+        kind, key = ("note", str(note_id)) if note_id is not None else ("group", str(group_id))
+        placed[kind][key] = placed[kind].get(key, 0) + 1
+    return {
+        "participant": participant.id, "pseudonym": participant.pseudonym,
+        "dots_left": dots_left(board, participant),
+        "dots": placed,
+        "notes": [dict(note_payload(board, n, author=participant.pseudonym), author=participant.pseudonym,
+                       client_key=n.client_key, hidden=n.hidden) for n in mine],
+    }
+
+
+# --- after the workshop -------------------------------------------------------
+
+
+@dataclass
+class SummaryItem:
+    title: str
+    dots: int
+    notes: list[Note] = field(default_factory=list)
+    group: Optional[NoteGroup] = None
+    note: Optional[Note] = None
+
+    @property
+    def contribution_id(self) -> Optional[int]:
+        return (self.group or self.note).contribution_id
+
+
+@dataclass
+class ColumnSummary:
+    column: BoardColumn
+    items: list[SummaryItem]
+
+
+def summary(board: Board) -> list[ColumnSummary]:
+    """Per column, groups and lone notes by dots, most first (hidden notes left out).
+    A group counts its own dots and those of its notes."""
+    dots = _dot_counts(board)
+    notes = list(db.session.scalars(select(Note).where(Note.board_id == board.id, Note.hidden.is_(False)).order_by(Note.id)))
+    groups = {g.id: g for g in db.session.scalars(select(NoteGroup).where(NoteGroup.board_id == board.id))}
+    out = []
+    for column in board.columns:
+        items: dict[tuple[str, int], SummaryItem] = {}
+        for note in notes:
+            if note.column_id != column.id:
+                continue
+            if note.group_id is not None and note.group_id in groups:
+                group = groups[note.group_id]
+                item = items.setdefault(("group", group.id), SummaryItem(group.title, dots["group"].get(group.id, 0), group=group))
+                item.notes.append(note)
+                item.dots += dots["note"].get(note.id, 0)
+            else:
+                items[("note", note.id)] = SummaryItem(note.text, dots["note"].get(note.id, 0), notes=[note], note=note)
+        out.append(ColumnSummary(column, sorted(items.values(), key=lambda i: -i.dots)))
+    return out
+
+
+def export_rows(board: Board) -> list[list]:
+    """The board as spreadsheet rows: one line per note, with its group and dots.
+    No pseudonyms: the export goes into minutes."""
+    rows: list[list] = [["colonne", "groupe", "note", "gommettes de la note", "gommettes du groupe (notes comprises)",
+                         "contribution"]]
+    dots = _dot_counts(board)
+    for column in summary(board):
+        for item in column.items:
+            for note in item.notes:
+                rows.append([column.column.title, item.group.title if item.group else "", note.text,
+                             dots["note"].get(note.id, 0), item.dots if item.group else "",
+                             note.contribution_id or (item.group.contribution_id if item.group else "") or ""])
+    return rows
+
+
+def minutes_text(board: Board, heading: str, dots_word: str) -> str:
+    """The summary as plain text for the meeting's minutes (typed text, as the minutes form takes it)."""
+    lines = [heading, ""]
+    for column in summary(board):
+        if not column.items:
+            continue
+        lines.append(column.column.title)
+        for item in column.items:
+            lines.append(f"- {item.title} ({item.dots} {dots_word})")
+            if item.group is not None:
+                lines.extend(f"  · {n.text}" for n in item.notes)
+        lines.append("")
+    return "\n".join(lines).strip()
+
+
+def to_contributions(config: Mapping, actor: User, board: Board, *, note_ids: Iterable[int] = (),
+                     group_ids: Iterable[int] = (), kind: str = "idee") -> list:
+    """Turn chosen notes or groups into contributions of the idea base, typed
+    in by the animator for the workshop, each keeping its link to the board.
+    One already turned is not turned twice."""
+    from labo.contributions.services import create_contribution
+
+    commune = board.target_commune
+    if commune is None:
+        raise WorkshopError("commune-required", "commune")
+    made = []
+    on_behalf = f"Atelier « {board.title} »"[:60]
+    for group_id in group_ids:
+        group = get_group(board, group_id)
+        if group.contribution_id is not None:
+            continue
+        notes = db.session.scalars(select(Note).where(Note.group_id == group.id, Note.hidden.is_(False)).order_by(Note.id))
+        body = "\n\n".join(n.text for n in notes) or group.title
+        contribution = create_contribution(config, actor, kind=kind, title=group.title[:140], body=body, commune=commune,
+                                           on_behalf_of=on_behalf, meeting=board.meeting)
+        group.contribution_id = contribution.id
+        made.append(contribution)
+    for note_id in note_ids:
+        note = get_note(board, note_id)
+        if note.contribution_id is not None or note.hidden:
+            continue
+        title = note.text if len(note.text) <= 80 else note.text[:77].rstrip() + "…"
+        contribution = create_contribution(config, actor, kind=kind, title=" ".join(title.split()), body=note.text,
+                                           commune=commune, on_behalf_of=on_behalf, meeting=board.meeting)
+        note.contribution_id = contribution.id
+        made.append(contribution)
+    if made:
+        record_audit(actor, "workshop.to_contributions", "workshop_board", board.id, title=board.title, count=len(made))
+    db.session.flush()
+    return made
+
+
+def origin_of(contribution) -> Optional[Board]:
+    """The board a contribution was turned from, if any."""
+    board_id = db.session.scalar(select(Note.board_id).where(Note.contribution_id == contribution.id).limit(1))
+    if board_id is None:
+        board_id = db.session.scalar(select(NoteGroup.board_id).where(NoteGroup.contribution_id == contribution.id).limit(1))
+    return db.session.get(Board, board_id) if board_id is not None else None
+
+
+# --- personal data -------------------------------------------------------------
+
+
+def export_for(user: User) -> list[dict]:
+    """Boards the person joined while logged in, with the pseudonym used and their notes."""
+    out = []
+    for p in db.session.scalars(select(Participant).where(Participant.user_id == user.id).order_by(Participant.id)):
+        board = db.session.get(Board, p.board_id)
+        notes = db.session.scalars(select(Note.text).where(Note.participant_id == p.id).order_by(Note.id))
+        out.append({"board": board.title, "pseudonym": p.pseudonym, "joined_at": p.created_at.isoformat(),
+                    "notes": list(notes)})
+    return out
+
+
+def erase_for(user: User) -> None:
+    """On erasure, the pseudonyms used on boards go; the notes stay, unsigned."""
+    from sqlalchemy import update
+
+    db.session.execute(update(Participant).where(Participant.user_id == user.id)
+                       .values(pseudonym="participant·e supprimé·e", user_id=None))
