@@ -51,14 +51,16 @@ node: package.json package-lock.json
 	else echo "npm not found: the browser tests will be skipped (or fail with LABO_REQUIRE_BROWSER=1)."; fi
 	@$(MAKE) --no-print-directory vendor
 
-# Without npm the pages still work: every chart has its data table.
+# Without npm the pages still work: every chart has its data table, and the
+# live boards fall back to their forms (a page reload shows the others' notes).
+VENDOR_FILES := chart.js/dist/chart.umd.min.js socket.io-client/dist/socket.io.min.js socket.io-client/dist/socket.io.min.js.map
 vendor:
-	@if test -f node_modules/chart.js/dist/chart.umd.min.js; then \
-	  mkdir -p static/vendor && cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js; \
-	elif command -v npm >/dev/null 2>&1; then \
-	  npm ci --no-audit --no-fund --loglevel=error && mkdir -p static/vendor && \
-	  cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js; \
-	else echo "npm not found: the COPIL's charts will show as tables only."; fi
+	@if ! test -f node_modules/socket.io-client/dist/socket.io.min.js || ! test -f node_modules/chart.js/dist/chart.umd.min.js; then \
+	  if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error; \
+	  else echo "npm not found: the COPIL's charts will show as tables only, and live boards update on reload."; fi; \
+	fi
+	@mkdir -p static/vendor; for f in $(VENDOR_FILES); do \
+	  test -f node_modules/$$f && cp node_modules/$$f static/vendor/ || true; done
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance test-artifacts .pytest_cache
