@@ -88,6 +88,13 @@ def announce_dots(board: Board, kind: str, target_id: int, participant: Particip
     _emit("me", services.personal_state(board, participant), participant_room(board.id, participant.id))
 
 
+def announce_people(board: Board) -> None:
+    """Someone joined: the count of people on the board, for the projector."""
+    payload = {"count": services.participant_count(board)}
+    for room in (public_room(board.id), animator_room(board.id)):
+        _emit("people", payload, room)
+
+
 def announce_board(board: Board, *, whole: bool = False) -> None:
     """New settings; with `whole`, what the public screens show changed
     (authors, private writing): they get the whole board again."""

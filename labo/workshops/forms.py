@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from labo.contributions.models import KIND_LABELS, Kind
@@ -97,7 +98,7 @@ class DotForm(FlaskForm):
 
 
 class SteerForm(FlaskForm):
-    phase = SelectField(_l("Étape"), choices=[(p.value, PHASE_LABELS[p]) for p in Phase])
+    phase = SelectField(_l("Étape"), choices=[SelectChoice(p.value, PHASE_LABELS[p]) for p in Phase])
     minutes = IntegerField(_l("Minuteur (minutes, 0 pour l'arrêter)"), validators=[
         Optional(), NumberRange(0, 240, _l("Le minuteur va de 0 à 240 minutes."))])
     locked = BooleanField(_l("Verrouiller le tableau"))
@@ -115,4 +116,4 @@ class RenameForm(FlaskForm):
 
 
 class ContributionsForm(FlaskForm):
-    kind = SelectField(_l("Ces notes deviennent"), choices=[(k.value, KIND_LABELS[k]) for k in Kind], default=Kind.IDEA.value)
+    kind = SelectField(_l("Ces notes deviennent"), choices=[SelectChoice(k.value, KIND_LABELS[k]) for k in Kind], default=Kind.IDEA.value)

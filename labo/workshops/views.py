@@ -1,5 +1,436 @@
-"""Placeholder while the views are written."""
-from flask import Blueprint
+"""The live boards' pages. Every page works with its forms alone; the script
+static/js/board.js adds live updates over Socket.IO (labo/workshops/events.py).
+
+- `workshops` (/ateliers): the animator's list, a new board, the console
+  (steer, moderate, group), the projector, the summary, exports, and turning
+  notes into contributions.
+- `board` (/atelier): a phone joins with the code (no account), posts notes
+  and places dots."""
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from labo.core.forms import ActionForm, show_error
+from labo.core.i18n import _
+from labo.core.spreadsheet import csv_bytes
+from labo.core.urls import absolute
+from labo.extensions import db, limiter
+from labo.permissions import authorize, can
+from labo.territory.services import get_commune, list_communes
+from labo.workshops import events, services
+from labo.workshops.forms import (ERROR_MESSAGES, BoardForm, CodeForm, ContributionsForm, DotForm, GroupForm,
+                                  JoinForm, NoteForm, RenameForm, SteerForm)
+from labo.workshops.models import PHASES, Board, Note, NoteGroup, Phase
 
 bp = Blueprint("workshops", __name__, url_prefix="/ateliers")
 phone_bp = Blueprint("board", __name__, url_prefix="/atelier")
+
+SESSION_KEY = "workshops"  # {board id: participant token} for the phones' pages
+
+
+@bp.app_context_processor
+def _phases() -> dict:
+    return {"phases_all": lambda: PHASES}
+
+
+def get_board(board_id: int) -> Board:
+    return db.get_or_404(Board, board_id)
+
+
+def board_of_code(code: str) -> Board:
+    board = services.board_by_code(code)
+    if board is None:
+        abort(404)
+    return board
+
+
+def _join_link(board: Board) -> str:
+    return absolute(url_for("board.phone", code=board.code))
+
+
+def _qr(board: Board) -> Markup:
+    import segno
+
+    qr = segno.make(_join_link(board), error="m")
+    # Our own URL, no user markup in it.
+    return Markup(qr.svg_inline(scale=6, border=2, title=_("Code QR pour rejoindre l'atelier")))
+
+
+# --- the animator's pages ----------------------------------------------------
+
+
+def _meeting_choices():
+    from labo.meetings.models import Meeting
+
+    meetings = db.session.scalars(select(Meeting).where(Meeting.cancelled.is_(False))
+                                  .order_by(Meeting.starts_at.desc()).limit(60))
+    return [SelectChoice("", _("Aucune (atelier à part)"))] + [
+        SelectChoice(str(m.id), f"{m.title} — {m.commune.name}") for m in meetings]
+
+
+@bp.route("/")
+@login_required
+def index():
+    authorize("workshop.create")
+    return render_template("workshops/index.html", boards=services.boards_for(current_user))
+
+
+@bp.route("/nouveau", methods=["GET", "POST"])
+@login_required
+def new():
+    from labo.meetings.models import Meeting
+
+    authorize("workshop.create")
+    form = BoardForm()
+    form.meeting.choices = _meeting_choices()
+    form.commune.choices = [SelectChoice("", _("— Choisir —"))] + [SelectChoice(str(c.id), c.name) for c in list_communes()]
+    if request.method == "GET" and request.args.get("rencontre", "").isdigit():
+        form.meeting.data = request.args["rencontre"]
+    if form.validate_on_submit():
+        meeting = db.session.get(Meeting, int(form.meeting.data)) if (form.meeting.data or "").isdigit() else None
+        commune = get_commune(int(form.commune.data)) if (form.commune.data or "").isdigit() else None
+        try:
+            board = services.create_board(
+                current_user, title=form.title.data, columns=(form.columns.data or "").splitlines(), meeting=meeting,
+                commune=commune, dots_per_person=form.dots_per_person.data, private_writing=form.private_writing.data,
+                authors_visible=form.authors_visible.data)
+        except services.WorkshopError as error:
+            show_error(form, error, ERROR_MESSAGES)
+        else:
+            db.session.commit()
+            flash(_("L'atelier est ouvert. Code : %(code)s", code=board.code), "success")
+            return redirect(url_for("workshops.console", board_id=board.id))
+    return render_template("workshops/new.html", form=form), 422 if form.errors else 200
+
+
+def _console_page(board: Board, *, status: int = 200, steer_form=None):
+    authorize("workshop.animate", board)
+    full = services.state(board, animator=True)
+    if steer_form is None:
+        steer_form = SteerForm(formdata=None, data={"phase": board.phase, "locked": board.locked,
+                                                    "authors_visible": board.authors_visible,
+                                                    "private_writing": board.private_writing})
+    notes = full["notes"]
+    groups = {g["id"]: g for g in full["groups"]}
+    targets = [("g" + str(g["id"]), _("Groupe : %(title)s", title=g["title"])) for g in full["groups"]] + [
+        ("n" + str(n["id"]), n["text"][:60]) for n in notes if not n["hidden"]]
+    return render_template("workshops/console.html", board=board, state=full, notes=notes, groups=groups,
+                           steer_form=steer_form, targets=targets, action_form=ActionForm(formdata=None),
+                           phases=PHASES, join_link=_join_link(board)), status
+
+
+@bp.route("/<id:board_id>")
+@login_required
+def console(board_id: int):
+    return _console_page(get_board(board_id))
+
+
+@bp.route("/<id:board_id>/projection")
+@login_required
+def projector(board_id: int):
+    """Full screen, for the back of the room: the code, the QR code and the board."""
+    board = get_board(board_id)
+    authorize("workshop.animate", board)
+    return render_template("workshops/projector.html", board=board, state=services.state(board), qr=_qr(board),
+                           join_link=_join_link(board))
+
+
+@bp.route("/<id:board_id>/pilotage", methods=["POST"])
+@login_required
+def steer(board_id: int):
+    """The console's steering form, for when its buttons' script did not run."""
+    board = get_board(board_id)
+    authorize("workshop.animate", board)
+    form = SteerForm()
+    if not form.validate_on_submit():
+        return _console_page(board, status=422, steer_form=form)
+    before = (board.authors_visible, board.private_writing)
+    try:
+        if form.phase.data != board.phase:
+            services.set_phase(current_user, board, form.phase.data)
+        if form.minutes.data is not None:
+            services.set_timer(board, form.minutes.data * 60)
+        services.set_flags(board, locked=form.locked.data, authors_visible=form.authors_visible.data,
+                           private_writing=form.private_writing.data)
+    except services.WorkshopError as error:
+        db.session.rollback()
+        show_error(form, error, ERROR_MESSAGES)
+        return _console_page(board, status=422, steer_form=form)
+    db.session.commit()
+    events.announce_board(board, whole=(board.authors_visible, board.private_writing) != before)
+    flash(_("Le tableau est à jour."), "success")
+    return redirect(url_for("workshops.console", board_id=board.id))
+
+
+def _note_of(board: Board, note_id: int) -> Note:
+    note = db.session.get(Note, note_id)
+    if note is None or note.board_id != board.id:
+        abort(404)
+    return note
+
+
+@bp.route("/<id:board_id>/notes/<id:note_id>/masquer", methods=["POST"])
+@login_required
+def hide_note(board_id: int, note_id: int):
+    board = get_board(board_id)
+    authorize("workshop.animate", board)
+    note = _note_of(board, note_id)
+    if ActionForm().validate_on_submit():
+        services.hide_note(current_user, board, note, request.form.get("hidden") != "0")
+        db.session.commit()
+        events.announce_note(board, note)
+        flash(_("La note est masquée.") if note.hidden else _("La note est de nouveau visible."), "success")
+    return redirect(url_for("workshops.console", board_id=board.id) + f"#note-{note.id}")
+
+
+@bp.route("/<id:board_id>/notes/<id:note_id>/regrouper", methods=["POST"])
+@login_required
+def group_note(board_id: int, note_id: int):
+    """What dragging a note onto another does, as a form: choose the note or group to join."""
+    board = get_board(board_id)
+    authorize("workshop.animate", board)
+    note = _note_of(board, note_id)
+    form = GroupForm()
+    target = request.form.get("target", "")
+    form.target.choices = [SelectChoice(target, target)]
+    if form.validate_on_submit():
+        try:
+            if target == "seul":
+                removed = services.ungroup_note(board, note)
+                grouping = None
+            elif target[:1] == "g" and target[1:].isdigit():
+                grouping = services.group_notes(board, note, onto_group=services.get_group(board, int(target[1:])))
+            elif target[:1] == "n" and target[1:].isdigit():
+                grouping = services.group_notes(board, note, onto_note=services.get_note(board, int(target[1:])))
+            else:
+                raise services.WorkshopError("group-target-required")
+        except services.WorkshopError as error:
+            db.session.rollback()
+            flash(str(ERROR_MESSAGES.get(error.code, error.code)), "error")
+        else:
+            db.session.commit()
+            if grouping is None:
+                events.announce_note(board, note)
+                if removed:
+                    events.announce_group_removed(board, removed)
+            else:
+                events.announce_group(board, grouping.group)
+                for moved in grouping.notes:
+                    events.announce_note(board, moved)
+                if grouping.removed_group_id:
+                    events.announce_group_removed(board, grouping.removed_group_id)
+            flash(_("Les notes sont regroupées.") if grouping else _("La note est sortie de son groupe."), "success")
+    return redirect(url_for("workshops.console", board_id=board.id) + f"#note-{note.id}")
+
+
+@bp.route("/<id:board_id>/groupes/<id:group_id>/titre", methods=["POST"])
+@login_required
+def rename_group(board_id: int, group_id: int):
+    board = get_board(board_id)
+    authorize("workshop.animate", board)
+    group = db.session.get(NoteGroup, group_id)
+    if group is None or group.board_id != board.id:
+        abort(404)
+    form = RenameForm()
+    if form.validate_on_submit():
+        services.rename_group(board, group, form.title.data)
+        db.session.commit()
+        events.announce_group(board, group)
+        flash(_("Le titre du groupe est enregistré."), "success")
+    else:
+        flash(" ".join(str(m) for m in form.title.errors) or _("Le formulaire a expiré : envoyez-le à nouveau."), "error")
+    return redirect(url_for("workshops.console", board_id=board.id) + f"#group-{group.id}")
+
+
+@bp.route("/<id:board_id>/suivre", methods=["POST"])
+@login_required
+def focus(board_id: int):
+    """"Follow me": bring every phone to one group or note ("" lets them go)."""
+    board = get_board(board_id)
+    authorize("workshop.animate", board)
+    target = request.form.get("target", "")
+    if ActionForm().validate_on_submit():
+        try:
+            if target[:1] in ("g", "n") and target[1:].isdigit():
+                services.set_focus(board, "group" if target[0] == "g" else "note", int(target[1:]))
+            else:
+                services.set_focus(board, None, None)
+        except services.WorkshopError as error:
+            db.session.rollback()
+            flash(str(ERROR_MESSAGES.get(error.code, error.code)), "error")
+        else:
+            db.session.commit()
+            events.announce_board(board)
+    return redirect(url_for("workshops.console", board_id=board.id))
+
+
+@bp.route("/<id:board_id>/synthese", methods=["GET", "POST"])
+@login_required
+def summary(board_id: int):
+    """The printable summary (groups, notes, dots), and turning chosen notes
+    or groups into contributions of the idea base."""
+    board = get_board(board_id)
+    authorize("workshop.animate", board)
+    form = ContributionsForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            note_ids = [int(v) for v in request.form.getlist("note") if v.isdigit()]
+            group_ids = [int(v) for v in request.form.getlist("group") if v.isdigit()]
+            try:
+                if not note_ids and not group_ids:
+                    raise services.WorkshopError("nothing-chosen")
+                made = services.to_contributions(current_app.config, current_user, board, note_ids=note_ids,
+                                                 group_ids=group_ids, kind=form.kind.data)
+            except services.WorkshopError as error:
+                db.session.rollback()
+                flash(str(ERROR_MESSAGES.get(error.code, error.code)), "error")
+                status = 422
+            else:
+                db.session.commit()
+                flash(_("%(n)s contribution(s) ajoutée(s) à la base des idées.", n=len(made)), "success")
+                return redirect(url_for("workshops.summary", board_id=board.id))
+        else:
+            status = 422
+    return render_template("workshops/summary.html", board=board, columns=services.summary(board), form=form,
+                           participants=services.participant_count(board)), status
+
+
+@bp.route("/<id:board_id>/export.csv")
+@login_required
+def export_csv(board_id: int):
+    board = get_board(board_id)
+    authorize("workshop.animate", board)
+    return Response(csv_bytes(services.export_rows(board)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="atelier-{board.code}.csv"'})
+
+
+# --- the phones' pages ---------------------------------------------------------
+
+
+def _token_for(board: Board):
+    tokens = session.get(SESSION_KEY) or {}
+    return services.participant_for_token(current_app.config, board, tokens.get(str(board.id))), tokens.get(str(board.id))
+
+
+def _phone_page(board: Board, participant, token, *, note_form=None, status: int = 200):
+    if note_form is None:
+        note_form = NoteForm(formdata=None, data={"client_key": secrets.token_urlsafe(12)})
+    note_form.column.choices = [SelectChoice(c.id, c.title) for c in board.columns]
+    if note_form.column.data is None and board.columns:
+        note_form.column.data = board.columns[0].id
+    full = services.state(board)
+    me = services.personal_state(board, participant)
+    mine = {n["id"] for n in me["notes"]}
+    notes = [n for n in full["notes"] if n["id"] not in mine] + [n for n in me["notes"] if not n["hidden"]]
+    return render_template("workshops/phone.html", board=board, state=full, me=me, notes=notes, token=token,
+                           note_form=note_form, dot_form=DotForm(formdata=None),
+                           groups={g["id"]: g for g in full["groups"]}), status
+
+
+@phone_bp.route("/", methods=["GET"])
+def enter():
+    """Type the code shown in the room."""
+    form = CodeForm(request.args)
+    if request.args.get("code") is not None and form.validate():
+        board = services.board_by_code(form.code.data)
+        if board is not None:
+            return redirect(url_for("board.phone", code=board.code))
+        form.code.errors = [ERROR_MESSAGES["code-unknown"]]
+    return render_template("workshops/enter.html", form=form), 404 if form.code.errors and request.args.get("code") else 200
+
+
+@phone_bp.route("/<code>")
+def phone(code: str):
+    board = board_of_code(code)
+    participant, token = _token_for(board)
+    if participant is None:
+        return render_template("workshops/join.html", board=board, form=JoinForm(formdata=None))
+    return _phone_page(board, participant, token)
+
+
+@phone_bp.route("/<code>/rejoindre", methods=["POST"])
+@limiter.limit("600 per minute")  # a whole hall joins at once, often from one Wi-Fi address
+def join(code: str):
+    board = board_of_code(code)
+    form = JoinForm()
+    if form.validate_on_submit():
+        try:
+            user = current_user if current_user.is_authenticated else None
+            participant = services.join_board(board, form.pseudonym.data, user=user)
+        except services.WorkshopError as error:
+            show_error(form, error, ERROR_MESSAGES)
+        else:
+            db.session.commit()
+            tokens = dict(session.get(SESSION_KEY) or {})
+            tokens[str(board.id)] = services.participant_token(current_app.config, participant)
+            # The ten most recent boards are enough for one phone.
+            session[SESSION_KEY] = dict(list(tokens.items())[-10:])
+            events.announce_people(board)
+            return redirect(url_for("board.phone", code=board.code))
+    return render_template("workshops/join.html", board=board, form=form), 422
+
+
+def _participant_or_join(board: Board):
+    participant, token = _token_for(board)
+    if participant is None:
+        flash(str(ERROR_MESSAGES["token-invalid"]), "error")
+    return participant, token
+
+
+@phone_bp.route("/<code>/note", methods=["POST"])
+@limiter.limit("600 per minute")
+def post_note(code: str):
+    board = board_of_code(code)
+    participant, token = _participant_or_join(board)
+    if participant is None:
+        return redirect(url_for("board.phone", code=board.code))
+    form = NoteForm()
+    form.column.choices = [SelectChoice(c.id, c.title) for c in board.columns]
+    if form.validate_on_submit():
+        try:
+            note, created = services.post_note(board, participant, column_id=form.column.data, text=form.text.data,
+                                               client_key=form.client_key.data or "")
+        except services.WorkshopError as error:
+            db.session.rollback()
+            show_error(form, error, ERROR_MESSAGES)
+        else:
+            db.session.commit()
+            if created:
+                events.announce_note(board, note)
+            flash(_("Votre note est sur le tableau."), "success")
+            return redirect(url_for("board.phone", code=board.code) + "#ecrire")
+    # What was typed comes back in the form, never lost.
+    return _phone_page(board, participant, token, note_form=form, status=422)
+
+
+@phone_bp.route("/<code>/gommette", methods=["POST"])
+@limiter.limit("600 per minute")
+def dot(code: str):
+    board = board_of_code(code)
+    participant, _token = _participant_or_join(board)
+    if participant is None:
+        return redirect(url_for("board.phone", code=board.code))
+    form = DotForm()
+    target = form.target.data or ""
+    if form.validate_on_submit() and target.isdigit():
+        try:
+            if form.action.data == "remove":
+                services.remove_dot(board, participant, form.kind.data, int(target))
+            else:
+                services.place_dot(board, participant, form.kind.data, int(target))
+        except services.WorkshopError as error:
+            db.session.rollback()
+            flash(str(ERROR_MESSAGES.get(error.code, error.code)), "error")
+        else:
+            db.session.commit()
+            events.announce_dots(board, form.kind.data, int(target), participant)
+    else:
+        flash(str(ERROR_MESSAGES["target-unknown"]), "error")
+    return redirect(url_for("board.phone", code=board.code) + f"#{form.kind.data or 'note'}-{target}")

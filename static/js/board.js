@@ -1,0 +1,459 @@
+/* The live board, over Socket.IO (the official socket.io-client, served from
+   static/vendor). One script for the three screens of #live-board:
+   - "phone": posts notes and places dots; unsent notes wait in localStorage
+     (per board) and leave by themselves when the network comes back, each
+     with an id made here, so a resend never makes a second note;
+   - "projector": shows the board, the phase and the countdown;
+   - "console": the animator steers, moderates, groups by dragging.
+   Without this script (or without the vendor file) every page still works
+   with its forms. On each (re)connection the server sends the whole board
+   ("state"): the screen is drawn again from it. Texts come from data-
+   attributes in the page's language. The protocol: docs/realtime.md. */
+(function () {
+  'use strict';
+  var root = document.getElementById('live-board');
+  if (!root || !window.JSON || !document.querySelector) return;
+
+  var view = root.getAttribute('data-view');
+  var boardId = parseInt(root.getAttribute('data-board'), 10);
+  var token = root.getAttribute('data-token');
+  var statusBox = document.getElementById('live-status');
+  var renderBox = document.getElementById('board-render');
+  var data = function (name) { return root.getAttribute('data-' + name) || ''; };
+  var msg = function (name, t) { return data('msg-' + name).replace('{t}', t === undefined ? '' : t); };
+  var plural = function (name, n) {
+    var one = data('plural') === 'fr' ? n <= 1 : n === 1;
+    return data('msg-' + name + (one ? '-one' : '-many')).replace('{n}', String(n));
+  };
+  var el = function (tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === 'class') node.className = attrs[k];
+      else if (attrs[k] !== null && attrs[k] !== undefined && attrs[k] !== false) node.setAttribute(k, attrs[k]);
+    });
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  };
+  var setStatus = function (text, state) {
+    if (!statusBox) return;
+    statusBox.textContent = text;
+    statusBox.setAttribute('data-state', state || '');
+  };
+
+  // --- the board as last received -------------------------------------------
+  var model = { board: null, columns: [], groups: {}, notes: {}, dots: { note: {}, group: {} }, counts: {}, participants: 0 };
+  var me = null;  // a phone's own: dots left, dots placed, its notes
+
+  var loadState = function (state) {
+    model.board = state.board;
+    model.columns = state.columns;
+    model.groups = {};
+    state.groups.forEach(function (g) { model.groups[g.id] = g; });
+    model.notes = {};
+    state.notes.forEach(function (n) { model.notes[n.id] = n; });
+    model.dots = state.dots;
+    model.counts = state.counts;
+    model.participants = state.participants;
+  };
+
+  // --- drawing ------------------------------------------------------------------
+  var pending = false;
+  var render = function () {
+    if (pending) return;
+    pending = true;
+    (window.requestAnimationFrame || window.setTimeout)(function () { pending = false; draw(); });
+  };
+
+  var visibleNotes = function () {
+    var notes = {};
+    Object.keys(model.notes).forEach(function (id) { notes[id] = model.notes[id]; });
+    if (me) me.notes.forEach(function (n) { if (!n.hidden) notes[n.id] = n; });
+    return Object.keys(notes).map(function (id) { return notes[id]; }).sort(function (a, b) { return a.id - b.id; });
+  };
+
+  var dotCount = function (kind, id) { return (model.dots[kind] || {})[String(id)] || 0; };
+  var myDots = function (kind, id) { return me ? ((me.dots[kind] || {})[String(id)] || 0) : 0; };
+  var isFocus = function (kind, id) { var f = model.board.focus; return !!(f && f.kind === kind && f.id === id); };
+
+  var dotButtons = function (kind, id) {
+    var box = el('div', { class: 'dot-actions' });
+    var mine = myDots(kind, id);
+    if (mine) box.appendChild(el('p', { class: 'dots-mine' }, plural('mine', mine)));
+    var place = el('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-dot': 'place',
+      'data-kind': kind, 'data-id': id, disabled: !me || !me.dots_left || model.board.locked }, msg('place'));
+    box.appendChild(place);
+    if (mine) {
+      box.appendChild(el('button', { type: 'button', class: 'btn btn-small btn-ghost', 'data-dot': 'remove',
+        'data-kind': kind, 'data-id': id, disabled: model.board.locked }, msg('remove')));
+    }
+    return box;
+  };
+
+  var targetsFor = function (note) {
+    var select = el('select', { id: 'live-target-' + note.id, 'data-group-select': note.id });
+    if (note.group) select.appendChild(el('option', { value: 'seul' }, msg('ungroup')));
+    Object.keys(model.groups).forEach(function (gid) {
+      if (String(note.group) !== gid) select.appendChild(el('option', { value: 'g' + gid }, msg('group-prefix', model.groups[gid].title)));
+    });
+    visibleNotes().forEach(function (other) {
+      if (other.id !== note.id && !other.hidden) select.appendChild(el('option', { value: 'n' + other.id }, other.text.slice(0, 60)));
+    });
+    return select;
+  };
+
+  var noteTools = function (note) {
+    var tools = el('details', { class: 'note-tools' });
+    var summary = el('summary', {}, msg('actions'));
+    summary.appendChild(el('span', { class: 'visually-hidden' }, ' — ' + note.text.slice(0, 40)));
+    tools.appendChild(summary);
+    var row = el('div', { class: 'tool-form' });
+    row.appendChild(el('label', { for: 'live-target-' + note.id }, msg('group-with')));
+    row.appendChild(targetsFor(note));
+    row.appendChild(el('button', { type: 'button', class: 'btn btn-small btn-ghost', 'data-act': 'group', 'data-note': note.id }, msg('group')));
+    tools.appendChild(row);
+    tools.appendChild(el('button', { type: 'button', class: 'btn btn-small btn-danger', 'data-act': 'hide',
+      'data-note': note.id, 'data-hidden': note.hidden ? '0' : '1' }, note.hidden ? msg('show') : msg('hide')));
+    tools.appendChild(el('button', { type: 'button', class: 'btn btn-small btn-ghost', 'data-act': 'focus',
+      'data-kind': 'note', 'data-id': note.id }, msg('focus')));
+    return tools;
+  };
+
+  var noteCard = function (note) {
+    var li = el('li', { class: 'note' + (note.hidden ? ' note-hidden' : '') + (isFocus('note', note.id) ? ' is-focus' : ''),
+      id: 'note-' + note.id, 'data-note': note.id });
+    if (view === 'console') { li.setAttribute('draggable', 'true'); }
+    li.appendChild(el('p', { class: 'note-text' }, note.text));
+    if (note.author) li.appendChild(el('p', { class: 'note-author' }, note.author));
+    if (note.hidden) li.appendChild(el('p', { class: 'note-flag' }, msg('hidden')));
+    var n = dotCount('note', note.id);
+    if (n) li.appendChild(el('p', { class: 'dots-count' }, plural('dots', n)));
+    if (view === 'phone' && model.board.phase === 'voting') li.appendChild(dotButtons('note', note.id));
+    if (view === 'console') li.appendChild(noteTools(note));
+    return li;
+  };
+
+  var groupBox = function (group, notes) {
+    var box = el('div', { class: 'note-group' + (isFocus('group', group.id) ? ' is-focus' : ''), id: 'group-' + group.id,
+      'data-group': group.id });
+    box.appendChild(el('h3', {}, group.title));
+    var n = dotCount('group', group.id);
+    if (n) box.appendChild(el('p', { class: 'dots-count' }, plural('group-dots', n)));
+    if (view === 'phone' && model.board.phase === 'voting') box.appendChild(dotButtons('group', group.id));
+    if (view === 'console') {
+      var row = el('div', { class: 'tool-form' });
+      row.appendChild(el('label', { for: 'live-group-title-' + group.id }, msg('group-title')));
+      row.appendChild(el('input', { type: 'text', id: 'live-group-title-' + group.id, value: group.title, maxlength: '80' }));
+      row.appendChild(el('button', { type: 'button', class: 'btn btn-small btn-ghost', 'data-act': 'rename', 'data-group': group.id }, msg('rename')));
+      row.appendChild(el('button', { type: 'button', class: 'btn btn-small btn-ghost', 'data-act': 'focus',
+        'data-kind': 'group', 'data-id': group.id }, msg('focus')));
+      box.appendChild(row);
+    }
+    var list = el('ul', { class: 'notes' });
+    notes.forEach(function (note) { list.appendChild(noteCard(note)); });
+    box.appendChild(list);
+    return box;
+  };
+
+  var drawBoard = function () {
+    var notes = visibleNotes();
+    var wrap = el('div', { class: 'board-columns', id: 'board-columns' });
+    model.columns.forEach(function (column) {
+      var section = el('section', { class: 'board-column', 'aria-labelledby': 'col-' + column.id });
+      section.appendChild(el('h2', { id: 'col-' + column.id }, column.title));
+      if (model.board.private_writing && view !== 'console') {
+        section.appendChild(el('p', { class: 'private-count' }, plural('written', model.counts[String(column.id)] || 0)));
+      }
+      Object.keys(model.groups).map(function (id) { return model.groups[id]; })
+        .filter(function (g) { return g.column === column.id; })
+        .sort(function (a, b) { return a.id - b.id; })
+        .forEach(function (group) {
+          section.appendChild(groupBox(group, notes.filter(function (n) { return n.group === group.id; })));
+        });
+      var loose = el('ul', { class: 'notes', 'data-column': column.id });
+      notes.forEach(function (note) {
+        if (note.column === column.id && !(note.group && model.groups[note.group])) loose.appendChild(noteCard(note));
+      });
+      section.appendChild(loose);
+      wrap.appendChild(section);
+    });
+    // Keep the focus (keyboard, an open "Actions") across a redraw.
+    var active = document.activeElement && document.activeElement.id;
+    var open = Array.prototype.map.call(renderBox.querySelectorAll('details[open]'), function (d) {
+      return d.parentNode && d.parentNode.id;
+    });
+    renderBox.textContent = '';
+    renderBox.appendChild(wrap);
+    open.forEach(function (id) { var li = id && document.getElementById(id); var d = li && li.querySelector('details'); if (d) d.open = true; });
+    if (active && document.getElementById(active)) document.getElementById(active).focus();
+  };
+
+  // --- phase, timer, lock, focus ------------------------------------------------------
+  var timerEnd = null;
+  var timerBox = document.getElementById('timer');
+  var tick = function () {
+    if (!timerBox) return;
+    if (timerEnd === null) { timerBox.hidden = true; return; }
+    var left = Math.max(0, Math.round((timerEnd - Date.now()) / 1000));
+    timerBox.hidden = false;
+    timerBox.textContent = left > 0 ? msg('timer', Math.floor(left / 60) + ':' + ('0' + (left % 60)).slice(-2)) : msg('timeup');
+    timerBox.classList.toggle('is-over', left === 0);
+  };
+  window.setInterval(tick, 1000);
+
+  var drawBoardInfo = function () {
+    var b = model.board;
+    var label = document.getElementById('phase-label');
+    var help = document.getElementById('phase-help');
+    if (label) label.textContent = data('phase-' + b.phase);
+    if (help) help.textContent = data('phase-' + b.phase + '-help');
+    timerEnd = b.timer_left === null || b.timer_left === undefined ? null : Date.now() + b.timer_left * 1000;
+    tick();
+    var locked = document.getElementById('locked-notice');
+    if (locked) locked.hidden = !b.locked;
+    var write = document.getElementById('ecrire');
+    if (write) write.hidden = b.phase !== 'writing';
+    var left = document.getElementById('dots-left');
+    if (left) { left.hidden = b.phase !== 'voting'; if (me) left.textContent = plural('left', me.dots_left); }
+    var people = document.getElementById('people-count');
+    if (people) people.textContent = plural('people', model.participants);
+    var privateNotice = document.getElementById('private-notice');
+    if (privateNotice) privateNotice.hidden = !b.private_writing;
+    var banner = document.getElementById('focus-banner');
+    if (banner) {
+      var f = b.focus;
+      var target = f && (f.kind === 'group' ? model.groups[f.id] : (model.notes[f.id] || null));
+      banner.hidden = !target;
+      if (target) {
+        banner.textContent = msg('looking') + ' ' + (target.title || target.text);
+      }
+    }
+  };
+
+  var followFocus = function () {
+    var f = model.board && model.board.focus;
+    if (!f || view === 'console') return;
+    var node = document.getElementById((f.kind === 'group' ? 'group-' : 'note-') + f.id);
+    if (node && node.scrollIntoView) node.scrollIntoView({ block: 'center', behavior: 'smooth' });
+  };
+
+  var draw = function () {
+    if (!model.board) return;
+    drawBoardInfo();
+    drawBoard();
+  };
+
+  // --- the phone's outbox -----------------------------------------------------------
+  var storage = null;
+  try { storage = window.localStorage; storage.setItem('labo-board:test', '1'); storage.removeItem('labo-board:test'); }
+  catch (e) { storage = null; }
+  var OUTBOX = 'labo-board-outbox:' + boardId;
+  var outbox = [];
+  if (storage && view === 'phone') {
+    try { outbox = JSON.parse(storage.getItem(OUTBOX) || '[]'); } catch (e) { outbox = []; }
+    if (!Array.isArray(outbox)) outbox = [];
+  }
+  var outboxBox = document.getElementById('outbox');
+  var saveOutbox = function () {
+    if (storage) {
+      try { if (outbox.length) storage.setItem(OUTBOX, JSON.stringify(outbox)); else storage.removeItem(OUTBOX); }
+      catch (e) { /* full: the outbox stays in memory */ }
+    }
+    if (outboxBox) outboxBox.textContent = outbox.length ? plural('pending', outbox.length) : '';
+  };
+  var newKey = function () {
+    if (window.crypto && window.crypto.getRandomValues) {
+      var bytes = new Uint8Array(12);
+      window.crypto.getRandomValues(bytes);
+      return Array.prototype.map.call(bytes, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+    }
+    return String(Date.now()) + String(Math.random()).slice(2, 12);
+  };
+
+  // --- the connection --------------------------------------------------------------
+  if (!window.io) return;  // no vendor file: the forms do everything
+  setStatus(msg('connecting'), 'connecting');
+  var auth = view === 'phone' ? { board: boardId, token: token } : { board: boardId, view: view === 'console' ? 'animator' : 'projector' };
+  var socket = window.io('/board', { transports: ['websocket', 'polling'], auth: auth });
+  var ACK_TIMEOUT = 8000;
+  var sending = false;
+
+  var send = function (event, payload, done) {
+    socket.timeout(ACK_TIMEOUT).emit(event, payload, function (err, answer) {
+      if (err) { done && done(null, true); return; }
+      done && done(answer, false);
+    });
+  };
+
+  var formError = function (text) {
+    var box = document.getElementById('live-error');
+    if (!box) {
+      box = el('p', { id: 'live-error', class: 'flash flash-error', role: 'alert' });
+      root.insertBefore(box, root.firstChild);
+    }
+    box.textContent = text;
+    box.hidden = !text;
+  };
+
+  var flush = function () {
+    if (sending || !outbox.length || !socket.connected) return;
+    sending = true;
+    var item = outbox[0];
+    send('post_note', { column: item.column, text: item.text, client_key: item.client_key }, function (answer, timedOut) {
+      sending = false;
+      if (timedOut || !answer) { window.setTimeout(flush, 3000); return; }  // kept: tried again
+      outbox.shift();
+      saveOutbox();
+      if (answer.ok) {
+        if (me && !me.notes.some(function (n) { return n.id === answer.note.id; })) me.notes.push(answer.note);
+        formError('');
+        setStatus(msg('sent'), 'online');
+        render();
+      } else if (answer.error === 'server-error') {
+        outbox.unshift(item); saveOutbox(); window.setTimeout(flush, 3000);
+      } else {
+        // Refused for good (the phase changed, too long...): the text comes back in the box, never lost.
+        var area = document.getElementById('text');
+        if (area && !area.value) { area.value = item.text; area.dispatchEvent(new Event('input', { bubbles: true })); }
+        formError(answer.message);
+      }
+      flush();
+    });
+  };
+
+  socket.on('connect', function () { setStatus(msg('online'), 'online'); flush(); });
+  socket.on('disconnect', function () { setStatus(msg('offline'), 'offline'); });
+  socket.on('connect_error', function (err) {
+    if (err && err.data && err.data.error) { setStatus(err.message, 'refused'); socket.disconnect(); }
+    else setStatus(msg('offline'), 'offline');
+  });
+  socket.on('state', function (state) { loadState(state); render(); window.setTimeout(followFocus, 50); });
+  socket.on('me', function (mine) { me = mine; render(); });
+  socket.on('board', function (b) {
+    var moved = JSON.stringify(b.focus) !== JSON.stringify(model.board && model.board.focus);
+    model.board = b; render();
+    if (moved) window.setTimeout(followFocus, 50);
+  });
+  socket.on('note', function (note) {
+    if (me && note.client_key !== undefined) {
+      me.notes = me.notes.filter(function (n) { return n.id !== note.id; });
+      me.notes.push(note);
+    } else {
+      model.notes[note.id] = note;
+    }
+    render();
+  });
+  socket.on('note_removed', function (p) {
+    delete model.notes[p.id];
+    render();
+  });
+  socket.on('group', function (g) { model.groups[g.id] = g; render(); });
+  socket.on('group_removed', function (p) { delete model.groups[p.id]; render(); });
+  socket.on('dots', function (d) { model.dots[d.kind][String(d.id)] = d.count; render(); });
+  socket.on('counts', function (c) { model.counts = c; render(); });
+  socket.on('people', function (p) { model.participants = p.count; render(); });
+  window.addEventListener('online', flush);
+  window.setInterval(flush, 5000);
+  saveOutbox();
+
+  // --- a phone writes and votes --------------------------------------------------------
+  var noteForm = document.getElementById('note-form');
+  if (noteForm && view === 'phone') {
+    noteForm.addEventListener('submit', function (event) {
+      var area = document.getElementById('text');
+      var checked = noteForm.querySelector('input[name=column]:checked');
+      if (!area || !area.value.trim() || !checked) return;  // the server's form says what is missing
+      event.preventDefault();
+      outbox.push({ client_key: newKey(), column: parseInt(checked.value, 10), text: area.value });
+      saveOutbox();
+      area.value = '';
+      area.dispatchEvent(new Event('input', { bubbles: true }));  // the draft is now in the outbox
+      if (!socket.connected) setStatus(msg('offline'), 'offline');
+      flush();
+    });
+  }
+
+  root.addEventListener('click', function (event) {
+    var button = event.target.closest ? event.target.closest('button') : null;
+    if (!button || !root.contains(button)) return;
+    var act = button.getAttribute('data-act');
+    var dot = button.getAttribute('data-dot');
+    var answer = function (a, timedOut) {
+      if (timedOut) formError(msg('error'));
+      else if (a && !a.ok) formError(a.message);
+      else formError('');
+    };
+    if (dot) {
+      send(dot === 'place' ? 'place_dot' : 'remove_dot',
+        { kind: button.getAttribute('data-kind'), id: parseInt(button.getAttribute('data-id'), 10) }, answer);
+    } else if (act === 'hide') {
+      send('hide_note', { id: parseInt(button.getAttribute('data-note'), 10), hidden: button.getAttribute('data-hidden') === '1' }, answer);
+    } else if (act === 'focus') {
+      send('set_focus', { kind: button.getAttribute('data-kind'), id: parseInt(button.getAttribute('data-id'), 10) }, answer);
+    } else if (act === 'rename') {
+      var gid = parseInt(button.getAttribute('data-group'), 10);
+      var input = document.getElementById('live-group-title-' + gid);
+      send('rename_group', { group: gid, title: input ? input.value : '' }, answer);
+    } else if (act === 'group') {
+      var nid = parseInt(button.getAttribute('data-note'), 10);
+      var select = document.getElementById('live-target-' + nid);
+      var value = select ? select.value : '';
+      if (value === 'seul') send('ungroup_note', { note: nid }, answer);
+      else if (value.charAt(0) === 'g') send('group_note', { note: nid, onto_group: parseInt(value.slice(1), 10) }, answer);
+      else if (value.charAt(0) === 'n') send('group_note', { note: nid, onto_note: parseInt(value.slice(1), 10) }, answer);
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+
+  // --- the animator drags a note onto another (or onto a group) -----------------------------
+  if (view === 'console') {
+    var dragged = null;
+    renderBox.addEventListener('dragstart', function (event) {
+      var li = event.target.closest && event.target.closest('li[data-note]');
+      if (!li) return;
+      dragged = parseInt(li.getAttribute('data-note'), 10);
+      event.dataTransfer.effectAllowed = 'move';
+      event.dataTransfer.setData('text/plain', String(dragged));
+    });
+    renderBox.addEventListener('dragover', function (event) {
+      if (dragged !== null && event.target.closest && event.target.closest('[data-note], [data-group]')) event.preventDefault();
+    });
+    renderBox.addEventListener('drop', function (event) {
+      if (dragged === null || !event.target.closest) return;
+      var onNote = event.target.closest('li[data-note]');
+      var onGroup = event.target.closest('[data-group]');
+      event.preventDefault();
+      var payload = { note: dragged };
+      if (onNote && parseInt(onNote.getAttribute('data-note'), 10) !== dragged) payload.onto_note = parseInt(onNote.getAttribute('data-note'), 10);
+      else if (onGroup) payload.onto_group = parseInt(onGroup.getAttribute('data-group'), 10);
+      dragged = null;
+      if (payload.onto_note || payload.onto_group) send('group_note', payload, function (a) { if (a && !a.ok) formError(a.message); });
+    });
+    renderBox.addEventListener('dragend', function () { dragged = null; });
+
+    // The steering form, live: each change is one event.
+    var steer = document.getElementById('steer-form');
+    if (steer) {
+      steer.addEventListener('submit', function (event) {
+        event.preventDefault();
+        var phase = steer.querySelector('[name=phase]').value;
+        var minutes = steer.querySelector('[name=minutes]').value;
+        var flags = {
+          locked: steer.querySelector('[name=locked]').checked,
+          authors_visible: steer.querySelector('[name=authors_visible]').checked,
+          private_writing: steer.querySelector('[name=private_writing]').checked
+        };
+        var report = function (a, timedOut) { if (timedOut) formError(msg('error')); else if (a && !a.ok) formError(a.message); };
+        if (phase !== model.board.phase) send('set_phase', { phase: phase }, report);
+        if (minutes !== '') {
+          var m = parseInt(minutes, 10);
+          if (isNaN(m) || m < 0 || m > 240) { formError(msg('error')); return; }
+          send('set_timer', { seconds: m * 60 }, report);
+          steer.querySelector('[name=minutes]').value = '';
+        }
+        send('set_flags', flags, function (a, timedOut) { report(a, timedOut); if (a && a.ok) formError(''); });
+      });
+    }
+  }
+})();
