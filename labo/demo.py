@@ -238,10 +238,12 @@ def seed_demo_features(config: Mapping) -> dict[str, int]:
     from labo.partners import demo as partners
     from labo.processes import demo as processes
     from labo.proclamation import demo as proclamation
+    from labo.workshops import demo as workshops
 
     return {
         "signature(s)": proclamation.seed(config),
         "partner(s)": partners.seed(config),
         "fiche(s)": fiches.seed(config),
         "process(es)": processes.seed(config),
+        "workshop board(s)": workshops.seed(config),
     }

@@ -347,7 +347,14 @@ def export_personal_data(user: User) -> dict:
             for s in db.session.scalars(select(Signature).where(Signature.signer_id == user.id).order_by(Signature.id))
         ],
         **_process_data(user),
+        "workshop_boards": _workshops_of(user),
     }
+
+
+def _workshops_of(user: User) -> list[dict]:
+    from labo.workshops.services import export_for
+
+    return export_for(user)
 
 
 def _process_data(user: User) -> dict:
@@ -425,5 +432,8 @@ def erase_account(config: Mapping, user: User, password: str) -> None:
     from labo.fiches.services import erase_for as erase_fiches
 
     erase_fiches(config, user)  # published fiches stay, without the contacts typed in them
+    from labo.workshops.services import erase_for as erase_workshops
+
+    erase_workshops(user)  # notes stay on their boards, unsigned
     db.session.delete(user)
     db.session.flush()

@@ -201,8 +201,8 @@ def table_csv(shown: Shown) -> bytes:
 @dataclass
 class Indicators:
     period: Period
-    meetings: int               # collective moments held (meetings; workshops: none recorded yet)
-    workshops: int
+    meetings: int               # collective moments held: the Labo's meetings
+    workshops: int              # live workshop boards that someone joined (often held during a meeting)
     per_month: float            # moments per month over the period
     attendances: int            # people present, all meetings added (with an account, walk-ins, paper)
     participants: int           # distinct people present with an account
@@ -274,12 +274,17 @@ def indicators(period: Period, answer_days: int, now: Optional[datetime] = None)
 
     months = period.months()
     per_month_count = Counter(_month_label(m.starts_at.date()) for m in held)
+    from labo.workshops.services import boards_held
+
+    workshops = boards_held(period.starts_at, period.ends_before)
+    per_month_workshops = Counter(_month_label(b.created_at.date()) for b in workshops)
     moments = Table("moments", str(_l("Moments collectifs par mois")), str(_l("Mois")),
                     [str(_l("Rencontres tenues")), str(_l("Ateliers"))],
-                    [Row(_month_label(first), [per_month_count.get(_month_label(first), 0), 0]) for first in months],
+                    [Row(_month_label(first), [per_month_count.get(_month_label(first), 0),
+                                               per_month_workshops.get(_month_label(first), 0)]) for first in months],
                     people=False,
-                    note=str(_l("Seules les rencontres du Labo sont comptées : les ateliers ne sont pas encore "
-                                "enregistrés sur le site (0).")))
+                    note=str(_l("Ateliers : les tableaux en direct qu'au moins une personne a rejoints. Un atelier se "
+                                "tient souvent pendant une rencontre : les deux colonnes ne s'additionnent pas.")))
     people = Table("participation", str(_l("Participation aux rencontres")), str(_l("Indicateur")),
                    [str(_l("Personnes"))], [
                        Row(str(_l("Présences (avec ou sans compte, et sur papier)")), [attendances]),
@@ -332,7 +337,7 @@ def indicators(period: Period, answer_days: int, now: Optional[datetime] = None)
                               str(_l("Démarches ouvertes, par niveau de participation")), str(_l("Niveau")),
                               order=[lv.value for lv in Level], column=str(_l("Démarches")), people=False)
     return Indicators(
-        period=period, meetings=len(held), workshops=0, per_month=round(len(held) / max(len(months), 1), 2),
+        period=period, meetings=len(held), workshops=len(workshops), per_month=round(len(held) / max(len(months), 1), 2),
         attendances=attendances, participants=len(participants), newcomers=newcomers, returning=returning,
         initiatives=kinds.get(Kind.INITIATIVE.value, 0),
         tables=[moments, people, by_commune, by_age, by_kind, by_theme, returns, by_level],

@@ -332,6 +332,14 @@ def minutes(meeting_id: int):
     meeting = get_meeting(meeting_id)
     authorize("meeting.manage", meeting)
     form = MinutesForm(data={"minutes": _minutes_as_text(meeting.minutes)})
+    board_id = request.args.get("atelier", "")
+    if request.method == "GET" and board_id.isdigit():
+        from labo.workshops.views import minutes_addition
+
+        addition = minutes_addition(meeting, int(board_id))
+        if addition:
+            form.minutes.data = ((form.minutes.data or "") + "\n\n" + addition).strip()
+            flash(_("La synthèse de l'atelier est ajoutée au texte ci-dessous : relisez, puis publiez."), "info")
     if form.validate_on_submit():
         try:
             services.publish_minutes(current_app.config, current_user, meeting, form.minutes.data)

@@ -111,6 +111,13 @@ def boards_for(user: User, *, limit: int = 100) -> list[Board]:
     return list(db.session.scalars(query))
 
 
+def boards_held(starts_at, ends_before) -> list[Board]:
+    """Boards opened in the period that at least one person joined (for the COPIL's indicators)."""
+    joined = select(Participant.board_id)
+    return list(db.session.scalars(select(Board).where(Board.created_at >= starts_at, Board.created_at < ends_before,
+                                                       Board.id.in_(joined)).order_by(Board.created_at)))
+
+
 def boards_of_meeting(meeting) -> list[Board]:
     return list(db.session.scalars(select(Board).where(Board.meeting_id == meeting.id).order_by(Board.id)))
 

@@ -35,8 +35,18 @@ SESSION_KEY = "workshops"  # {board id: participant token} for the phones' pages
 
 
 @bp.app_context_processor
-def _phases() -> dict:
-    return {"phases_all": lambda: PHASES}
+def _template_helpers() -> dict:
+    return {"phases_all": lambda: PHASES, "meeting_boards": services.boards_of_meeting,
+            "board_of_contribution": services.origin_of}
+
+
+def minutes_addition(meeting, board_id: int) -> str:
+    """A board's summary as text for its meeting's minutes ("" if the board
+    is not this meeting's, or the person does not animate it)."""
+    board = db.session.get(Board, board_id)
+    if board is None or board.meeting_id != meeting.id or not can(current_user, "workshop.animate", board):
+        return ""
+    return services.minutes_text(board, _("Atelier « %(title)s » : ce qui en ressort", title=board.title), _("gommettes"))
 
 
 def get_board(board_id: int) -> Board:
