@@ -54,12 +54,12 @@ ERROR_MESSAGES = {
 
 class BoardForm(FlaskForm):
     title = StringField(_l("Titre de l'atelier"), validators=[DataRequired(_l("Donnez un titre à l'atelier.")),
-                                                              Length(max=TITLE_MAX)])
+                                                              Length(max=TITLE_MAX, message=_l("Le titre est trop long : 120 caractères au plus."))])
     meeting = SelectField(_l("Rencontre"), coerce=str, validators=[Optional()],
                           description=_l("Les idées retenues iront dans la commune de la rencontre."))
     commune = SelectField(_l("Commune des idées"), coerce=str, validators=[Optional()],
                           description=_l("Si l'atelier n'est lié à aucune rencontre."))
-    columns = TextAreaField(_l("Colonnes, une par ligne"), validators=[Optional(), Length(max=500)],
+    columns = TextAreaField(_l("Colonnes, une par ligne"), validators=[Optional(), Length(max=500, message=_l("Six colonnes au plus."))],
                             description=_l("Six au plus. Laissez vide pour : Ce qui va, Ce qui manque, Ce qu'on propose."))
     dots_per_person = IntegerField(_l("Gommettes par personne"), default=3,
                                    validators=[InputRequired(_l("Entre 1 et 20 gommettes par personne.")),
@@ -73,20 +73,20 @@ class CodeForm(FlaskForm):
         csrf = False  # a GET form: the code only leads to the board's page
 
     code = StringField(_l("Code de l'atelier"), validators=[DataRequired(_l("Tapez le code affiché à l'écran.")),
-                                                            Length(max=12)],
+                                                            Length(max=12, message=_l("Le code fait 6 caractères."))],
                        description=_l("6 lettres et chiffres, affichés sur l'écran de la salle."))
 
 
 class JoinForm(FlaskForm):
     pseudonym = StringField(_l("Votre prénom ou un pseudo"), validators=[
-        DataRequired(_l("Choisissez un prénom ou un pseudo.")), Length(max=PSEUDONYM_MAX)],
+        DataRequired(_l("Choisissez un prénom ou un pseudo.")), Length(max=PSEUDONYM_MAX, message=_l("40 caractères au plus pour le pseudo."))],
         description=_l("Il peut s'afficher à côté de vos notes. Pas besoin de compte."))
 
 
 class NoteForm(FlaskForm):
     column = RadioField(_l("Colonne"), coerce=int, validators=[InputRequired(_l("Choisissez une colonne."))])
     text = TextAreaField(_l("Votre note"), validators=[DataRequired(_l("Écrivez votre idée avant d'envoyer.")),
-                                                       Length(max=NOTE_MAX)],
+                                                       Length(max=NOTE_MAX, message=_l("Une note fait 280 caractères au plus."))],
                          description=_l("Une idée par note, 280 caractères au plus."))
     client_key = HiddenField()
 
@@ -112,7 +112,7 @@ class GroupForm(FlaskForm):
 
 class RenameForm(FlaskForm):
     title = StringField(_l("Titre du groupe"), validators=[DataRequired(_l("Donnez un titre au groupe.")),
-                                                          Length(max=GROUP_TITLE_MAX)])
+                                                          Length(max=GROUP_TITLE_MAX, message=_l("Le titre du groupe fait 80 caractères au plus."))])
 
 
 class ContributionsForm(FlaskForm):
