@@ -12,6 +12,7 @@
 //   {"flow": "contribution-referent", "login", "other": {login of a referent elsewhere},
 //    "contribution": {"id", "title"}, "reason", "answer"}
 // Flows print {"steps": [{"name", "ok", "detail"}], ...}.
+// Board flow (live workshop board, projector + phone): see runBoardFlow below.
 // Script flow, a list of generic steps run in order at a 360x740 phone viewport:
 //   {"flow": "script", "widths": [360, 1280] (where "axe" checks), "steps": [
 //     {"do": "login", "email", "password"}   {"do": "logout"}
@@ -638,8 +639,113 @@ async function runScript(job, page, errors, context) {
   return { steps, saved, completed };
 }
 
+// --- the live workshop board: a projector and a phone at once -------------------
+// {"flow": "board", "login": animator, "board": {"id", "code"}, "pseudonym",
+//  "notes": [first, offline]}: the animator's projector (1280 px) and console,
+// and a phone (360 px, its own browser context, no account) in one Chromium.
+// The phone joins with the code, posts a note that must appear on the
+// projector; loses the network, posts a second one that waits on the phone,
+// gets the network back and the note appears; the console moves to the vote,
+// the phone places a dot the projector counts; the console groups the two
+// notes by dragging one onto the other, and hides one (gone from the phone).
+// axe-core on every screen, in each state that matters.
+async function runBoardFlow(job, page, errors, context) {
+  const steps = [];
+  const step = (name, ok, detail = null) => { steps.push({ name, ok: !!ok, detail }); return !!ok; };
+  const audit = async (p, label, width) => {
+    const violations = await runAxe(p);
+    step(`${label}: axe finds no WCAG 2.1 A/AA violation`, violations.length === 0, { url: p.url(), violations });
+    const scrollWidth = await p.evaluate(() => document.documentElement.scrollWidth);
+    step(`${label}: no sideways scrolling at ${width}px`, scrollWidth <= width, { scrollWidth });
+  };
+  const online = (p) => p.waitForSelector('#live-status[data-state="online"]', { timeout: 10000 }).then(() => true, () => false);
+  const seen = (p, selector, text, timeout = 5000) => p.locator(selector, { hasText: text }).first()
+    .waitFor({ timeout }).then(() => true, () => false);
+  const [first, offline] = job.notes;
+
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const login = await logIn(page, job.base, job.login);
+  if (!step('the animator logs in', login.ok, login)) return { steps };
+  await page.goto(`${job.base}/ateliers/${job.board.id}/projection`);
+  if (!step('the projector is live', await online(page))) return { steps };
+  await audit(page, 'projector', 1280);
+  const console_ = await context.newPage();
+  await console_.setViewportSize({ width: 1280, height: 900 });
+  await console_.goto(`${job.base}/ateliers/${job.board.id}`);
+  if (!step('the console is live', await online(console_))) return { steps };
+  await audit(console_, 'console', 1280);
+
+  const phoneContext = await context.browser().newContext({ locale: 'fr-FR', viewport: PHONE });
+  await phoneContext.addInitScript(CSP_LISTENER);
+  const phone = await phoneContext.newPage();
+  phone.setDefaultTimeout(15000);
+  phone.on('console', (msg) => { if (msg.type() === 'error') errors.push(`phone console: ${msg.text()}`); });
+  phone.on('pageerror', (err) => errors.push(`phone pageerror: ${err.message}`));
+  await phone.goto(`${job.base}/atelier/`);
+  await phone.fill('#code', job.board.code.toLowerCase());
+  await Promise.all([phone.waitForNavigation(), phone.click('main form button[type=submit]')]);
+  await audit(phone, 'phone, join page', PHONE.width);
+  await phone.fill('#pseudonym', job.pseudonym);
+  await Promise.all([phone.waitForNavigation(), phone.click('main form button[type=submit]')]);
+  if (!step('the phone joined with the code and is live', await online(phone), { url: phone.url() })) return { steps };
+  await audit(phone, 'phone, writing', PHONE.width);
+
+  await phone.fill('#text', first);
+  const sentAt = Date.now();
+  await phone.click('#note-form button[type=submit]');
+  step('a note typed on the phone appears on the projector', await seen(page, '#board-render .note-text', first),
+    { ms: Date.now() - sentAt });
+  step('and on the console', await seen(console_, '#board-render .note-text', first));
+  const reachedMs = Date.now() - sentAt;
+
+  await phoneContext.setOffline(true);
+  await phone.evaluate(() => window.dispatchEvent(new Event('offline')));
+  step('the phone says the network is gone', await phone.waitForSelector('#live-status[data-state="offline"]', { timeout: 30000 })
+    .then(() => true, () => false));
+  await phone.fill('#text', offline);
+  await phone.click('#note-form button[type=submit]');
+  step('the note written offline waits on the phone', await seen(phone, '#outbox', '1 note en attente'));
+  await audit(phone, 'phone, offline, one note waiting', PHONE.width);
+  step('it is not on the projector yet', (await page.locator('#board-render .note-text', { hasText: offline }).count()) === 0);
+  await phoneContext.setOffline(false);
+  step('back online, the waiting note reaches the projector', await seen(page, '#board-render .note-text', offline, 20000));
+  step('the phone no longer has anything waiting', await phone.waitForFunction(
+    () => document.getElementById('outbox').textContent.trim() === '', null, { timeout: 10000 }).then(() => true, () => false));
+  step('the projector shows it once', (await page.locator('#board-render .note-text', { hasText: offline }).count()) === 1);
+
+  await console_.selectOption('#phase', 'voting');
+  await console_.click('#steer-form button[type=submit]');
+  step('the phone moves to the vote', await seen(phone, '#phase-label', 'Vote par gommettes'));
+  const placeButton = phone.locator('.note', { hasText: first }).locator('button[data-dot="place"]');
+  step('the phone shows a dot button on the note', await placeButton.waitFor({ timeout: 5000 }).then(() => true, () => false));
+  await audit(phone, 'phone, voting', PHONE.width);
+  await placeButton.click();
+  step('the projector counts the dot', await seen(page, '.note', '1 gommette'));
+  step('the phone says how many dots are left', await seen(phone, '#dots-left', 'Il vous reste 2 gommettes.'));
+
+  // A note's card, by its own text (another card's "group with" list names it too).
+  const card = (p, text) => p.locator('#board-render li.note').filter({ has: p.locator('p.note-text', { hasText: text }) });
+  const from = card(console_, offline);
+  const onto = card(console_, first);
+  await from.dragTo(onto);
+  step('dragging one note onto another makes a group on the projector',
+    await seen(page, '#board-render .note-group h3', first.slice(0, 20)));
+  await card(console_, offline).locator('summary').click();
+  await card(console_, offline).locator('button[data-act="hide"]').click();
+  step('a hidden note leaves the phone', await phone.locator('#board-render .note-text', { hasText: offline })
+    .waitFor({ state: 'detached', timeout: 5000 }).then(() => true, () => false));
+  step('and stays on the console, marked hidden', await card(console_, offline).and(console_.locator('.note-hidden'))
+    .waitFor({ timeout: 5000 }).then(() => true, () => false));
+  await audit(console_, 'console, grouped and moderated', 1280);
+  await audit(page, 'projector, grouped and voted', 1280);
+  step('no console or CSP errors on the three screens', errors.length === 0, { errors: [...errors] });
+  await phoneContext.close();
+  return { steps, reachedMs };
+}
+
 const FLOWS = {
   script: runScript,
+  board: runBoardFlow,
   language: runLanguageFlow,
   'contribution-resident': runContributionResident,
   'contribution-draft': runContributionDraft,
