@@ -14,11 +14,17 @@ run: install translations vendor
 	@echo "Labo: http://$(HOST):$(PORT)  (demo accounts above; stop with Ctrl+C)"
 	LABO_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
 
+# The SQLite pass (browser tests included) and the PostgreSQL pass run side by
+# side, one per core; the PostgreSQL pass's output follows the SQLite one's.
 test: install translations node
-	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory test-sqlite && \
-	$(MAKE) --no-print-directory test-postgres; \
-	status=$$?; echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
+	@start=$$(date +%s); mkdir -p test-artifacts; \
+	( $(MAKE) --no-print-directory test-postgres > test-artifacts/postgres.log 2>&1; echo $$? > test-artifacts/postgres.status ) & \
+	pg=$$!; \
+	$(MAKE) --no-print-directory test-sqlite; sqlite=$$?; \
+	wait $$pg; postgres=$$(cat test-artifacts/postgres.status 2>/dev/null || echo 1); \
+	echo "=== PostgreSQL pass ==="; cat test-artifacts/postgres.log; \
+	echo "make test: $$(( $$(date +%s) - start )) s (SQLite pass: exit $$sqlite, PostgreSQL pass: exit $$postgres)"; \
+	test $$sqlite -eq 0 && test $$postgres -eq 0
 
 # The whole suite on SQLite, browser tests included.
 test-sqlite:

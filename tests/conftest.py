@@ -26,6 +26,12 @@ def pytest_report_header(config):
 
 
 def _compile_translations() -> None:
+    """Compile the catalogues unless every .mo is newer than its .po (the
+    SQLite and PostgreSQL passes run side by side: one compiles, both read)."""
+    catalogues = list((ROOT / "labo" / "translations").glob("*/LC_MESSAGES/messages.po"))
+    if all(po.with_suffix(".mo").exists() and po.with_suffix(".mo").stat().st_mtime >= po.stat().st_mtime
+           for po in catalogues):
+        return
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "compile", "-d", str(ROOT / "labo" / "translations")],
         check=True, capture_output=True,

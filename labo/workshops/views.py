@@ -26,7 +26,7 @@ from labo.territory.services import get_commune, list_communes
 from labo.workshops import events, services
 from labo.workshops.forms import (ERROR_MESSAGES, BoardForm, CodeForm, ContributionsForm, DotForm, GroupForm,
                                   JoinForm, NoteForm, RenameForm, SteerForm)
-from labo.workshops.models import PHASES, Board, Note, NoteGroup, Phase
+from labo.workshops.models import PHASES, Board, Note, NoteGroup
 
 bp = Blueprint("workshops", __name__, url_prefix="/ateliers")
 phone_bp = Blueprint("board", __name__, url_prefix="/atelier")

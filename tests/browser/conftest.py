@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+
+from tests.conftest import _compile_translations  # compiles only what changed
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SCRIPT = Path(__file__).resolve().parent / "run_pages.mjs"
@@ -61,16 +62,6 @@ def browser_tools() -> None:
 class LiveServer:
     url: str
     app: Flask
-
-
-def _compile_translations() -> None:
-    """The English pages need the compiled catalogues (.mo files are not in git)."""
-    translations = ROOT / "labo" / "translations"
-    if any(translations.glob("*/LC_MESSAGES/messages.po")):
-        subprocess.run(
-            [sys.executable, "-m", "babel.messages.frontend", "-q", "compile", "-d", str(translations)],
-            check=True,
-        )
 
 
 @pytest.fixture(scope="session")

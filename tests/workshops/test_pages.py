@@ -16,7 +16,7 @@ from labo.meetings.models import Meeting
 from labo.workshops import services
 from labo.workshops.models import Board, Dot, Note, NoteGroup, Participant
 from tests.conftest import csrf_from, page_text
-from tests.factories import commune, create_admin, create_user
+from tests.factories import commune, create_user
 
 ANIMATOR = [(Role.ANIMATOR, None)]
 
