@@ -48,6 +48,7 @@ ERROR_MESSAGES = {
     "token-invalid": _l("Votre place sur ce tableau n'a pas été reconnue : rejoignez l'atelier avec son code."),
     "not-participant": _l("Rejoignez l'atelier avec son code pour écrire et voter."),
     "not-allowed": _l("Seule l'animation de cet atelier peut faire cela."),
+    "not-an-animator": _l("Seuls les animateurs, référents et administrateurs peuvent co-animer."),
     "server-error": _l("Le serveur n'a pas pu enregistrer cela. Rien n'est perdu : on réessaie."),
 }
 
@@ -104,6 +105,12 @@ class SteerForm(FlaskForm):
     locked = BooleanField(_l("Verrouiller le tableau"))
     authors_visible = BooleanField(_l("Afficher les pseudos des auteurs"))
     private_writing = BooleanField(_l("Écriture cachée (décocher pour dévoiler les notes)"))
+
+
+class CoAnimatorForm(FlaskForm):
+    user = SelectField(_l("Ajouter un·e co-animateur·rice"), coerce=str,
+                       validators=[DataRequired(_l("Choisissez une personne de la liste."))],
+                       description=_l("Elle pourra piloter ce tableau avec vous."))
 
 
 class GroupForm(FlaskForm):

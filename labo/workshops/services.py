@@ -122,10 +122,32 @@ def boards_of_meeting(meeting) -> list[Board]:
     return list(db.session.scalars(select(Board).where(Board.meeting_id == meeting.id).order_by(Board.id)))
 
 
+def co_animator_candidates(board: Board, limit: int = 300) -> list[User]:
+    """Who may be asked to co-animate: animators, referents and administrators."""
+    from labo.accounts.models import Role, RoleGrant
+
+    roles = (Role.ANIMATOR.value, Role.REFERENT.value, Role.ADMIN.value)
+    taken = {u.id for u in board.animators} | {board.created_by_id}
+    people = db.session.scalars(select(User).where(User.active.is_(True), User.grants.any(RoleGrant.role.in_(roles)))
+                                .order_by(User.pseudonym_key).limit(limit))
+    return [u for u in people if u.id not in taken]
+
+
 def add_animator(actor: User, board: Board, user: User) -> None:
-    if user not in board.animators:
+    from labo.permissions import runs_workshops
+
+    if not runs_workshops(user):
+        raise WorkshopError("not-an-animator", "user")
+    if user not in board.animators and user.id != board.created_by_id:
         board.animators.append(user)
         record_audit(actor, "workshop.animator_added", "workshop_board", board.id, title=board.title, user=user.pseudonym)
+    db.session.flush()
+
+
+def remove_animator(actor: User, board: Board, user: User) -> None:
+    if user in board.animators:
+        board.animators.remove(user)
+        record_audit(actor, "workshop.animator_removed", "workshop_board", board.id, title=board.title, user=user.pseudonym)
     db.session.flush()
 
 

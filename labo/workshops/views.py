@@ -24,7 +24,7 @@ from labo.extensions import db, limiter
 from labo.permissions import authorize, can
 from labo.territory.services import get_commune, list_communes
 from labo.workshops import events, services
-from labo.workshops.forms import (ERROR_MESSAGES, BoardForm, CodeForm, ContributionsForm, DotForm, GroupForm,
+from labo.workshops.forms import (ERROR_MESSAGES, BoardForm, CoAnimatorForm, CodeForm, ContributionsForm, DotForm, GroupForm,
                                   JoinForm, NoteForm, RenameForm, SteerForm)
 from labo.workshops.models import PHASES, Board, Note, NoteGroup
 
@@ -130,9 +130,12 @@ def _console_page(board: Board, *, status: int = 200, steer_form=None):
     groups = {g["id"]: g for g in full["groups"]}
     targets = [("g" + str(g["id"]), _("Groupe : %(title)s", title=g["title"])) for g in full["groups"]] + [
         ("n" + str(n["id"]), n["text"][:60]) for n in notes if not n["hidden"]]
+    co_form = CoAnimatorForm(formdata=None)
+    co_form.user.choices = [SelectChoice("", _("— Choisir —"))] + [
+        SelectChoice(str(u.id), u.pseudonym) for u in services.co_animator_candidates(board)]
     return render_template("workshops/console.html", board=board, state=full, notes=notes, groups=groups,
                            steer_form=steer_form, targets=targets, action_form=ActionForm(formdata=None),
-                           phases=PHASES, join_link=_join_link(board)), status
+                           co_form=co_form, join_link=_join_link(board)), status
 
 
 @bp.route("/<id:board_id>")
@@ -176,6 +179,48 @@ def steer(board_id: int):
     events.announce_board(board, whole=(board.authors_visible, board.private_writing) != before)
     flash(_("Le tableau est à jour."), "success")
     return redirect(url_for("workshops.console", board_id=board.id))
+
+
+@bp.route("/<id:board_id>/devoiler", methods=["POST"])
+@login_required
+def reveal(board_id: int):
+    """The end of private writing: every note shows on every screen."""
+    board = get_board(board_id)
+    authorize("workshop.animate", board)
+    if ActionForm().validate_on_submit() and board.private_writing:
+        services.set_flags(board, private_writing=False)
+        db.session.commit()
+        events.announce_board(board, whole=True)
+        flash(_("Les notes sont dévoilées sur tous les écrans."), "success")
+    return redirect(url_for("workshops.console", board_id=board.id))
+
+
+@bp.route("/<id:board_id>/co-animateurs", methods=["POST"])
+@login_required
+def co_animators(board_id: int):
+    from labo.accounts.models import User
+
+    board = get_board(board_id)
+    authorize("workshop.animate", board)
+    if ActionForm().validate_on_submit():
+        value = request.form.get("user", "")
+        person = db.session.get(User, int(value)) if value.isdigit() and len(value) < 10 else None
+        if person is None:
+            flash(_("Choisissez une personne de la liste."), "error")
+        elif request.form.get("remove"):
+            services.remove_animator(current_user, board, person)
+            db.session.commit()
+            flash(_("%(name)s n'anime plus ce tableau.", name=person.pseudonym), "success")
+        else:
+            try:
+                services.add_animator(current_user, board, person)
+            except services.WorkshopError as error:
+                db.session.rollback()
+                flash(str(ERROR_MESSAGES.get(error.code, error.code)), "error")
+            else:
+                db.session.commit()
+                flash(_("%(name)s co-anime ce tableau.", name=person.pseudonym), "success")
+    return redirect(url_for("workshops.console", board_id=board.id) + "#co-animation")
 
 
 def _note_of(board: Board, note_id: int) -> Note:

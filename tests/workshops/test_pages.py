@@ -516,3 +516,38 @@ def test_an_english_phone_reads_the_board_in_english(client):
     board = make_board()
     page = page_text(client.get(f"/atelier/{board.code}", headers={"Accept-Language": "en"}))
     assert "Join the workshop" in page
+
+
+def test_the_animator_adds_a_co_animator_who_then_steers(app):
+    from tests.conftest import Auth
+
+    animator, console = animator_client(app, Auth)
+    colleague = create_user(email="c@example.org", pseudonym="Karim", roles=ANIMATOR)
+    resident = create_user(email="r@example.org")
+    board = make_board(animator)
+    token = csrf_from(console.get(f"/ateliers/{board.id}").get_data(as_text=True))
+    assert "Karim" in page_text(console.get(f"/ateliers/{board.id}"))
+    refused = console.post(f"/ateliers/{board.id}/co-animateurs", data={"csrf_token": token, "user": str(resident.id)},
+                           follow_redirects=True)
+    assert "Seuls les animateurs, référents et administrateurs peuvent co-animer." in page_text(refused)
+    console.post(f"/ateliers/{board.id}/co-animateurs", data={"csrf_token": token, "user": str(colleague.id)})
+    other = app.test_client()
+    Auth(other).login("c@example.org")
+    assert other.get(f"/ateliers/{board.id}").status_code == 200
+    console.post(f"/ateliers/{board.id}/co-animateurs", data={"csrf_token": token, "user": str(colleague.id), "remove": "1"})
+    assert other.get(f"/ateliers/{board.id}").status_code == 403
+
+
+def test_the_reveal_shows_every_note_to_every_phone(app):
+    from tests.conftest import Auth
+
+    animator, console = animator_client(app, Auth)
+    board = make_board(animator, private_writing=True)
+    zoe, yanis = app.test_client(), app.test_client()
+    join(zoe, board, "Zoé")
+    join(yanis, board, "Yanis")
+    post_note(yanis, board, "La note de Yanis")
+    assert "La note de Yanis" not in page_text(zoe.get(f"/atelier/{board.code}"))
+    token = csrf_from(console.get(f"/ateliers/{board.id}").get_data(as_text=True))
+    assert console.post(f"/ateliers/{board.id}/devoiler", data={"csrf_token": token}).status_code == 302
+    assert "La note de Yanis" in page_text(zoe.get(f"/atelier/{board.code}"))
