@@ -114,7 +114,7 @@ class CoAnimatorForm(FlaskForm):
 
 
 class GroupForm(FlaskForm):
-    target = SelectField(_l("Regrouper avec"), coerce=str, validators=[DataRequired(_l("Choisissez avec quelle note ou quel groupe regrouper."))])
+    target = SelectField(_l("Mettre dans le groupe de"), coerce=str, validators=[DataRequired(_l("Choisissez avec quelle note ou quel groupe regrouper."))])
 
 
 class RenameForm(FlaskForm):
