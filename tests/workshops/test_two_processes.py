@@ -1,0 +1,250 @@
+"""One board served by two processes, as in production (docs/realtime.md,
+"Several processes"): `gunicorn -k gevent -w 1`, twice, on one database, one
+secret key and one Redis message queue. A phone connected to one process
+hears what is done through the other.
+
+Needs Debian's redis-server: without it these tests are skipped, unless
+LABO_REQUIRE_REDIS=1 (CI), which makes its absence a failure."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.workshops.conftest import WAIT, Screen, new_key
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+START_TIMEOUT = 30  # seconds for a process to answer
+SECRET_KEY = "two-processes-test-secret"
+PASSWORD = "un mot de passe"
+
+# Run in a process of its own, against the shared database: an animator, a
+# board, two participants, a note; prints what the phones need, as JSON.
+SETUP = r"""
+import json, sys
+from labo import create_app
+from labo.accounts.models import Role
+from labo.extensions import db
+from labo.workshops import services
+from tests.factories import create_user
+
+email = sys.argv[1]
+app = create_app()
+with app.app_context():
+    animator = create_user(pseudonym="Anim " + email[:8], email=email, password="un mot de passe",
+                           roles=[(Role.ANIMATOR, None)])
+    board = services.create_board(animator, title="Un atelier, deux serveurs")
+    db.session.commit()
+    alice = services.join_board(board, "Alice")
+    bob = services.join_board(board, "Bob")
+    db.session.commit()
+    note, _ = services.post_note(board, alice, column_id=board.columns[0].id, text="Une idée de départ",
+                                 client_key="depart" + email[:8])
+    db.session.commit()
+    print(json.dumps({
+        "board": board.id, "column": board.columns[0].id, "note": note.id, "email": email,
+        "alice": services.participant_token(app.config, alice),
+        "bob": services.participant_token(app.config, bob),
+    }))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    """Debian's redis-server on loopback and a free port, nothing written to disk."""
+    server = shutil.which("redis-server") or ("/usr/bin/redis-server" if os.access("/usr/bin/redis-server", os.X_OK)
+                                              else None)
+    if server is None:
+        message = "redis-server not found (apt-get install redis-server)"
+        if os.environ.get("LABO_REQUIRE_REDIS") == "1":
+            pytest.fail(message + " — LABO_REQUIRE_REDIS=1 requires the two-process tests to run", pytrace=False)
+        pytest.skip(message)
+    port = free_port()
+    log = tmp_path_factory.mktemp("redis") / "redis.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                    "--appendonly", "no", "--dir", str(log.parent)],
+                                   stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(64).startswith(b"+PONG"):
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"redis-server did not answer on port {port}:\n{tail(log)}", pytrace=False)
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="module")
+def server_env(app, redis_url, tmp_path_factory) -> dict:
+    """The environment both processes share: database, secret, message queue."""
+    tmp = tmp_path_factory.mktemp("two-processes")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("LABO_BASE_URL", "LABO_PROXY_COUNT", "LABO_ASYNC_MODE", "LABO_FORCE_HTTPS")}
+    env.update({
+        "SECRET_KEY": SECRET_KEY,
+        "REDIS_URL": redis_url,
+        "LABO_INSTANCE_PATH": str(tmp / "instance"),
+        "LABO_ENV": "development",  # cookies without Secure, over plain http
+        "LABO_PASSWORD_HASH": "pbkdf2:sha256:1000",
+        "PYTHONPATH": str(ROOT),
+    })
+    shared = os.environ.get("LABO_TEST_DATABASE_URL")
+    if shared:
+        # The suite's PostgreSQL database, already migrated; each test's
+        # fresh_database seeds it before the test makes its board.
+        env["DATABASE_URL"] = shared
+    else:
+        env["DATABASE_URL"] = "sqlite:///" + str(tmp / "shared.db")
+        flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+        for command in (["db", "upgrade"], ["labo", "seed"]):
+            done = subprocess.run(flask + command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, f"flask {' '.join(command)} failed:\n{done.stderr[-4000:]}"
+    return env
+
+
+@pytest.fixture(scope="module")
+def servers(server_env, tmp_path_factory):
+    """Two gunicorn processes (gevent worker, one each), started together; their URLs."""
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    assert gunicorn.exists(), f"gunicorn not found next to {sys.executable} (pip install -r requirements.txt)"
+    logs = tmp_path_factory.mktemp("gunicorn")
+    started = []
+    try:
+        for name in ("A", "B"):
+            port = free_port()
+            log = logs / f"{name}.log"
+            with open(log, "w") as out:
+                process = subprocess.Popen(
+                    [str(gunicorn), "-k", "gevent", "-w", "1", "-b", f"127.0.0.1:{port}", "--graceful-timeout", "2",
+                     "wsgi:app"],
+                    cwd=ROOT, env=server_env, stdout=out, stderr=subprocess.STDOUT)
+            started.append((name, process, f"http://127.0.0.1:{port}", log))
+        deadline = time.monotonic() + START_TIMEOUT
+        for name, process, url, log in started:
+            while True:
+                try:
+                    if requests.get(url + "/", timeout=1).status_code < 500:
+                        break
+                except requests.RequestException:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"server {name} did not answer at {url} within {START_TIMEOUT} s:\n{tail(log)}",
+                                pytrace=False)
+                time.sleep(0.1)
+        yield {name: url for name, _process, url, _log in started}
+    finally:
+        for _name, process, _url, _log in started:
+            stop(process)
+
+
+@pytest.fixture
+def board(server_env) -> dict:
+    """A board in the shared database (made after fresh_database has run), with Alice's first note."""
+    email = f"{uuid.uuid4().hex[:12]}@example.org"
+    done = subprocess.run([sys.executable, "-c", SETUP, email], cwd=ROOT, env=server_env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, f"setting up the board failed:\n{done.stderr[-4000:]}"
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def screens():
+    made: list[Screen] = []
+    yield made
+    for screen in made:
+        screen.close()
+
+
+def phone(screens: list, url: str, name: str, board: dict, token: str) -> Screen:
+    screen = Screen(url, name)
+    screens.append(screen)
+    screen.connect({"board": board["board"], "token": token})
+    screen.wait_for("me")
+    return screen
+
+
+def session_cookie(url: str, email: str) -> str:
+    """Log in through the site's own form, as a browser would; the session cookie."""
+    with requests.Session() as browser:
+        page = browser.get(url + "/compte/connexion", timeout=WAIT)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
+        answer = browser.post(url + "/compte/connexion", data={"email": email, "password": PASSWORD,
+                                                              "csrf_token": token},
+                              allow_redirects=False, timeout=WAIT)
+        assert answer.status_code == 302, (answer.status_code, answer.text[:500])
+        return "; ".join(f"{c.name}={c.value}" for c in browser.cookies)
+
+
+def test_a_note_posted_through_one_process_reaches_a_phone_on_the_other(servers, board, screens):
+    alice = phone(screens, servers["A"], "Alice on A", board, board["alice"])
+    bob = phone(screens, servers["B"], "Bob on B", board, board["bob"])
+    assert [n["text"] for n in bob.wait_for("state")["notes"]] == ["Une idée de départ"]
+
+    answer = alice.call("post_note", {"column": board["column"], "text": "Un banc par arrêt de bus",
+                                      "client_key": new_key()})
+
+    assert answer["ok"] and answer["created"], answer
+    seen = bob.wait_for("note", lambda p: p["id"] == answer["note"]["id"])
+    assert (seen["text"], seen["author"]) == ("Un banc par arrêt de bus", "Alice")
+
+
+def test_a_dot_placed_through_one_process_reaches_the_phones_on_the_other(servers, board, screens):
+    alice = phone(screens, servers["A"], "Alice on A", board, board["alice"])
+    bob = phone(screens, servers["B"], "Bob on B", board, board["bob"])
+    bob_tablet = phone(screens, servers["A"], "Bob's tablet on A", board, board["bob"])
+    # The animator steers from a console on B; the phones on A follow.
+    console = Screen(servers["B"], "console on B")
+    screens.append(console)
+    console.connect({"board": board["board"], "view": "animator"},
+                    headers={"Cookie": session_cookie(servers["A"], board["email"])})
+    assert console.call("set_phase", {"phase": "voting"})["ok"]
+    assert alice.wait_for("board", lambda p: p["phase"] == "voting")
+
+    answer = bob.call("place_dot", {"kind": "note", "id": board["note"]})
+
+    assert answer == {"ok": True, "dots_left": 2}
+    assert alice.wait_for("dots") == {"kind": "note", "id": board["note"], "count": 1}
+    assert bob_tablet.wait_for("me", lambda p: p["dots_left"] == 2)["dots"]["note"] == {str(board["note"]): 1}
+    assert console.wait_for("dots")["count"] == 1
