@@ -86,6 +86,18 @@ def configure_sqlite(engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
+def write_transaction() -> None:
+    """End the caller's transaction and start one that holds the write lock
+    from its first statement (BEGIN IMMEDIATE on SQLite, a no-op elsewhere):
+    a SQLite transaction that read before writing fails with "database is
+    locked" when another writer committed meanwhile, instead of waiting for
+    its turn and meeting the UNIQUE constraint."""
+    from labo.extensions import db
+
+    db.session.commit()
+    db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
 def contains_pattern(text: str) -> str:
     """A LIKE pattern matching `text` anywhere, its wildcards escaped with "\\"."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

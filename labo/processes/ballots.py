@@ -25,6 +25,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from labo.accounts.models import AgeBand, User
 from labo.audit.services import record_audit
+from labo.core.db import write_transaction
 from labo.core.disclosure import THRESHOLD, hidden_cells
 from labo.core.i18n import _l
 from labo.extensions import db
@@ -161,16 +162,6 @@ def ballot_rows(process: Process, choices: Union[Iterable[Any], Mapping[Any, str
     return [(option_id, None) for option_id in sorted(chosen)]
 
 
-def _write_transaction() -> None:
-    """End the caller's transaction and start one that holds the write lock
-    from its first statement (BEGIN IMMEDIATE on SQLite, a no-op elsewhere):
-    a SQLite transaction that read before writing fails with "database is
-    locked" when another writer committed meanwhile, instead of waiting for
-    its turn and meeting the UNIQUE constraint."""
-    db.session.commit()
-    db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-
-
 def new_ballot_id() -> str:
     """22 random URL-safe characters: nothing to learn from the order of ids."""
     return secrets.token_urlsafe(16)[:22]
@@ -185,13 +176,13 @@ def cast_ballot(process: Process, user: User, choices, now: datetime) -> Ballot:
     refused ("already-secret"). Open: the ballot is linked to the
     participation and a second vote replaces the choices of the first.
 
-    Commits what the caller held first (see `_write_transaction`)."""
+    Commits what the caller held first (see `labo.core.db.write_transaction`)."""
     if not process.method_enum.is_ballot:
         raise ProcessError("not-a-ballot")
     check_can_take_part(process, user, now)
     rows = ballot_rows(process, choices)
     process_id, secret = process.id, process.secret
-    _write_transaction()
+    write_transaction()
     if secret:
         try:
             record_participation(process, user)

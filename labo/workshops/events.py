@@ -301,7 +301,7 @@ class BoardNamespace(Namespace):
         onto_note = services.get_note(board, _int(data.get("onto_note"))) if data.get("onto_note") is not None else None
         onto_group = services.get_group(board, _int(data.get("onto_group"))) if data.get("onto_group") is not None else None
         grouping = services.group_notes(board, note, onto_note=onto_note, onto_group=onto_group,
-                                        title=data.get("title") or "")
+                                        title=data.get("title"))
         db.session.commit()
         announce_group(board, grouping.group)
         for moved in grouping.notes:
@@ -324,7 +324,7 @@ class BoardNamespace(Namespace):
     @acknowledged
     def on_rename_group(self, data):
         board = self._animated()
-        group = services.rename_group(board, services.get_group(board, _int(data.get("group"))), data.get("title") or "")
+        group = services.rename_group(board, services.get_group(board, _int(data.get("group"))), data.get("title"))
         db.session.commit()
         announce_group(board, group)
         return {"ok": True, "group": services.group_payload(group)}

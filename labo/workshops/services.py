@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from labo.accounts.models import User
 from labo.audit.services import record_audit
 from labo.contributions.services import plain_text
-from labo.core.db import utcnow
+from labo.core.db import utcnow, write_transaction
 from labo.core.errors import ServiceError
 from labo.extensions import db
 from labo.territory.models import Commune
@@ -177,12 +177,14 @@ def participant_for_token(config: Mapping, board: Board, token: Optional[str]) -
 
 
 def join_board(board: Board, pseudonym: str, user: Optional[User] = None) -> Participant:
-    name = plain_text(pseudonym)
+    name = plain_text(pseudonym) if isinstance(pseudonym, str) else ""
     if not name:
         raise WorkshopError("pseudonym-required", "pseudonym")
     if len(name) > PSEUDONYM_MAX:
         raise WorkshopError("pseudonym-too-long", "pseudonym")
-    participant = Participant(board_id=board.id, pseudonym=name, user_id=user.id if user is not None else None)
+    board_id = board.id
+    write_transaction()  # a hall joins at once: writers wait their turn on SQLite
+    participant = Participant(board_id=board_id, pseudonym=name, user_id=user.id if user is not None else None)
     db.session.add(participant)
     db.session.flush()
     return participant
@@ -204,6 +206,7 @@ def post_note(board: Board, participant: Participant, *, column_id, text: str, c
     already written, never a second one."""
     if not isinstance(client_key, str) or not CLIENT_KEY_RE.fullmatch(client_key):
         raise WorkshopError("client-key-invalid")
+    write_transaction()  # see labo.core.db: many phones post at once
     existing = db.session.scalar(select(Note).where(Note.board_id == board.id, Note.client_key == client_key))
     if existing is not None:
         if existing.participant_id != participant.id:
@@ -279,10 +282,12 @@ class Grouping:
 
 
 def group_notes(board: Board, note: Note, *, onto_note: Optional[Note] = None, onto_group: Optional[NoteGroup] = None,
-                title: str = "") -> Grouping:
+                title: Optional[str] = "") -> Grouping:
     """Drag `note` onto another note (a new group of both) or onto a group."""
     if onto_note is None and onto_group is None:
         raise WorkshopError("group-target-required")
+    if title is not None and not isinstance(title, str):
+        raise WorkshopError("group-title-required", "title")
     previous = note.group_id
     created = False
     if onto_group is None:
@@ -291,7 +296,7 @@ def group_notes(board: Board, note: Note, *, onto_note: Optional[Note] = None, o
         if onto_note.group_id is not None:
             onto_group = db.session.get(NoteGroup, onto_note.group_id)
         else:
-            name = plain_text(title) or onto_note.text[:GROUP_TITLE_MAX]
+            name = plain_text(title or "") or onto_note.text[:GROUP_TITLE_MAX]
             onto_group = NoteGroup(board_id=board.id, column_id=onto_note.column_id, title=name[:GROUP_TITLE_MAX])
             db.session.add(onto_group)
             db.session.flush()
@@ -317,7 +322,7 @@ def ungroup_note(board: Board, note: Note) -> Optional[int]:
 
 
 def rename_group(board: Board, group: NoteGroup, title: str) -> NoteGroup:
-    name = plain_text(title)
+    name = plain_text(title) if isinstance(title, str) else ""
     if not name:
         raise WorkshopError("group-title-required", "title")
     if len(name) > GROUP_TITLE_MAX:
@@ -348,6 +353,7 @@ def dots_left(board: Board, participant: Participant) -> int:
 
 def place_dot(board: Board, participant: Participant, kind: str, target_id) -> Dot:
     """One more dot on a note or a group; refused once the person's dots are all placed."""
+    write_transaction()  # see labo.core.db: two phones of one person, at once
     if board.locked:
         raise WorkshopError("board-locked")
     if board.phase != Phase.VOTING.value:
@@ -371,6 +377,7 @@ def place_dot(board: Board, participant: Participant, kind: str, target_id) -> D
 
 
 def remove_dot(board: Board, participant: Participant, kind: str, target_id) -> None:
+    write_transaction()
     if board.locked:
         raise WorkshopError("board-locked")
     if board.phase != Phase.VOTING.value:
