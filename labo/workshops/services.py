@@ -536,14 +536,15 @@ def state(board: Board, *, animator: bool = False) -> dict:
 def personal_state(board: Board, participant: Participant) -> dict:
     """What only this participant sees: their dots, and their own notes."""
     mine = list(db.session.scalars(select(Note).where(Note.participant_id == participant.id).order_by(Note.id)))
-    dots = db.session.execute(select(Dot.note_id, Dot.group_id).where(Dot.participant_id == participant.id))
+    # One query for the dots placed and the dots left, so the two always agree.
+    dots = list(db.session.execute(select(Dot.note_id, Dot.group_id).where(Dot.participant_id == participant.id)))
     placed: dict[str, dict[str, int]] = {"note": {}, "group": {}}
     for note_id, group_id in dots:
         kind, key = ("note", str(note_id)) if note_id is not None else ("group", str(group_id))
         placed[kind][key] = placed[kind].get(key, 0) + 1
     return {
         "participant": participant.id, "pseudonym": participant.pseudonym,
-        "dots_left": dots_left(board, participant),
+        "dots_left": max(0, board.dots_per_person - len(dots)),
         "dots": placed,
         "notes": [dict(note_payload(board, n, author=participant.pseudonym), author=participant.pseudonym,
                        client_key=n.client_key, hidden=n.hidden) for n in mine],
