@@ -81,6 +81,21 @@ def announce_group_removed(board: Board, group_id: int) -> None:
         _emit("group_removed", {"id": group_id}, room)
 
 
+def announce_grouping(board: Board, grouping: "services.Grouping") -> None:
+    """A note dragged onto another note or a group: the group, the notes that moved, a group left empty."""
+    announce_group(board, grouping.group)
+    for moved in grouping.notes:
+        announce_note(board, moved)
+    if grouping.removed_group_id:
+        announce_group_removed(board, grouping.removed_group_id)
+
+
+def announce_ungrouped(board: Board, note: Note, removed_group_id: Optional[int]) -> None:
+    announce_note(board, note)
+    if removed_group_id:
+        announce_group_removed(board, removed_group_id)
+
+
 def announce_dots(board: Board, kind: str, target_id: int, participant: Participant) -> None:
     payload = {"kind": kind, "id": target_id, "count": services.dot_count(board, kind, target_id)}
     for room in (public_room(board.id), animator_room(board.id)):
@@ -228,23 +243,21 @@ class BoardNamespace(Namespace):
         payload = dict(services.note_payload(board, note), author=participant.pseudonym, client_key=note.client_key)
         return {"ok": True, "created": created, "note": payload}
 
-    @acknowledged
-    def on_place_dot(self, data):
+    def _dot(self, data: dict, change: Callable) -> dict:
         board, participant = self._participant()
         kind, target = data.get("kind"), _int(data.get("id"))
-        services.place_dot(board, participant, kind, target)
+        change(board, participant, kind, target)
         db.session.commit()
         announce_dots(board, kind, target, participant)
         return {"ok": True, "dots_left": services.dots_left(board, participant)}
 
     @acknowledged
+    def on_place_dot(self, data):
+        return self._dot(data, services.place_dot)
+
+    @acknowledged
     def on_remove_dot(self, data):
-        board, participant = self._participant()
-        kind, target = data.get("kind"), _int(data.get("id"))
-        services.remove_dot(board, participant, kind, target)
-        db.session.commit()
-        announce_dots(board, kind, target, participant)
-        return {"ok": True, "dots_left": services.dots_left(board, participant)}
+        return self._dot(data, services.remove_dot)
 
     # animators
 
@@ -303,11 +316,7 @@ class BoardNamespace(Namespace):
         grouping = services.group_notes(board, note, onto_note=onto_note, onto_group=onto_group,
                                         title=data.get("title"))
         db.session.commit()
-        announce_group(board, grouping.group)
-        for moved in grouping.notes:
-            announce_note(board, moved)
-        if grouping.removed_group_id:
-            announce_group_removed(board, grouping.removed_group_id)
+        announce_grouping(board, grouping)
         return {"ok": True, "group": services.group_payload(grouping.group)}
 
     @acknowledged
@@ -316,9 +325,7 @@ class BoardNamespace(Namespace):
         note = services.get_note(board, _int(data.get("note")))
         removed = services.ungroup_note(board, note)
         db.session.commit()
-        announce_note(board, note)
-        if removed:
-            announce_group_removed(board, removed)
+        announce_ungrouped(board, note, removed)
         return {"ok": True}
 
     @acknowledged

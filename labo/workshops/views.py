@@ -271,15 +271,9 @@ def group_note(board_id: int, note_id: int):
         else:
             db.session.commit()
             if grouping is None:
-                events.announce_note(board, note)
-                if removed:
-                    events.announce_group_removed(board, removed)
+                events.announce_ungrouped(board, note, removed)
             else:
-                events.announce_group(board, grouping.group)
-                for moved in grouping.notes:
-                    events.announce_note(board, moved)
-                if grouping.removed_group_id:
-                    events.announce_group_removed(board, grouping.removed_group_id)
+                events.announce_grouping(board, grouping)
             flash(_("Les notes sont regroupées.") if grouping else _("La note est sortie de son groupe."), "success")
     return redirect(url_for("workshops.console", board_id=board.id) + f"#note-{note.id}")
 
