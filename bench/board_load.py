@@ -331,6 +331,7 @@ BROADCAST_FIGURES = [
     ("server CPU/msg (µs)", "cpu_per_msg_us"),
     ("clients CPU (% core)", "client_cpu_pct"),
     ("machine busy (% core)", "machine_busy_pct"),
+    ("  of which others (% core)", "other_busy_pct"),
     ("clients loop p99 (ms)", "event_loop_delay_ms.p99"),
     ("send lag max (ms)", "send_lag_max_ms"),
     ("connect all (s)", "connect_all_s"),
@@ -344,6 +345,7 @@ JOIN_FIGURES = [
     ("server CPU (s)", "server_cpu_s"),
     ("clients CPU (% core)", "client_cpu_pct"),
     ("machine busy (% core)", "machine_busy_pct"),
+    ("  of which others (% core)", "other_busy_pct"),
     ("DB: create N participants (s)", "create_participants_s"),
 ]
 
@@ -444,6 +446,10 @@ def verdicts(summary: dict) -> list[str]:
         for target, figures in summary.get(case, {}).items():
             if target == "cpu_ratio":
                 continue
+            others = figures["other_busy_pct"]["max"]
+            if others is not None and others >= 30:
+                lines.append(f"{case}  {target}: up to {others:.0f}% of a core went to other processes (the "
+                             "database server, the kernel, anything else on the machine): figures may be perturbed")
             client = figures["client_cpu_pct"]["max"]
             if client is not None and client >= 85:
                 lines.append(f"{case}  {target}: the load generator used up to {client:.0f}% of a core: "
@@ -608,6 +614,10 @@ def main(argv: list[str]) -> int:
                     run.update(case=case, target=target, repeat=repeat, database=database,
                                create_participants_s=data["create_participants_s"],
                                worker_rss_mb=rss_mb(server.worker))
+                    if run.get("machine_busy_pct") is not None and run.get("server_cpu_pct") is not None:
+                        # The kernel's share not charged to either, the database server's, anyone else's.
+                        run["other_busy_pct"] = (run["machine_busy_pct"] - run["server_cpu_pct"]
+                                                 - run["client_cpu_pct"])
                     if not join and run.get("ok"):
                         delivered = run.get("delivered") or 0
                         run["cpu_per_msg_us"] = (1e6 * run["server_cpu_s"] / delivered
