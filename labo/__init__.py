@@ -8,6 +8,19 @@ from typing import Optional
 from flask import Flask
 
 
+def _without_websocket_compression(wsgi_app):
+    """Browsers offer permessage-deflate and simple-websocket accepts it: the
+    server would then compress every frame once per recipient, a third of a
+    live board's CPU for notes of a few hundred bytes (bench/README.md).
+    Dropping the offer keeps frames plain; nginx is told to drop it too."""
+
+    def app(environ, start_response):
+        environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+        return wsgi_app(environ, start_response)
+
+    return app
+
+
 def create_app(overrides: Optional[dict] = None) -> Flask:
     from labo.config import Config
 
@@ -99,6 +112,7 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
         max_http_buffer_size=64 * 1024,
     )
     socketio.on_namespace(BoardNamespace(NAMESPACE))
+    app.wsgi_app = _without_websocket_compression(app.wsgi_app)
 
     @login_manager.user_loader
     def load_user(session_value: str):

@@ -94,8 +94,12 @@ def write_transaction() -> None:
     its turn and meeting the UNIQUE constraint."""
     from labo.extensions import db
 
-    db.session.commit()
-    db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    session = db.session()  # the session itself, not its scoped proxy
+    if session.in_transaction() and session.info.get("write_lock") is session.get_transaction():
+        return  # already in one (a socket handler opened it before reading)
+    session.commit()
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    session.info["write_lock"] = session.get_transaction()
 
 
 def contains_pattern(text: str) -> str:

@@ -21,6 +21,7 @@ from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 
+from labo.core.db import write_transaction
 from labo.core.errors import ServiceError
 from labo.extensions import db
 from labo.permissions import can
@@ -39,6 +40,11 @@ def animator_room(board_id: int) -> str:
     return f"b{board_id}:a"
 
 
+def screen_room(board_id: int) -> str:
+    """The projectors: they also show how many people joined."""
+    return f"b{board_id}:v"
+
+
 def participant_room(board_id: int, participant_id: int) -> str:
     return f"b{board_id}:p{participant_id}"
 
@@ -52,21 +58,36 @@ def _emit(event: str, data: Any, room: str) -> None:
 
 
 # --- broadcasts, for the socket handlers and the HTTP views alike ---------------
+# A message is (event, data, room). Socket handlers build theirs before they
+# commit (the objects are still loaded) and send them after: nothing is shown
+# that is not in the database.
+
+Message = tuple[str, Any, str]
 
 
-def announce_note(board: Board, note: Note) -> None:
+def send(messages: list[Message]) -> None:
+    for event, data, room in messages:
+        _emit(event, data, room)
+
+
+def note_messages(board: Board, note: Note) -> list[Message]:
     """A new or changed note, to each screen as it may see it."""
-    _emit("note", services.note_payload(board, note, animator=True), animator_room(board.id))
+    messages: list[Message] = [("note", services.note_payload(board, note, animator=True), animator_room(board.id))]
     if note.participant_id is not None:
         own = dict(services.note_payload(board, note), author=note.participant.pseudonym if note.participant else None,
                    client_key=note.client_key, hidden=note.hidden)
-        _emit("note", own, participant_room(board.id, note.participant_id))
+        messages.append(("note", own, participant_room(board.id, note.participant_id)))
     if board.private_writing:
-        _emit("counts", {str(k): v for k, v in services.column_counts(board).items()}, public_room(board.id))
+        messages.append(("counts", {str(k): v for k, v in services.column_counts(board).items()}, public_room(board.id)))
     elif note.hidden:
-        _emit("note_removed", {"id": note.id}, public_room(board.id))
+        messages.append(("note_removed", {"id": note.id}, public_room(board.id)))
     else:
-        _emit("note", services.note_payload(board, note), public_room(board.id))
+        messages.append(("note", services.note_payload(board, note), public_room(board.id)))
+    return messages
+
+
+def announce_note(board: Board, note: Note) -> None:
+    send(note_messages(board, note))
 
 
 def announce_group(board: Board, group: NoteGroup) -> None:
@@ -96,17 +117,21 @@ def announce_ungrouped(board: Board, note: Note, removed_group_id: Optional[int]
         announce_group_removed(board, removed_group_id)
 
 
-def announce_dots(board: Board, kind: str, target_id: int, participant: Participant) -> None:
+def dot_messages(board: Board, kind: str, target_id: int, participant: Participant) -> list[Message]:
     payload = {"kind": kind, "id": target_id, "count": services.dot_count(board, kind, target_id)}
-    for room in (public_room(board.id), animator_room(board.id)):
-        _emit("dots", payload, room)
-    _emit("me", services.personal_state(board, participant), participant_room(board.id, participant.id))
+    return [("dots", payload, public_room(board.id)), ("dots", payload, animator_room(board.id)),
+            ("me", services.personal_state(board, participant), participant_room(board.id, participant.id))]
+
+
+def announce_dots(board: Board, kind: str, target_id: int, participant: Participant) -> None:
+    send(dot_messages(board, kind, target_id, participant))
 
 
 def announce_people(board: Board) -> None:
-    """Someone joined: the count of people on the board, for the projector."""
+    """Someone joined: the count of people, for the projector and the consoles
+    only (a wave of 300 joins would otherwise send 300 × 300 frames to phones)."""
     payload = {"count": services.participant_count(board)}
-    for room in (public_room(board.id), animator_room(board.id)):
+    for room in (screen_room(board.id), animator_room(board.id)):
         _emit("people", payload, room)
 
 
@@ -200,7 +225,11 @@ class BoardNamespace(Namespace):
             if not can(current_user, "workshop.animate", board):
                 raise _refused("not-allowed")
             identity = {"board": board.id, "role": view, "user": current_user.id}
-            join_room(animator_room(board.id) if view == "animator" else public_room(board.id))
+            if view == "animator":
+                join_room(animator_room(board.id))
+            else:
+                join_room(public_room(board.id))
+                join_room(screen_room(board.id))
             payload = services.state(board, animator=view == "animator")
             personal = None
         else:
@@ -234,22 +263,28 @@ class BoardNamespace(Namespace):
 
     @acknowledged
     def on_post_note(self, data):
+        # The write lock first, then the reads: one transaction, nothing read twice.
+        write_transaction()
         board, participant = self._participant()
         note, created = services.post_note(board, participant, column_id=_int(data.get("column")),
                                            text=data.get("text"), client_key=data.get("client_key"))
+        messages = note_messages(board, note) if created else []
+        payload = dict(services.note_payload(board, note, author=participant.pseudonym), author=participant.pseudonym,
+                       client_key=note.client_key)
         db.session.commit()
-        if created:
-            announce_note(board, note)
-        payload = dict(services.note_payload(board, note), author=participant.pseudonym, client_key=note.client_key)
+        send(messages)
         return {"ok": True, "created": created, "note": payload}
 
     def _dot(self, data: dict, change: Callable) -> dict:
+        write_transaction()
         board, participant = self._participant()
         kind, target = data.get("kind"), _int(data.get("id"))
         change(board, participant, kind, target)
+        messages = dot_messages(board, kind, target, participant)
+        dots_left = messages[-1][1]["dots_left"]
         db.session.commit()
-        announce_dots(board, kind, target, participant)
-        return {"ok": True, "dots_left": services.dots_left(board, participant)}
+        send(messages)
+        return {"ok": True, "dots_left": dots_left}
 
     @acknowledged
     def on_place_dot(self, data):

@@ -763,3 +763,20 @@ def test_a_frame_too_big_for_a_phone_closes_that_connection_only(workshop):
     assert post(bob, column, "Toujours là")["text"] == "Toujours là"
     alice.reconnect()
     assert post(alice, column, "Moi aussi")["text"] == "Moi aussi"
+
+
+def test_frames_are_never_compressed_even_when_the_browser_offers_it(live_url):
+    """Every browser offers permessage-deflate; accepted, it would cost the
+    server one compression per phone for every note (bench/README.md)."""
+    import websocket
+
+    url = live_url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    ws = websocket.create_connection(url, timeout=WAIT, header=[
+        "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"])
+    try:
+        headers = {k.lower(): v for k, v in (ws.getheaders() or {}).items()}
+        assert ws.getstatus() == 101
+        assert "sec-websocket-extensions" not in headers, headers
+        assert ws.recv().startswith("0{")  # Engine.IO's open packet: the socket works
+    finally:
+        ws.close()
