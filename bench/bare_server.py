@@ -24,7 +24,14 @@ NAMESPACE = "/board"
 COLUMNS = [{"id": 1, "title": "Ce qui va"}, {"id": 2, "title": "Ce qui manque"}, {"id": 3, "title": "Ce qu'on propose"}]
 
 sio = socketio.Server(async_mode="gevent", cors_allowed_origins=None, max_http_buffer_size=64 * 1024)
-app = socketio.WSGIApp(sio)
+_sio_app = socketio.WSGIApp(sio)
+
+
+def app(environ, start_response):
+    """Like the site (labo/__init__.py), no per-message compression: the
+    comparison is of the two stacks, not of compressing or not."""
+    environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+    return _sio_app(environ, start_response)
 _ids = itertools.count(1)
 _participant_ids = itertools.count(1)
 
