@@ -31,6 +31,8 @@ from labo.workshops.models import PHASES, Board, Note, NoteGroup
 bp = Blueprint("workshops", __name__, url_prefix="/ateliers")
 phone_bp = Blueprint("board", __name__, url_prefix="/atelier")
 
+# A whole hall joins and writes at once, often from one Wi-Fi address.
+HALL_LIMIT = "600 per minute"
 SESSION_KEY = "workshops"  # {board id: participant token} for the phones' pages
 
 
@@ -405,7 +407,7 @@ def phone(code: str):
 
 
 @phone_bp.route("/<code>/rejoindre", methods=["POST"])
-@limiter.limit("600 per minute")  # a whole hall joins at once, often from one Wi-Fi address
+@limiter.limit(HALL_LIMIT)
 def join(code: str):
     board = board_of_code(code)
     form = JoinForm()
@@ -434,7 +436,7 @@ def _participant_or_join(board: Board):
 
 
 @phone_bp.route("/<code>/note", methods=["POST"])
-@limiter.limit("600 per minute")
+@limiter.limit(HALL_LIMIT)
 def post_note(code: str):
     board = board_of_code(code)
     participant, token = _participant_or_join(board)
@@ -460,7 +462,7 @@ def post_note(code: str):
 
 
 @phone_bp.route("/<code>/gommette", methods=["POST"])
-@limiter.limit("600 per minute")
+@limiter.limit(HALL_LIMIT)
 def dot(code: str):
     board = board_of_code(code)
     participant, _token = _participant_or_join(board)
