@@ -14,6 +14,8 @@ labo.workshops.services (STYLE.md §9). The protocol is in docs/realtime.md.
 from __future__ import annotations
 
 import logging
+import threading
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any, Callable, Optional
 
@@ -125,6 +127,18 @@ def dot_messages(board: Board, kind: str, target_id: int, participant: Participa
 
 def announce_dots(board: Board, kind: str, target_id: int, participant: Participant) -> None:
     send(dot_messages(board, kind, target_id, participant))
+
+
+_dot_turns: dict[int, threading.Lock] = {}
+
+
+@contextmanager
+def dots_in_turn(board_id: int):
+    """In this process, a board's dots are changed, committed and announced
+    one change at a time: otherwise two votes committed in one order could be
+    announced in the other, and the screens would keep the older count."""
+    with _dot_turns.setdefault(board_id, threading.Lock()):
+        yield
 
 
 def announce_people(board: Board) -> None:
@@ -279,11 +293,12 @@ class BoardNamespace(Namespace):
         write_transaction()
         board, participant = self._participant()
         kind, target = data.get("kind"), _int(data.get("id"))
-        change(board, participant, kind, target)
-        messages = dot_messages(board, kind, target, participant)
-        dots_left = messages[-1][1]["dots_left"]
-        db.session.commit()
-        send(messages)
+        with dots_in_turn(board.id):
+            change(board, participant, kind, target)
+            messages = dot_messages(board, kind, target, participant)
+            dots_left = messages[-1][1]["dots_left"]
+            db.session.commit()
+            send(messages)
         return {"ok": True, "dots_left": dots_left}
 
     @acknowledged

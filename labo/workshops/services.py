@@ -346,6 +346,16 @@ def _target(board: Board, kind: str, target_id) -> tuple[Optional[Note], Optiona
     raise WorkshopError("target-unknown")
 
 
+def _lock_target(kind: str, target_id) -> None:
+    """Dots on one note or group are counted one transaction after another:
+    on PostgreSQL, where write_transaction() takes no lock, the target's row is
+    locked until the commit (SQLite's BEGIN IMMEDIATE already serialises), so
+    the count each change announces includes every dot committed before it."""
+    model = Note if kind == "note" else NoteGroup if kind == "group" else None
+    if model is not None and isinstance(target_id, int):
+        db.session.execute(select(model.id).where(model.id == target_id).with_for_update())
+
+
 def dots_left(board: Board, participant: Participant) -> int:
     used = db.session.scalar(select(func.count(Dot.id)).where(Dot.participant_id == participant.id))
     return max(0, board.dots_per_person - used)
@@ -358,6 +368,7 @@ def place_dot(board: Board, participant: Participant, kind: str, target_id) -> D
         raise WorkshopError("board-locked")
     if board.phase != Phase.VOTING.value:
         raise WorkshopError("not-voting")
+    _lock_target(kind, target_id)
     note, group = _target(board, kind, target_id)
     for _attempt in range(board.dots_per_person + 1):
         used = set(db.session.scalars(select(Dot.slot).where(Dot.participant_id == participant.id)))
@@ -385,6 +396,7 @@ def remove_dot(board: Board, participant: Participant, kind: str, target_id) -> 
     column = Dot.note_id if kind == "note" else Dot.group_id if kind == "group" else None
     if column is None:
         raise WorkshopError("target-unknown")
+    _lock_target(kind, target_id)
     dot_id = db.session.scalar(select(Dot.id).where(Dot.participant_id == participant.id, column == target_id)
                                .order_by(Dot.slot.desc()).limit(1))
     if dot_id is None:

@@ -471,17 +471,18 @@ def dot(code: str):
     form = DotForm()
     target = form.target.data or ""
     if form.validate_on_submit() and target.isdigit():
-        try:
-            if form.action.data == "remove":
-                services.remove_dot(board, participant, form.kind.data, int(target))
+        with events.dots_in_turn(board.id):
+            try:
+                if form.action.data == "remove":
+                    services.remove_dot(board, participant, form.kind.data, int(target))
+                else:
+                    services.place_dot(board, participant, form.kind.data, int(target))
+            except services.WorkshopError as error:
+                db.session.rollback()
+                flash(str(ERROR_MESSAGES.get(error.code, error.code)), "error")
             else:
-                services.place_dot(board, participant, form.kind.data, int(target))
-        except services.WorkshopError as error:
-            db.session.rollback()
-            flash(str(ERROR_MESSAGES.get(error.code, error.code)), "error")
-        else:
-            db.session.commit()
-            events.announce_dots(board, form.kind.data, int(target), participant)
+                db.session.commit()
+                events.announce_dots(board, form.kind.data, int(target), participant)
     else:
         flash(str(ERROR_MESSAGES["target-unknown"]), "error")
     return redirect(url_for("board.phone", code=board.code) + f"#{form.kind.data or 'note'}-{target}")
