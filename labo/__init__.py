@@ -131,6 +131,7 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
     from labo.notifications import views as notification_views
     from labo.partners import views as partner_views
     from labo.processes import ballot_views
+    from labo.privacy import views as privacy_views
     from labo.processes import views as process_views
     from labo.proclamation import views as proclamation_views
     from labo.site import views as site_views
@@ -158,6 +159,7 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
         copil_views.bp,
         workshop_views.bp,
         workshop_views.phone_bp,
+        privacy_views.bp,
     ):
         app.register_blueprint(blueprint)
     site_views.register_errors(app)

@@ -1,4 +1,4 @@
-"""`flask --app wsgi labo ...`: seed, create-admin, translate."""
+"""`flask --app wsgi labo ...`: seed, create-admin, purge, backup, restore, translate."""
 from __future__ import annotations
 
 import secrets
@@ -69,6 +69,53 @@ def remind_commitments() -> None:
     from labo.partners.services import remind_referents
 
     click.echo(remind_referents(current_app))
+
+
+@labo_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Count what would go, change nothing.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+              help="Count from this date (UTC) instead of now.")
+def purge(dry_run: bool, as_of) -> None:
+    """Delete the personal data kept longer than its declared duration (run daily)."""
+    from datetime import timezone
+
+    from labo.privacy.retention import purge as purge_data
+
+    done = purge_data(current_app.config, as_of.replace(tzinfo=timezone.utc) if as_of else None, dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    click.echo(("Would purge: " if dry_run else "Purged: ") + ", ".join(f"{k.lower()} {n}" for k, n in done.items()))
+
+
+@labo_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup(path: str) -> None:
+    """Write the database and the uploaded files to PATH (a zip)."""
+    from labo.privacy.backup import write_backup
+
+    counts = write_backup(current_app.config, path)
+    click.echo(f"Backup: {sum(counts.values())} rows in {len(counts)} tables to {path}")
+
+
+@labo_cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore(path: str, yes: bool) -> None:
+    """Replace the database and the uploads with the backup at PATH; accounts
+    erased since (or before) it are erased again."""
+    from labo.privacy.backup import BackupError, restore_backup
+
+    if not yes:
+        click.confirm("Every row of this database is replaced by the backup's. Go on?", abort=True)
+    try:
+        counts = restore_backup(current_app.config, path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    again = counts.pop("erased again")
+    click.echo(f"Restored {sum(counts.values())} rows in {len(counts)} tables from {path}; "
+               f"{again} erased account(s) erased again")
 
 
 labo_cli.add_command(translate_cli)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -104,6 +105,14 @@ class Config:
             # Where the Labo lives: dates typed in forms are local times there.
             "LABO_TIMEZONE": os.environ.get("LABO_TIMEZONE", "Europe/Paris"),
             "LABO_PER_PAGE": _int("LABO_PER_PAGE", 20),
+            # Who answers for the data (the privacy page names them) and where to write.
+            "LABO_PRIVACY_CONTROLLER": os.environ.get("LABO_PRIVACY_CONTROLLER", "").strip() or None,
+            "LABO_PRIVACY_CONTACT": os.environ.get("LABO_PRIVACY_CONTACT", "").strip() or None,
+            # "Se souvenir de moi" keeps one logged in for 30 days (the privacy page says so).
+            "REMEMBER_COOKIE_DURATION": timedelta(days=_int("LABO_REMEMBER_DAYS", 30)),
+            # How long each kind of personal data is kept (labo.privacy.retention
+            # has the kinds and their defaults): LABO_RETAIN_<KIND>_DAYS.
+            **{name: int(value) for name, value in os.environ.items() if name.startswith("LABO_RETAIN_") and value},
         }
 
 

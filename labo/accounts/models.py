@@ -91,6 +91,9 @@ class User(UserMixin, Base):
     locale: Mapped[Optional[str]] = mapped_column(String(5))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The last log-in: an account unused for longer than the declared
+    # retention (labo.privacy.retention) is erased.
+    last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 
     home_commune: Mapped[Optional[Commune]] = relationship()
     home_qpv: Mapped[Optional[Qpv]] = relationship()
@@ -173,3 +176,27 @@ class RoleGrant(Base):
     @property
     def role_enum(self) -> Role:
         return Role(self.role)
+
+
+# What the site shows where an erased account's name was; ERASED_LABEL is
+# the same words stored in the rows that keep a name as text (in French,
+# whatever the language of the person who erased the account).
+ERASED_NAME = _l("participant·e supprimé·e")
+ERASED_LABEL = "participant·e supprimé·e"
+
+
+def display_name(user: Optional[User]) -> str:
+    """The person's pseudonym, or "participant·e supprimé·e" once their account is erased."""
+    return user.pseudonym if user is not None else str(ERASED_NAME)
+
+
+class ErasedAccount(Base):
+    """The id of an erased account, kept so that restoring a backup made
+    before the erasure erases that account again (labo.privacy.backup).
+    An id alone names no one once the account is gone."""
+
+    __tablename__ = "erased_account"
+
+    user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    erased_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+

@@ -126,6 +126,14 @@ def authenticate(config: Mapping, email: str, password: str) -> Optional[User]:
     return user
 
 
+def record_login(user: User) -> None:
+    """The date of the last log-in, from which an unused account's retention runs."""
+    from labo.core.db import utcnow
+
+    user.last_login_at = utcnow()
+    db.session.commit()
+
+
 def _reset_serializer(config: Mapping) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(config["SECRET_KEY"], salt=RESET_SALT)
 
@@ -246,6 +254,11 @@ def _admin_count() -> int:
     return db.session.scalar(
         select(func.count(func.distinct(RoleGrant.user_id))).where(RoleGrant.role == Role.ADMIN.value)
     ) or 0
+
+
+def is_last_admin(user: User) -> bool:
+    """The site always keeps one administrator: this one cannot go."""
+    return user.has_role(Role.ADMIN) and _admin_count() <= 1
 
 
 def referents_of(commune: Commune) -> list[User]:
@@ -404,26 +417,38 @@ def _ballot_data(user: User) -> dict:
 
 
 def erase_account(config: Mapping, user: User, password: str) -> None:
-    """Delete the account for good, once its owner confirmed with their password.
-
-    Audit lines keep what was done but no longer who the person was; mail
-    kept in the outbox for their address goes too. Their contributions and
-    comments stay, signed "compte supprimé" (the database sets their author
-    to NULL); their supports and follows go."""
-    from sqlalchemy import delete, update
-
-    from labo.audit.models import AuditEntry
-    from labo.mail.models import OutboxMessage
-
+    """Delete the account for good, once its owner confirmed with their password."""
     if not check_password_hash(user.password_hash, password):
         raise AccountError("password-wrong", "password")
-    if user.has_role(Role.ADMIN) and _admin_count() <= 1:
+    if is_last_admin(user):
         raise AccountError("last-admin", "password")
-    label = f"compte supprimé n°{user.id}"
-    db.session.execute(update(AuditEntry).where(AuditEntry.actor_id == user.id).values(actor_label=label))
+    erase_user(config, user)
+
+
+def erase_user(config: Mapping, user: User) -> None:
+    """Erase `user`: the account's personal fields go with its row; what they
+    said stays, signed "participant·e supprimé·e", and every count stays as
+    it was (their supports, opinions, ballots and dots stay, unsigned). All
+    their sessions end, the account being gone. Their id goes on the list of
+    erased accounts, so that restoring an older backup erases them again.
+
+    Audit lines keep what was done but no longer who the person was; mail
+    kept in the outbox for their address goes too."""
+    from sqlalchemy import delete, update
+
+    from labo.accounts.models import ERASED_LABEL, ErasedAccount
+    from labo.audit.models import AuditEntry
+    from labo.mail.models import OutboxMessage
+    from labo.meetings.models import Registration
+
+    label = f"{ERASED_LABEL} n°{user.id}"
+    db.session.execute(update(AuditEntry).where(AuditEntry.actor_id == user.id).values(actor_label=label[:40]))
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.recipient == user.email))
     for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.target_type == "user", AuditEntry.target_id == user.id)):
         entry.details = {**(entry.details or {}), "user": label}
+    # Registrations to meetings stay counted, without the name and contact typed in them.
+    db.session.execute(update(Registration).where(Registration.user_id == user.id)
+                       .values(first_name=ERASED_LABEL, contact=None))
     # Their signatures of the proclamation go, an organisation's included (it
     # names its representative): the organisation may sign again.
     from labo.proclamation.models import Signature
@@ -435,5 +460,7 @@ def erase_account(config: Mapping, user: User, password: str) -> None:
     from labo.workshops.services import erase_for as erase_workshops
 
     erase_workshops(user)  # notes stay on their boards, unsigned
+    if db.session.get(ErasedAccount, user.id) is None:
+        db.session.add(ErasedAccount(user_id=user.id))
     db.session.delete(user)
     db.session.flush()

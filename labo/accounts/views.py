@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from labo.accounts.models import User
+from labo.accounts.models import User, display_name
 from labo.core.forms import ActionForm, show_error
 from labo.accounts import services
 from labo.accounts.forms import (
@@ -28,6 +28,7 @@ from labo.territory.models import Qpv
 from labo.territory.services import commune_choices, get_commune
 
 bp = Blueprint("accounts", __name__, url_prefix="/compte")
+bp.add_app_template_global(display_name)
 
 
 def auth_limit() -> str:
@@ -92,6 +93,7 @@ def login():
         user = services.authenticate(current_app.config, form.email.data, form.password.data)
         if user is not None:
             login_user(user, remember=form.remember.data)
+            services.record_login(user)
             if user.locale:
                 session["lang"] = user.locale
             flash(_("Bonjour %(name)s, vous êtes connecté·e.", name=user.pseudonym), "success")
@@ -222,6 +224,18 @@ def export_data():
     response = jsonify(services.export_personal_data(current_user))
     response.headers["Content-Disposition"] = 'attachment; filename="mes-donnees-labo.json"'
     return response
+
+
+@bp.route("/mes-donnees.zip")
+@login_required
+def export_archive():
+    authorize("profile.view", current_user)
+    from labo.privacy.export import personal_data_zip
+
+    return current_app.response_class(
+        personal_data_zip(current_user), mimetype="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="mes-donnees-labo.zip"',
+                 "Cache-Control": "no-store"})
 
 
 @bp.route("/supprimer", methods=["POST"])

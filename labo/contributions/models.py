@@ -9,7 +9,7 @@ from typing import Optional
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
-from labo.accounts.models import User
+from labo.accounts.models import User, display_name
 from labo.core.db import Base, UTCDateTime, utcnow
 from labo.core.i18n import _l
 from labo.territory.models import Ambition, Commune, Pillar, Qpv, Themed
@@ -147,7 +147,7 @@ class Contribution(Themed, Base):
     def author_label(self) -> str:
         if self.on_behalf_of:
             return self.on_behalf_of
-        return self.author.pseudonym if self.author is not None else str(_l("compte supprimé"))
+        return display_name(self.author)
 
 
 class Photo(Base):
@@ -176,7 +176,8 @@ class Support(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contribution_id: Mapped[int] = mapped_column(ForeignKey("contribution.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    # An erased account's supports stay, unsigned: the count does not change.
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Optional
 from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from labo.accounts.models import User
+from labo.accounts.models import User, display_name
 from labo.core.db import Base, UTCDateTime, utcnow
 from labo.core.i18n import _l
 from labo.core.levels import Level
@@ -157,7 +157,7 @@ class Fiche(Themed, Base):
 
     @property
     def author_label(self) -> str:
-        return self.author.pseudonym if self.author is not None else str(_l("participant·e supprimé·e"))
+        return display_name(self.author)
 
     @property
     def shows_contact(self) -> bool:

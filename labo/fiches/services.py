@@ -17,7 +17,7 @@ from typing import BinaryIO, Iterable, Mapping, Optional
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from labo.accounts.models import User
+from labo.accounts.models import ERASED_LABEL, User
 from labo.audit.services import record_audit
 from labo.core.db import contains_pattern, utcnow
 from labo.core.errors import ServiceError
@@ -491,5 +491,5 @@ def erase_for(config: Mapping, user: User) -> None:
             db.session.delete(fiche)
     # The versions they edited no longer name them.
     db.session.execute(update(FicheRevision).where(FicheRevision.editor_id == user.id)
-                       .values(editor_label="participant·e supprimé·e"))
+                       .values(editor_label=ERASED_LABEL))
     db.session.flush()

@@ -12,7 +12,7 @@ from typing import Optional
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from labo.accounts.models import User
+from labo.accounts.models import ERASED_NAME, User
 from labo.audit.services import record_audit
 from labo.contributions.services import clean_rich_text, plain_text, text_to_html
 from labo.core.db import utcnow
@@ -258,7 +258,7 @@ def opinions(process: Process) -> Opinions:
     for stance_value, comment, pseudonym in rows:
         result.counts[stance_value] += 1
         if comment:
-            result.by_stance[stance_value].append((pseudonym or str(_l("compte supprimé")), comment))
+            result.by_stance[stance_value].append((pseudonym or str(ERASED_NAME), comment))
     return result
 
 

@@ -13,7 +13,7 @@ from typing import Optional
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from labo.accounts.models import User
+from labo.accounts.models import User, display_name
 from labo.core.db import Base, UTCDateTime, utcnow
 from labo.core.i18n import _l
 from labo.territory.models import Commune
@@ -38,7 +38,7 @@ class ProclamationVersion(Base):
 
     @property
     def author_label(self) -> str:
-        return self.author.pseudonym if self.author is not None else str(_l("compte supprimé"))
+        return display_name(self.author)
 
 
 class SignatureKind(str, enum.Enum):

@@ -701,5 +701,7 @@ def erase_for(user: User) -> None:
     """On erasure, the pseudonyms used on boards go; the notes stay, unsigned."""
     from sqlalchemy import update
 
+    from labo.accounts.models import ERASED_LABEL
+
     db.session.execute(update(Participant).where(Participant.user_id == user.id)
-                       .values(pseudonym="participant·e supprimé·e", user_id=None))
+                       .values(pseudonym=ERASED_LABEL, user_id=None))

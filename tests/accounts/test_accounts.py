@@ -342,9 +342,10 @@ def test_erasing_an_account_keeps_its_ideas_unsigned_and_exports_them_before(cli
     assert auth.post("/compte/supprimer", {"erase-password": PASSWORD}, form_page="/compte/").status_code == 302
     kept = db.session.get(Contribution, idea_id)
     assert kept is not None and kept.author_id is None
-    assert db.session.scalar(select(func.count(Support.id))) == 0
+    # The support stays counted, unsigned.
+    assert db.session.scalars(select(Support.user_id)).all() == [None]
     text = page_text(client.get(f"/idees/{idea_id}"))
-    assert "compte supprimé" in text and "Partante" not in text
+    assert "participant·e supprimé·e" in text and "Partante" not in text
 
 
 def test_the_download_holds_the_directory_card_the_activity_log_and_meeting_registrations(client, auth):
