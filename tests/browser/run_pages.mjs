@@ -743,9 +743,64 @@ async function runBoardFlow(job, page, errors, context) {
   return { steps, reachedMs };
 }
 
+// --- first visits: cookies, requests and weight ---------------------------
+// {"flow": "first-visit", "visits": [{"name", "paths": [...], "login": {email, password} | absent}]}
+// Each visit runs in a new, empty browser context at phone size (no cache,
+// no cookie: a first visit; with "login", only the session cookie of a log-in
+// made in another context is carried over). Every request the context makes
+// is intercepted: one to another host is recorded and never let out. Returns
+// per visit the requests (url, type, status, bytes transferred, foreign) and
+// the cookies the context holds at the end.
+async function runFirstVisit(job, page, errors, context) {
+  const browser = context.browser();
+  const base = new URL(job.base);
+  const visits = [];
+  for (const visit of job.visits) {
+    let storageState;
+    if (visit.login) {
+      const before = await browser.newContext({ locale: 'fr-FR' });
+      const login = await logIn(await before.newPage(), job.base, visit.login);
+      if (!login.ok) throw new Error(`could not log in as ${visit.login.email}`);
+      storageState = await before.storageState();
+      await before.close();
+    }
+    const ctx = await browser.newContext({ locale: 'fr-FR', viewport: PHONE, storageState });
+    const seen = [];
+    await ctx.route('**/*', (route) => {
+      const url = new URL(route.request().url());
+      const foreign = url.origin !== base.origin;
+      seen.push({ request: route.request(), foreign });
+      return foreign ? route.abort('blockedbyclient') : route.continue();
+    });
+    const p = await ctx.newPage();
+    const statuses = [];
+    for (const path of visit.paths) {
+      const response = await p.goto(job.base + path, { waitUntil: 'networkidle' });
+      statuses.push({ path, status: response ? response.status() : null });
+    }
+    const requests = [];
+    for (const { request, foreign } of seen) {
+      const response = foreign ? null : await request.response().catch(() => null);
+      const sizes = response ? await request.sizes().catch(() => null) : null;
+      requests.push({
+        url: request.url(), type: request.resourceType(), foreign,
+        status: response ? response.status() : null,
+        bytes: sizes ? sizes.responseBodySize + sizes.responseHeadersSize : 0,
+      });
+    }
+    const cookies = (await ctx.cookies()).map((c) => ({
+      name: c.name, domain: c.domain, httpOnly: c.httpOnly, sameSite: c.sameSite, expires: c.expires,
+    }));
+    visits.push({ name: visit.name, statuses, requests, cookies });
+    await ctx.close();
+  }
+  return { visits };
+}
+
 const FLOWS = {
   script: runScript,
   board: runBoardFlow,
+  'first-visit': runFirstVisit,
   language: runLanguageFlow,
   'contribution-resident': runContributionResident,
   'contribution-draft': runContributionDraft,
