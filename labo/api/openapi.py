@@ -80,11 +80,15 @@ SCHEMAS: dict = {
         "required": ["kind", "title", "body", "commune"],
         "properties": {
             "kind": {"type": "string", "enum": ["idee", "envie", "initiative", "question"]},
-            "title": {"type": "string", "maxLength": 140},
-            "body": {"type": "string", "maxLength": 5000},
-            "commune": {"type": "string", "description": "A commune's slug, e.g. lens."},
-            "qpv": {"type": "string", "description": "A QPV's code or slug."},
-            "theme": {"type": "string", "description": "p1, p2, p3 for a pillar, or an ambition's slug."},
+            "title": {"type": "string", "minLength": 1, "maxLength": 140, "pattern": "\\S",
+                      "description": "Plain text, not blank."},
+            "body": {"type": "string", "minLength": 1, "maxLength": 5000, "pattern": "\\S",
+                     "description": "Not blank; sanitised to a small HTML allowlist."},
+            "commune": {"type": "string", "description": "A commune's slug.", "examples": ["lens"]},
+            "qpv": {"type": "string", "description": "A QPV's code or slug, of a QPV of that commune.",
+                    "examples": ["QP062024"]},
+            "theme": {"type": "string", "description": "p1, p2, p3 for a pillar, or an ambition's slug.",
+                      "examples": ["p2"]},
         },
     },
     "Meeting": {
@@ -119,6 +123,18 @@ def _filter(name: str, description: str) -> dict:
     return {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": description}
 
 
+def _moment(name: str, description: str) -> dict:
+    """A date (YYYY-MM-DD) or an RFC 3339 date and time, e.g. 2024-05-15T13:30:00+02:00."""
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}}
+
+
+# The page number is at most five digits: past the last page, a page is empty.
+PAGE = {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 99999, "default": 1}}
+PER_PAGE = {"name": "per_page", "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}}
+
+
 def _error(description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
@@ -131,8 +147,9 @@ PATHS: dict = {
             "tags": ["meetings"],
             "parameters": [
                 _filter("commune", "A commune's slug."),
-                _filter("from", "Only meetings starting on or after this date (YYYY-MM-DD or ISO 8601)."),
-                _filter("to", "Only meetings starting on or before this date."),
+                _moment("from", "Only meetings starting on or after this date (YYYY-MM-DD) "
+                                "or moment (RFC 3339 date and time, with its offset)."),
+                _moment("to", "Only meetings starting on or before this date (the whole day) or moment."),
             ],
             "responses": {
                 "200": {"description": "The meetings.", "content": {"application/json": {
@@ -166,8 +183,7 @@ PATHS: dict = {
                 _filter("kind", "idee, envie, initiative or question."),
                 _filter("status", "proposee, en_etude, retenue, non_retenue or realisee."),
                 _filter("q", "Words to find in the title or text."),
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
-                {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+                PAGE, PER_PAGE,
             ],
             "responses": {
                 "200": {"description": "One page of contributions.",

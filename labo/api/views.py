@@ -182,10 +182,42 @@ def meeting_json(m) -> dict:
     }
 
 
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATE_TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})")
+
+
+def parse_moment(value: str, end_of_day: bool = False):
+    """A query's date (YYYY-MM-DD, midnight UTC, or the end of that day) or
+    RFC 3339 date and time, as an aware UTC datetime; None if malformed. A
+    moment so far off that UTC cannot hold it becomes the first or last one."""
+    from datetime import datetime, timedelta, timezone
+
+    if _DATE_RE.fullmatch(value):
+        try:
+            day = datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+        except ValueError:
+            return None
+        if not end_of_day:
+            return day
+        return day + timedelta(days=1, microseconds=-1) if day.date() < datetime.max.date() \
+            else datetime.max.replace(tzinfo=timezone.utc)
+    if not _DATE_TIME_RE.fullmatch(value):
+        return None
+    if value[17:19] == "60":  # a leap second: RFC 3339 has them, Python does not
+        value = value[:17] + "59" + value[19:]
+    try:
+        moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    try:
+        return moment.astimezone(timezone.utc)  # SQLite compares the text: every bound in UTC
+    except OverflowError:
+        edge = datetime.min if moment.year == 1 else datetime.max
+        return edge.replace(tzinfo=timezone.utc)
+
+
 @bp.route("/meetings")
 def meetings():
-    from datetime import datetime, timezone
-
     from labo.meetings.models import Meeting
 
     query = select(Meeting).order_by(Meeting.starts_at)
@@ -193,12 +225,11 @@ def meetings():
         query = query.where(Meeting.commune.has(slug=request.args["commune"]))
     for name, compare in (("from", Meeting.starts_at.__ge__), ("to", Meeting.starts_at.__le__)):
         value = request.args.get(name)
-        if value:
-            try:
-                moment = datetime.fromisoformat(value)
-            except ValueError:
-                return _api_error(400, _("Les dates s'écrivent AAAA-MM-JJ."))
-            query = query.where(compare(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)))
+        if value is not None:
+            moment = parse_moment(value, end_of_day=name == "to")
+            if moment is None:
+                return _api_error(400, _("Les dates s'écrivent AAAA-MM-JJ."), {name: _("Les dates s'écrivent AAAA-MM-JJ.")})
+            query = query.where(compare(moment))
     return jsonify([meeting_json(m) for m in db.session.scalars(query.limit(500))])
 
 

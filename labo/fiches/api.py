@@ -7,6 +7,7 @@ import re
 
 from flask import jsonify, request, url_for
 
+from labo.api.openapi import PAGE, PER_PAGE
 from labo.api.views import _api_error, bp
 from labo.core.i18n import _
 from labo.core.levels import LEVEL_VALUES
@@ -58,11 +59,11 @@ def fiches():
     if not (re.fullmatch(r"[0-9]{1,5}", page) and re.fullmatch(r"[0-9]{1,3}", per_page)) \
             or int(page) < 1 or not 1 <= int(per_page) <= 100:
         return _api_error(400, _("page doit être un entier ≥ 1 et per_page entre 1 et 100."))
-    level, kind = args.get("level") or None, args.get("kind") or None
-    if level and level not in LEVEL_VALUES:
+    level, kind = args.get("level"), args.get("kind")  # given but empty is unknown too, as documented
+    if level is not None and level not in LEVEL_VALUES:
         return _api_error(400, _("Niveau inconnu : information, consultation, concertation ou codecision."),
                           {"level": _("Niveau inconnu.")})
-    if kind and kind not in KINDS:
+    if kind is not None and kind not in KINDS:
         return _api_error(400, _("Type inconnu : experience, methode, formation ou compte_rendu."),
                           {"kind": _("Type inconnu.")})
     filters = services.Filters(q=(args.get("q") or "")[:100] or None, commune=args.get("commune") or None,
@@ -163,8 +164,7 @@ PATHS: dict = {
                 _query("theme", "p1, p2, p3, or an ambition's slug."),
                 _query("level", "The level of participation.", list(LEVEL_VALUES)),
                 _query("kind", "The kind of fiche.", KINDS),
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
-                {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+                PAGE, PER_PAGE,
             ],
             "responses": {
                 "200": {"description": "One page of fiches.",

@@ -72,11 +72,12 @@ def processes():
     from labo.territory.services import get_commune
 
     args = request.args
-    level, stage_value, commune_slug = args.get("level") or None, args.get("stage") or None, args.get("commune") or None
-    if level and level not in LEVEL_VALUES:
+    # A level or stage given but empty is unknown too, as documented.
+    level, stage_value, commune_slug = args.get("level"), args.get("stage"), args.get("commune") or None
+    if level is not None and level not in LEVEL_VALUES:
         return _api_error(400, _("Niveau inconnu : information, consultation, concertation ou codecision."),
                           {"level": _("Niveau inconnu.")})
-    if stage_value and stage_value not in STAGES:
+    if stage_value is not None and stage_value not in STAGES:
         return _api_error(400, _("Étape inconnue."), {"stage": _("Étape inconnue.")})
     commune = None
     if commune_slug:
@@ -118,6 +119,17 @@ def process_results(process_id: int):
     return jsonify(body)
 
 
+def _fields_of(method: Method) -> set[str] | None:
+    """The fields a participation sends for this method (ParticipationInput); None: not through the API."""
+    if method is Method.MAJORITY_JUDGMENT:
+        return {"grades"}
+    if method.is_ballot:
+        return {"choices"}
+    if method is Method.OPINIONS:
+        return {"stance", "comment"}
+    return None
+
+
 @bp.route("/processes/<id:process_id>/participations", methods=["POST"])
 @limiter.limit(write_limit, key_func=per_person)
 def take_part(process_id: int):
@@ -132,6 +144,14 @@ def take_part(process_id: int):
     if not isinstance(data, dict):
         return _api_error(400, _("Envoyez un objet JSON."))
     method = p.method_enum
+    expected = _fields_of(method)
+    if expected is None:
+        message = _("On participe à cette démarche par des questions ou des propositions, sur sa page.")
+        return _api_error(400, message, {"participation": message})
+    unexpected = sorted(set(data) - expected)
+    if unexpected:  # e.g. grades sent to a consultation: never taken as something else
+        message = _("Cette démarche ne prend pas ce champ.")
+        return _api_error(400, message, {name[:100]: message for name in unexpected[:10]})
     now = utcnow()
     try:
         if method is Method.MAJORITY_JUDGMENT:
@@ -152,8 +172,6 @@ def take_part(process_id: int):
                 return _api_error(400, _("Envoyez « stance » (favorable, reserve ou defavorable) et un « comment » facultatif."),
                                   {"stance": _("Une chaîne de caractères.")})
             services.give_opinion(p, current_user, stance=stance, comment=comment, now=now)
-        else:
-            return _api_error(400, _("On participe à cette démarche par des questions ou des propositions, sur sa page."))
     except ProcessError as error:
         db.session.rollback()
         message = ballots.message(error.code)
@@ -278,16 +296,19 @@ SCHEMAS: dict = {
         },
     },
     "ParticipationInput": {
-        "type": "object",
-        "description": "One of: choices (single choice, approval), grades (majority judgment), stance (consultation).",
-        "properties": {
-            "choices": {"type": "array", "items": {"type": "integer"}, "description": "Option ids."},
-            "grades": {"type": "object", "additionalProperties": {"type": "string", "enum": [
-                "excellent", "tres_bien", "bien", "assez_bien", "passable", "insuffisant", "a_rejeter"]},
-                "description": "{option id: grade}; a missing grade counts as a_rejeter."},
-            "stance": {"type": "string", "enum": [s.value for s in Stance]},
-            "comment": {"type": "string"},
-        },
+        "description": "One of: choices (single choice, approval), grades (majority judgment), stance and an "
+                       "optional comment (consultation), as the process's method says; no other field.",
+        "oneOf": [
+            {"type": "object", "title": "Ballot", "required": ["choices"], "additionalProperties": False,
+             "properties": {"choices": {"type": "array", "items": {"type": "integer"}, "description": "Option ids."}}},
+            {"type": "object", "title": "MajorityJudgment", "required": ["grades"], "additionalProperties": False,
+             "properties": {"grades": {"type": "object", "additionalProperties": {"type": "string", "enum": [
+                 "excellent", "tres_bien", "bien", "assez_bien", "passable", "insuffisant", "a_rejeter"]},
+                 "description": "{option id: grade}; a missing grade counts as a_rejeter."}}},
+            {"type": "object", "title": "Opinion", "required": ["stance"], "additionalProperties": False,
+             "properties": {"stance": {"type": "string", "enum": [s.value for s in Stance]},
+                            "comment": {"type": "string", "description": "Kept to its first 2,000 characters."}}},
+        ],
     },
     "ParticipationRecorded": {
         "type": "object",
@@ -363,6 +384,7 @@ PATHS: dict = {
                 "403": _error("Outside the territory, or the account is not verified in person."),
                 "404": _error("Unknown, or not published."),
                 "409": _error("Not open yet, closed, or a secret ballot already cast."),
+                "429": _error("Too many participations in a short time from this account."),
             },
         },
     },

@@ -1,9 +1,10 @@
-"""Home page, `/healthz`, the language switch and the error pages."""
+"""Home page, `/healthz`, the language switch, the error pages, and the
+refusal of any request carrying a NUL character."""
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -38,7 +39,12 @@ def healthz():
         db.session.rollback()
         log.error("health check: database unreachable: %s", error)
         return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+    # Without Redis the site still works, live boards within one process
+    # only (labo.core.realtime): worth a look, not a 503.
+    if not current_app.config.get("REDIS_URL"):
+        return jsonify(status="ok", database="ok", redis="not configured")
+    linked = getattr(current_app.extensions["socketio"].server.manager, "linked", True)
+    return jsonify(status="ok" if linked else "degraded", database="ok", redis="ok" if linked else "unreachable")
 
 
 @bp.route("/langue", methods=["POST"])
@@ -52,6 +58,41 @@ def set_language():
         current_user.locale = lang
         db.session.commit()
     return redirect(safe_next(request.form.get("next")) or url_for("site.home"))
+
+
+def _nul_fields() -> list[str]:
+    """The names of the request's values (address, query, form, JSON) holding
+    U+0000: PostgreSQL cannot store it, nor compare it, so none reaches a query."""
+    found = [name for name, value in (request.view_args or {}).items() if isinstance(value, str) and "\x00" in value]
+    for values in (request.args, request.form) if request.method != "GET" else (request.args,):
+        found += [name for name, value in values.items(multi=True) if "\x00" in name or "\x00" in value]
+    if request.is_json:
+        def walk(value, path: str) -> None:
+            if isinstance(value, str) and "\x00" in value:
+                found.append(path or "body")
+            elif isinstance(value, dict):
+                for key, item in value.items():
+                    if "\x00" in key:
+                        found.append(path or "body")
+                    walk(item, f"{path}.{key}" if path else key)
+            elif isinstance(value, list):
+                for item in value:
+                    walk(item, path)
+
+        walk(request.get_json(silent=True), "")
+    return found
+
+
+@bp.before_app_request
+def refuse_nul_characters():
+    fields = _nul_fields()
+    if fields:
+        message = _("Ce qui a été envoyé contient un caractère nul, qui n'est pas accepté.")
+        if _wants_json():
+            return jsonify(error=message, status=400,
+                           errors={name.replace("\x00", "")[:100]: message for name in fields[:10]}), 400
+        return render_error(400, message)
+    return None
 
 
 def _wants_json() -> bool:
