@@ -103,10 +103,17 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
 
     # Same-origin only, or the site's public address when it is set.
     origins = [app.config["LABO_BASE_URL"].rstrip("/")] if app.config["LABO_BASE_URL"] else None
+    queue = None
+    if app.config["REDIS_URL"]:
+        from labo.core.realtime import SharedQueue
+        from labo.workshops.events import announce_link
+
+        # Between processes; without Redis, each serves its own clients (labo.core.realtime).
+        queue = SharedQueue(app.config["REDIS_URL"], channel="flask-socketio", on_change=announce_link)
     socketio = SocketIO(
         app,
         async_mode=app.config["LABO_ASYNC_MODE"] or "threading",
-        message_queue=app.config["REDIS_URL"],
+        client_manager=queue,
         cors_allowed_origins=origins,
         # Notes are short: a frame over 64 KB is not a phone of ours.
         max_http_buffer_size=64 * 1024,

@@ -84,6 +84,10 @@ class Config:
             "LABO_WRITE_RATE_LIMIT": os.environ.get("LABO_WRITE_RATE_LIMIT", "30 per minute; 300 per day"),
             "RATELIMIT_ENABLED": _bool("LABO_RATELIMIT_ENABLED", True),
             "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+            # Redis down: the limits are counted in memory meanwhile, never a 500.
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+            "RATELIMIT_SWALLOW_ERRORS": True,
+            "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
             # "Within a minute" means the last 60 seconds, not the clock's
             # current minute (a fixed window lets a burst straddle two).
             "RATELIMIT_STRATEGY": "moving-window",

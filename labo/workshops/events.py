@@ -149,6 +149,18 @@ def announce_people(board: Board) -> None:
         _emit("people", payload, room)
 
 
+def announce_link(queue, linked: bool) -> None:
+    """Redis went away or came back (labo.core.realtime): every screen of
+    this process is told; once linked again, each fetches the whole board,
+    for what the other processes did meanwhile never reached it."""
+    queue.server.emit("link", {"linked": linked}, namespace=NAMESPACE, ignore_queue=True)
+
+
+def _linked() -> bool:
+    queue = getattr(_sio().server, "manager", None)
+    return getattr(queue, "linked", True)
+
+
 def announce_board(board: Board, *, whole: bool = False) -> None:
     """New settings; with `whole`, what the public screens show changed
     (authors, private writing): they get the whole board again."""
@@ -261,6 +273,8 @@ class BoardNamespace(Namespace):
         emit("state", payload)
         if personal is not None:
             emit("me", personal)
+        if not _linked():
+            emit("link", {"linked": False})
         db.session.rollback()
 
     @acknowledged

@@ -326,6 +326,25 @@
     if (err && err.data && err.data.error) { setStatus(err.message, 'refused'); socket.disconnect(); }
     else setStatus(msg('offline'), 'offline');
   });
+  // Redis lost between the site's processes: this one serves its own
+  // screens only; once linked again, the whole board is fetched.
+  socket.on('link', function (l) {
+    var box = document.getElementById('live-link');
+    if (!box) {
+      box = el('p', { id: 'live-link', class: 'flash flash-info', role: 'status' });
+      root.insertBefore(box, root.firstChild);
+    }
+    box.textContent = l.linked ? '' : msg('unlinked');
+    box.hidden = !!l.linked;
+    if (l.linked) {
+      send('sync', {}, function (answer) {
+        if (!answer || !answer.ok) return;
+        loadState(answer.state);
+        if (answer.me) me = answer.me;
+        render();
+      });
+    }
+  });
   socket.on('state', function (state) { loadState(state); render(); window.setTimeout(followFocus, 50); });
   socket.on('me', function (mine) { me = mine; render(); });
   socket.on('board', function (b) {

@@ -63,7 +63,7 @@ def test_language_switch_never_redirects_to_another_site(client):
 def test_healthz_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "redis": "not configured"}
 
 
 def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):

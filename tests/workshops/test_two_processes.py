@@ -82,38 +82,62 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
+class RedisServer:
+    """Debian's redis-server on loopback and a fixed free port, nothing written
+    to disk; stopped and started again on the same port by the outage test."""
+
+    def __init__(self, binary: str, directory: Path):
+        self.binary, self.directory = binary, directory
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.log = directory / "redis.log"
+        self.process: subprocess.Popen | None = None
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def start(self) -> None:
+        with open(self.log, "a") as out:
+            self.process = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                             "--appendonly", "no", "--dir", str(self.directory)],
+                                            stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self.answers():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"redis-server did not answer on port {self.port}:\n{tail(self.log)}", pytrace=False)
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+            self.process = None
+
+
 @pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    """Debian's redis-server on loopback and a free port, nothing written to disk."""
-    server = shutil.which("redis-server") or ("/usr/bin/redis-server" if os.access("/usr/bin/redis-server", os.X_OK)
+def redis_server(tmp_path_factory):
+    binary = shutil.which("redis-server") or ("/usr/bin/redis-server" if os.access("/usr/bin/redis-server", os.X_OK)
                                               else None)
-    if server is None:
+    if binary is None:
         message = "redis-server not found (apt-get install redis-server)"
         if os.environ.get("LABO_REQUIRE_REDIS") == "1":
             pytest.fail(message + " — LABO_REQUIRE_REDIS=1 requires the two-process tests to run", pytrace=False)
         pytest.skip(message)
-    port = free_port()
-    log = tmp_path_factory.mktemp("redis") / "redis.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                    "--appendonly", "no", "--dir", str(log.parent)],
-                                   stdout=out, stderr=subprocess.STDOUT)
+    server = RedisServer(binary, tmp_path_factory.mktemp("redis"))
+    server.start()
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-                    sock.sendall(b"PING\r\n")
-                    if sock.recv(64).startswith(b"+PONG"):
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"redis-server did not answer on port {port}:\n{tail(log)}", pytrace=False)
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield server
     finally:
-        stop(process)
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def redis_url(redis_server) -> str:
+    return redis_server.url
 
 
 @pytest.fixture(scope="module")
@@ -248,3 +272,40 @@ def test_a_dot_placed_through_one_process_reaches_the_phones_on_the_other(server
     assert alice.wait_for("dots") == {"kind": "note", "id": board["note"], "count": 1}
     assert bob_tablet.wait_for("me", lambda p: p["dots_left"] == 2)["dots"]["note"] == {str(board["note"]): 1}
     assert console.wait_for("dots")["count"] == 1
+
+
+def test_without_redis_each_process_serves_its_own_screens_says_so_and_recovers(servers, board, screens,
+                                                                                redis_server):
+    alice = phone(screens, servers["A"], "Alice on A", board, board["alice"])
+    bob_tablet = phone(screens, servers["A"], "Bob's tablet on A", board, board["bob"])
+    bob = phone(screens, servers["B"], "Bob on B", board, board["bob"])
+    try:
+        redis_server.stop()
+        for screen in (alice, bob_tablet, bob):
+            assert screen.wait_for("link", lambda p: p == {"linked": False}, timeout=15)
+        for url in servers.values():
+            health = requests.get(url + "/healthz", timeout=WAIT)
+            assert (health.status_code, health.json()["redis"]) == (200, "unreachable")
+        # Pages whose rate limits were counted in Redis still answer.
+        assert requests.get(servers["A"] + "/compte/connexion", timeout=WAIT).status_code == 200
+
+        since = bob.mark()
+        answer = alice.call("post_note", {"column": board["column"], "text": "Écrit pendant la panne",
+                                          "client_key": new_key()})
+        assert answer["ok"], answer
+        assert bob_tablet.wait_for("note", lambda p: p["id"] == answer["note"]["id"])  # same process: live
+        time.sleep(1)
+        assert bob.received("note", since=since) == []  # the other process cannot hear it
+        # A phone that joins the degraded process is told at once.
+        late = phone(screens, servers["A"], "Alice's second phone on A", board, board["alice"])
+        assert late.wait_for("link") == {"linked": False}
+    finally:
+        redis_server.start()
+
+    for screen in (alice, bob):
+        assert screen.wait_for("link", lambda p: p == {"linked": True}, timeout=15)
+    assert requests.get(servers["B"] + "/healthz", timeout=WAIT).json()["redis"] == "ok"
+    # Bob's phone fetches the board again and catches up with the outage.
+    assert "Écrit pendant la panne" in [n["text"] for n in bob.call("sync")["state"]["notes"]]
+    again = alice.call("post_note", {"column": board["column"], "text": "Après la panne", "client_key": new_key()})
+    assert bob.wait_for("note", lambda p: p["id"] == again["note"]["id"])
