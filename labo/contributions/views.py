@@ -138,6 +138,7 @@ def new():
         form.commune.data = str(home.id)  # pre-filled from the profile
         if len(home.qpvs) == 1:
             form.qpv.data = str(home.qpvs[0].id)
+    too_big = False
     if form.validate_on_submit():
         pillar, ambition = resolve_theme(form.theme.data)
         qpv = None
@@ -159,6 +160,7 @@ def new():
         except services.ContributionError as error:
             db.session.rollback()
             show_error(form, error, ERROR_MESSAGES)
+            too_big = error.code == "photo-too-big"
         else:
             db.session.commit()
             if contribution.visibility == Visibility.PENDING.value:
@@ -166,7 +168,8 @@ def new():
             else:
                 flash(_("Merci ! Votre contribution est publiée."), "success")
             return redirect(url_for("contributions.detail", contribution_id=contribution.id, envoye=1))
-    return render_template("contributions/new.html", form=form, on_behalf=on_behalf), (422 if form.errors else 200)
+    return render_template("contributions/new.html", form=form, on_behalf=on_behalf), \
+        (413 if too_big else 422 if form.errors else 200)
 
 
 # --- taking part ---------------------------------------------------------

@@ -6,7 +6,8 @@ the person's device gave it (used only to make a download name) and a
 directory. The type comes from the content alone, never from the name or the
 Content-Type the browser sent:
 
-- PDF (``%PDF-``);
+- PDF: a ``%PDF-1.x`` or ``%PDF-2.x`` header, and ``%%EOF`` in the last
+  kilobyte as the format requires (not "%PDF-" stuck before anything else);
 - JPEG, PNG or WebP, re-encoded by the photo pipeline of the contributions
   (checked by Pillow, no EXIF or GPS, at most 1600 px);
 - OpenDocument text (a ZIP whose ``mimetype`` entry says so) and Word DOCX
@@ -40,6 +41,7 @@ DOCUMENTS = {
 EXTENSIONS = {".pdf", ".odt", ".docx", *photos.EXTENSIONS.values()}
 _KEY_RE = re.compile(r"[A-Za-z0-9_-]{24}(?:" + "|".join(re.escape(e) for e in sorted(EXTENSIONS)) + r")")
 _DOCX_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+_PDF_HEADER = re.compile(rb"%PDF-[12]\.[0-9]")
 # A ZIP bomb's entries are read a little at a time and never beyond this.
 _ZIP_PEEK = 64 * 1024
 
@@ -84,7 +86,9 @@ def detect(data: bytes) -> str:
     """'pdf', 'odt', 'docx' or 'image' (JPEG, PNG, WebP: Pillow checks them
     further), by the bytes; AttachmentError('format') otherwise."""
     if data.startswith(b"%PDF-"):
-        return "pdf"
+        if _PDF_HEADER.match(data) and b"%%EOF" in data[-1024:]:
+            return "pdf"
+        raise AttachmentError("format")
     if data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
         return "image"
     if data.startswith(b"PK\x03\x04"):

@@ -35,6 +35,8 @@ def get_process(process_id: int) -> Process:
 
 
 def _status(code: str) -> int:
+    if code == "photo-too-big":
+        return 413
     if code in REFUSAL_STATUS:
         return REFUSAL_STATUS[code]
     return 409 if code in CONFLICTS else 422

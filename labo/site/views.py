@@ -99,12 +99,21 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
+def _too_big_text() -> str:
+    from labo.contributions.photos import MAX_BYTES as PHOTO_MAX
+    from labo.meetings.attachments import MAX_BYTES as FILE_MAX
+
+    return _("Ce que vous envoyez est trop lourd : %(total)s Mo au plus en tout, %(file)s Mo par photo ou par "
+             "fichier. Revenez en arrière et choisissez une photo ou un fichier plus léger.",
+             total=current_app.config["MAX_CONTENT_LENGTH"] // 2**20, file=min(PHOTO_MAX, FILE_MAX) // 2**20)
+
+
 ERROR_TEXTS = {
     400: (lambda: _("Demande incorrecte"), lambda: _("Quelque chose manque ou ne va pas dans ce qui a été envoyé. Revenez en arrière et réessayez.")),
     403: (lambda: _("Accès réservé"), lambda: _("Cette page est réservée à certaines personnes. Si vous pensez y avoir droit, parlez-en à un·e administrateur·rice du Labo.")),
     404: (lambda: _("Page introuvable"), lambda: _("Cette page n'existe pas ou plus. Vérifiez l'adresse, ou repartez de l'accueil.")),
     405: (lambda: _("Action impossible"), lambda: _("Cette page ne s'utilise pas de cette façon.")),
-    413: (lambda: _("Envoi trop gros"), lambda: _("Ce que vous envoyez est trop lourd.")),
+    413: (lambda: _("Envoi trop gros"), _too_big_text),
     422: (lambda: _("Demande incorrecte"), lambda: _("Ce qui a été envoyé n'a pas pu être lu.")),
     429: (lambda: _("Trop d'essais"), lambda: _("Trop d'essais en peu de temps. Attendez une minute, puis réessayez.")),
     500: (lambda: _("Un problème de notre côté"), lambda: _("Le site a rencontré une erreur. Ce n'est pas de votre faute : réessayez dans un moment.")),
