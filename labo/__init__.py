@@ -35,6 +35,10 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
     app.config.update(Config.from_env(app.instance_path))
     if overrides:
         app.config.update(overrides)
+    from labo.config import engine_options
+
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"],
+                                                             app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     logging.basicConfig(level=logging.INFO)
     if app.config["LABO_ENV"] == "production" and not app.config["LABO_BASE_URL"] and not app.config.get("TESTING"):
         logging.getLogger("labo").warning("LABO_BASE_URL is not set: links in emails will use the request's Host")

@@ -33,6 +33,18 @@ def database_url(instance_path: str) -> str:
     return url
 
 
+def engine_options(url: str, options: dict) -> dict:
+    """A connection checked before use (the database may have restarted), and,
+    on PostgreSQL, no request waiting long on a database that does not answer:
+    a connection attempt gives up after 5 s, a wait for a free pooled
+    connection after 8 s (the request then gets the 503 page)."""
+    options = {"pool_pre_ping": True, **options}
+    if url.startswith("postgresql"):
+        options.setdefault("connect_args", {"connect_timeout": 5})
+        options.setdefault("pool_timeout", 8)
+    return options
+
+
 def secret_key(instance_path: str) -> str:
     key = os.environ.get("SECRET_KEY", "").strip()
     if key:

@@ -38,6 +38,55 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class Cluster:
+    """A throwaway PostgreSQL cluster in a temporary folder, on a free
+    loopback port: created and started by `start()`, stopped (and started
+    again, for the fault tests) by `stop()` / `start()`, deleted by `remove()`."""
+
+    def __init__(self, bindir: str):
+        self.bindir = bindir
+        self.workdir = tempfile.mkdtemp(prefix="labo-pg-")
+        self.run_as: dict = {}
+        if os.geteuid() == 0:  # initdb refuses to run as root
+            try:
+                account = pwd.getpwnam("postgres")
+            except KeyError:
+                account = pwd.getpwnam("nobody")
+            os.chown(self.workdir, account.pw_uid, account.pw_gid)
+            self.run_as = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+        self.data = os.path.join(self.workdir, "data")
+        self.log = os.path.join(self.workdir, "server.log")
+        self.port = free_port()
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/labo_test"
+        self._made = False
+
+    def _run(self, name: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run([os.path.join(self.bindir, name), *args], check=check, stdout=subprocess.DEVNULL,
+                              cwd=self.workdir, **self.run_as)
+
+    def start(self) -> None:
+        if not self._made:
+            self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "--encoding=UTF8",
+                      "--locale=C.UTF-8", "--no-sync")
+        options = (f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off")
+        self._run("pg_ctl", "-D", self.data, "-o", options, "-l", self.log, "-w", "start")
+        if not self._made:
+            self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "labo_test")
+            self._made = True
+
+    def stop(self, mode: str = "fast") -> None:
+        if os.path.exists(os.path.join(self.data, "postmaster.pid")):
+            self._run("pg_ctl", "-D", self.data, "-m", mode, "-w", "stop", check=False)
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def server_log(self) -> str:
+        return open(self.log).read()[-3000:] if os.path.exists(self.log) else ""
+
+
 def main(argv: list[str]) -> int:
     if "--" in argv:
         argv = argv[argv.index("--") + 1:]
@@ -53,49 +102,18 @@ def main(argv: list[str]) -> int:
         print(f"Skipping the PostgreSQL pass: {message}")
         return 0
 
-    run_as: dict = {}
-    workdir = tempfile.mkdtemp(prefix="labo-pg-")
-    if os.geteuid() == 0:
-        try:
-            account = pwd.getpwnam("postgres")
-        except KeyError:
-            account = pwd.getpwnam("nobody")
-        os.chown(workdir, account.pw_uid, account.pw_gid)
-        run_as = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
-    data = os.path.join(workdir, "data")
-    port = free_port()
-    pg = lambda name: os.path.join(bindir, name)  # noqa: E731
-    quiet = {"stdout": subprocess.DEVNULL, "cwd": workdir, **run_as}
+    cluster = Cluster(bindir)
     try:
-        subprocess.run(
-            [pg("initdb"), "-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8",
-             "--locale=C.UTF-8", "--no-sync"],
-            check=True, **quiet,
-        )
-        options = (f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off")
-        subprocess.run(
-            [pg("pg_ctl"), "-D", data, "-o", options, "-l", os.path.join(workdir, "server.log"), "-w", "start"],
-            check=True, **quiet,
-        )
-        subprocess.run(
-            [pg("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "labo_test"],
-            check=True, **quiet,
-        )
-        url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/labo_test"
-        print(f"PostgreSQL pass: throwaway cluster {bindir} on port {port}", flush=True)
-        env = dict(os.environ, DATABASE_URL=url, LABO_TEST_DATABASE_URL=url)
+        cluster.start()
+        print(f"PostgreSQL pass: throwaway cluster {bindir} on port {cluster.port}", flush=True)
+        env = dict(os.environ, DATABASE_URL=cluster.url, LABO_TEST_DATABASE_URL=cluster.url)
         return subprocess.run(argv, env=env).returncode
     except subprocess.CalledProcessError as error:
-        log = os.path.join(workdir, "server.log")
-        if os.path.exists(log):
-            print(open(log).read()[-3000:], file=sys.stderr)
+        print(cluster.server_log(), file=sys.stderr)
         print(f"FAILED to start PostgreSQL: {error}", file=sys.stderr)
         return 1
     finally:
-        if os.path.exists(os.path.join(data, "postmaster.pid")):
-            subprocess.run([pg("pg_ctl"), "-D", data, "-m", "fast", "-w", "stop"], **quiet)
-        shutil.rmtree(workdir, ignore_errors=True)
+        cluster.remove()
 
 
 if __name__ == "__main__":

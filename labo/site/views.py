@@ -132,6 +132,42 @@ def render_error(code: int, message: str | None = None):
         return body, code
 
 
+def database_unavailable(error: Exception) -> bool:
+    """The database cannot be reached (down, restarting, no connection left
+    in the pool): a 503 to come back to, not a 500."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    return isinstance(error, (OperationalError, InterfaceError, PoolTimeout)) or (
+        isinstance(error, DBAPIError) and bool(error.connection_invalidated))
+
+
+RETRY_AFTER = 10  # seconds
+
+
+def render_unavailable():
+    """The 503 page, drawn without the database: no account, no
+    notification count, the language from the session or the browser."""
+    from flask_babel import force_locale
+
+    from labo.core.i18n import DEFAULT_LOCALE
+
+    chosen = session.get("lang")
+    lang = chosen if chosen in LANGUAGES else request.accept_languages.best_match(list(LANGUAGES), DEFAULT_LOCALE)
+    with force_locale(lang):
+        title = _("Site momentanément indisponible")
+        message = _("Le site ne joint plus sa base de données, le temps d'un redémarrage. Réessayez dans quelques "
+                    "secondes ; si vous envoyiez un formulaire, revenez en arrière : ce que vous aviez tapé y est encore.")
+        if _wants_json():
+            response = jsonify(error=title, message=message, status=503)
+        else:
+            response = current_app.make_response(render_template("errors/unavailable.html", lang=lang, title=title,
+                                                                 message=message))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
 def register_errors(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -149,6 +185,13 @@ def register_errors(app) -> None:
     def server_error(error: Exception):
         if isinstance(error, HTTPException):
             return http_error(error)
+        if database_unavailable(error):
+            log.error("database unavailable on %s %s: %s", request.method, request.path, error)
+            try:
+                db.session.rollback()
+            except SQLAlchemyError:
+                pass
+            return render_unavailable()
         log.exception("unhandled error on %s %s", request.method, request.path)
         try:
             db.session.rollback()

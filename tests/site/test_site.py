@@ -78,6 +78,23 @@ def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
     assert response.get_json()["database"] != "ok"
 
 
+def test_pages_are_a_translated_503_to_come_back_to_when_the_database_is_unreachable(tmp_path):
+    app = create_app(TestConfig.overrides() | {
+        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:9/none",
+        "SECRET_KEY": "x",
+    })
+    client = app.test_client()
+    for path in ("/", "/idees/", "/demarches/"):
+        response = client.get(path)
+        assert response.status_code == 503, path
+        assert response.headers["Retry-After"] == "10"
+        assert "Site momentanément indisponible" in response.get_data(as_text=True)
+    english = client.get("/idees/", headers={"Accept-Language": "en"})
+    assert english.status_code == 503 and "Site briefly unavailable" in english.get_data(as_text=True)
+    api = client.get("/api/v1/contributions")
+    assert api.status_code == 503 and api.get_json()["status"] == 503
+
+
 def test_unknown_page_is_a_styled_404(client):
     response = client.get("/cette-page-n-existe-pas")
     html = response.get_data(as_text=True)
