@@ -12,6 +12,7 @@ from labo.admin.forms import GrantRoleForm, RevokeRoleForm
 from labo.audit.services import audit_query
 from labo.core.db import contains_pattern
 from labo.core.i18n import _
+from labo.core.urls import page_number
 from labo.extensions import db
 from labo.mail.models import OutboxMessage
 from labo.permissions import require
@@ -44,7 +45,7 @@ def accounts():
         ))
     if role in {r.value for r in Role if r is not Role.RESIDENT}:
         query = query.where(User.grants.any(RoleGrant.role == role))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     return render_template("admin/accounts.html", page=page, q=q, role=role, roles=list(Role))
 
 
@@ -90,7 +91,8 @@ def revoke(user_id: int, grant_id: int):
 @bp.route("/journal")
 @require("audit.read")
 def audit():
-    page = db.paginate(audit_query(request.args.get("action") or None), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(audit_query(request.args.get("action") or None), page=page_number(), per_page=PER_PAGE,
+                       error_out=False)
     return render_template("admin/audit.html", page=page)
 
 
@@ -98,5 +100,5 @@ def audit():
 @require("outbox.read")
 def outbox():
     query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-    page = db.paginate(query, per_page=20, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=20, error_out=False)
     return render_template("admin/outbox.html", page=page)

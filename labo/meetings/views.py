@@ -333,7 +333,7 @@ def minutes(meeting_id: int):
     authorize("meeting.manage", meeting)
     form = MinutesForm(data={"minutes": _minutes_as_text(meeting.minutes)})
     board_id = request.args.get("atelier", "")
-    if request.method == "GET" and board_id.isdigit():
+    if request.method == "GET" and re.fullmatch(r"[0-9]{1,9}", board_id):  # an id, not a number PostgreSQL refuses
         from labo.workshops.views import minutes_addition
 
         addition = minutes_addition(meeting, int(board_id))

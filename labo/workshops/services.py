@@ -238,15 +238,20 @@ def post_note(board: Board, participant: Participant, *, column_id, text: str, c
     return note, True
 
 
+def _is_id(value) -> bool:
+    """Whether `value` can be a row's id (PostgreSQL answers a bigger number with an error, not "none")."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+
+
 def get_note(board: Board, note_id) -> Note:
-    note = db.session.get(Note, note_id) if isinstance(note_id, int) else None
+    note = db.session.get(Note, note_id) if _is_id(note_id) else None
     if note is None or note.board_id != board.id:
         raise WorkshopError("note-unknown")
     return note
 
 
 def get_group(board: Board, group_id) -> NoteGroup:
-    group = db.session.get(NoteGroup, group_id) if isinstance(group_id, int) else None
+    group = db.session.get(NoteGroup, group_id) if _is_id(group_id) else None
     if group is None or group.board_id != board.id:
         raise WorkshopError("group-unknown")
     return group
@@ -352,7 +357,7 @@ def _lock_target(kind: str, target_id) -> None:
     locked until the commit (SQLite's BEGIN IMMEDIATE already serialises), so
     the count each change announces includes every dot committed before it."""
     model = Note if kind == "note" else NoteGroup if kind == "group" else None
-    if model is not None and isinstance(target_id, int):
+    if model is not None and _is_id(target_id):
         db.session.execute(select(model.id).where(model.id == target_id).with_for_update())
 
 
@@ -394,7 +399,7 @@ def remove_dot(board: Board, participant: Participant, kind: str, target_id) -> 
     if board.phase != Phase.VOTING.value:
         raise WorkshopError("not-voting")
     column = Dot.note_id if kind == "note" else Dot.group_id if kind == "group" else None
-    if column is None:
+    if column is None or not _is_id(target_id):
         raise WorkshopError("target-unknown")
     _lock_target(kind, target_id)
     dot_id = db.session.scalar(select(Dot.id).where(Dot.participant_id == participant.id, column == target_id)
