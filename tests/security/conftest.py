@@ -1,0 +1,495 @@
+"""The world the security tests walk: one of each thing the site's routes
+take in their address (a contribution in Lens, a meeting, a process at each
+level, a fiche, a partner's commitment, a live board...), the eight people
+of the permission matrix, their logged-in clients with a valid CSRF token,
+and a digest of every table to tell whether a request changed anything.
+
+Building the world for each of the ~2,000 requests would take minutes: it
+is built once, and after a request that changed it (an allowed one; a
+refused one must not) the rows it touched are put back, ids and all.
+
+This file's `fresh_database` replaces the suite's for tests/security."""
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Optional
+
+import pytest
+from flask import current_app
+from sqlalchemy import select, text
+
+from labo.accounts.models import Role, User
+from labo.extensions import db
+from tests.conftest import CSRF_RE
+from tests.factories import commune, create_user
+# The live server and its Socket.IO screens, for the board's events.
+from tests.workshops.conftest import live_url, quick_websocket_close  # noqa: F401
+
+LOGIN_PATH = "/compte/connexion"
+
+# The eight people of the matrix, in the order the tables read.
+ROLES = ("anonymous", "resident", "ambassador", "referent_a", "referent_b", "animator", "copil", "admin")
+# Shorthands for the tables.
+EVERYONE = frozenset(ROLES)
+SIGNED_IN = EVERYONE - {"anonymous"}
+NOBODY: frozenset = frozenset()
+ADMIN = frozenset({"admin"})
+COPIL = frozenset({"copil", "admin"})
+REFERENT_A = frozenset({"referent_a", "admin"})
+REFERENTS = frozenset({"referent_a", "referent_b", "admin"})
+
+
+def jpeg_bytes() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (40, 120, 200)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+JPEG = jpeg_bytes()
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+@dataclass
+class World:
+    """Ids, slugs and tokens of what was built (never ORM objects: each
+    request runs in its own session)."""
+
+    users: dict[str, int] = field(default_factory=dict)
+    ids: dict[str, Any] = field(default_factory=dict)
+    cookies: dict[str, Optional[str]] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+    phone_tokens: dict[str, str] = field(default_factory=dict)
+    voter_tokens: dict[str, str] = field(default_factory=dict)
+    voter_token: str = ""
+
+    def __getitem__(self, name: str) -> Any:
+        return self.ids[name]
+
+
+def build_world() -> World:
+    """Everything the routes point at, made through the site's services."""
+    from labo.accounts import services as accounts
+    from labo.actors import services as actors
+    from labo.actors.models import Organisation, ActivityEntry
+    from labo.contributions import services as contributions
+    from labo.contributions.models import Visibility
+    from labo.core.db import utcnow
+    from labo.fiches import services as fiches
+    from labo.meetings import services as meetings
+    from labo.meetings.models import Meeting
+    from labo.partners import services as partners
+    from labo.partners.models import Commitment, Partner
+    from labo.processes import ballots
+    from labo.processes import services as processes
+    from labo.processes.models import Process
+    from labo.proclamation import services as proclamation
+    from labo.territory.models import Axis, Qpv
+    from labo.workshops import services as workshops
+
+    config = current_app.config
+    world = World()
+    lens, lievin = commune("lens"), commune("lievin")
+    people = {
+        "resident": create_user(pseudonym="Josiane", home="lens"),
+        "ambassador": create_user(pseudonym="Mehdi", roles=[(Role.AMBASSADOR, None)], home="lens"),
+        "referent_a": create_user(pseudonym="Nadia", roles=[(Role.REFERENT, "lens")]),
+        "referent_b": create_user(pseudonym="Karim", roles=[(Role.REFERENT, "lievin")]),
+        "animator": create_user(pseudonym="Sophie", roles=[(Role.ANIMATOR, None)]),
+        "copil": create_user(pseudonym="Élu du COPIL", roles=[(Role.COPIL, None)]),
+        "admin": create_user(pseudonym="Admin", roles=[(Role.ADMIN, None)]),
+    }
+    # Someone outside the matrix: the author of what others moderate, and a
+    # grant that an administrator may take back.
+    author = create_user(pseudonym="Autrice", home="lens")
+    spare = create_user(pseudonym="Réserve", roles=[(Role.AMBASSADOR, None)])
+    resident, ambassador, referent_a = people["resident"], people["ambassador"], people["referent_a"]
+    animator, admin = people["animator"], people["admin"]
+    world.users = {name: user.id for name, user in people.items()}
+    ids = world.ids
+    ids.update(author=author.id, spare=spare.id, resident=resident.id, spare_grant=spare.grants[0].id)
+    ids["reset_token"] = accounts.make_reset_token(config, author)
+
+    # --- contributions in Lens ---------------------------------------------------
+    def post(title: str, photo: bool = False):
+        return contributions.create_contribution(
+            config, author, kind="idee", title=title, body="Deux bancs suffiraient.", commune=lens,
+            photo=io.BytesIO(jpeg_bytes()) if photo else None, photo_alt="Un arrêt de bus")
+
+    published = post("Des bancs près de l'arrêt")
+    twin = post("Des bancs à l'arrêt de bus")
+    hidden = post("Une idée masquée", photo=True)
+    pending = post("Une idée en attente")
+    db.session.flush()
+    comment = contributions.add_comment(author, published, "Bonne idée !")
+    contributions.report(spare, published, "Hors sujet ?")
+    contributions.hide(config, referent_a, hidden, "Propos blessants")
+    pending.visibility = Visibility.PENDING.value
+    db.session.commit()
+    ids.update(contribution=published.id, twin=twin.id, hidden_contribution=hidden.id, pending=pending.id,
+               comment=comment.id, hidden_photo=hidden.photo.key)
+
+    # --- a meeting in Lens, animated by the animator ---------------------------------
+    soon = utcnow() + timedelta(days=20)
+    meeting = meetings.save_meeting(
+        animator, Meeting(), title="Rencontre de Lens", theme="Le cadre de vie", starts_at=soon, ends_at=None,
+        commune=lens, venue="Centre social", address="", step_free=True, public_transport="", childcare=False,
+        access_notes="", capacity=40, running_order="", animators=[animator])
+    db.session.commit()
+    seat = meetings.register(meeting, first_name="Paul", contact="paul@example.org")
+    meeting = db.session.get(Meeting, meeting.id)
+    attachment = meetings.add_attachment(config["LABO_UPLOAD_DIR"], animator, meeting, io.BytesIO(PDF), "ordre.pdf")
+    db.session.commit()
+    ids.update(meeting=meeting.id, registration=seat.registration_id, attachment=attachment.id,
+               registration_token=seat.cancel_token)
+
+    # --- processes of Lens, one per level, a draft, and one of the agglomeration -------
+    now = utcnow()
+
+    def process(level: str, method: str, *, commune_=lens, published_=True, options=(), closed=False):
+        opens = now - timedelta(days=20 if closed else 1)
+        closes = now - timedelta(hours=1) if closed else now + timedelta(days=10)
+        made = processes.save_process(
+            admin, Process(), title=f"Démarche {level} {method}", question="Que faire de la friche ?",
+            context="", decider="le conseil municipal", level=level, method=method, options=list(options),
+            secret=False, max_choices=None, opens_at=opens, closes_at=closes,
+            answer_by=(closes + timedelta(days=30)).date(), audience="everyone", communes=[], qpvs=[],
+            verified_only=False, commune=commune_, pillar=None, ambition=None, decision_rule="", easy_read="",
+            may_run_agglomeration=True)
+        if published_:
+            processes.publish_process(admin, made)
+        db.session.flush()
+        return made
+
+    information = process("information", "questions")
+    consultation = process("consultation", "avis")
+    concertation = process("concertation", "proposals")
+    codecision = process("codecision", "single", options=("Un parc", "Des jardins"))
+    closed = process("codecision", "single", options=("Un parc", "Des jardins"), closed=True)
+    draft = process("consultation", "avis", published_=False)
+    agglomeration = process("consultation", "avis", commune_=None)
+    question = processes.ask_question(information, author, "Quand commencent les travaux ?", now)
+    proposal = processes.make_proposal(concertation, author, title="Un jardin", body="Avec les écoles.", now=now)
+    tally = ballots.add_tally(agglomeration, admin, channel="paper", place="Mairie", held_on=date.today(),
+                              participants=12, commune=lens, counts={"favorable": "8", "reserve": "3",
+                                                                     "defavorable": "1"},
+                              now=now, photo=io.BytesIO(jpeg_bytes()), upload_dir=config["LABO_UPLOAD_DIR"])
+    lens_tally = ballots.add_tally(consultation, admin, channel="paper", place="Mairie", held_on=date.today(),
+                                   participants=5, commune=lens, counts={"favorable": "5"}, now=now,
+                                   photo=io.BytesIO(jpeg_bytes()), upload_dir=config["LABO_UPLOAD_DIR"])
+    db.session.commit()
+    ids.update(information=information.id, consultation=consultation.id, concertation=concertation.id,
+               codecision=codecision.id, closed=closed.id, draft=draft.id, agglomeration=agglomeration.id,
+               question=question.id, proposal=proposal.id, tally=tally.id, lens_tally=lens_tally.id,
+               option=codecision.options[0].id)
+
+    # --- fiches: a draft of the resident's, one waiting for review, one published ----------
+    def fiche(author_, title: str, *, submit: bool, publish: bool = False):
+        data = fiches.FicheInput(kind="experience", title=title, level="concertation",
+                                 method="On marche ensemble et on note ce qu'on voit.", communes=(lens,))
+        made = fiches.save_fiche(author_, None, data, submit=submit)
+        if publish:
+            fiches.publish(admin, made)
+        db.session.flush()
+        return made
+
+    draft_fiche = fiche(resident, "Une balade urbaine", submit=False)
+    submitted_fiche = fiche(author, "Un thé de quartier", submit=True)
+    published_fiche = fiche(author, "Une table de quartier", submit=True, publish=True)
+    photo = fiches.add_photo(config, resident, draft_fiche, io.BytesIO(jpeg_bytes()), "La balade")
+    fiche_file = fiches.add_attachment(config, resident, draft_fiche, io.BytesIO(PDF), "parcours.pdf")
+    db.session.commit()
+    edited = fiches.FicheInput(kind="experience", title="Une table de quartier, le jeudi", level="concertation",
+                               method="On marche ensemble et on note ce qu'on voit.", communes=(lens,))
+    fiches.save_fiche(admin, published_fiche, edited)
+    db.session.commit()
+    ids.update(draft_fiche=draft_fiche.id, submitted_fiche=submitted_fiche.id, published_fiche=published_fiche.id,
+               fiche_photo=photo.id, fiche_photo_key=photo.key, fiche_attachment=fiche_file.id)
+
+    # --- a partner, a commitment, a follow-up entry for the COPIL's eyes only ------------
+    partner = partners.save_partner(admin, Partner(), name="La CAF du Pas-de-Calais", slug="caf", kind="caf",
+                                    description="")
+    commitment = partners.save_commitment(admin, Commitment(), partner=partner, family="cooperation",
+                                          title="Nommer un référent", referent_name="", referent_email=None,
+                                          next_review_on=None)
+    entry = partners.record_follow_up(config["LABO_UPLOAD_DIR"], admin, commitment, happened_on=date.today(),
+                                      note="Un point", status_after="en_cours", public=False, file=PDF,
+                                      filename="preuve.pdf")
+    db.session.commit()
+    ids.update(partner="caf", commitment=commitment.id, follow_up=entry.id)
+
+    # --- the directory: an organisation of Lens, the ambassador's activity log ------------
+    organisation = actors.save_organisation(
+        admin, Organisation(), name="Centre social de Lens", kind="association", description="",
+        contact_email=None, contact_phone=None, website=None, communes=[lens], ambitions=[])
+    activity = actors.save_activity(ambassador, ActivityEntry(), happened_on=date.today(), kind="rencontre",
+                                    commune=lens, people_count=4, text="Au marché")
+    db.session.commit()
+    ids.update(organisation=organisation.id, activity=activity.id)
+
+    # --- the proclamation, signed by the resident ------------------------------------------
+    proclamation.publish_version(admin, title="Faire de notre agglomération un territoire participatif",
+                                 body="<p>Premier paragraphe.</p>", change_note="Première version")
+    signature = proclamation.sign_as_person(resident, category="habitant", commune=lens, public=True)
+    db.session.commit()
+    ids.update(signature=signature.id)
+
+    # --- a live board of the meeting, opened by the animator, with notes and a group ---------
+    board = workshops.create_board(animator, title="Atelier du quartier", meeting=meeting, commune=lens)
+    db.session.flush()
+    participant = workshops.join_board(board, "Alice")
+    first, _ = workshops.post_note(board, participant, column_id=board.columns[0].id, text="Plus de bancs",
+                                   client_key="cle-de-note-001")
+    second, _ = workshops.post_note(board, participant, column_id=board.columns[0].id, text="Un marché",
+                                    client_key="cle-de-note-002")
+    third, _ = workshops.post_note(board, participant, column_id=board.columns[1].id, text="Un composteur",
+                                   client_key="cle-de-note-004")
+    grouping = workshops.group_notes(board, first, onto_note=second, title="Le quartier")
+    # Each person of the matrix also has a place on the board, as a phone that joined with the code.
+    phones = {role: workshops.join_board(board, f"Téléphone {n}", user=people.get(role))
+              for n, role in enumerate(ROLES)}
+    # A second board, at the voting step, where the resident's phone places its dots.
+    voting = workshops.create_board(animator, title="Atelier des jeunes", commune=lens)
+    db.session.flush()
+    voter = workshops.join_board(voting, "Josiane", user=resident)
+    idea, _ = workshops.post_note(voting, voter, column_id=voting.columns[0].id, text="Un city stade",
+                                  client_key="cle-de-note-003")
+    workshops.set_phase(animator, voting, "voting")
+    # ... and where each person's phone has placed one dot already (to take it back).
+    voters = {role: workshops.join_board(voting, f"Votant {n}", user=people.get(role)) for n, role in enumerate(ROLES)}
+    for phone in voters.values():
+        workshops.place_dot(voting, phone, "note", idea.id)
+    db.session.commit()
+    ids.update(board=board.id, board_code=board.code, note=first.id, other_note=second.id, third_note=third.id,
+               group=grouping.group.id, column=board.columns[0].id, voting_board=voting.id,
+               voting_code=voting.code, voting_note=idea.id)
+    world.phone_tokens = {role: workshops.participant_token(config, p) for role, p in phones.items()}
+    world.voter_tokens = {role: workshops.participant_token(config, p) for role, p in voters.items()}
+    world.voter_token = workshops.participant_token(config, voter)
+
+    # --- the territory --------------------------------------------------------------
+    ids.update(commune="lens", commune_id=lens.id, lievin_id=lievin.id,
+               qpv=db.session.scalar(select(Qpv.slug).order_by(Qpv.code)),
+               axis=db.session.scalar(select(Axis.slug).order_by(Axis.slug)))
+    db.session.commit()
+    return world
+
+
+def digests() -> dict[str, str]:
+    """A digest of each table's rows, read on a connection of its own with
+    the DB-API (a fifth of the ORM's time): on SQLite one query per table, on
+    PostgreSQL one query for all of them (computed by the server)."""
+    tables = db.metadata.sorted_tables
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        if db.engine.dialect.name == "postgresql":
+            cursor.execute(" UNION ALL ".join(
+                f"SELECT '{t.name}', md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) FROM \"{t.name}\" r"
+                for t in tables))
+            found = dict(cursor.fetchall())
+        else:
+            found = {}
+            for table in tables:
+                order = ", ".join(f'"{c.name}"' for c in table.primary_key.columns) or "1"
+                cursor.execute(f'SELECT * FROM "{table.name}" ORDER BY {order}')
+                found[table.name] = hashlib.sha256(repr(cursor.fetchall()).encode()).hexdigest()
+        connection.rollback()
+    finally:
+        connection.close()
+    return found
+
+
+def table_rows(tables=None) -> dict[str, list[dict]]:
+    db.session.rollback()
+    rows = {}
+    for table in tables or db.metadata.sorted_tables:
+        order = list(table.primary_key.columns) or list(table.columns)
+        rows[table.name] = [dict(r) for r in db.session.execute(table.select().order_by(*order)).mappings()]
+    db.session.rollback()
+    return rows
+
+
+def _key(table, row: dict) -> tuple:
+    columns = list(table.primary_key.columns) or list(table.columns)
+    return tuple(row[c.name] for c in columns)
+
+
+def restore_rows(saved: dict[str, list[dict]], names: set[str]) -> None:
+    """Put the tables `names` back as they were in `saved`, row by row:
+    what was added is deleted, what was removed is inserted again (same id),
+    what was changed is updated back. Only rows the request touched are
+    written, so no cascade reaches a row it did not."""
+    tables = [t for t in db.metadata.sorted_tables if t.name in names]
+    now = table_rows(tables)
+    plans = []
+    for table in tables:
+        before = {_key(table, r): r for r in saved[table.name]}
+        after = {_key(table, r): r for r in now[table.name]}
+        plans.append((table, before, after))
+    for table, before, after in reversed(plans):  # children first
+        for key in after.keys() - before.keys():
+            db.session.execute(table.delete().where(*_where(table, key)))
+    for table, before, after in plans:  # parents first
+        missing = [before[key] for key in before.keys() - after.keys()]
+        if missing:
+            db.session.execute(table.insert(), missing)
+        for key in before.keys() & after.keys():
+            if before[key] != after[key]:
+                db.session.execute(table.update().where(*_where(table, key)).values(**before[key]))
+    db.session.commit()
+
+
+def _where(table, key: tuple) -> list:
+    columns = list(table.primary_key.columns) or list(table.columns)
+    return [c == v if v is not None else c.is_(None) for c, v in zip(columns, key)]
+
+
+def wipe_and_seed() -> None:
+    """What tests/conftest.py's fresh_database does: the territory and nothing else."""
+    from labo.extensions import limiter
+    from labo.territory.services import seed_territory
+
+    db.session.rollback()
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(text(f'DELETE FROM "{table}"'))
+    seed_territory()
+    db.session.commit()
+    limiter.reset()
+
+
+def log_in(app, world: World) -> None:
+    """A session cookie and a CSRF token for each person of the matrix,
+    taken from a page as a browser would."""
+    from labo.accounts.services import session_id
+
+    cookie_name = app.config.get("SESSION_COOKIE_NAME", "session")
+    for role in ROLES:
+        client = app.test_client()
+        if role != "anonymous":
+            user = db.session.get(User, world.users[role])
+            with client.session_transaction() as session:
+                session["_user_id"] = session_id(user)
+                session["_fresh"] = True
+        if role == "resident":
+            # The resident's phone joined the live board: its place is in the session.
+            session_board = {str(world.ids["board"]): world.phone_tokens[role],
+                             str(world.ids["voting_board"]): world.voter_token}
+            with client.session_transaction() as session:
+                session["workshops"] = session_board
+        page = client.get(LOGIN_PATH if role == "anonymous" else "/").get_data(as_text=True)
+        match = CSRF_RE.search(page)
+        assert match, f"no CSRF token on the page for {role}"
+        world.tokens[role] = match.group(1)
+        cookie = client.get_cookie(cookie_name)
+        world.cookies[role] = cookie.value if cookie is not None else None
+
+
+def upload_files() -> dict[str, bytes]:
+    root = Path(current_app.config["LABO_UPLOAD_DIR"])
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()} if root.exists() else {}
+
+
+def restore_files(files: dict[str, bytes]) -> None:
+    root = Path(current_app.config["LABO_UPLOAD_DIR"])
+    for name, content in files.items():
+        path = root / name
+        if not path.is_file() or path.read_bytes() != content:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+
+
+class WorldKeeper:
+    """The current world: built once, put back (rows and uploaded files)
+    after a request that changed it, built again if that fails."""
+
+    def __init__(self, app):
+        self.app = app
+        self.world: Optional[World] = None
+        self.rows: dict[str, list[dict]] = {}
+        self.files: dict[str, bytes] = {}
+        self.digests: dict[str, str] = {}
+        self.touched: set[str] = set()
+
+    def build(self) -> World:
+        wipe_and_seed()
+        world = build_world()
+        log_in(self.app, world)
+        self.rows, self.files, self.digests = table_rows(), upload_files(), digests()
+        self.world, self.touched = world, set()
+        return world
+
+    def current(self) -> World:
+        """The world, as it was built, before each test."""
+        if self.world is None:
+            return self.build()
+        if self.touched:
+            restore_rows(self.rows, self.touched)
+            restore_files(self.files)
+            self.touched = set()
+            if self.changed_tables():  # pragma: no cover - the restore missed something
+                return self.build()
+        return self.world
+
+    def changed_tables(self) -> list[str]:
+        """The tables that differ from the world (they are put back before the next test)."""
+        now = digests()
+        changed = [name for name, digest in now.items() if digest != self.digests.get(name)]
+        self.touched.update(changed)
+        return changed
+
+    def client(self, role: str):
+        """A new client with `role`'s session (flashes and all start afresh)."""
+        client = self.app.test_client()
+        cookie = self.world.cookies[role]
+        if cookie is not None:
+            client.set_cookie(self.app.config.get("SESSION_COOKIE_NAME", "session"), cookie)
+        return client
+
+
+def pytest_runtest_teardown(item, nextitem):
+    """Tests elsewhere wipe the database: the world must be put back after them."""
+    if nextitem is None or Path(str(nextitem.path)).parent != Path(__file__).parent:
+        keeper = KEEPERS.get("keeper")
+        if keeper is not None:
+            keeper.world = None
+
+
+KEEPERS: dict[str, WorldKeeper] = {}
+
+
+@pytest.fixture(scope="session")
+def keeper(app):
+    KEEPERS["keeper"] = WorldKeeper(app)
+    return KEEPERS["keeper"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_database(app, keeper):
+    """Instead of tests/conftest.py's: the world stays between tests as long
+    as the database is unchanged (see WorldKeeper)."""
+    from labo.extensions import limiter
+
+    ctx = app.app_context()
+    ctx.push()
+    limiter.reset()
+    yield
+    db.session.rollback()
+    db.session.remove()
+    ctx.pop()
+
+
+@pytest.fixture
+def world(keeper) -> World:
+    """The world as built; whatever the test changes in it is put back before the next one."""
+    yield keeper.current()
+    keeper.changed_tables()
