@@ -498,7 +498,8 @@ def run_locust(server: Server, data: dict, args, workdir: Path, procs: Processes
                            for k, v in by_name.items()},
         "server": summary([l["ms"] for l in in_window]), "server_by": {k: summary(v) for k, v in server_by.items()},
         "server_errors": len(errors), "server_error_sample": [(l["status"], l["path"]) for l in errors[:5]],
-        "requests": len(requests), "rps": len(requests) / max(1.0, w1 - w0), "logins": summary(logins),
+        "server_statuses": dict(__import__("collections").Counter(l["status"] for l in in_window)),
+        "gunicorn_log_tail": server.tail()[-3000:], "requests": len(requests), "rps": len(requests) / max(1.0, w1 - w0), "logins": summary(logins),
         "locust_cpu_pct": 100 * locust_cpu / max(1.0, time.time() - t_start), "workers_cpu_pct": workers,
         "machine_busy_pct": machine, "load_avg_max": max(loads) if loads else None, "load": load(),
         "rss_after": server.rss(), "exit": proc.returncode, "output_tail": output[-2000:],
@@ -578,7 +579,8 @@ def report(meta: dict, pages: list, inp: Optional[dict], loc: Optional[dict], rs
         out.append(f"Locust client p95 {f1(c['p95'])} ms [≤ 300: {verdict(c['p95'], TARGETS['locust_p95'])}], "
                    f"failures {loc['failures']} [0: {'met' if loc['failures'] == 0 else 'MISSED'}]; server "
                    f"p50/p95/p99/max {f1(s['p50'])}/{f1(s['p95'])}/{f1(s['p99'])}/{f1(s['max'])} ms over "
-                   f"{s['n']:,} requests ({loc['rps']:.1f}/s), {loc['server_errors']} answers ≥ 400")
+                   f"{s['n']:,} requests ({loc['rps']:.1f}/s), {loc['server_errors']} answers ≥ 400 "
+                   f"(by status: {loc.get('server_statuses')})")
         out.append(f"Load generator {loc['locust_cpu_pct']:.0f} % of a core (whole run), gunicorn workers "
                    f"{f1(loc['workers_cpu_pct'])} %, whole machine {f1(loc['machine_busy_pct'])} % "
                    f"(of {meta['cpus'] * 100} %) in the window; load average max {f1(loc['load_avg_max'])}; logins "
