@@ -33,7 +33,7 @@ test-sqlite:
 
 # The same suite (less the browser tests) on a throwaway PostgreSQL cluster.
 test-postgres:
-	$(PY) tests/pgcluster.py -- $(PY) -m pytest -m "not browser"
+	$(PY) tests/pgcluster.py -- $(PY) -m pytest -m "not browser and not static"
 
 install: $(VENV)/.installed
 
