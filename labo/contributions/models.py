@@ -76,7 +76,9 @@ class Visibility(str, enum.Enum):
 class Contribution(Themed, Base):
     __tablename__ = "contribution"
     __table_args__ = (
-        Index("ix_contribution_listing", "visibility", "created_at"),
+        # the lists, newest first: all communes, and one commune's (which also serves its foreign key)
+        Index("ix_contribution_listing", "visibility", "created_at", "id"),
+        Index("ix_contribution_commune_listing", "commune_id", "visibility", "created_at", "id"),
         CheckConstraint("kind IN ('idee', 'envie', 'initiative', 'question')", name="known_kind"),
         CheckConstraint("status IN ('proposee', 'en_etude', 'retenue', 'non_retenue', 'realisee')", name="known_status"),
         CheckConstraint("visibility IN ('published', 'pending', 'hidden', 'merged')", name="known_visibility"),
@@ -87,7 +89,7 @@ class Contribution(Themed, Base):
     title: Mapped[str] = mapped_column(String(140))
     # Sanitised HTML (sanitize_html on write): the only field rendered |safe.
     body: Mapped[str] = mapped_column(Text)
-    commune_id: Mapped[int] = mapped_column(ForeignKey("commune.id", ondelete="RESTRICT"), index=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("commune.id", ondelete="RESTRICT"))
     qpv_id: Mapped[Optional[int]] = mapped_column(ForeignKey("qpv.id", ondelete="SET NULL"), index=True)
     pillar_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pillar.id", ondelete="SET NULL"))
     ambition_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ambition.id", ondelete="SET NULL"))

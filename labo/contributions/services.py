@@ -187,7 +187,9 @@ def published_query(filters: Filters):
         .order_by(Contribution.created_at.desc(), Contribution.id.desc())
     )
     if filters.commune:
-        query = query.where(Contribution.commune.has(Commune.slug == filters.commune))
+        # `commune_id = (subquery)` rather than EXISTS, so that the commune's listing index serves it
+        query = query.where(Contribution.commune_id == select(Commune.id).where(Commune.slug == filters.commune)
+                            .scalar_subquery())
     if filters.qpv:
         query = query.where(Contribution.qpv.has(or_(Qpv.slug == filters.qpv, Qpv.code == filters.qpv.upper())))
     if filters.theme:

@@ -406,9 +406,12 @@ def _online_counts(process: Process):
     ballots = db.session.scalar(select(func.count(Ballot.id)).where(Ballot.process_id == process.id)) or 0
     votes: dict[int, int] = {}
     grades: dict[int, dict[str, int]] = {}
+    # By the process's options, not by a join on its ballots (a choice's option
+    # is always of its ballot's process): the (option, grade) index answers it
+    # alone, whatever the number of ballots the other processes hold.
     rows = db.session.execute(
         select(BallotChoice.option_id, BallotChoice.grade, func.count())
-        .join(Ballot, Ballot.id == BallotChoice.ballot_id).where(Ballot.process_id == process.id)
+        .where(BallotChoice.option_id.in_(select(Option.id).where(Option.process_id == process.id)))
         .group_by(BallotChoice.option_id, BallotChoice.grade)).all()
     for option_id, grade, n in rows:
         votes[option_id] = votes.get(option_id, 0) + n

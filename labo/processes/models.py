@@ -12,7 +12,7 @@ import enum
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from labo.accounts.models import User
@@ -248,11 +248,11 @@ class BallotChoice(Base):
     participations and link a secret ballot back to its voter."""
 
     __tablename__ = "ballot_choice"
-    __table_args__ = {"sqlite_with_rowid": False}
+    # (option, grade): a process's results are counted from this index alone
+    __table_args__ = (Index("ix_ballot_choice_option_grade", "option_id", "grade"), {"sqlite_with_rowid": False})
 
     ballot_id: Mapped[str] = mapped_column(ForeignKey("ballot.id", ondelete="CASCADE"), primary_key=True)
-    option_id: Mapped[int] = mapped_column(ForeignKey("process_option.id", ondelete="CASCADE"), primary_key=True,
-                                           index=True)
+    option_id: Mapped[int] = mapped_column(ForeignKey("process_option.id", ondelete="CASCADE"), primary_key=True)
     grade: Mapped[Optional[str]] = mapped_column(String(16))  # a key of labo.processes.counting.GRADES
 
     ballot: Mapped[Ballot] = relationship(back_populates="choices")

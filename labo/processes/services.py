@@ -11,6 +11,7 @@ from typing import Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from labo.accounts.models import ERASED_NAME, User
 from labo.audit.services import record_audit
@@ -303,7 +304,9 @@ def questions(process: Process, *, include_hidden: bool = False) -> list[Questio
     query = select(Question).where(Question.process_id == process.id)
     if not include_hidden:
         query = query.where(Question.hidden.is_(False))
-    return list(db.session.scalars(query.order_by(Question.created_at, Question.id)))
+    # the authors in one query (with their grants, selectin), not two per question
+    return list(db.session.scalars(query.options(selectinload(Question.author))
+                                   .order_by(Question.created_at, Question.id)))
 
 
 # concertation: proposals and supports
@@ -377,6 +380,7 @@ def proposals(process: Process, viewer: Optional[User] = None, *, include_hidden
     support_count = func.count(ProposalSupport.id)
     query = (select(Proposal, support_count).outerjoin(ProposalSupport, ProposalSupport.proposal_id == Proposal.id)
              .where(Proposal.process_id == process.id).group_by(Proposal.id)
+             .options(selectinload(Proposal.author))  # one query for the authors, not two per proposal
              .order_by(support_count.desc(), Proposal.created_at, Proposal.id))
     if not include_hidden:
         query = query.where(Proposal.hidden.is_(False))
