@@ -109,6 +109,7 @@ class Server:
         self.port = free_port()
         self.access = workdir / "access.log"
         self.errors = workdir / "gunicorn.log"
+        self.app_log = workdir / "app.log"  # the app's own log (stderr): its unhandled errors, with tracebacks
         self.proc = None
         self.pids: list[int] = []
 
@@ -121,7 +122,8 @@ class Server:
                "--chdir", ROOT, "--access-logfile", self.access, "--access-logformat", ACCESS_FORMAT,
                "--error-logfile", self.errors, "--log-level", "warning", "--graceful-timeout", "5",
                "--timeout", "120", "wsgi:app"]
-        self.proc = self.procs.start(cmd, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(self.app_log, "ab") as app_log:
+            self.proc = self.procs.start(cmd, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=app_log)
         end = time.monotonic() + 90
         while time.monotonic() < end:
             if self.proc.poll() is not None:
@@ -146,6 +148,27 @@ class Server:
             return self.errors.read_text()[-3000:]
         except OSError:
             return "(no log)"
+
+    def app_errors(self) -> dict:
+        """The app's log: how many errors of each kind (the line after "Traceback", the
+        exception's last line) and the first traceback in full."""
+        try:
+            text = self.app_log.read_text(errors="replace")
+        except OSError:
+            return {}
+        kinds: dict[str, int] = {}
+        first = ""
+        for block in text.split("Traceback (most recent call last):")[1:]:
+            lines = [l for l in block.splitlines() if l.strip()]
+            last = next((l for l in lines if not l.startswith((" ", "\t", "The above", "During handling"))), "?")
+            kinds[last[:200]] = kinds.get(last[:200], 0) + 1
+            first = first or block[:4000]
+        logged = {}
+        for line in text.splitlines():
+            if line.startswith("ERROR:"):
+                key = line.split(" on ", 1)[0][:120]
+                logged[key] = logged.get(key, 0) + 1
+        return {"exceptions": kinds, "error_lines": logged, "first_traceback": first}
 
     def log_size(self) -> int:
         return self.access.stat().st_size if self.access.exists() else 0
@@ -499,7 +522,7 @@ def run_locust(server: Server, data: dict, args, workdir: Path, procs: Processes
         "server": summary([l["ms"] for l in in_window]), "server_by": {k: summary(v) for k, v in server_by.items()},
         "server_errors": len(errors), "server_error_sample": [(l["status"], l["path"]) for l in errors[:5]],
         "server_statuses": dict(__import__("collections").Counter(l["status"] for l in in_window)),
-        "gunicorn_log_tail": server.tail()[-3000:], "requests": len(requests), "rps": len(requests) / max(1.0, w1 - w0), "logins": summary(logins),
+        "gunicorn_log_tail": server.tail()[-3000:], "app_errors": server.app_errors(), "requests": len(requests), "rps": len(requests) / max(1.0, w1 - w0), "logins": summary(logins),
         "locust_cpu_pct": 100 * locust_cpu / max(1.0, time.time() - t_start), "workers_cpu_pct": workers,
         "machine_busy_pct": machine, "load_avg_max": max(loads) if loads else None, "load": load(),
         "rss_after": server.rss(), "exit": proc.returncode, "output_tail": output[-2000:],
@@ -581,6 +604,10 @@ def report(meta: dict, pages: list, inp: Optional[dict], loc: Optional[dict], rs
                    f"p50/p95/p99/max {f1(s['p50'])}/{f1(s['p95'])}/{f1(s['p99'])}/{f1(s['max'])} ms over "
                    f"{s['n']:,} requests ({loc['rps']:.1f}/s), {loc['server_errors']} answers ≥ 400 "
                    f"(by status: {loc.get('server_statuses')})")
+        errors = loc.get("app_errors") or {}
+        if errors.get("exceptions") or errors.get("error_lines"):
+            out.append(f"The app's log (whole run): exceptions {errors.get('exceptions')}; "
+                       f"error lines {errors.get('error_lines')}")
         out.append(f"Load generator {loc['locust_cpu_pct']:.0f} % of a core (whole run), gunicorn workers "
                    f"{f1(loc['workers_cpu_pct'])} %, whole machine {f1(loc['machine_busy_pct'])} % "
                    f"(of {meta['cpus'] * 100} %) in the window; load average max {f1(loc['load_avg_max'])}; logins "

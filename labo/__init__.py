@@ -68,6 +68,9 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
     app.url_map.converters["id"] = IdConverter
 
     db.init_app(app)
+    from labo.core import memo
+
+    memo.init_app(app)
     with app.app_context():
         from labo.core.db import configure_sqlite
 

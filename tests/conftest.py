@@ -87,6 +87,7 @@ def fresh_database(request, app):
     if "browser" in request.keywords:
         yield
         return
+    from labo.core.memo import memo
     from labo.extensions import db, limiter
     from labo.territory.services import seed_territory
 
@@ -100,6 +101,7 @@ def fresh_database(request, app):
         seed_territory()
         db.session.commit()
         limiter.reset()
+        memo().clear()  # the rows above went by plain SQL, which the memo does not see
     ctx = app.app_context()
     ctx.push()
     yield

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from labo.api.openapi import build_document
 from labo.core.i18n import _
 from labo.core.limits import per_person, write_limit
+from labo.core.pagination import paginate
 from labo.extensions import db, limiter
 from labo.permissions import authorize
 from labo.territory.services import list_communes, list_qpvs, resolve_theme
@@ -90,6 +91,7 @@ def _api_error(status: int, message: str, errors: dict | None = None):
 @bp.route("/contributions")
 def contributions():
     from labo.contributions import services
+    from labo.contributions.models import Contribution
 
     args = request.args
     page = args.get("page", "1")
@@ -101,7 +103,7 @@ def contributions():
         commune=args.get("commune") or None, qpv=args.get("qpv") or None, theme=args.get("theme") or None,
         kind=args.get("kind") or None, status=args.get("status") or None, q=(args.get("q") or "")[:100] or None,
     )
-    result = db.paginate(services.published_query(filters), page=int(page), per_page=int(per_page), error_out=False)
+    result = paginate(services.published_query(filters), Contribution.id, page=int(page), per_page=int(per_page))
     counts = services.support_counts(c.id for c in result.items)
     return jsonify({
         "items": [contribution_json(c, counts.get(c.id, 0)) for c in result.items],

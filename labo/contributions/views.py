@@ -11,6 +11,7 @@ from sqlalchemy import select
 from labo.core.files import send_photo
 from labo.core.forms import show_error
 from labo.core.limits import per_person, write_limit
+from labo.core.pagination import paginate
 from labo.core.urls import page_number
 from labo.contributions import services
 from labo.contributions.forms import (
@@ -28,7 +29,7 @@ from labo.contributions.models import KIND_LABELS, STATUS_LABELS, Comment, Contr
 from labo.core.i18n import _
 from labo.extensions import db, limiter
 from labo.permissions import authorize, can, require
-from labo.territory.services import get_commune, list_communes, list_qpvs, resolve_theme, theme_choices
+from labo.territory.services import commune_options, get_commune, qpv_options, resolve_theme, theme_choices
 
 bp = Blueprint("contributions", __name__, url_prefix="/idees")
 moderation_bp = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -39,9 +40,7 @@ def get_contribution(contribution_id: int) -> Contribution:
 
 
 def qpv_choices(empty: str, by: str = "id") -> list[tuple[str, str]]:
-    return [("", empty)] + [
-        (str(getattr(q, by)), f"{q.name} ({', '.join(c.name for c in q.communes)})") for q in list_qpvs()
-    ]
+    return [("", empty)] + qpv_options(by)
 
 
 # --- reading -------------------------------------------------------------
@@ -50,7 +49,7 @@ def qpv_choices(empty: str, by: str = "id") -> list[tuple[str, str]]:
 @bp.route("/")
 def index():
     form = FilterForm(request.args)
-    form.commune.choices = [("", _("Toutes"))] + [(c.slug, c.name) for c in list_communes()]
+    form.commune.choices = [("", _("Toutes"))] + commune_options("slug")
     form.qpv.choices = qpv_choices(_("Tous"), by="slug")
     form.theme.choices = theme_choices(_("Tous"))
     form.kind.choices = [("", _("Tous"))] + [(k.value, label) for k, label in KIND_LABELS.items()]
@@ -60,10 +59,8 @@ def index():
         if value and value not in {c[0] for c in getattr(form, name).choices}:
             valid[name] = None  # an unknown filter value filters nothing
     filters = services.Filters(q=(form.q.data or "").strip()[:100] or None, **valid)
-    page = db.paginate(
-        services.published_query(filters), page=page_number(),
-        per_page=current_app.config["LABO_PER_PAGE"], error_out=False, max_per_page=50,
-    )
+    page = paginate(services.published_query(filters), Contribution.id, page=page_number(), per_page=current_app.config["LABO_PER_PAGE"],
+                    max_per_page=50)
     counts = services.support_counts(c.id for c in page.items)
     return render_template("contributions/index.html", form=form, page=page, supports_by_id=counts, filters=filters.active())
 
@@ -129,7 +126,7 @@ def _meeting_from_args():
 @require("contribution.create")
 def new():
     form = ContributionForm()
-    form.commune.choices = [("", _("Choisir…"))] + [(str(c.id), c.name) for c in list_communes()]
+    form.commune.choices = [("", _("Choisir…"))] + commune_options()
     form.qpv.choices = qpv_choices(_("Je ne sais pas / aucun"))
     form.theme.choices = theme_choices(_("Je ne sais pas"))
     on_behalf = can(current_user, "contribution.create_on_behalf")

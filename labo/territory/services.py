@@ -120,15 +120,43 @@ def commune_choices(empty_label: str) -> list[tuple[str, str]]:
     return [("", empty_label)] + [(str(c.id), c.name) for c in list_communes()]
 
 
-def theme_choices(empty_label: str) -> list[tuple[str, str]]:
-    """A select's choices for a theme: each pillar ("p2"), then its ambitions (slug)."""
-    from labo.core.i18n import _
+TERRITORY_TABLES = ("commune", "qpv", "qpv_commune")
+THEME_TABLES = ("pillar", "ambition")
 
-    choices = [("", empty_label)]
-    for pillar in list_pillars():
-        choices.append((f"p{pillar.number}", _("Pilier %(n)s : %(title)s", n=pillar.number, title=pillar.title)))
-        choices += [(a.slug, f"— {a.title}") for a in pillar.ambitions]
-    return choices
+
+def theme_choices(empty_label: str) -> list[tuple[str, str]]:
+    """A select's choices for a theme: each pillar ("p2"), then its ambitions (slug).
+    Remembered a little (labo.core.memo): every list and form asks for them."""
+    from flask_babel import get_locale
+
+    from labo.core.i18n import _
+    from labo.core.memo import remembered
+
+    def compute() -> tuple[tuple[str, str], ...]:
+        choices = []
+        for pillar in list_pillars():
+            choices.append((f"p{pillar.number}", str(_("Pilier %(n)s : %(title)s", n=pillar.number,
+                                                         title=pillar.title))))
+            choices += [(a.slug, f"— {a.title}") for a in pillar.ambitions]
+        return tuple(choices)
+
+    return [("", empty_label), *remembered(("themes", str(get_locale())), THEME_TABLES, compute)]
+
+
+def commune_options(by: str = "id") -> list[tuple[str, str]]:
+    """(id or slug, name) of every commune, in list_communes' order; remembered a little."""
+    from labo.core.memo import remembered
+
+    return list(remembered(("communes", by), TERRITORY_TABLES,
+                           lambda: tuple((str(getattr(c, by)), c.name) for c in list_communes())))
+
+
+def qpv_options(by: str = "id") -> list[tuple[str, str]]:
+    """(id or slug, "name (its communes)") of every QPV, in list_qpvs' order; remembered a little."""
+    from labo.core.memo import remembered
+
+    return list(remembered(("qpvs", by), TERRITORY_TABLES, lambda: tuple(
+        (str(getattr(q, by)), f"{q.name} ({', '.join(c.name for c in q.communes)})") for q in list_qpvs())))
 
 
 def resolve_theme(theme: Optional[str]) -> tuple[Optional[Pillar], Optional[Ambition]]:

@@ -3,11 +3,13 @@ moderating by commune, and the decider's answer."""
 from __future__ import annotations
 
 import io
+import re
+import time
 from datetime import timedelta
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from labo.accounts.models import Role
 from labo.audit.models import AuditEntry
@@ -117,6 +119,47 @@ def test_list_filters_and_pagination(client, app):
     found = page_text(client.get("/idees/?q=numéro 13"))
     assert "1 contribution." in found
     assert client.get("/idees/?commune=nowhere&kind=zzz&page=abc").status_code == 200
+
+
+def test_every_page_lists_its_own_contributions_newest_first(client, app):
+    author = create_user()
+    made = [post(author, title=f"Banc {n:02d}").id for n in range(45)]
+    shown = []
+    for number in (1, 2, 3):
+        text = page_text(client.get(f"/idees/?page={number}"))
+        assert f"Page {number} sur 3" in text
+        shown += [int(t[5:7]) for t in re.findall(r"Banc \d\d", text)]
+    assert shown == list(range(44, -1, -1))  # each once, in order, across the pages
+    assert len(made) == 45
+    past = client.get("/idees/?page=9")
+    assert past.status_code == 200 and "Banc" not in page_text(past) and "45 contributions." in page_text(past)
+
+
+def test_the_count_follows_a_post_at_once_and_another_workers_change_within_the_delay(client, app):
+    """The list's total is remembered (labo.core.memo): a write of this process
+    forgets it at once; one made elsewhere (here plain SQL, as another
+    worker's would be unseen) shows once the delay has passed."""
+    from labo.core.memo import memo
+
+    author = create_user()
+    post(author, title="Première")
+    assert "1 contribution." in page_text(client.get("/idees/"))
+    post(author, title="Deuxième")
+    assert "2 contributions." in page_text(client.get("/idees/"))
+    db.session.execute(text("UPDATE contribution SET visibility = 'hidden' WHERE title = 'Deuxième'"))
+    db.session.commit()
+    assert "2 contributions." in page_text(client.get("/idees/"))  # remembered
+    saved = memo().seconds
+    memo().seconds = 0.3
+    try:
+        memo().clear()
+        assert "1 contribution." in page_text(client.get("/idees/"))
+        db.session.execute(text("UPDATE contribution SET visibility = 'published' WHERE title = 'Deuxième'"))
+        db.session.commit()
+        time.sleep(0.4)
+        assert "2 contributions." in page_text(client.get("/idees/"))
+    finally:
+        memo().seconds = saved
 
 
 def filter_corpus():
