@@ -121,6 +121,9 @@ class Config:
             # Where the Labo lives: dates typed in forms are local times there.
             "LABO_TIMEZONE": os.environ.get("LABO_TIMEZONE", "Europe/Paris"),
             "LABO_PER_PAGE": _int("LABO_PER_PAGE", 20),
+            # How long a list's total and the territory's choices are remembered
+            # (labo.core.memo; a write of the same process forgets them at once); 0: never.
+            "LABO_MEMO_SECONDS": _int("LABO_MEMO_SECONDS", 60),
             # Who answers for the data (the privacy page names them) and where to write.
             "LABO_PRIVACY_CONTROLLER": os.environ.get("LABO_PRIVACY_CONTROLLER", "").strip() or None,
             "LABO_PRIVACY_CONTACT": os.environ.get("LABO_PRIVACY_CONTACT", "").strip() or None,
