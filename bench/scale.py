@@ -522,6 +522,9 @@ def run_locust(server: Server, data: dict, args, workdir: Path, procs: Processes
         "server": summary([l["ms"] for l in in_window]), "server_by": {k: summary(v) for k, v in server_by.items()},
         "server_errors": len(errors), "server_error_sample": [(l["status"], l["path"]) for l in errors[:5]],
         "server_statuses": dict(__import__("collections").Counter(l["status"] for l in in_window)),
+        "errors_by_request": {f"{m} {p} {st}": n for (m, p, st), n in __import__("collections").Counter(
+            (l["method"], re.sub(r"\d+", "<id>", l["path"].split("?")[0]), l["status"]) for l in in_window
+            if l["status"] >= 400).most_common()},
         "gunicorn_log_tail": server.tail()[-3000:], "app_errors": server.app_errors(), "requests": len(requests), "rps": len(requests) / max(1.0, w1 - w0), "logins": summary(logins),
         "locust_cpu_pct": 100 * locust_cpu / max(1.0, time.time() - t_start), "workers_cpu_pct": workers,
         "machine_busy_pct": machine, "load_avg_max": max(loads) if loads else None, "load": load(),
@@ -604,6 +607,8 @@ def report(meta: dict, pages: list, inp: Optional[dict], loc: Optional[dict], rs
                    f"p50/p95/p99/max {f1(s['p50'])}/{f1(s['p95'])}/{f1(s['p99'])}/{f1(s['max'])} ms over "
                    f"{s['n']:,} requests ({loc['rps']:.1f}/s), {loc['server_errors']} answers ≥ 400 "
                    f"(by status: {loc.get('server_statuses')})")
+        if loc.get("errors_by_request"):
+            out.append(f"Answers ≥ 400 by request: {loc['errors_by_request']}")
         errors = loc.get("app_errors") or {}
         if errors.get("exceptions") or errors.get("error_lines"):
             out.append(f"The app's log (whole run): exceptions {errors.get('exceptions')}; "

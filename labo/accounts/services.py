@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from labo.accounts.models import AgeBand, Role, RoleGrant, User
 from labo.audit.services import record_audit
 from labo.core.errors import ServiceError
+from labo.core.offload import off_loop
 from labo.extensions import db
 from labo.territory.models import Commune
 
@@ -51,7 +52,12 @@ def find_user_by_pseudonym(pseudonym: str) -> Optional[User]:
 
 
 def hash_password(config: Mapping, password: str) -> str:
-    return generate_password_hash(password, method=config.get("LABO_PASSWORD_HASH", "scrypt"))
+    return off_loop(generate_password_hash, password, config.get("LABO_PASSWORD_HASH", "scrypt"))
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    """check_password_hash beside gevent's event loop (labo.core.offload)."""
+    return off_loop(check_password_hash, password_hash, password)
 
 
 def _dummy_hash(config: Mapping) -> str:
@@ -119,9 +125,9 @@ def authenticate(config: Mapping, email: str, password: str) -> Optional[User]:
     """The account for these credentials, or None, taking the same time either way."""
     user = find_user_by_email(email)
     if user is None:
-        check_password_hash(_dummy_hash(config), password)
+        password_matches(_dummy_hash(config), password)
         return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
+    if not password_matches(user.password_hash, password) or not user.active:
         return None
     return user
 
@@ -205,7 +211,7 @@ def update_profile(
 
 
 def change_password(config: Mapping, user: User, current: str, new: str) -> None:
-    if not check_password_hash(user.password_hash, current):
+    if not password_matches(user.password_hash, current):
         raise AccountError("password-wrong", "current_password")
     user.password_hash = hash_password(config, new)
     db.session.flush()
@@ -418,7 +424,7 @@ def _ballot_data(user: User) -> dict:
 
 def erase_account(config: Mapping, user: User, password: str) -> None:
     """Delete the account for good, once its owner confirmed with their password."""
-    if not check_password_hash(user.password_hash, password):
+    if not password_matches(user.password_hash, password):
         raise AccountError("password-wrong", "password")
     if is_last_admin(user):
         raise AccountError("last-admin", "password")
