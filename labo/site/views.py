@@ -161,8 +161,10 @@ def render_unavailable():
         if _wants_json():
             response = jsonify(error=title, message=message, status=503)
         else:
-            response = current_app.make_response(render_template("errors/unavailable.html", lang=lang, title=title,
-                                                                 message=message))
+            # Straight from the template, without the context processors: Flask-Login's
+            # would load the signed-in account from the database that is out of reach.
+            page = current_app.jinja_env.get_template("errors/unavailable.html")
+            response = current_app.make_response(page.render(lang=lang, title=title, message=message))
     response.status_code = 503
     response.headers["Retry-After"] = str(RETRY_AFTER)
     return response

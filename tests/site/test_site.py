@@ -95,6 +95,38 @@ def test_pages_are_a_translated_503_to_come_back_to_when_the_database_is_unreach
     assert api.status_code == 503 and api.get_json()["status"] == 503
 
 
+def test_a_signed_in_resident_gets_the_503_too_when_no_connection_is_left(app):
+    """Every pooled connection busy (a crowd at the door): a signed-in
+    resident's page is the 503 to come back to, not a 500. Drawing it must
+    not load their account from the database that cannot answer."""
+    from labo.extensions import db
+    from tests.factories import PASSWORD, create_user
+
+    with app.app_context():
+        email = create_user().email
+        db.session.commit()
+    crowded = create_app(TestConfig.overrides() | {
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": app.config["SECRET_KEY"],
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0, "pool_timeout": 0.2}})
+    client = crowded.test_client()
+    form = client.get("/compte/connexion").get_data(as_text=True)
+    signed_in = client.post("/compte/connexion", data={"email": email, "password": PASSWORD,
+                                                       "csrf_token": csrf_from(form)})
+    assert signed_in.status_code == 302
+    with crowded.app_context():
+        held = db.engine.connect()  # the pool's only connection
+        try:
+            held.exec_driver_sql("SELECT 1")
+            for path in ("/idees/", "/demarches/", "/compte/"):
+                response = client.get(path)
+                assert response.status_code == 503, path
+                assert "Site momentanément indisponible" in response.get_data(as_text=True)
+        finally:
+            held.close()
+        assert client.get("/idees/").status_code == 200  # and back once a connection is free
+        db.engine.dispose()
+
+
 def test_unknown_page_is_a_styled_404(client):
     response = client.get("/cette-page-n-existe-pas")
     html = response.get_data(as_text=True)
