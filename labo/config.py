@@ -124,6 +124,8 @@ class Config:
             # How long a list's total and the territory's choices are remembered
             # (labo.core.memo; a write of the same process forgets them at once); 0: never.
             "LABO_MEMO_SECONDS": _int("LABO_MEMO_SECONDS", 60),
+            # How long the COPIL dashboard's figures are kept for a period (labo.copil.services).
+            "LABO_COPIL_CACHE_SECONDS": _int("LABO_COPIL_CACHE_SECONDS", 300),
             # Who answers for the data (the privacy page names them) and where to write.
             "LABO_PRIVACY_CONTROLLER": os.environ.get("LABO_PRIVACY_CONTROLLER", "").strip() or None,
             "LABO_PRIVACY_CONTACT": os.environ.get("LABO_PRIVACY_CONTACT", "").strip() or None,
@@ -148,4 +150,5 @@ class TestConfig:
             "LABO_PASSWORD_HASH": "pbkdf2:sha256:1000",
             "RATELIMIT_STORAGE_URI": "memory://",
             "MAIL_SERVER": None,
+            "LABO_COPIL_CACHE_SECONDS": 0,  # a test that wants the cache sets it
         }

@@ -8,12 +8,14 @@ per-person row on the way out. Tables about people go through
 a second cell wherever a single hidden one could be recomputed from a total)."""
 from __future__ import annotations
 
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Iterable, Optional, Sequence
+from time import monotonic
+from typing import Any, Callable, Hashable, Optional, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, literal_column, select
 
 from labo.accounts.models import AGE_BAND_LABELS, AgeBand, User
 from labo.contributions.models import KIND_LABELS, Contribution, Kind, Visibility
@@ -25,8 +27,6 @@ from labo.core.levels import LEVEL_LABELS, Level
 from labo.core.spreadsheet import csv_bytes
 from labo.extensions import db
 from labo.meetings.models import Meeting, Registration, RegistrationStatus
-from labo.meetings.services import counts as meeting_counts
-from labo.meetings.services import past as past_meetings
 from labo.processes.models import (CHANNEL_LABELS, STANCE_LABELS, Channel, Method, Participation, Process, Stance,
                                    Tally, TallyLine)
 from labo.territory.models import Ambition, Commune, Pillar, Qpv
@@ -216,37 +216,50 @@ def _month_label(first: date) -> str:
     return first.strftime("%Y-%m")
 
 
-def _present_rows(meeting_ids: Sequence[int]) -> list[tuple[int, int]]:
-    if not meeting_ids:
-        return []
-    return list(db.session.execute(
-        select(Registration.meeting_id, Registration.user_id)
-        .where(Registration.meeting_id.in_(meeting_ids), Registration.present.is_(True),
-               Registration.status == RegistrationStatus.CONFIRMED.value, Registration.user_id.is_not(None))
-    ))
+# Presence at a meeting, as labo.meetings.services.counts counts it.
+PRESENT = (Registration.present.is_(True), Registration.status == RegistrationStatus.CONFIRMED.value)
+HELD_AFTER = timedelta(hours=12)  # a meeting begun this long ago is past (labo.meetings.services.past)
 
 
-def _first_presence(user_ids: Iterable[int]) -> dict[int, datetime]:
-    ids = list(user_ids)
-    if not ids:
-        return {}
-    return dict(db.session.execute(
-        select(Registration.user_id, func.min(Meeting.starts_at))
-        .join(Meeting, Meeting.id == Registration.meeting_id)
-        .where(Registration.user_id.in_(ids), Registration.present.is_(True),
-               Registration.status == RegistrationStatus.CONFIRMED.value, Meeting.cancelled.is_(False))
-        .group_by(Registration.user_id)
-    ).all())
+def _held(period: Period, now: datetime) -> tuple:
+    """The meetings held during the period: past, not cancelled."""
+    return (Meeting.starts_at < now - HELD_AFTER, Meeting.cancelled.is_(False),
+            Meeting.starts_at >= period.starts_at, Meeting.starts_at < period.ends_before)
 
 
-def _people_by(user_ids: set[int], column, labels: dict, unknown: str, key: str, title: str, header: str,
-               order: Optional[list] = None) -> Table:
-    found: Counter = Counter()
-    if user_ids:
-        for value, n in db.session.execute(
-                select(column, func.count(User.id)).where(User.id.in_(user_ids)).group_by(column)):
-            found[value] += n
-    return _counter_table(found, labels, unknown, key, title, header, order)
+@dataclass
+class _People:
+    participants: int = 0  # distinct people present with an account
+    newcomers: int = 0     # ... whose very first presence at the Labo falls in the period
+    returning: int = 0     # ... present at two moments or more during the period
+    homes: Counter = field(default_factory=Counter)  # participants by home commune id
+    ages: Counter = field(default_factory=Counter)   # participants by age band
+
+
+def _people(period: Period, held_ids) -> _People:
+    """The people present with an account at the meetings held (`held_ids`, a
+    select), counted in one query by home commune and age band."""
+    moments = (select(Registration.user_id, func.count().label("moments"))
+               .where(Registration.meeting_id.in_(held_ids), *PRESENT, Registration.user_id.is_not(None))
+               .group_by(Registration.user_id).subquery())
+    firsts = (select(Registration.user_id, func.min(Meeting.starts_at).label("first"))
+              .join(Meeting, Meeting.id == Registration.meeting_id)
+              .where(*PRESENT, Meeting.cancelled.is_(False), Registration.user_id.is_not(None))
+              .group_by(Registration.user_id).subquery())
+    out = _People()
+    for home, age, n, new, again in db.session.execute(
+            select(User.home_commune_id, User.age_band, func.count(),
+                   func.count().filter(firsts.c.first >= period.starts_at, firsts.c.first < period.ends_before),
+                   func.count().filter(moments.c.moments >= 2))
+            .select_from(moments).join(User, User.id == moments.c.user_id)
+            .outerjoin(firsts, firsts.c.user_id == moments.c.user_id)
+            .group_by(User.home_commune_id, User.age_band)):
+        out.participants += n
+        out.newcomers += new
+        out.returning += again
+        out.homes[home] += n
+        out.ages[age] += n
+    return out
 
 
 def _counter_table(found: Counter, labels: dict, unknown: str, key: str, title: str, header: str,
@@ -259,21 +272,27 @@ def _counter_table(found: Counter, labels: dict, unknown: str, key: str, title: 
     return Table(key, title, header, [column or str(_l("Personnes"))], rows, people=people)
 
 
+def _plus_days(moment, days: int):
+    """`moment + timedelta(days=days)` in SQL, to the microsecond, on SQLite and PostgreSQL."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff" (UTC): move the whole
+        # seconds on, keep the fraction, compare as text.
+        return func.strftime("%Y-%m-%d %H:%M:%S", moment, f"{days:+d} days").op("||")(func.substr(moment, 20))
+    # Seconds, not days: a day of an interval follows the session's time zone across a DST change.
+    return moment + literal_column("INTERVAL '1 second'") * literal(days * 86400)
+
+
 def indicators(period: Period, answer_days: int, now: Optional[datetime] = None) -> Indicators:
     now = now or utcnow()
-    held = [m for m in past_meetings(now) if not m.cancelled and period.contains(m.starts_at)]
-    held.sort(key=lambda m: m.starts_at)
-    ids = [m.id for m in held]
-    present = _present_rows(ids)
-    moments_of: Counter = Counter(user_id for _, user_id in present)
-    participants = set(moments_of)
-    firsts = _first_presence(participants)
-    newcomers = sum(1 for uid in participants if uid in firsts and period.contains(firsts[uid]))
-    returning = sum(1 for n in moments_of.values() if n >= 2)
-    attendances = sum(meeting_counts(m).present for m in held)
+    held = db.session.execute(select(Meeting.starts_at, Meeting.paper_count).where(*_held(period, now))).all()
+    held_ids = select(Meeting.id).where(*_held(period, now))
+    present = db.session.scalar(select(func.count(Registration.id))
+                                .where(Registration.meeting_id.in_(held_ids), *PRESENT))
+    attendances = present + sum(paper or 0 for _, paper in held)
+    people = _people(period, held_ids)
 
     months = period.months()
-    per_month_count = Counter(_month_label(m.starts_at.date()) for m in held)
+    per_month_count = Counter(_month_label(starts_at.date()) for starts_at, _ in held)
     from labo.workshops.services import boards_held
 
     workshops = boards_held(period.starts_at, period.ends_before)
@@ -285,39 +304,27 @@ def indicators(period: Period, answer_days: int, now: Optional[datetime] = None)
                     people=False,
                     note=str(_l("Ateliers : les tableaux en direct qu'au moins une personne a rejoints. Un atelier se "
                                 "tient souvent pendant une rencontre : les deux colonnes ne s'additionnent pas.")))
-    people = Table("participation", str(_l("Participation aux rencontres")), str(_l("Indicateur")),
-                   [str(_l("Personnes"))], [
-                       Row(str(_l("Présences (avec ou sans compte, et sur papier)")), [attendances]),
-                       Row(str(_l("Personnes venues avec un compte")), [len(participants)]),
-                       Row(str(_l("dont nouvelles (première venue au Labo)")), [newcomers]),
-                       Row(str(_l("dont revenues (deux moments ou plus)")), [returning]),
-                   ], totals=False,
-                   note=str(_l("Les personnes venues sans compte ou comptées sur papier ne peuvent pas être suivies "
-                               "d'une rencontre à l'autre.")))
-    communes = {c.id: c.name for c in db.session.scalars(select(Commune))}
-    by_commune = _people_by(participants, User.home_commune_id, communes, str(_l("Commune non indiquée")),
-                            "communes", str(_l("Diversité : commune d'habitation")), str(_l("Commune")))
+    participation = Table("participation", str(_l("Participation aux rencontres")), str(_l("Indicateur")),
+                          [str(_l("Personnes"))], [
+                              Row(str(_l("Présences (avec ou sans compte, et sur papier)")), [attendances]),
+                              Row(str(_l("Personnes venues avec un compte")), [people.participants]),
+                              Row(str(_l("dont nouvelles (première venue au Labo)")), [people.newcomers]),
+                              Row(str(_l("dont revenues (deux moments ou plus)")), [people.returning]),
+                          ], totals=False,
+                          note=str(_l("Les personnes venues sans compte ou comptées sur papier ne peuvent pas être "
+                                      "suivies d'une rencontre à l'autre.")))
+    communes = dict(db.session.execute(select(Commune.id, Commune.name)).all())
+    by_commune = _counter_table(people.homes, communes, str(_l("Commune non indiquée")),
+                                "communes", str(_l("Diversité : commune d'habitation")), str(_l("Commune")))
     by_commune.rows.sort(key=lambda r: (r.label == str(_l("Commune non indiquée")), -r.values[0], r.label))
-    bands = [b.value for b in AgeBand]
-    by_age = _people_by(participants, User.age_band, {b.value: AGE_BAND_LABELS[b] for b in AgeBand},
-                        str(_l("Âge non indiqué")), "ages", str(_l("Diversité : tranche d'âge")),
-                        str(_l("Tranche d'âge")), order=bands)
+    by_age = _counter_table(people.ages, {b.value: AGE_BAND_LABELS[b] for b in AgeBand}, str(_l("Âge non indiqué")),
+                            "ages", str(_l("Diversité : tranche d'âge")), str(_l("Tranche d'âge")),
+                            order=[b.value for b in AgeBand])
 
-    published = (Contribution.visibility == Visibility.PUBLISHED.value,
-                 Contribution.created_at >= period.starts_at, Contribution.created_at < period.ends_before)
-    kinds = Counter(dict(db.session.execute(
-        select(Contribution.kind, func.count(Contribution.id)).where(*published).group_by(Contribution.kind)).all()))
+    kinds, themes, contribution_returns = _contributions(period, answer_days, now)
     by_kind = _counter_table(kinds, {k.value: KIND_LABELS[k] for k in Kind}, str(_l("Autre")), "contributions",
                              str(_l("Contributions par nature")), str(_l("Nature")), order=[k.value for k in Kind],
                              column=str(_l("Contributions")), people=False)
-    themes: Counter = Counter()
-    for pillar, ambition, n in db.session.execute(
-            select(Pillar.title, Ambition.title, func.count(Contribution.id))
-            .select_from(Contribution)
-            .outerjoin(Pillar, Pillar.id == Contribution.pillar_id)
-            .outerjoin(Ambition, Ambition.id == Contribution.ambition_id)
-            .where(*published).group_by(Pillar.title, Ambition.title)):
-        themes[ambition or pillar or ""] += n
     by_theme = Table("themes", str(_l("Contributions par thème")), str(_l("Thème")), [str(_l("Contributions"))],
                      sorted((Row(label or str(_l("Sans thème")), [n]) for label, n in themes.items()),
                             key=lambda r: (r.label == str(_l("Sans thème")), -r.values[0], r.label)),
@@ -326,7 +333,7 @@ def indicators(period: Period, answer_days: int, now: Optional[datetime] = None)
                     [str(_l("Dans les délais")), str(_l("En retard")), str(_l("Sans retour, délai dépassé")),
                      str(_l("Délai pas encore échu"))],
                     [Row(str(_l("Contributions (réponse sous %(days)s jours)", days=answer_days)),
-                         _contribution_returns(period, answer_days, now)),
+                         contribution_returns),
                      Row(str(_l("Démarches (retour avant la date annoncée)")), _process_returns(period, now))],
                     people=False)
     levels = Counter(dict(db.session.execute(
@@ -338,29 +345,42 @@ def indicators(period: Period, answer_days: int, now: Optional[datetime] = None)
                               order=[lv.value for lv in Level], column=str(_l("Démarches")), people=False)
     return Indicators(
         period=period, meetings=len(held), workshops=len(workshops), per_month=round(len(held) / max(len(months), 1), 2),
-        attendances=attendances, participants=len(participants), newcomers=newcomers, returning=returning,
+        attendances=attendances, participants=people.participants, newcomers=people.newcomers,
+        returning=people.returning,
         initiatives=kinds.get(Kind.INITIATIVE.value, 0),
-        tables=[moments, people, by_commune, by_age, by_kind, by_theme, returns, by_level],
+        tables=[moments, participation, by_commune, by_age, by_kind, by_theme, returns, by_level],
     )
 
 
-def _contribution_returns(period: Period, answer_days: int, now: datetime) -> list[int]:
-    on_time = late = missing = pending = 0
-    delay = timedelta(days=answer_days)
-    for created_at, answered_at in db.session.execute(
-            select(Contribution.created_at, Contribution.answered_at)
+def _contributions(period: Period, answer_days: int, now: datetime) -> tuple[Counter, Counter, list[int]]:
+    """The contributions published during the period, in one pass: by kind, by
+    theme (the ambition's title, else the pillar's, else ""), and how many were
+    answered in time, late, not answered with the delay over, not answered yet
+    with time left."""
+    created, answered = Contribution.created_at, Contribution.answered_at
+    deadline = _plus_days(created, answer_days)
+    overdue = now - timedelta(days=answer_days)
+    kinds: Counter = Counter()
+    by_ids: Counter = Counter()
+    returns = [0, 0, 0, 0]
+    for kind, pillar_id, ambition_id, n, *split in db.session.execute(
+            select(Contribution.kind, Contribution.pillar_id, Contribution.ambition_id, func.count(),
+                   func.count().filter(answered.is_not(None), answered <= deadline),
+                   func.count().filter(answered.is_not(None), answered > deadline),
+                   func.count().filter(answered.is_(None), created < overdue),
+                   func.count().filter(answered.is_(None), created >= overdue))
             .where(Contribution.visibility == Visibility.PUBLISHED.value,
-                   Contribution.created_at >= period.starts_at, Contribution.created_at < period.ends_before)):
-        if answered_at is not None:
-            if answered_at <= created_at + delay:
-                on_time += 1
-            else:
-                late += 1
-        elif now > created_at + delay:
-            missing += 1
-        else:
-            pending += 1
-    return [on_time, late, missing, pending]
+                   created >= period.starts_at, created < period.ends_before)
+            .group_by(Contribution.kind, Contribution.pillar_id, Contribution.ambition_id)):
+        kinds[kind] += n
+        by_ids[(pillar_id, ambition_id)] += n
+        returns = [a + b for a, b in zip(returns, split)]
+    pillars = dict(db.session.execute(select(Pillar.id, Pillar.title)).all()) if by_ids else {}
+    ambitions = dict(db.session.execute(select(Ambition.id, Ambition.title)).all()) if by_ids else {}
+    themes: Counter = Counter()
+    for (pillar_id, ambition_id), n in by_ids.items():
+        themes[ambitions.get(ambition_id) or pillars.get(pillar_id) or ""] += n
+    return kinds, themes, returns
 
 
 def _process_returns(period: Period, now: datetime) -> list[int]:
@@ -398,7 +418,7 @@ def _channel_totals(process_ids: Sequence[int]) -> dict[tuple[int, str], int]:
     if not process_ids:
         return out
     for pid, n in db.session.execute(
-            select(Participation.process_id, func.count(Participation.id))
+            select(Participation.process_id, func.count())  # count(*): the process_id index alone answers
             .where(Participation.process_id.in_(process_ids)).group_by(Participation.process_id)):
         out[(pid, Channel.ONLINE.value)] += n
     for pid, channel, n in db.session.execute(
@@ -531,3 +551,73 @@ def process_figures(process: Process, now: Optional[datetime] = None) -> Process
     now = now or utcnow()
     return ProcessFigures(process, participation_table([process]),
                           opinion_tables([process.id], has_opinions(process)), return_status(process, now))
+
+
+# --- the dashboard, kept a few minutes -------------------------------------
+
+
+@dataclass
+class Dashboard:
+    """The dashboard's figures for a period: plain values only (no ORM object),
+    so that they may outlive the session that counted them."""
+    indicators: Indicators
+    process_ids: list[int]  # processes_in(period), in its order
+    across: list[Table]     # participation by process, then opinions across all of them
+
+
+def dashboard(period: Period, answer_days: int, now: Optional[datetime] = None) -> Dashboard:
+    now = now or utcnow()
+    figures = indicators(period, answer_days, now)
+    processes = processes_in(period)
+    across = [participation_table(processes)] + opinion_tables([p.id for p in processes], True)
+    for table in across[1:]:
+        table.key = "toutes-" + table.key
+    return Dashboard(figures, [p.id for p in processes], across)
+
+
+class TimedCache:
+    """A few values kept in this process for some seconds (each worker has its
+    own): the oldest goes when there are more than `size`."""
+
+    def __init__(self, size: int = 16, clock: Callable[[], float] = monotonic):
+        self.size, self.clock = size, clock
+        self._values: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, seconds: float, compute: Callable[[], Any]) -> Any:
+        if seconds <= 0:
+            return compute()
+        with self._lock:
+            hit = self._values.get(key)
+            if hit is not None and hit[0] > self.clock():
+                return hit[1]
+        value = compute()  # outside the lock: two requests may count at once, no harm done
+        with self._lock:
+            self._values[key] = (self.clock() + seconds, value)
+            self._values.move_to_end(key)
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+DASHBOARDS = TimedCache()
+
+
+def kept_dashboard(period: Period, answer_days: int, seconds: float, locale: str = "",
+                   now: Optional[datetime] = None) -> Dashboard:
+    """`dashboard()`, counted at most once every `seconds` per period (and per
+    locale: the tables hold translated words). The figures serve a committee
+    that meets twice a year: a few minutes late is fine, and counting them
+    takes PostgreSQL a few hundred milliseconds at agglomeration scale. What
+    comes back is shared with the next requests: read it, never change it."""
+    return DASHBOARDS.get((period, answer_days, locale), seconds, lambda: dashboard(period, answer_days, now))
+
+
+def processes_by_id(ids: Sequence[int]) -> list[Process]:
+    """The processes of these ids, in this order (any deleted since left out)."""
+    found = {p.id: p for p in db.session.scalars(select(Process).where(Process.id.in_(ids)))} if ids else {}
+    return [found[i] for i in ids if i in found]

@@ -4,11 +4,12 @@ Counts only: no page or export here shows a pseudonym, an email or any
 per-person row, and every group under 5 people shows as "< 5"."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Optional
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_locale
 
 from labo.copil import services
 from labo.copil.forms import PeriodForm
@@ -47,23 +48,26 @@ def _period() -> tuple[PeriodForm, Optional[services.Period], Optional[str]]:
 
 
 def _shown(tables) -> list[services.Shown]:
+    """The tables as shown, each process's row linked to its page (on a copy
+    of the row: the tables may be the cache's, shared between requests)."""
     shown = [services.suppress_small(table) for table in tables]
     for s in shown:
-        for row, _cells in s.rows:
-            if row.key is not None and s.key == "demarches":
-                row.href = url_for("copil.process", process_id=row.key)
+        if s.key == "demarches":
+            s.rows = [(replace(row, href=url_for("copil.process", process_id=row.key)) if row.key is not None else row,
+                       cells) for row, cells in s.rows]
     return shown
 
 
 def _dashboard(period: services.Period):
+    """The figures for the period, kept LABO_COPIL_CACHE_SECONDS (300 by
+    default, 0 in tests unless a test sets it) in this worker."""
     now = utcnow()
-    figures = services.indicators(period, current_app.config["LABO_ANSWER_DAYS"], now)
-    processes = services.processes_in(period)
-    across = [services.participation_table(processes)] + services.opinion_tables([p.id for p in processes], True)
-    for table in across[1:]:
-        table.key = "toutes-" + table.key
+    seconds = current_app.config.get("LABO_COPIL_CACHE_SECONDS", 0 if current_app.testing else 300)
+    board = services.kept_dashboard(period, current_app.config["LABO_ANSWER_DAYS"], seconds,
+                                    locale=str(get_locale() or ""), now=now)
+    processes = services.processes_by_id(board.process_ids)
     stages = {p.id: STAGE_LABELS[stage(p, now).value]() for p in processes}
-    return figures, processes, across, stages
+    return board.indicators, processes, board.across, stages
 
 
 def _csv(body: bytes, name: str) -> Response:

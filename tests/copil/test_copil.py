@@ -340,3 +340,63 @@ def test_an_english_speaking_copil_member_reads_the_figures_in_english(client, a
                               headers={"Accept-Language": "en"}))
     assert rows[0][0] == "Town" and rows[0][-1] == "Total" and "Other participation" in rows[0]
     assert {"< 5", "hidden"} <= {cell for row in rows for cell in row}
+
+
+# --- the figures kept a few minutes ----------------------------------------
+
+
+@pytest.fixture
+def kept(app, monkeypatch):
+    """The dashboard's figures kept 5 minutes, as on a running site (0 in tests)."""
+    monkeypatch.setitem(app.config, "LABO_COPIL_CACHE_SECONDS", 300)
+    services.DASHBOARDS.clear()
+    yield
+    services.DASHBOARDS.clear()
+
+
+def people_with_an_account(client, **headers) -> str:
+    rows = rows_of(client.get("/copil/export/participation.csv", query_string=PERIOD, headers=headers))
+    return rows[2][1]  # header, attendances, then people who came with an account
+
+
+def test_the_dashboard_keeps_its_figures_a_few_minutes_per_period_and_language(app, client, auth, dataset, kept):
+    copil_login(auth)
+    assert people_with_an_account(client) == "7"
+    attend(make_meeting(20), create_user(home="lens"))
+    db.session.commit()
+    assert people_with_an_account(client) == "7"  # kept
+    page = page_text(client.get("/copil/", query_string=PERIOD))
+    assert "Participation aux rencontres" in page
+    assert people_with_an_account(client, **{"Accept-Language": "en"}) == "8"  # counted afresh, in English
+    app.config["LABO_COPIL_CACHE_SECONDS"] = 0
+    assert people_with_an_account(client) == "8"
+
+
+def test_kept_figures_go_after_their_time_and_the_oldest_go_first():
+    clock = [0.0]
+    cache = services.TimedCache(size=2, clock=lambda: clock[0])
+    counted = []
+
+    def count(key):
+        return cache.get(key, 300, lambda: counted.append(key) or len(counted))
+
+    assert (count("a"), count("a"), count("b")) == (1, 1, 2)
+    clock[0] = 299.0
+    assert count("a") == 1
+    clock[0] = 301.0
+    assert count("a") == 3  # its 300 seconds are over: counted again
+    count("c")  # a third key: "b", the oldest kept, goes
+    assert count("b") == 5 and counted == ["a", "b", "a", "c", "b"]
+    assert cache.get("d", 0, lambda: "not kept") == "not kept" and count("d") == 6
+
+
+def test_an_answer_given_on_the_last_moment_of_the_delay_is_in_time(app, dataset):
+    days = app.config["LABO_ANSWER_DAYS"]
+    created = datetime(2026, 1, 1, 10, 0, 0, 123456, tzinfo=timezone.utc)
+    for answered in (created + timedelta(days=days), created + timedelta(days=days, microseconds=1)):
+        db.session.add(Contribution(kind="idee", title="Un banc", body="<p>Un banc</p>", commune=commune("lens"),
+                                    author=dataset[0], created_at=created, answered_at=answered, answer="Oui"))
+    db.session.commit()
+    figures = services.indicators(services.Period(date(2026, 1, 1), date(2026, 1, 1)), days)
+    returns = next(t for t in figures.tables if t.key == "returns")
+    assert returns.rows[0].values == [1, 1, 0, 0]
