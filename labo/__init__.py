@@ -21,6 +21,16 @@ def _without_websocket_compression(wsgi_app):
     return app
 
 
+def _runs_migrations(app: Flask) -> bool:
+    """Flask-Migrate, with Alembic, Mako and Pygments under it (12 MB of a
+    worker's memory, bench/README.md), is for the `flask` commands (`flask db
+    upgrade`, `flask labo ...`) and the tests: a web worker never migrates."""
+    import click
+
+    return bool(app.testing or click.get_current_context(silent=True) is not None
+                or os.environ.get("LABO_MIGRATIONS") == "1")
+
+
 def create_app(overrides: Optional[dict] = None) -> Flask:
     from labo.config import Config
 
@@ -44,7 +54,7 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
         logging.getLogger("labo").warning("LABO_BASE_URL is not set: links in emails will use the request's Host")
 
     from labo.core import i18n
-    from labo.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
+    from labo.extensions import babel, csrf, db, limiter, login_manager, talisman
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(i18n.TRANSLATIONS_DIR))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", i18n.DEFAULT_LOCALE)
@@ -75,7 +85,10 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
         from labo.core.db import configure_sqlite
 
         configure_sqlite(db.engine)
-    migrate.init_app(app, db, directory=os.path.join(root, "migrations"), render_as_batch=True)
+    if _runs_migrations(app):
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=os.path.join(root, "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)

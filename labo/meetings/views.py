@@ -20,7 +20,6 @@ from labo.extensions import db, limiter
 from labo.meetings import services
 from labo.meetings.forms import (ERROR_MESSAGES, AttachmentForm, DecisionForm, MeetingForm, MinutesForm, PaperCountForm,
                                   RegisterForm, WalkInForm)
-from labo.meetings.ics import calendar_for
 from labo.meetings.models import RUNNING_ORDER_TEMPLATE, Attachment, Meeting, Registration
 from labo.permissions import authorize, can
 from labo.territory.services import get_commune, list_communes
@@ -73,6 +72,8 @@ def indicators():
 
 @bp.route("/feed.ics")
 def feed():
+    from labo.meetings.ics import calendar_for  # icalendar only in the processes that serve calendars
+
     meetings = services.upcoming() + services.past()
     body = calendar_for(meetings, _link, _("Rencontres du Labo de la participation"))
     return Response(body, mimetype="text/calendar", headers={"Content-Disposition": 'inline; filename="rencontres-labo.ics"'})
@@ -80,6 +81,8 @@ def feed():
 
 @bp.route("/<id:meeting_id>.ics")
 def ics(meeting_id: int):
+    from labo.meetings.ics import calendar_for
+
     meeting = get_meeting(meeting_id)
     body = calendar_for([meeting], _link, meeting.title)
     return Response(body, mimetype="text/calendar",
