@@ -430,6 +430,21 @@ def inproc(data: dict, copil_password: str, repeats: int) -> dict:
         out["results"]["all"] = {"processes": len(ids), "ballots": data["ballots"], "ms": rounds, "load": load()}
         say(f"  results() of all {len(ids)} ballot processes ({data['ballots']:,} ballots): "
             f"{', '.join(f'{t:.0f}' for t in rounds)} ms; {load()}")
+        # The two statements results() runs for a process's online ballots (_online_counts),
+        # over every ballot at once: what counting one process holding all of them would cost.
+        from labo.processes.models import Ballot, BallotChoice
+        from sqlalchemy import func
+
+        single = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            db.session.scalar(select(func.count(Ballot.id)))
+            db.session.execute(select(BallotChoice.option_id, BallotChoice.grade, func.count())
+                               .group_by(BallotChoice.option_id, BallotChoice.grade)).all()
+            single.append((time.perf_counter() - t0) * 1000)
+        out["results"]["one_count"] = {"ballots": data["ballots"], "ms": single, "load": load()}
+        say(f"  _online_counts' two statements over all {data['ballots']:,} ballots at once: "
+            f"{', '.join(f'{t:.0f}' for t in single)} ms; {load()}")
 
         slowest = max(captured, key=lambda q: q["ms"])
         plan = [r[0] for r in db.session.connection().exec_driver_sql(
@@ -582,6 +597,11 @@ def report(meta: dict, pages: list, inp: Optional[dict], loc: Optional[dict], rs
                    f"[target ≤ 500: {verdict(big['p95'], TARGETS['results'])}]; all {every['processes']} ballot "
                    f"processes ({every['ballots']:,} ballots) {', '.join(f'{t:.0f}' for t in every['ms'])} ms "
                    f"[target ≤ 500: {verdict(min(every['ms']), TARGETS['results'])}]; {every['load']}")
+        one = inp["results"].get("one_count")
+        if one:
+            out.append(f"Counting all {one['ballots']:,} ballots at once (the two statements of _online_counts, "
+                       f"as for one process holding them all): {', '.join(f'{t:.0f}' for t in one['ms'])} ms "
+                       f"[target ≤ 500: {verdict(min(one['ms']), TARGETS['results'])}]; {one['load']}")
         s = inp["slowest"]
         out.append("")
         out.append(f"Slowest statement ({s['ms']:.1f} ms, page: {s['page']}):")
