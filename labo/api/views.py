@@ -103,7 +103,8 @@ def contributions():
         commune=args.get("commune") or None, qpv=args.get("qpv") or None, theme=args.get("theme") or None,
         kind=args.get("kind") or None, status=args.get("status") or None, q=(args.get("q") or "")[:100] or None,
     )
-    result = paginate(services.published_query(filters), Contribution.id, page=int(page), per_page=int(per_page))
+    result = paginate(services.published_query(filters), Contribution.id, count_key=filters.key(),
+                    page=int(page), per_page=int(per_page))
     counts = services.support_counts(c.id for c in result.items)
     return jsonify({
         "items": [contribution_json(c, counts.get(c.id, 0)) for c in result.items],

@@ -57,8 +57,10 @@ def clean_rich_text(text: str) -> str:
 
 
 def plain_text(value: str) -> str:
-    """A one-line field (title, reason): no markup at all, whitespace folded."""
-    return re.sub(r"\s+", " ", value or "").strip()
+    """A one-line field (title, reason): no markup at all, whitespace folded,
+    no control character (a NUL, which PostgreSQL cannot store, can still come
+    through a Socket.IO event: the HTTP forms refuse it before)."""
+    return re.sub(r"\s+", " ", re.sub(r"[\x00-\x08\x0e-\x1f\x7f]", "", value or "")).strip()
 
 
 # --- posting -------------------------------------------------------------
@@ -165,6 +167,10 @@ class Filters:
 
     def active(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v}
+
+    def key(self) -> tuple:
+        """What tells these filters apart (the list's total is remembered under it)."""
+        return ("published", *self.__dict__.values())
 
 
 def support_counts(ids: Iterable[int]) -> dict[int, int]:

@@ -59,7 +59,8 @@ def index():
         if value and value not in {c[0] for c in getattr(form, name).choices}:
             valid[name] = None  # an unknown filter value filters nothing
     filters = services.Filters(q=(form.q.data or "").strip()[:100] or None, **valid)
-    page = paginate(services.published_query(filters), Contribution.id, page=page_number(), per_page=current_app.config["LABO_PER_PAGE"],
+    page = paginate(services.published_query(filters), Contribution.id, count_key=filters.key(),
+                    page=page_number(), per_page=current_app.config["LABO_PER_PAGE"],
                     max_per_page=50)
     counts = services.support_counts(c.id for c in page.items)
     return render_template("contributions/index.html", form=form, page=page, supports_by_id=counts, filters=filters.active())

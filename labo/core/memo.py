@@ -31,7 +31,10 @@ class Memo:
         self._generation = 0
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, tables: Iterable[str], compute: Callable[[], Any]) -> Any:
+    def get(self, key: Hashable, tables: Iterable[str] | Callable[[], Iterable[str]],
+            compute: Callable[[], Any]) -> Any:
+        """The value kept under `key`, or `compute()`'s, kept until one of `tables`
+        (names, or a function giving them, called only then) changes."""
         if self.seconds <= 0:
             return compute()
         now = time.monotonic()
@@ -40,10 +43,11 @@ class Memo:
             return hit[2]
         generation = self._generation
         value = compute()
+        depends = frozenset(tables() if callable(tables) else tables)
         with self._lock:
             # a change flushed while computing: the value may predate it, do not keep it
             if generation == self._generation:
-                self._values[key] = (now + self.seconds, frozenset(tables), value)
+                self._values[key] = (now + self.seconds, depends, value)
         return value
 
     def forget(self, tables: Iterable[str]) -> None:
@@ -69,24 +73,25 @@ def memo() -> Memo:
     return current_app.extensions[EXTENSION]
 
 
-def remembered(key: Hashable, tables: Iterable[str], compute: Callable[[], Any]) -> Any:
+def remembered(key: Hashable, tables: Iterable[str] | Callable[[], Iterable[str]], compute: Callable[[], Any]) -> Any:
     return memo().get(key, tables, compute)
 
 
-def count_of(query) -> int:
-    """The number of rows `query` (a select) finds, remembered by its SQL and
-    parameters and forgotten when one of the tables it reads changes."""
-    compiled = query.compile()
-    key = ("count", str(compiled), tuple(sorted((k, repr(v)) for k, v in compiled.params.items())))
-    tables = {t.name for t in find_tables(query, include_aliases=True, include_joins=True, check_columns=True)
-              if getattr(t, "name", None)}
+def count_of(query, key: Hashable) -> int:
+    """The number of rows `query` (a select) finds, remembered under `key` (what
+    tells this query apart: its filters; cheaper than compiling it each time)
+    and forgotten when one of the tables it reads changes."""
 
     def count() -> int:
         from labo.extensions import db
 
         return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
-    return remembered(key, tables, count)
+    def tables() -> set[str]:
+        return {t.name for t in find_tables(query, include_aliases=True, include_joins=True, check_columns=True)
+                if getattr(t, "name", None)}
+
+    return remembered(("count", key), tables, count)
 
 
 def _forget(tables: set[str]) -> None:

@@ -47,13 +47,14 @@ class Page:
         return iter(self.items)
 
 
-def paginate(query, key, *, page: int, per_page: int, max_per_page: int | None = None) -> Page:
+def paginate(query, key, *, count_key, page: int, per_page: int, max_per_page: int | None = None) -> Page:
     """The `page`th page (from 1) of `query`, an ORM select with its ORDER BY;
-    `key` is its entity's primary key column (e.g. Contribution.id)."""
+    `key` is its entity's primary key column (e.g. Contribution.id), `count_key`
+    what tells this query's filters apart (its total is remembered under it)."""
     from labo.extensions import db
 
     page = max(1, page)
     per_page = max(1, min(per_page, max_per_page or per_page))
     ids = list(db.session.scalars(query.with_only_columns(key).limit(per_page).offset((page - 1) * per_page)))
     rows = {getattr(row, key.key): row for row in db.session.scalars(query.where(key.in_(ids)))} if ids else {}
-    return Page([rows[i] for i in ids if i in rows], page, per_page, count_of(query))
+    return Page([rows[i] for i in ids if i in rows], page, per_page, count_of(query, count_key))
