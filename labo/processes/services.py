@@ -237,30 +237,53 @@ def give_opinion(process: Process, user: User, *, stance: str, comment: str, now
     return participation
 
 
+OPINIONS_SHOWN = 10  # comments per stance on the process's page; the rest on its own pages
+
+
 @dataclass
 class Opinions:
     counts: dict[str, int]  # stance -> how many
-    by_stance: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # stance -> (pseudonym, comment)
+    by_stance: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # stance -> latest (pseudonym, comment)
+    commented: int = 0  # opinions with a comment, all stances
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
 
 
-def opinions(process: Process) -> Opinions:
-    """Counts per stance, and the comments under each, signed with pseudonyms."""
-    rows = db.session.execute(
-        select(Participation.stance, Participation.comment, User.pseudonym)
-        .outerjoin(User, User.id == Participation.user_id)
-        .where(Participation.process_id == process.id, Participation.stance.is_not(None))
-        .order_by(Participation.created_at, Participation.id)
-    ).all()
-    result = Opinions({s.value: 0 for s in Stance}, {s.value: [] for s in Stance})
-    for stance_value, comment, pseudonym in rows:
-        result.counts[stance_value] += 1
-        if comment:
-            result.by_stance[stance_value].append((pseudonym or str(ERASED_NAME), comment))
+def _commented(process: Process):
+    return (select(Participation.id, Participation.stance, Participation.comment, User.pseudonym)
+            .outerjoin(User, User.id == Participation.user_id)
+            .where(Participation.process_id == process.id, Participation.stance.is_not(None),
+                   Participation.comment != "")
+            .order_by(Participation.created_at.desc(), Participation.id.desc()))
+
+
+def opinions(process: Process, shown: int = OPINIONS_SHOWN) -> Opinions:
+    """Counts per stance, and the latest `shown` comments under each, signed with
+    pseudonyms: a consultation of thousands is not read on one page (see
+    opinion_comments for all of them)."""
+    counts = dict(db.session.execute(
+        select(Participation.stance, func.count()).where(Participation.process_id == process.id,
+                                                         Participation.stance.is_not(None))
+        .group_by(Participation.stance)).all())
+    result = Opinions({s.value: counts.get(s.value, 0) for s in Stance}, {s.value: [] for s in Stance})
+    for stance in Stance:
+        rows = db.session.execute(_commented(process).where(Participation.stance == stance.value).limit(shown)).all()
+        result.by_stance[stance.value] = [(pseudonym or str(ERASED_NAME), comment) for _id, _s, comment, pseudonym in rows]
+    result.commented = db.session.scalar(select(func.count()).select_from(_commented(process).order_by(None)
+                                                                           .subquery())) or 0
     return result
+
+
+def opinion_comments(process: Process, page: int, per_page: int = 50):
+    """Every commented opinion, newest first, one page of them: (stance, pseudonym, comment)."""
+    from labo.core.pagination import Page
+
+    total = db.session.scalar(select(func.count()).select_from(_commented(process).order_by(None).subquery())) or 0
+    rows = db.session.execute(_commented(process).limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    return Page([(stance, pseudonym or str(ERASED_NAME), comment) for _id, stance, comment, pseudonym in rows],
+                max(page, 1), per_page, total)
 
 
 # information: questions

@@ -10,6 +10,7 @@ from labo.core.forms import ActionForm, show_error
 from labo.core.i18n import _, _l
 from labo.core.levels import Level, level_choices
 from labo.core.limits import per_person, write_limit
+from labo.core.urls import page_number
 from labo.extensions import db, limiter
 from labo.meetings.views import from_local, to_local
 from labo.permissions import authorize, can, is_admin
@@ -184,6 +185,17 @@ def _take_part(process_id: int, form_class, form_name: str, act, success: str, a
     db.session.commit()
     flash(success, "success")
     return redirect(url_for("processes.detail", process_id=process_id) + anchor)
+
+
+@bp.route("/<id:process_id>/avis")
+def opinion_list(process_id: int):
+    """Every commented opinion of a consultation, 50 a page, newest first."""
+    process = get_process(process_id)
+    if process.method_enum is not Method.OPINIONS:
+        abort(404)
+    page = services.opinion_comments(process, page_number())
+    labels = {s.value: s.label for s in Stance}
+    return render_template("processes/opinions.html", process=process, page=page, labels=labels)
 
 
 @bp.route("/<id:process_id>/avis", methods=["POST"])

@@ -2,6 +2,7 @@
 taking part, the refusals, and the return that ends them."""
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 
@@ -311,6 +312,34 @@ def test_opinions_are_public_by_stance_and_changeable_until_closing(client, auth
     response = _post_opinion(client, auth, process, "defavorable")
     assert response.status_code == 409
     assert db.session.scalar(select(Participation.stance).where(Participation.process_id == process.id)) == "favorable"
+
+
+def test_a_large_consultation_shows_the_latest_comments_and_pages_through_the_rest(client):
+    """Thousands of opinions are not read on one page: the process's page shows
+    the counts and the latest comments of each stance, its own pages all of them."""
+    process = make_process()
+    now = utcnow()
+    for n in range(62):
+        user = create_user(email=f"a{n}@example.org", pseudonym=f"Voix {n:02d}")
+        services.give_opinion(process, user, stance="favorable" if n % 4 else "reserve",
+                              comment=f"Commentaire numéro {n:02d}" if n < 60 else "", now=now + timedelta(seconds=n))
+    db.session.commit()
+    page = page_text(client.get(f"/demarches/{process.id}"))
+    assert "Favorable : <strong>46</strong>" in page and "Réservé : <strong>16</strong>" in page
+    shown = re.findall(r"Commentaire numéro (\d\d)", page)
+    favourable = [n for n in range(60) if n % 4]
+    reserved = [n for n in range(60) if not n % 4]
+    assert sorted(map(int, shown)) == sorted(favourable[-10:] + reserved[-10:])  # the latest 10 of each
+    assert "Lire les 60 avis commentés" in page
+    first = client.get(f"/demarches/{process.id}/avis")
+    assert first.status_code == 200
+    first_text = page_text(first)
+    assert "60 avis commentés, du plus récent au plus ancien." in first_text and "Page 1 sur 2" in first_text
+    second = page_text(client.get(f"/demarches/{process.id}/avis?page=2"))
+    listed = [int(n) for n in re.findall(r"Commentaire numéro (\d\d)", first_text + second)]
+    assert listed == list(range(59, -1, -1))  # every comment once, newest first
+    assert "Voix 59 · Favorable" in first_text and "Voix 00 · Réservé" in second
+    assert client.get(f"/demarches/{make_process(level='concertation', title='Autre').id}/avis").status_code == 404
 
 
 def test_a_consultation_cannot_finish_before_its_return(client, auth):
