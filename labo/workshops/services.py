@@ -217,7 +217,11 @@ def post_note(board: Board, participant: Participant, *, column_id, text: str, c
     if board.phase != Phase.WRITING.value:
         raise WorkshopError("not-writing")
     column = _column(board, column_id)
-    text = re.sub(r"[ \t]+", " ", (text or "").replace("\r\n", "\n")).strip() if isinstance(text, str) else ""
+    if isinstance(text, str):  # control characters out (PostgreSQL cannot store a NUL), spaces folded
+        text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text.replace("\r\n", "\n"))
+        text = re.sub(r"[ \t]+", " ", text).strip()
+    else:
+        text = ""
     if not text:
         raise WorkshopError("note-required", "text")
     if len(text) > NOTE_MAX:

@@ -656,6 +656,11 @@ def test_a_malformed_note_gets_a_clear_answer_and_the_phone_carries_on(workshop)
 
     assert workshop.count(Note, Note.board_id == board.id) == 0
     assert post(alice, column, "x" * 280)["text"] == "x" * 280
+    # Control characters (a NUL, which PostgreSQL cannot store) are dropped, the note kept;
+    # a note of nothing else is empty.
+    assert post(alice, column, "Des\x00 bancs\x07 à l'ombre\x1b")["text"] == "Des bancs à l'ombre"
+    assert alice.call("post_note", {"column": column, "text": "\x00\x00", "client_key": new_key()}) \
+        == refused("note-required")
 
 
 def test_malformed_dots_and_steering_get_a_clear_answer(workshop):
