@@ -340,6 +340,7 @@ def test_a_large_consultation_shows_the_latest_comments_and_pages_through_the_re
     assert listed == list(range(59, -1, -1))  # every comment once, newest first
     assert "Voix 59 · Favorable" in first_text and "Voix 00 · Réservé" in second
     assert client.get(f"/demarches/{make_process(level='concertation', title='Autre').id}/avis").status_code == 404
+    assert client.get(f"/demarches/{make_process(published=False, title='Brouillon').id}/avis").status_code == 404
 
 
 def test_a_consultation_cannot_finish_before_its_return(client, auth):

@@ -307,8 +307,9 @@ ROUTES: dict[str, Route] = {
     "/demarches/<id:process_id>/terminer": Post("/demarches/{closed}/terminer", REFERENT_A),
     "/demarches/<id:process_id>/retour": Post("/demarches/{closed}/retour", REFERENT_A,
                                               {"return_text": "Le conseil a retenu le parc."}),
-    "/demarches/<id:process_id>/avis": Post("/demarches/{consultation}/avis", SIGNED_IN,
-                                            {"stance": "favorable", "comment": ""}),
+    "/demarches/<id:process_id>/avis": Route("/demarches/{consultation}/avis", GET=EVERYONE, POST=SIGNED_IN,
+                                             data={"stance": "favorable", "comment": ""},
+                                             why="the commented opinions, public; giving one"),
     "/demarches/<id:process_id>/questions": Post("/demarches/{information}/questions", SIGNED_IN,
                                                  {"body": "Et le stationnement ?"}),
     "/demarches/<id:process_id>/questions/<id:question_id>/reponse": Post(
