@@ -24,11 +24,12 @@ def _without_websocket_compression(wsgi_app):
 def _runs_migrations(app: Flask) -> bool:
     """Flask-Migrate, with Alembic, Mako and Pygments under it (12 MB of a
     worker's memory, bench/README.md), is for the `flask` commands (`flask db
-    upgrade`, `flask labo ...`) and the tests: a web worker never migrates."""
+    upgrade`, `flask labo ...`) and the tests (the browser tests' live site, which
+    is not TESTING, says LABO_MIGRATIONS): a web worker never migrates."""
     import click
 
     return bool(app.testing or click.get_current_context(silent=True) is not None
-                or os.environ.get("LABO_MIGRATIONS") == "1")
+                or app.config.get("LABO_MIGRATIONS") or os.environ.get("LABO_MIGRATIONS") == "1")
 
 
 def create_app(overrides: Optional[dict] = None) -> Flask:

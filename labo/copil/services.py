@@ -563,6 +563,7 @@ class Dashboard:
     indicators: Indicators
     process_ids: list[int]  # processes_in(period), in its order
     across: list[Table]     # participation by process, then opinions across all of them
+    counted_at: Optional[datetime] = None
 
 
 def dashboard(period: Period, answer_days: int, now: Optional[datetime] = None) -> Dashboard:
@@ -572,7 +573,7 @@ def dashboard(period: Period, answer_days: int, now: Optional[datetime] = None) 
     across = [participation_table(processes)] + opinion_tables([p.id for p in processes], True)
     for table in across[1:]:
         table.key = "toutes-" + table.key
-    return Dashboard(figures, [p.id for p in processes], across)
+    return Dashboard(figures, [p.id for p in processes], across, now)
 
 
 class TimedCache:

@@ -67,7 +67,8 @@ def _dashboard(period: services.Period):
                                     locale=str(get_locale() or ""), now=now)
     processes = services.processes_by_id(board.process_ids)
     stages = {p.id: STAGE_LABELS[stage(p, now).value]() for p in processes}
-    return board.indicators, processes, board.across, stages
+    kept = (board.counted_at, int(seconds // 60)) if seconds >= 60 else None  # the page says how fresh
+    return board.indicators, processes, board.across, stages, kept
 
 
 def _csv(body: bytes, name: str) -> Response:
@@ -82,11 +83,11 @@ def index():
     form, period, error = _period()
     if period is None:
         return render_template("copil/index.html", form=form, error=error, period=None), 400
-    figures, processes, across, stages = _dashboard(period)
+    figures, processes, across, stages, kept = _dashboard(period)
     args = {"from": period.start.isoformat(), "to": period.end.isoformat()}
     return render_template("copil/index.html", form=form, error=None, period=period, figures=figures,
                            indicators=_shown(figures.tables), across=_shown(across), processes=processes,
-                           stages=stages, args=args, per_month=format_decimal(figures.per_month))
+                           stages=stages, args=args, per_month=format_decimal(figures.per_month), kept=kept)
 
 
 @bp.route("/export/<key>.csv")
@@ -95,7 +96,7 @@ def export(key: str):
     _form, period, error = _period()
     if period is None:
         return render_error(400, error)
-    figures, _processes, across, _stages = _dashboard(period)
+    figures, _processes, across, _stages, _kept = _dashboard(period)
     for table in figures.tables + across:
         if table.key == key:
             name = f"copil-{key}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
@@ -141,7 +142,7 @@ def report():
     _form, period, error = _period()
     if period is None:
         return render_error(400, error)
-    figures, processes, across, stages = _dashboard(period)
+    figures, processes, across, stages, _kept = _dashboard(period)
     per_process = []
     for p in processes:
         one = services.process_figures(p)

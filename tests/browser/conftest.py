@@ -77,6 +77,10 @@ def live_server(browser_tools, tmp_path_factory):
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp / "browser.db"),
         "TESTING": False,
+        "LABO_MIGRATIONS": True,  # it migrates its own database below (labo._runs_migrations)
+        # the tests change the data between two looks at the COPIL's figures, which a
+        # committee would see at most LABO_COPIL_CACHE_SECONDS late (the page says so)
+        "LABO_COPIL_CACHE_SECONDS": 0,
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
         "PREFERRED_URL_SCHEME": "http",

@@ -367,9 +367,11 @@ def test_the_dashboard_keeps_its_figures_a_few_minutes_per_period_and_language(a
     assert people_with_an_account(client) == "7"  # kept
     page = page_text(client.get("/copil/", query_string=PERIOD))
     assert "Participation aux rencontres" in page
+    assert "ils sont recomptés au plus toutes les 5 minutes." in page  # the committee knows how fresh
     assert people_with_an_account(client, **{"Accept-Language": "en"}) == "8"  # counted afresh, in English
     app.config["LABO_COPIL_CACHE_SECONDS"] = 0
     assert people_with_an_account(client) == "8"
+    assert "recomptés" not in page_text(client.get("/copil/", query_string=PERIOD))
 
 
 def test_kept_figures_go_after_their_time_and_the_oldest_go_first():
