@@ -99,14 +99,30 @@ def _forget(tables: set[str]) -> None:
         memo().forget(tables)
 
 
+# A change is forgotten twice: when it is flushed, and again when it is
+# committed, since a request counting in between (another greenlet) still
+# sees the rows of before and would keep that count.
+TOUCHED = "labo_memo_touched"
+
+
+def _touched(session, tables: set[str]) -> None:
+    if tables:
+        session.info.setdefault(TOUCHED, set()).update(tables)
+        _forget(tables)
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session, flush_context) -> None:
     touched = {getattr(type(o), "__tablename__", None) for o in (*session.new, *session.dirty, *session.deleted)}
-    _forget({t for t in touched if t})
+    _touched(session, {t for t in touched if t})
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _bulk_write(state) -> None:
     if (state.is_update or state.is_delete or state.is_insert) and state.bind_mapper is not None:
-        _forget({t.name for t in state.bind_mapper.tables})
+        _touched(state.session, {t.name for t in state.bind_mapper.tables})
 
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session) -> None:
+    _forget(session.info.pop(TOUCHED, set()))
