@@ -8,76 +8,24 @@ Runs in the PostgreSQL pass (marker `faults`); without PostgreSQL's server
 binaries it is skipped, unless LABO_REQUIRE_POSTGRES=1, which fails."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
-from tests.pgcluster import Cluster, find_bindir, free_port
+from tests.faults.conftest import gunicorn_site
 
 pytestmark = pytest.mark.faults
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 HANG = 10  # seconds: a request still unanswered after this has hung
 PATHS = ["/healthz", "/", "/idees/", "/demarches/"]
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    bindir = find_bindir()
-    if bindir is None:
-        message = "PostgreSQL server binaries not found (apt-get install postgresql)"
-        if os.environ.get("LABO_REQUIRE_POSTGRES") == "1":
-            pytest.fail(message + " — LABO_REQUIRE_POSTGRES=1", pytrace=False)
-        pytest.skip(message)
-    own = Cluster(bindir)
-    own.start()
-    try:
-        yield own
-    finally:
-        own.remove()
-
-
-@pytest.fixture(scope="module")
 def site(cluster, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("pg-restart")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LABO_", "REDIS_URL"))}
-    env.update({"DATABASE_URL": cluster.url, "SECRET_KEY": "faults", "LABO_ENV": "development",
-                "LABO_INSTANCE_PATH": str(tmp / "instance"), "PYTHONPATH": str(ROOT)})
-    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    for command in (["db", "upgrade"], ["labo", "seed", "--demo"]):
-        done = subprocess.run(flask + command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
-        assert done.returncode == 0, done.stderr[-3000:]
-    port = free_port()
-    log = tmp / "gunicorn.log"
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    with open(log, "w") as out:
-        server = subprocess.Popen([str(gunicorn), "-k", "gevent", "-w", "1", "-b", f"127.0.0.1:{port}",
-                                   "--graceful-timeout", "2", "wsgi:app"], cwd=ROOT, env=env,
-                                  stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(url + "/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.1)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    with gunicorn_site(cluster, tmp_path_factory.mktemp("pg-restart")) as running:
+        yield running.url
 
 
 def test_postgres_restarted_under_load_gives_503s_then_recovers_by_itself(cluster, site):

@@ -18,8 +18,6 @@ import os
 import random
 import re
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -33,11 +31,10 @@ import requests
 import socketio
 from sqlalchemy import select
 
-from tests.pgcluster import Cluster, find_bindir, free_port
+from tests.faults.conftest import Site, gunicorn_site
 
 pytestmark = pytest.mark.faults
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 SEED = 20240620  # the kills' moments and the writers' choices; printed with every failure
 KILLS = 20
 ANSWER = 10  # seconds: the longest a request or a Socket.IO event waits for its answer
@@ -50,68 +47,11 @@ SUPPORTS_RE = re.compile(r'id="soutenir"[^>]*>\D*(\d+)')  # the count heading th
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    bindir = find_bindir()
-    if bindir is None:
-        message = "PostgreSQL server binaries not found (apt-get install postgresql)"
-        if os.environ.get("LABO_REQUIRE_POSTGRES") == "1":
-            pytest.fail(message + " — LABO_REQUIRE_POSTGRES=1", pytrace=False)
-        pytest.skip(message)
-    own = Cluster(bindir)
-    own.start()
-    try:
-        yield own
-    finally:
-        own.remove()
-
-
-@dataclass
-class Site:
-    url: str
-    master: subprocess.Popen
-    log: Path
-
-    def log_tail(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:]
-
-
-@pytest.fixture(scope="module")
 def site(cluster, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("sigkill")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LABO_", "REDIS_URL"))}
-    env.update({"DATABASE_URL": cluster.url, "SECRET_KEY": "faults", "LABO_ENV": "development",
-                "LABO_INSTANCE_PATH": str(tmp / "instance"), "PYTHONPATH": str(ROOT),
-                # Many logins and writes per account in a minute: this test is about kills, not limits.
-                "LABO_AUTH_RATE_LIMIT": "100000 per minute", "LABO_WRITE_RATE_LIMIT": "100000 per minute"})
-    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    for command in (["db", "upgrade"], ["labo", "seed", "--demo"]):
-        done = subprocess.run(flask + command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
-        assert done.returncode == 0, done.stderr[-3000:]
-    port = free_port()
-    log = tmp / "gunicorn.log"
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    with open(log, "w") as out:
-        server = subprocess.Popen([str(gunicorn), "-k", "gevent", "-w", "1", "-b", f"127.0.0.1:{port}",
-                                   "--graceful-timeout", "2", "wsgi:app"], cwd=ROOT, env=env,
-                                  stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(url + "/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.1)
-        yield Site(url, server, log)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    # Many logins and writes per account in a minute: this test is about kills, not limits.
+    with gunicorn_site(cluster, tmp_path_factory.mktemp("sigkill"), LABO_AUTH_RATE_LIMIT="100000 per minute",
+                       LABO_WRITE_RATE_LIMIT="100000 per minute") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
