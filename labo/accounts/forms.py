@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from labo.accounts.models import AGE_BAND_LABELS
+from labo.core.forms import SelectField
 from labo.core.i18n import LANGUAGES, _l
 
 PASSWORD_MIN = 8

@@ -97,9 +97,10 @@ class User(UserMixin, Base):
 
     home_commune: Mapped[Optional[Commune]] = relationship()
     home_qpv: Mapped[Optional[Qpv]] = relationship()
+    # Loaded with the signed-in account itself (user_for_session) and by the
+    # lists that show roles; an author shown on a page does not need them.
     grants: Mapped[list["RoleGrant"]] = relationship(
         back_populates="user",
-        lazy="selectin",
         cascade="all, delete-orphan",
         foreign_keys="RoleGrant.user_id",
         order_by="RoleGrant.id",

@@ -11,6 +11,7 @@ from typing import Mapping, Optional
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, undefer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from labo.accounts.models import AgeBand, Role, RoleGrant, User
@@ -19,6 +20,8 @@ from labo.core.errors import ServiceError
 from labo.core.offload import off_loop
 from labo.extensions import db
 from labo.territory.models import Commune
+
+import labo.notifications.models  # noqa: E402,F401,I001  (maps User.unread_notifications, read by user_for_session)
 
 RESET_SALT = "labo.password-reset"
 PSEUDONYM_KEY_MAX = 160
@@ -159,7 +162,9 @@ def user_for_session(session_value: str) -> Optional[User]:
     user_id, _, fingerprint = (session_value or "").partition(":")
     if not user_id.isdigit() or len(user_id) > 12:
         return None
-    user = db.session.get(User, int(user_id))
+    # The roles and the unread notifications' count come in the same statement:
+    # every permission check reads the first, every page's menu the second.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.grants), undefer(User.unread_notifications)])
     if user is None or fingerprint != _password_fingerprint(user):
         return None
     return user

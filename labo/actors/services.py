@@ -13,7 +13,7 @@ from datetime import date
 from typing import Iterable, Mapping, Optional
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from labo.accounts.models import Role, RoleGrant, User
 from labo.actors.models import (
@@ -229,7 +229,8 @@ def listed_people(filters: DirectoryFilters) -> list[ActorProfile]:
     holds_role = select(RoleGrant.user_id).where(RoleGrant.role.in_([Role.AMBASSADOR.value, Role.REFERENT.value]))
     query = (select(ActorProfile).join(User, User.id == ActorProfile.user_id)
              .where(ActorProfile.listed.is_(True), User.active.is_(True), User.id.in_(holds_role))
-             .options(selectinload(ActorProfile.communes), selectinload(ActorProfile.ambitions))
+             .options(selectinload(ActorProfile.communes), selectinload(ActorProfile.ambitions),
+                      joinedload(ActorProfile.user).selectinload(User.grants))
              .order_by(User.pseudonym_key))
     if filters.commune is not None:
         query = query.where(ActorProfile.communes.any(Commune.id == filters.commune.id))

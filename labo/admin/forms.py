@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
 from labo.accounts.models import GRANTABLE_ROLES, ROLE_LABELS
+from labo.core.forms import SelectField
 from labo.core.i18n import _l
 
 

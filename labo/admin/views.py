@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from labo.accounts import services as account_services
 from labo.accounts.forms import ERROR_MESSAGES
@@ -37,7 +38,7 @@ def index():
 def accounts():
     q = request.args.get("q", "").strip()
     role = request.args.get("role", "")
-    query = select(User).order_by(User.pseudonym_key)
+    query = select(User).options(selectinload(User.grants)).order_by(User.pseudonym_key)
     if q:
         query = query.where(or_(
             User.pseudonym_key.like(contains_pattern(account_services.pseudonym_key(q)), escape="\\"),

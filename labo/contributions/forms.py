@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from labo.contributions.models import KIND_LABELS, STATUS_LABELS, Kind
 from labo.contributions.services import BODY_MAX, COMMENT_MAX, REASON_MAX, TITLE_MAX
-from labo.core.forms import ActionForm  # noqa: F401  (re-exported for the views)
+from labo.core.forms import ActionForm, SelectField  # noqa: F401  (ActionForm is re-exported for the views)
 from labo.core.i18n import _l
 
 ERROR_MESSAGES = {

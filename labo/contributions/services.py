@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import BinaryIO, Iterable, Mapping, Optional
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from labo.accounts.models import User
 from labo.audit.services import record_audit
@@ -189,7 +189,7 @@ def published_query(filters: Filters):
     query = (
         select(Contribution)
         .where(Contribution.visibility == Visibility.PUBLISHED.value)
-        .options(selectinload(Contribution.photo))
+        .options(joinedload(Contribution.photo))
         .order_by(Contribution.created_at.desc(), Contribution.id.desc())
     )
     if filters.commune:
@@ -220,12 +220,16 @@ def support_count(contribution: Contribution) -> int:
     return support_counts([contribution.id]).get(contribution.id, 0)
 
 
-def has_supported(user: Optional[User], contribution: Contribution) -> bool:
+def reader_state(user: Optional[User], contribution: Contribution) -> tuple[int, bool, bool]:
+    """A contribution's page in one statement: its supports, and whether this
+    reader supports and follows it."""
+    count = select(func.count(Support.id)).where(Support.contribution_id == contribution.id).scalar_subquery()
     if user is None or not user.is_authenticated:
-        return False
-    return db.session.scalar(
-        select(Support.id).where(Support.contribution_id == contribution.id, Support.user_id == user.id)
-    ) is not None
+        return db.session.scalar(select(count)) or 0, False, False
+    supported = exists().where(Support.contribution_id == contribution.id, Support.user_id == user.id)
+    following = exists().where(Follow.contribution_id == contribution.id, Follow.user_id == user.id)
+    n, mine, follows = db.session.execute(select(count, supported, following)).one()
+    return n or 0, bool(mine), bool(follows)
 
 
 def is_following(user: Optional[User], contribution: Contribution) -> bool:

@@ -7,6 +7,7 @@ import re
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from labo.core.files import send_photo
 from labo.core.forms import show_error
@@ -36,7 +37,10 @@ moderation_bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
 
 def get_contribution(contribution_id: int) -> Contribution:
-    return db.get_or_404(Contribution, contribution_id)
+    # What its page shows comes in the same statement.
+    return db.get_or_404(Contribution, contribution_id, options=[
+        joinedload(Contribution.pillar), joinedload(Contribution.ambition), joinedload(Contribution.answered_by),
+        joinedload(Contribution.photo)])
 
 
 def qpv_choices(empty: str, by: str = "id") -> list[tuple[str, str]]:
@@ -85,12 +89,13 @@ def _render_detail(contribution: Contribution, status: int = 200, **forms):
             (str(c.id), f"#{c.id} {c.title}") for c in services.merge_candidates(contribution)
         ]
     answer_form = forms.get("answer_form") or AnswerForm(formdata=None, data={"status": contribution.status})
+    supports, supported, following = services.reader_state(current_user, contribution)
     return render_template(
         "contributions/detail.html",
         contribution=contribution,
-        supports=services.support_count(contribution),
-        supported=services.has_supported(current_user, contribution),
-        following=services.is_following(current_user, contribution),
+        supports=supports,
+        supported=supported,
+        following=following,
         comments=services.visible_comments(contribution),
         comment_form=forms.get("comment_form") or CommentForm(formdata=None),
         report_form=forms.get("report_form") or ReportForm(formdata=None),

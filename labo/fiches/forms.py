@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from labo.core.forms import ActionForm  # noqa: F401  (re-exported for the views)
+from labo.core.forms import ActionForm, SelectField  # noqa: F401  (ActionForm is re-exported for the views)
 from labo.core.i18n import _l
 from labo.core.levels import LEVEL_LABELS, Level
 from labo.fiches.models import KIND_LABELS, FicheKind

@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, String, func, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column
+
+from labo.accounts.models import User
 
 from labo.core.db import Base, UTCDateTime, utcnow
 
@@ -22,3 +24,12 @@ class Notification(Base):
     link: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+
+
+# How many the account has not read, for the menu of every page: deferred, and
+# read in the same statement as the signed-in account (accounts.services.user_for_session).
+User.unread_notifications = column_property(
+    select(func.count(Notification.id)).where(Notification.user_id == User.id, Notification.read_at.is_(None))
+    .correlate_except(Notification).scalar_subquery(),
+    deferred=True,
+)

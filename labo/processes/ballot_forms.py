@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import DateField, IntegerField, RadioField, SelectField, StringField
+from wtforms import DateField, IntegerField, RadioField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from labo.core.forms import SelectField
 from labo.core.i18n import _l
 from labo.processes.models import Channel
 

@@ -60,14 +60,19 @@ def _submitted_choices(process: Process):
     return form.getlist("options")
 
 
+_LOOK_UP = object()
+
+
 @bp.app_template_global()
-def ballot_context(process: Process) -> dict:
+def ballot_context(process: Process, mine=_LOOK_UP) -> dict:
     """What templates/processes/_ballot.html shows for the current visitor:
     whether they may vote, what they chose (an open ballot, or the form just
-    sent back with an error), and the rule about changing one's vote."""
+    sent back with an error), and the rule about changing one's vote. `mine`:
+    the visitor's participation when the page has already looked it up."""
     now = utcnow()
     refusal = rules.refusal(process, current_user, now)
-    mine = rules.participation_of(process, current_user)
+    if mine is _LOOK_UP:
+        mine = rules.participation_of(process, current_user)
     chosen: dict[str, str] = {}
     if request.method == "POST" and request.endpoint == "ballots.vote":
         sent = _submitted_choices(process)

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, RadioField, SelectField, StringField,
+from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, RadioField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from labo.core.forms import SelectField
 from labo.core.i18n import _l
 from labo.processes.models import Audience, Stance
 from labo.processes.rules import MESSAGES

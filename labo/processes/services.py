@@ -9,7 +9,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -173,21 +173,37 @@ def publish_process(actor: User, process: Process) -> None:
 LIST_ORDER = {Stage.OPEN: 0, Stage.UPCOMING: 1, Stage.CLOSED: 2, Stage.ANSWERED: 3, Stage.FINISHED: 4, Stage.DRAFT: 5}
 
 
-def list_processes(now: datetime, *, level: Optional[str] = None, commune: Optional[Commune] = None,
-                   stage_filter: Optional[str] = None, include_drafts_of: Optional[User] = None) -> list[Process]:
-    """Published processes, open first, then upcoming, then the others;
-    `commune` matches the commune that runs it or one of its audience."""
+def _stage_rank(now: datetime):
+    """rules.stage() of a published process as SQL, valued as LIST_ORDER."""
+    return case(
+        (Process.finished_at.is_not(None), LIST_ORDER[Stage.FINISHED]),
+        (Process.return_published_at.is_not(None), LIST_ORDER[Stage.ANSWERED]),
+        (Process.opens_at > now, LIST_ORDER[Stage.UPCOMING]),
+        (Process.closes_at <= now, LIST_ORDER[Stage.CLOSED]),
+        else_=LIST_ORDER[Stage.OPEN])
+
+
+def listed_query(now: datetime, *, level: Optional[str] = None, commune: Optional[Commune] = None,
+                 stage_filter: Optional[str] = None):
+    """Published processes, open first, then upcoming, then the others, the
+    latest opened first within each; `commune` matches the commune that runs
+    it, one of its audience's communes or a commune of one of its QPVs."""
+    rank = _stage_rank(now)
     query = select(Process).where(Process.published.is_(True))
     if level:
         query = query.where(Process.level == level)
-    processes = list(db.session.scalars(query.order_by(Process.opens_at.desc(), Process.id.desc())).unique())
     if commune is not None:
-        processes = [p for p in processes
-                     if p.commune_id == commune.id or any(c.id == commune.id for c in p.communes)
-                     or any(commune.id in {c.id for c in q.communes} for q in p.qpvs)]
+        query = query.where(or_(Process.commune_id == commune.id, Process.communes.any(Commune.id == commune.id),
+                                Process.qpvs.any(Qpv.communes.any(Commune.id == commune.id))))
     if stage_filter:
-        processes = [p for p in processes if stage(p, now).value == stage_filter]
-    return sorted(processes, key=lambda p: LIST_ORDER[stage(p, now)])
+        query = query.where(rank == LIST_ORDER[Stage(stage_filter)])
+    return query.order_by(rank, Process.opens_at.desc(), Process.id.desc())
+
+
+def list_processes(now: datetime, *, level: Optional[str] = None, commune: Optional[Commune] = None,
+                   stage_filter: Optional[str] = None) -> list[Process]:
+    """Every process listed_query() finds (the open-data API's list)."""
+    return list(db.session.scalars(listed_query(now, level=level, commune=commune, stage_filter=stage_filter)))
 
 
 def drafts_for(user: User, can_manage) -> list[Process]:
@@ -262,17 +278,24 @@ def _commented(process: Process):
 def opinions(process: Process, shown: int = OPINIONS_SHOWN) -> Opinions:
     """Counts per stance, and the latest `shown` comments under each, signed with
     pseudonyms: a consultation of thousands is not read on one page (see
-    opinion_comments for all of them)."""
-    counts = dict(db.session.execute(
-        select(Participation.stance, func.count()).where(Participation.process_id == process.id,
-                                                         Participation.stance.is_not(None))
-        .group_by(Participation.stance)).all())
-    result = Opinions({s.value: counts.get(s.value, 0) for s in Stance}, {s.value: [] for s in Stance})
-    for stance in Stance:
-        rows = db.session.execute(_commented(process).where(Participation.stance == stance.value).limit(shown)).all()
-        result.by_stance[stance.value] = [(pseudonym or str(ERASED_NAME), comment) for _id, _s, comment, pseudonym in rows]
-    result.commented = db.session.scalar(select(func.count()).select_from(_commented(process).order_by(None)
-                                                                           .subquery())) or 0
+    opinion_comments for all of them). Two statements: the counts, and the
+    three short lists together."""
+    rows = db.session.execute(
+        select(Participation.stance, func.count(), func.count(case((Participation.comment != "", 1))))
+        .where(Participation.process_id == process.id, Participation.stance.is_not(None))
+        .group_by(Participation.stance)).all()
+    counts = {stance: n for stance, n, _commented_n in rows}
+    result = Opinions({s.value: counts.get(s.value, 0) for s in Stance}, {s.value: [] for s in Stance},
+                      sum(commented_n for _stance, _n, commented_n in rows))
+    latest = [_commented(process).add_columns(Participation.created_at).where(Participation.stance == stance.value)
+              .limit(shown).subquery() for stance in Stance if counts.get(stance.value)]
+    if latest:
+        # Each list is limited in its own subquery (an index walk each); a union does not keep
+        # their order, so it is restored here, newest first.
+        found = db.session.execute(union_all(*[select(*sub.c) for sub in latest]) if len(latest) > 1
+                                   else select(*latest[0].c)).all()
+        for _id, stance, comment, pseudonym, _at in sorted(found, key=lambda r: (r[4], r[0]), reverse=True):
+            result.by_stance[stance].append((pseudonym or str(ERASED_NAME), comment))
     return result
 
 

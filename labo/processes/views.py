@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 from labo.core.db import utcnow
 from labo.core.forms import ActionForm, show_error
 from labo.core.i18n import _, _l
 from labo.core.levels import Level, level_choices
 from labo.core.limits import per_person, write_limit
+from labo.core.pagination import paginate
 from labo.core.urls import page_number
 from labo.extensions import db, limiter
 from labo.meetings.views import from_local, to_local
@@ -34,7 +36,7 @@ STAGE_LABELS = {
 
 
 def get_process(process_id: int) -> Process:
-    process = db.get_or_404(Process, process_id)
+    process = db.get_or_404(Process, process_id, options=[joinedload(Process.pillar), joinedload(Process.ambition)])
     if not can(current_user, "process.view", process):
         abort(404)
     return process
@@ -61,11 +63,14 @@ def index():
         if value and value not in {c[0] for c in getattr(form, name).choices}:
             values[name] = None
     commune = next((c for c in communes if c.slug == values["commune"]), None)
-    processes = services.list_processes(now, level=values["level"], commune=commune, stage_filter=values["stage"])
+    page = paginate(services.listed_query(now, level=values["level"], commune=commune, stage_filter=values["stage"]),
+                    Process.id, count_key=("processes", *values.values()), page=page_number(),
+                    per_page=current_app.config["LABO_PER_PAGE"], max_per_page=50)
     drafts = []
     if current_user.is_authenticated and can(current_user, "process.create"):
         drafts = services.drafts_for(current_user, lambda p: can(current_user, "process.manage", p))
-    return render_template("processes/index.html", form=form, processes=processes, drafts=drafts,
+    return render_template("processes/index.html", form=form, page=page, drafts=drafts,
+                           filters={k: v for k, v in values.items() if v},
                            stage_of=lambda p: rules.stage(p, now), stage_labels=STAGE_LABELS,
                            filtered=any(values.values()), creator=can(current_user, "process.create"))
 

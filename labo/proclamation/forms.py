@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from labo.core.forms import ActionForm  # noqa: F401  (re-exported for the views)
+from labo.core.forms import ActionForm, SelectField  # noqa: F401  (ActionForm is re-exported for the views)
 from labo.core.i18n import _l
 from labo.proclamation.models import CATEGORY_LABELS, Category
 from labo.proclamation.services import BODY_MAX, NAME_MAX, NOTE_MAX, ORGANISATION_MAX, TITLE_MAX

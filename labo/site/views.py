@@ -203,9 +203,8 @@ def register_errors(app) -> None:
 
 
 def _unread_notifications() -> int:
-    from labo.notifications.services import unread_count
-
-    return unread_count(current_user) if current_user.is_authenticated else 0
+    # Read with the account itself (labo.notifications.models), and again after a commit.
+    return (current_user.unread_notifications or 0) if current_user.is_authenticated else 0
 
 
 def register_template_helpers(app) -> None:

@@ -3,11 +3,12 @@ for every refusal, shared by the pages and the socket events."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from labo.contributions.models import KIND_LABELS, Kind
+from labo.core.forms import SelectField
 from labo.core.i18n import _l
 from labo.workshops.models import PHASE_LABELS, Phase
 from labo.workshops.services import GROUP_TITLE_MAX, NOTE_MAX, PSEUDONYM_MAX, TITLE_MAX

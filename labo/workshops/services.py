@@ -686,9 +686,9 @@ def to_contributions(config: Mapping, actor: User, board: Board, *, note_ids: It
 
 def origin_of(contribution) -> Optional[Board]:
     """The board a contribution was turned from, if any."""
-    board_id = db.session.scalar(select(Note.board_id).where(Note.contribution_id == contribution.id).limit(1))
-    if board_id is None:
-        board_id = db.session.scalar(select(NoteGroup.board_id).where(NoteGroup.contribution_id == contribution.id).limit(1))
+    board_id = db.session.scalar(
+        select(Note.board_id).where(Note.contribution_id == contribution.id)
+        .union_all(select(NoteGroup.board_id).where(NoteGroup.contribution_id == contribution.id)).limit(1))
     return db.session.get(Board, board_id) if board_id is not None else None
 
 

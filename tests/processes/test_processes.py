@@ -221,6 +221,31 @@ def test_list_shows_open_first_with_filters(client):
     assert closed.id and upcoming.id and opened.id
 
 
+def test_the_list_comes_in_pages_open_ones_first(app, client):
+    """Years of processes are not one page: 20 a page, open ones first, then
+    upcoming, then the closed; the filters and their total hold across pages."""
+    per_page = app.config["LABO_PER_PAGE"]
+    for n in range(per_page + 1):
+        make_process(title=f"Close {n:02d}", opens_in=timedelta(days=-40 - n), lasts=timedelta(days=5))
+    make_process(title="Ouverte à Liévin", commune_slug="lievin")
+    make_process(title="Bientôt", opens_in=timedelta(days=3))
+    first = page_text(client.get("/demarches/"))
+    assert f"{per_page + 3} démarches." in first and "Page 1 sur 2" in first
+    assert first.index("Ouverte à Liévin") < first.index("Bientôt") < first.index("Close 00")
+    assert first.count("Close ") == per_page - 2 and f"Close {per_page - 2}" not in first
+    second = page_text(client.get("/demarches/?page=2"))
+    assert [f"Close {n}" in second for n in (per_page - 2, per_page - 1, per_page)] == [True] * 3
+    assert "Close 00" not in second and "Page 2 sur 2" in second
+    only_closed = page_text(client.get("/demarches/?stage=closed"))
+    assert f"{per_page + 1} démarches." in only_closed and "Bientôt" not in only_closed
+    next_link = re.search(r'href="([^"]+)">Page suivante', only_closed).group(1)
+    assert "stage=closed" in next_link and "page=2" in next_link  # the pager keeps the filter
+    assert page_text(client.get(next_link.replace("&amp;", "&"))).count("Close ") == 1
+    lievin = page_text(client.get("/demarches/?commune=lievin"))
+    assert "1 démarche." in lievin and "Ouverte à Liévin" in lievin
+    assert client.get("/demarches/?page=999").status_code == 200
+
+
 def test_detail_says_the_level_first_in_one_plain_sentence(client):
     process = make_process()
     body = page_text(client.get(f"/demarches/{process.id}"))
@@ -330,6 +355,8 @@ def test_a_large_consultation_shows_the_latest_comments_and_pages_through_the_re
     favourable = [n for n in range(60) if n % 4]
     reserved = [n for n in range(60) if not n % 4]
     assert sorted(map(int, shown)) == sorted(favourable[-10:] + reserved[-10:])  # the latest 10 of each
+    # ... each stance's newest first, under its own heading (favourable, then reserved)
+    assert list(map(int, shown)) == favourable[-10:][::-1] + reserved[-10:][::-1]
     assert "Lire les 60 avis commentés" in page
     first = client.get(f"/demarches/{process.id}/avis")
     assert first.status_code == 200
