@@ -83,9 +83,10 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
 
     memo.init_app(app)
     with app.app_context():
-        from labo.core.db import configure_sqlite
+        from labo.core.db import configure_sqlite, keep_prepared_statements
 
         configure_sqlite(db.engine)
+        keep_prepared_statements(db.engine)
     if _runs_migrations(app):
         from flask_migrate import Migrate
 

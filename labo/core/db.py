@@ -86,6 +86,38 @@ def configure_sqlite(engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
+def keep_prepared_statements(engine) -> None:
+    """On PostgreSQL, end a transaction that only read with COMMIT rather than
+    ROLLBACK. psycopg forgets every statement it prepared on a connection at
+    each ROLLBACK (DEALLOCATE ALL), and every request's transaction ends with
+    one when its session is closed: PostgreSQL then planned every statement of
+    every page afresh (6 ms for a contribution with its joins, half the
+    database's time; bench/README.md). For a transaction that ran nothing but
+    SELECTs, COMMIT and ROLLBACK do the same; any other statement, or a failed
+    transaction, still ends with a ROLLBACK."""
+    from psycopg.pq import TransactionStatus
+    from sqlalchemy import event
+
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def note_writes(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip()[:6].upper() != "SELECT":
+            conn.info["labo_wrote"] = True
+
+    @event.listens_for(engine, "rollback")
+    def commit_reads(conn):
+        wrote = conn.info.pop("labo_wrote", False)
+        dbapi = conn.connection.dbapi_connection
+        if not wrote and dbapi is not None and dbapi.info.transaction_status == TransactionStatus.INTRANS:
+            dbapi.commit()  # the rollback that follows finds no transaction, and keeps the statements
+
+    @event.listens_for(engine, "commit")
+    def forget(conn):
+        conn.info.pop("labo_wrote", None)
+
+
 def write_transaction() -> None:
     """End the caller's transaction and start one that holds the write lock
     from its first statement (BEGIN IMMEDIATE on SQLite, a no-op elsewhere):
