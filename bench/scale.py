@@ -162,7 +162,9 @@ class Server:
             lines = [l for l in block.splitlines() if l.strip()]
             last = next((l for l in lines if not l.startswith((" ", "\t", "The above", "During handling"))), "?")
             kinds[last[:200]] = kinds.get(last[:200], 0) + 1
-            first = first or block[:4000]
+            if not first:  # in full, with the exceptions it was chained to
+                start = text.index("Traceback (most recent call last):")
+                first = text[start:start + 8000]
         logged = {}
         for line in text.splitlines():
             if line.startswith("ERROR:"):

@@ -120,13 +120,20 @@ ERROR_TEXTS = {
 }
 
 
-def render_error(code: int, message: str | None = None):
-    title_fn, text_fn = ERROR_TEXTS.get(code, ERROR_TEXTS[500] if code >= 500 else ERROR_TEXTS[400])
-    if _wants_json():
-        return jsonify(error=title_fn(), message=message or text_fn(), status=code), code
+def render_error(code: int, message=None):
+    """The error page for `code`; `message` (a text, or a function giving it) replaces
+    the usual explanation. Drawing it may need the database (the account for the
+    language and the menu): when that is out of reach, the 503 page instead."""
     try:
-        return render_template("errors/error.html", code=code, title=title_fn(), message=message or text_fn()), code
-    except Exception:  # e.g. the database is down and the page frame needs it
+        title_fn, text_fn = ERROR_TEXTS.get(code, ERROR_TEXTS[500] if code >= 500 else ERROR_TEXTS[400])
+        text = message() if callable(message) else message
+        if _wants_json():
+            return jsonify(error=title_fn(), message=text or text_fn(), status=code), code
+        return render_template("errors/error.html", code=code, title=title_fn(), message=text or text_fn()), code
+    except Exception as error:
+        if database_unavailable(error):
+            log.error("database unavailable drawing the %s page on %s %s: %s", code, request.method, request.path, error)
+            return render_unavailable()
         log.exception("could not render the %s error page", code)
         body = f'<!doctype html><html lang="fr"><meta charset="utf-8"><title>{code}</title><h1>{code}</h1>'
         return body, code
@@ -173,7 +180,7 @@ def render_unavailable():
 def register_errors(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_error(400, _("Le formulaire a expiré ou n'a pas pu être vérifié. Rechargez la page et envoyez-le à nouveau."))
+        return render_error(400, lambda: _("Le formulaire a expiré ou n'a pas pu être vérifié. Rechargez la page et envoyez-le à nouveau."))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

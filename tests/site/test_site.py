@@ -121,6 +121,11 @@ def test_a_signed_in_resident_gets_the_503_too_when_no_connection_is_left(app):
                 response = client.get(path)
                 assert response.status_code == 503, path
                 assert "Site momentanément indisponible" in response.get_data(as_text=True)
+            # a form sent without its token (its page was the 503), or a page that does not
+            # exist: their error pages need the account too, and are the 503 as well
+            expired = client.post("/idees/nouvelle", data={"title": "Un banc", "body": "Près de l'école"})
+            assert expired.status_code == 503 and "Site momentanément indisponible" in expired.get_data(as_text=True)
+            assert client.get("/cette-page-n-existe-pas").status_code == 503
         finally:
             held.close()
         assert client.get("/idees/").status_code == 200  # and back once a connection is free
