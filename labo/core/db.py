@@ -109,9 +109,15 @@ def keep_prepared_statements(engine) -> None:
     @event.listens_for(engine, "rollback")
     def commit_reads(conn):
         wrote = conn.info.pop("labo_wrote", False)
+        if wrote or conn.closed or conn.invalidated:  # (a lost connection is not reached for again here)
+            return
         dbapi = conn.connection.dbapi_connection
-        if not wrote and dbapi is not None and dbapi.info.transaction_status == TransactionStatus.INTRANS:
+        if dbapi is None or dbapi.closed or dbapi.info.transaction_status != TransactionStatus.INTRANS:
+            return
+        try:
             dbapi.commit()  # the rollback that follows finds no transaction, and keeps the statements
+        except Exception:  # noqa: BLE001  the rollback that follows deals with a connection that broke
+            pass
 
     @event.listens_for(engine, "commit")
     def forget(conn):

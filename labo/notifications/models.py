@@ -8,7 +8,6 @@ from sqlalchemy import JSON, ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from labo.accounts.models import User
-
 from labo.core.db import Base, UTCDateTime, utcnow
 
 
