@@ -232,14 +232,6 @@ def reader_state(user: Optional[User], contribution: Contribution) -> tuple[int,
     return n or 0, bool(mine), bool(follows)
 
 
-def is_following(user: Optional[User], contribution: Contribution) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    return db.session.scalar(
-        select(Follow.id).where(Follow.contribution_id == contribution.id, Follow.user_id == user.id)
-    ) is not None
-
-
 def visible_comments(contribution: Contribution) -> list[Comment]:
     return list(db.session.scalars(
         contribution.comments.select().where(Comment.hidden.is_(False)).order_by(Comment.created_at, Comment.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping, Optional
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from labo.accounts.models import User
 from labo.core.db import utcnow
@@ -65,12 +65,6 @@ def list_for(user: User, limit: int = 50) -> list[Notification]:
         select(Notification).where(Notification.user_id == user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
     ))
-
-
-def unread_count(user: User) -> int:
-    return db.session.scalar(
-        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    ) or 0
 
 
 def mark_all_read(user: User) -> None:

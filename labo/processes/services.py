@@ -9,7 +9,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Optional
 
-from sqlalchemy import case, func, literal_column, or_, select, union_all
+from sqlalchemy import case, func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -21,8 +21,8 @@ from labo.core.i18n import _l
 from labo.core.levels import Level
 from labo.core.sanitize import sanitize_html
 from labo.extensions import db
-from labo.processes.models import (LEVEL_METHODS, Audience, Method, Option, Participation, Process, Proposal,
-                                   ProposalSupport, Question, Stance, Tally)
+from labo.processes.models import (HAS_COMMENT, LEVEL_METHODS, Audience, Method, Option, Participation, Process,
+                                   Proposal, ProposalSupport, Question, Stance, Tally)
 from labo.processes.rules import ProcessError, Stage, check_can_take_part, record_participation, stage
 from labo.territory.models import Ambition, Commune, Pillar, Qpv
 
@@ -267,15 +267,10 @@ class Opinions:
         return sum(self.counts.values())
 
 
-# Written as the partial index ix_participation_commented's condition, so that a prepared
-# statement's generic plan may use it (a bound "" would not prove it).
-_HAS_COMMENT = Participation.comment != literal_column("''")
-
-
 def _commented(process: Process):
     return (select(Participation.id, Participation.stance, Participation.comment, User.pseudonym)
             .outerjoin(User, User.id == Participation.user_id)
-            .where(Participation.process_id == process.id, Participation.stance.is_not(None), _HAS_COMMENT)
+            .where(Participation.process_id == process.id, Participation.stance.is_not(None), HAS_COMMENT)
             .order_by(Participation.created_at.desc(), Participation.id.desc()))
 
 
@@ -286,7 +281,7 @@ def opinions(process: Process, shown: int = OPINIONS_SHOWN) -> Opinions:
     three short lists together."""
     # Both counts from their indexes alone (ix_participation_process_stance, ix_participation_commented).
     commented = (select(func.count()).select_from(Participation)
-                 .where(Participation.process_id == process.id, Participation.stance.is_not(None), _HAS_COMMENT)
+                 .where(Participation.process_id == process.id, Participation.stance.is_not(None), HAS_COMMENT)
                  .scalar_subquery())
     rows = db.session.execute(
         select(Participation.stance, func.count(), commented)
@@ -300,8 +295,7 @@ def opinions(process: Process, shown: int = OPINIONS_SHOWN) -> Opinions:
     if latest:
         # Each list is limited in its own subquery (an index walk each); a union does not keep
         # their order, so it is restored here, newest first.
-        found = db.session.execute(union_all(*[select(*sub.c) for sub in latest]) if len(latest) > 1
-                                   else select(*latest[0].c)).all()
+        found = db.session.execute(union_all(*[select(*sub.c) for sub in latest])).all()
         for _id, stance, comment, pseudonym, _at in sorted(found, key=lambda r: (r[4], r[0]), reverse=True):
             result.by_stance[stance].append((pseudonym or str(ERASED_NAME), comment))
     return result

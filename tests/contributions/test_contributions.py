@@ -304,7 +304,8 @@ def test_an_animator_enters_a_contribution_for_a_resident_met_at_a_meeting(clien
     audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "contribution.entered_on_behalf"))
     assert audit.actor_id == animator.id and audit.details["on_behalf_of"] == "Rayan"
     # The animator follows it, to pass the answer on to Rayan.
-    assert services.is_following(animator, contribution)
+    _supports, _supported, following = services.reader_state(animator, contribution)
+    assert following
 
 
 def test_a_resident_cannot_post_on_behalf_of_someone(auth):
@@ -484,8 +485,11 @@ def test_hiding_needs_a_reason_shown_to_the_author(client, auth):
     auth.login("author@example.org")
     text = page_text(client.get(path))
     assert "Masquée par un·e référent·e. Raison : Hors sujet pour le Labo" in text
+    assert '<span class="count">1</span><span class="visually-hidden"> non lues</span>' in text  # in the menu
     notes = page_text(client.get("/compte/notifications/"))
     assert "Hors sujet pour le Labo" in notes
+    auth.post("/compte/notifications/lues", form_page="/compte/notifications/")
+    assert 'class="count"' not in page_text(client.get(path))  # read: the menu counts none
 
 
 def test_a_premoderated_commune_holds_posts_until_a_referent_approves(client, auth):
