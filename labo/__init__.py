@@ -93,6 +93,7 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
         Migrate(app, db, directory=os.path.join(root, "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.install_template_translations(app.jinja_env)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

@@ -68,3 +68,35 @@ def test_french_plurals_are_in_their_catalogue_and_zero_takes_the_singular(tmp_p
         assert ngettext("%(num)d personne", "%(num)d personnes", 2) == "2 personnes"
     with app.test_request_context("/"), force_locale("en"):
         assert ngettext("%(num)d personne", "%(num)d personnes", 0) == "0 people"
+
+
+def test_translations_follow_the_locale_in_code_and_templates_even_when_forced(app):
+    """labo.core.i18n keeps the request's catalogue: it must still follow
+    `force_locale` (a notification in its reader's language) and `refresh`,
+    and its templates' strings escape what is put into them."""
+    from flask_babel import force_locale, refresh
+
+    from labo.core.i18n import _, _l, ngettext
+
+    page = app.jinja_env.from_string(
+        "{{ _('Accueil') }}|{{ _('Bonjour %(name)s, vous êtes connecté·e.', name=who) }}|"
+        "{{ ngettext('%(num)d personne', '%(num)d personnes', n) }}")
+    text = app.jinja_env.overlay(autoescape=False).from_string("{{ _('Bonjour %(name)s, vous êtes connecté·e.', name=who) }}")
+    label = _l("Accueil")
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert _("Accueil") == "Home" and str(label) == "Home"
+        assert page.render(who="<b>Léa</b>", n=0) == \
+            "Home|Hello &lt;b&gt;Léa&lt;/b&gt;, you are logged in.|0 people"
+        assert text.render(who="<b>Léa</b>") == "Hello <b>Léa</b>, you are logged in."
+        with force_locale("fr"):
+            assert _("Accueil") == "Accueil" and str(label) == "Accueil"
+            assert page.render(who="Léa", n=0) == "Accueil|Bonjour Léa, vous êtes connecté·e.|0 personne"
+            assert ngettext("%(num)d personne", "%(num)d personnes", 2) == "2 personnes"
+        assert _("Bonjour %(name)s, vous êtes connecté·e.", name="Léa") == "Hello Léa, you are logged in."
+        from flask import session
+
+        session["lang"] = "fr"
+        refresh()
+        assert _("Accueil") == "Accueil"
+    with app.app_context():  # no request: French, the source language
+        assert _("Accueil") == "Accueil"

@@ -2,6 +2,7 @@
 are passed in, the service validates, writes and flushes; the caller commits."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -158,13 +159,20 @@ def session_id(user: User) -> str:
     return f"{user.id}:{_password_fingerprint(user)}"
 
 
+@functools.cache
+def _session_load() -> tuple:
+    """The signed-in account's roles and unread notifications' count come in
+    the same statement: every permission check reads the first, every page's
+    menu the second. Built once, after the models are all mapped (building
+    them was a quarter of the look-up's time)."""
+    return (joinedload(User.grants), undefer(User.unread_notifications))
+
+
 def user_for_session(session_value: str) -> Optional[User]:
     user_id, _, fingerprint = (session_value or "").partition(":")
     if not user_id.isdigit() or len(user_id) > 12:
         return None
-    # The roles and the unread notifications' count come in the same statement:
-    # every permission check reads the first, every page's menu the second.
-    user = db.session.get(User, int(user_id), options=[joinedload(User.grants), undefer(User.unread_notifications)])
+    user = db.session.get(User, int(user_id), options=_session_load())
     if user is None or fingerprint != _password_fingerprint(user):
         return None
     return user
