@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import DateField, IntegerField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from labo.core.forms import SelectField
@@ -13,8 +14,8 @@ from labo.processes.models import Channel
 
 
 class TallyForm(FlaskForm):
-    channel = RadioField(_l("Où a-t-on voté ?"), choices=[(Channel.PAPER.value, _l("Sur papier")),
-                                                         (Channel.WORKSHOP.value, _l("En atelier"))],
+    channel = RadioField(_l("Où a-t-on voté ?"), choices=[SelectChoice(Channel.PAPER.value, _l("Sur papier")),
+                                                         SelectChoice(Channel.WORKSHOP.value, _l("En atelier"))],
                          default=Channel.PAPER.value,
                          validators=[DataRequired(_l("Choisissez « sur papier » ou « en atelier »."))])
     place = StringField(_l("Lieu"), description=_l("Par exemple : mairie de Lens, centre social, atelier du 12 mars."),

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, RadioField, StringField,
                      TextAreaField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from labo.core.forms import SelectField
@@ -79,8 +80,9 @@ class ProcessForm(FlaskForm):
     answer_by = DateField(_l("Réponse de qui décide au plus tard le"),
                           validators=[DataRequired(_l("Indiquez la date."))])
     audience = RadioField(_l("Qui peut participer"), default=Audience.EVERYONE.value,
-                          choices=[(Audience.EVERYONE.value, _l("Tout le monde (avec un compte)")),
-                                   (Audience.TERRITORY.value, _l("Les habitantes et habitants des communes ou quartiers cochés"))])
+                          choices=[SelectChoice(Audience.EVERYONE.value, _l("Tout le monde (avec un compte)")),
+                                   SelectChoice(Audience.TERRITORY.value,
+                                                _l("Les habitantes et habitants des communes ou quartiers cochés"))])
     audience_communes = MultiCheckboxField(_l("Communes"), coerce=int, validators=[Optional()])
     audience_qpvs = MultiCheckboxField(_l("Quartiers prioritaires (QPV)"), coerce=int, validators=[Optional()])
     verified_only = BooleanField(_l("Seulement les comptes vérifiés en personne par un·e référent·e"))
@@ -95,7 +97,7 @@ class ProcessForm(FlaskForm):
 
 
 class OpinionForm(FlaskForm):
-    stance = RadioField(_l("Mon avis"), choices=[(s.value, s.label) for s in Stance],
+    stance = RadioField(_l("Mon avis"), choices=[SelectChoice(s.value, s.label) for s in Stance],
                         validators=[DataRequired(_l("Choisissez votre avis : favorable, réservé ou défavorable."))])
     comment = TextAreaField(_l("Mon commentaire (facultatif)"), validators=[Optional(), Length(max=2000)],
                             description=_l("Visible de tous, avec votre pseudonyme."), render_kw={"rows": 3})
@@ -120,7 +122,7 @@ class ProposalForm(FlaskForm):
 
 
 class DecideForm(FlaskForm):
-    decision = RadioField(_l("Réponse"), choices=[("retenue", _l("Retenue")), ("non_retenue", _l("Non retenue"))],
+    decision = RadioField(_l("Réponse"), choices=[SelectChoice("retenue", _l("Retenue")), SelectChoice("non_retenue", _l("Non retenue"))],
                           validators=[DataRequired(_l("Dites si la proposition est retenue ou non."))])
     reason = TextAreaField(_l("La raison"), render_kw={"rows": 2},
                            validators=[DataRequired(_l("Donnez la raison : c'est ce qu'attendent les personnes qui ont proposé.")),

@@ -14,6 +14,8 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -53,7 +55,7 @@ with app.app_context():
     db.session.commit()
     print(json.dumps({
         "board": board.id, "column": board.columns[0].id, "note": note.id, "email": email,
-        "alice": services.participant_token(app.config, alice),
+        "code": board.code, "alice": services.participant_token(app.config, alice),
         "bob": services.participant_token(app.config, bob),
     }))
 """
@@ -309,3 +311,67 @@ def test_without_redis_each_process_serves_its_own_screens_says_so_and_recovers(
     assert "Écrit pendant la panne" in [n["text"] for n in bob.call("sync")["state"]["notes"]]
     again = alice.call("post_note", {"column": board["column"], "text": "Après la panne", "client_key": new_key()})
     assert bob.wait_for("note", lambda p: p["id"] == again["note"]["id"])
+
+
+@pytest.mark.browser
+def test_in_chromium_a_phone_says_when_its_server_loses_the_others_and_when_they_are_back(
+        servers, board, screens, redis_server, server_env):
+    """The notice a resident reads on a phone (board.js, "link"): shown while
+    Redis is down, hidden once it is back; axe-core on the page with it."""
+    from sqlalchemy import create_engine, text
+
+    from tests.browser.conftest import NODE_TIMEOUT, SCRIPT, chromium_path, missing_tools
+
+    missing = missing_tools()
+    if missing:
+        if os.environ.get("LABO_REQUIRE_BROWSER") == "1":
+            pytest.fail("; ".join(missing), pytrace=False)
+        pytest.skip("; ".join(missing))
+    pseudonym = f"Nadia {uuid.uuid4().hex[:6]}"
+    job = {"base": servers["A"], "flow": "script", "widths": [360], "steps": [
+        {"do": "goto", "path": "/atelier/"},
+        {"do": "fill", "selector": "#code", "value": board["code"].lower()},
+        {"do": "submit", "selector": "main form button[type=submit]"},
+        {"do": "fill", "selector": "#pseudonym", "value": pseudonym},
+        {"do": "submit", "selector": "main form button[type=submit]"},
+        {"do": "wait", "selector": '#live-status[data-state="online"]', "name": "the phone is live"},
+        {"do": "wait", "selector": "#live-link", "text": "Mode dégradé", "timeout": 60000,
+         "name": "the phone says its server lost the others"},
+        {"do": "axe", "label": "phone, degraded"},
+        {"do": "wait", "selector": "#live-link", "state": "hidden", "timeout": 60000,
+         "name": "the notice goes once they are back"},
+    ]}
+    result: dict = {}
+
+    def browse() -> None:
+        with open(Path(tempfile.mkdtemp()) / "job.json", "w") as handle:
+            json.dump(job, handle)
+        proc = subprocess.run(["node", str(SCRIPT), handle.name], cwd=ROOT, capture_output=True, text=True,
+                              timeout=NODE_TIMEOUT, env={**os.environ, "LABO_CHROMIUM": chromium_path()})
+        lines = proc.stdout.strip().splitlines()
+        result.update(json.loads(lines[-1]) if proc.returncode == 0 and lines else {"error": proc.stderr[-4000:]})
+
+    browser = threading.Thread(target=browse)
+    browser.start()
+    witness = phone(screens, servers["A"], "Alice on A", board, board["alice"])  # hears what the browser hears
+    engine = create_engine(server_env["DATABASE_URL"])
+    try:
+        deadline = time.monotonic() + 60
+        with engine.connect() as connection:  # the browser has joined: its page is loading
+            while not connection.execute(text("SELECT count(*) FROM workshop_participant WHERE pseudonym = :p"),
+                                         {"p": pseudonym}).scalar():
+                assert time.monotonic() < deadline and browser.is_alive(), result
+                time.sleep(0.2)
+                connection.rollback()
+        time.sleep(2)
+        redis_server.stop()
+        assert witness.wait_for("link", lambda p: p == {"linked": False}, timeout=15)
+        time.sleep(3)  # the browser's wait sees the notice as soon as it is drawn
+    finally:
+        redis_server.start()
+        engine.dispose()
+    assert witness.wait_for("link", lambda p: p == {"linked": True}, timeout=15)
+    browser.join(NODE_TIMEOUT)
+    assert "error" not in result, result.get("error")
+    failed = [f"{s['name']}: {s['detail']}" for s in result["steps"] if not s["ok"]]
+    assert not failed and result["completed"], "\n".join(failed)
