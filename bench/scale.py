@@ -121,7 +121,11 @@ class Server:
         cmd = [VENV_BIN / "gunicorn", "-k", "gevent", "-w", str(self.workers), "-b", f"{HOST}:{self.port}",
                "--chdir", ROOT, "--access-logfile", self.access, "--access-logformat", ACCESS_FORMAT,
                "--error-logfile", self.errors, "--log-level", "warning", "--graceful-timeout", "5",
-               "--timeout", "120", "wsgi:app"]
+               "--timeout", "120",
+               # Idle keep-alive connections are closed after 10 s, not gunicorn's 2: a resident
+               # pauses up to 6 s, and a connection closed just as locust reuses it fails with
+               # RemoteDisconnected (nginx, in front in production, keeps them 75 s).
+               "--keep-alive", "10", "wsgi:app"]
         with open(self.app_log, "ab") as app_log:
             self.proc = self.procs.start(cmd, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=app_log)
         end = time.monotonic() + 90
