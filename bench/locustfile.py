@@ -1,9 +1,10 @@
 """Simulated residents for bench/scale.py --locust (run by it; see bench/README.md).
 
-Each user logs in once through the site's form (a distinct seeded account),
-then, with a pause of LABO_LOCUST_WAIT seconds ("2,6": 2 to 6 s) between
-actions, browses the contribution list (all, or one commune), reads a
-contribution, reads a process, posts a contribution (the form first, then
+Each user logs in once through the site's form (a distinct seeded account;
+a login that fails, a 503 while the ramp queues, is tried again up to 5
+times, and the retries are reported), then, with a pause of
+LABO_LOCUST_WAIT seconds ("2,6": 2 to 6 s) between actions, browses the
+contribution list (all, or one commune), reads a contribution, reads a process, posts a contribution (the form first, then
 the POST), supports one (its page, then the POST), votes in the open
 approval ballot (its page, then the POST) and gives an opinion in the open
 consultation. POSTs do not follow their redirect: the page a browser would
@@ -35,7 +36,8 @@ TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 OPTION = re.compile(r'name="options?" id="option-(\d+)" value="(\d+)"')
 USERS = int(os.environ["LABO_LOCUST_USERS"])
 SECONDS = float(os.environ["LABO_LOCUST_SECONDS"])
-WINDOW: dict = {"logged_in": 0, "start": None, "end": None, "requests": []}
+WINDOW: dict = {"logged_in": 0, "login_retries": 0, "login_failed": 0, "start": None, "end": None, "requests": []}
+LOGIN_ATTEMPTS = 5
 
 WORDS = "jardin parc banc lumière bus vélo marché fête voisins jeunes école trottoir propreté arbres".split()
 
@@ -69,7 +71,8 @@ def _on_start(environment, **_kw):
 def _on_quit(environment, **_kw):
     WINDOW["end"] = WINDOW["end"] or time.time()
     with open(os.environ["LABO_LOCUST_OUT"], "w") as fh:
-        json.dump({k: WINDOW[k] for k in ("start", "end", "logged_in", "requests")}, fh)
+        json.dump({k: WINDOW[k] for k in ("start", "end", "logged_in", "login_retries", "login_failed", "requests")},
+                  fh)
 
 
 class Resident(HttpUser):
@@ -77,9 +80,19 @@ class Resident(HttpUser):
 
     def on_start(self):
         self.rng = random.Random()
-        page = self.client.get("/compte/connexion", name="login form")
-        self.client.post("/compte/connexion", name="login POST", allow_redirects=False, data={
-            "email": next(_emails), "password": DATA["password"], "csrf_token": token(page.text)})
+        email = next(_emails)
+        for attempt in range(LOGIN_ATTEMPTS):
+            # As a resident would: a login that failed (a 503 in the ramp's queue) is tried
+            # again, so that the window measures signed-in residents, not anonymous ones.
+            page = self.client.get("/compte/connexion", name="login form")
+            answer = self.client.post("/compte/connexion", name="login POST", allow_redirects=False, data={
+                "email": email, "password": DATA["password"], "csrf_token": token(page.text)})
+            if answer.status_code == 302 and "/compte/connexion" not in answer.headers.get("Location", ""):
+                break
+            WINDOW["login_retries"] += 1
+            gevent.sleep(self.rng.uniform(1, 3))
+        else:
+            WINDOW["login_failed"] += 1
         WINDOW["logged_in"] += 1
         if WINDOW["logged_in"] == USERS:
             WINDOW["start"] = time.time() + 1

@@ -547,6 +547,7 @@ def run_locust(server: Server, data: dict, args, workdir: Path, procs: Processes
             (l["method"], re.sub(r"\d+", "<id>", l["path"].split("?")[0]), l["status"]) for l in in_window
             if l["status"] >= 400).most_common()},
         "gunicorn_log_tail": server.tail()[-3000:], "app_errors": server.app_errors(), "requests": len(requests), "rps": len(requests) / max(1.0, w1 - w0), "logins": summary(logins),
+        "login_retries": window.get("login_retries", 0), "login_failed": window.get("login_failed", 0),
         "locust_cpu_pct": 100 * locust_cpu / max(1.0, time.time() - t_start), "workers_cpu_pct": workers,
         "machine_busy_pct": machine, "load_avg_max": max(loads) if loads else None, "load": load(),
         "rss_after": server.rss(), "exit": proc.returncode, "output_tail": output[-2000:],
@@ -643,7 +644,8 @@ def report(meta: dict, pages: list, inp: Optional[dict], loc: Optional[dict], rs
                    f"{f1(loc['workers_cpu_pct'])} %, whole machine {f1(loc['machine_busy_pct'])} % "
                    f"(of {meta['cpus'] * 100} %) in the window; load average max {f1(loc['load_avg_max'])}; logins "
                    f"(scrypt, before the window) server p50/p95 {f1(loc['logins']['p50'])}/{f1(loc['logins']['p95'])}"
-                   f" ms; worker RSS after {', '.join(f1(v) for v in loc['rss_after'].values())} MB")
+                   f" ms, {loc.get('login_retries', 0)} tried again, {loc.get('login_failed', 0)} given up;"
+                   f" worker RSS after {', '.join(f1(v) for v in loc['rss_after'].values())} MB")
         out.append("Server p95 by request (ms, count): " + "; ".join(
             f"{k} {f1(v['p95'])} ({v['n']})" for k, v in sorted(loc["server_by"].items(), key=lambda kv: -kv[1]["n"])))
     return "\n".join(out)
