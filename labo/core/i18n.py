@@ -1,5 +1,6 @@
-"""French first, English second: the locale chosen for each request, and the
-`flask labo translate` commands that wrap pybabel."""
+"""French first, English second: the locale chosen for each request, the
+translation functions (`_`, `_l`, `ngettext`, and the templates' own), and
+the `flask labo translate` commands that wrap pybabel."""
 from __future__ import annotations
 
 import subprocess
