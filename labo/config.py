@@ -51,11 +51,12 @@ def engine_options(url: str, options: dict) -> dict:
         options.setdefault("connect_args", {"connect_timeout": 5})
         options.setdefault("pool_timeout", 8)
         pool = os.environ.get("LABO_DB_POOL", "").strip() or "15,0"
-        size, _, overflow = pool.partition(",")
-        if not (size.strip().isdigit() and int(size) > 0 and (overflow.strip() or "0").isdigit()):
+        size, _, overflow = (part.strip() for part in pool.partition(","))
+        overflow = overflow or "0"
+        if not (size.isdigit() and int(size) > 0 and overflow.isdigit()):
             raise ValueError(f"LABO_DB_POOL={pool!r}: expected 'size,overflow', e.g. '15,0'")
         options.setdefault("pool_size", int(size))
-        options.setdefault("max_overflow", int(overflow or 0))
+        options.setdefault("max_overflow", int(overflow))
     return options
 
 

@@ -48,7 +48,7 @@ def test_the_postgresql_pool_keeps_its_connections_unless_told_otherwise(monkeyp
     monkeypatch.delenv("LABO_DB_POOL", raising=False)
     options = engine_options(url, {})
     assert (options["pool_size"], options["max_overflow"], options["pool_pre_ping"]) == (15, 0, True)
-    monkeypatch.setenv("LABO_DB_POOL", "8,2")
+    monkeypatch.setenv("LABO_DB_POOL", "8, 2")
     assert (engine_options(url, {})["pool_size"], engine_options(url, {})["max_overflow"]) == (8, 2)
     assert engine_options(url, {"pool_size": 1})["pool_size"] == 1  # the app's own overrides first
     assert "pool_size" not in engine_options("sqlite:///x.db", {})
