@@ -4,12 +4,13 @@ Each user logs in once through the site's form (a distinct seeded account;
 a login that fails, a 503 while the ramp queues, is tried again up to 5
 times, and the retries are reported), then, with a pause of
 LABO_LOCUST_WAIT seconds ("2,6": 2 to 6 s) between actions, browses the
-contribution list (all, or one commune), reads a contribution, reads a process, posts a contribution (the form first, then
-the POST), supports one (its page, then the POST), votes in the open
-approval ballot (its page, then the POST) and gives an opinion in the open
-consultation. POSTs do not follow their redirect: the page a browser would
-load next is a request of its own ("... (after)"), so every figure is one
-request. The data (accounts, ids) comes from the JSON file named by
+contribution list (all, or one commune), reads a contribution, reads a
+process, posts a contribution (the form first, then the POST), supports
+one (its page, then the POST), votes in the open approval ballot (its
+page, then the POST) and gives an opinion in the open consultation. POSTs
+do not follow their redirect: the page a browser would load next is a
+request of its own ("... (after)"), so every figure is one request. The
+data (accounts, ids) comes from the JSON file named by
 LABO_LOCUST_DATA, written by bench/scale.py.
 
 The measured window opens one second after the last user has logged in
@@ -81,7 +82,7 @@ class Resident(HttpUser):
     def on_start(self):
         self.rng = random.Random()
         email = next(_emails)
-        for attempt in range(LOGIN_ATTEMPTS):
+        for _attempt in range(LOGIN_ATTEMPTS):
             # As a resident would: a login that failed (a 503 in the ramp's queue) is tried
             # again, so that the window measures signed-in residents, not anonymous ones.
             page = self.client.get("/compte/connexion", name="login form")

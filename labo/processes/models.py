@@ -12,7 +12,8 @@ import enum
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, literal_column, text
+from sqlalchemy import (CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint,
+                        literal_column, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from labo.accounts.models import User
@@ -234,10 +235,10 @@ class Participation(Base):
     qpv: Mapped[Optional[Qpv]] = relationship()
 
 
-
 # The partial index's condition as an expression, for the queries that should use it:
 # a literal '' (a bound parameter would not prove the condition in a generic plan).
 HAS_COMMENT = Participation.comment != literal_column("''")
+
 
 class Ballot(Base):
     """One online ballot. Secret: random id, no time, no participation link.

@@ -127,26 +127,26 @@ def live_server(browser_tools, tmp_path_factory):
         server.server_close()
 
 
+def run_job(job: dict) -> dict:
+    """Run one job through run_pages.mjs (one Chromium launch) and return its JSON result."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(job, handle)
+    try:
+        proc = subprocess.run(
+            ["node", str(SCRIPT), handle.name],
+            cwd=ROOT, capture_output=True, text=True, timeout=NODE_TIMEOUT,
+            env={**os.environ, "LABO_CHROMIUM": chromium_path()},
+        )
+    finally:
+        os.unlink(handle.name)
+    if proc.returncode != 0:
+        pytest.fail(f"run_pages.mjs exited {proc.returncode}:\n{proc.stderr[-4000:]}", pytrace=False)
+    lines = proc.stdout.strip().splitlines()
+    assert lines, f"run_pages.mjs printed nothing; stderr:\n{proc.stderr[-4000:]}"
+    return json.loads(lines[-1])
+
+
 @pytest.fixture(scope="session")
 def run_browser(browser_tools, live_server):
-    """Run one job through run_pages.mjs (one Chromium launch) and return its JSON result."""
-
-    def run(job: dict) -> dict:
-        job = {"base": live_server.url, **job}
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-            json.dump(job, handle)
-        try:
-            proc = subprocess.run(
-                ["node", str(SCRIPT), handle.name],
-                cwd=ROOT, capture_output=True, text=True, timeout=NODE_TIMEOUT,
-                env={**os.environ, "LABO_CHROMIUM": chromium_path()},
-            )
-        finally:
-            os.unlink(handle.name)
-        if proc.returncode != 0:
-            pytest.fail(f"run_pages.mjs exited {proc.returncode}:\n{proc.stderr[-4000:]}", pytrace=False)
-        lines = proc.stdout.strip().splitlines()
-        assert lines, f"run_pages.mjs printed nothing; stderr:\n{proc.stderr[-4000:]}"
-        return json.loads(lines[-1])
-
-    return run
+    """run_job against the live server."""
+    return lambda job: run_job({"base": live_server.url, **job})

@@ -14,7 +14,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -23,6 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.browser.conftest import browser_tools  # noqa: F401  (skips, or fails in CI, without Chromium)
 from tests.workshops.conftest import WAIT, Screen, new_key
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -315,18 +315,12 @@ def test_without_redis_each_process_serves_its_own_screens_says_so_and_recovers(
 
 @pytest.mark.browser
 def test_in_chromium_a_phone_says_when_its_server_loses_the_others_and_when_they_are_back(
-        servers, board, screens, redis_server, server_env):
+        browser_tools, servers, board, screens, redis_server, server_env):
     """The notice a resident reads on a phone (board.js, "link"): shown while
     Redis is down, hidden once it is back; axe-core on the page with it."""
     from sqlalchemy import create_engine, text
 
-    from tests.browser.conftest import NODE_TIMEOUT, SCRIPT, chromium_path, missing_tools
-
-    missing = missing_tools()
-    if missing:
-        if os.environ.get("LABO_REQUIRE_BROWSER") == "1":
-            pytest.fail("; ".join(missing), pytrace=False)
-        pytest.skip("; ".join(missing))
+    from tests.browser.conftest import NODE_TIMEOUT, run_job
     pseudonym = f"Nadia {uuid.uuid4().hex[:6]}"
     job = {"base": servers["A"], "flow": "script", "widths": [360], "steps": [
         {"do": "goto", "path": "/atelier/"},
@@ -343,13 +337,11 @@ def test_in_chromium_a_phone_says_when_its_server_loses_the_others_and_when_they
     ]}
     result: dict = {}
 
-    def browse() -> None:
-        with open(Path(tempfile.mkdtemp()) / "job.json", "w") as handle:
-            json.dump(job, handle)
-        proc = subprocess.run(["node", str(SCRIPT), handle.name], cwd=ROOT, capture_output=True, text=True,
-                              timeout=NODE_TIMEOUT, env={**os.environ, "LABO_CHROMIUM": chromium_path()})
-        lines = proc.stdout.strip().splitlines()
-        result.update(json.loads(lines[-1]) if proc.returncode == 0 and lines else {"error": proc.stderr[-4000:]})
+    def browse() -> None:  # in a thread: what fails is kept for the test to report
+        try:
+            result.update(run_job(job))
+        except BaseException as error:  # noqa: BLE001  (pytest.fail raises outside Exception)
+            result["error"] = str(error)
 
     browser = threading.Thread(target=browse)
     browser.start()
