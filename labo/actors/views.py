@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from labo.actors import services
 from labo.actors.forms import ERROR_MESSAGES, ActivityForm, DirectoryFilterForm, OrganisationForm, ProfileForm
 from labo.actors.models import ACTIVITY_KIND_LABELS, ORGANISATION_KIND_LABELS, ActivityEntry, ActivityKind, Organisation
-from labo.core.forms import ActionForm, show_error
+from labo.core.forms import ActionForm, edit_form, show_error
 from labo.core.i18n import _
 from labo.core.urls import absolute, page_number
 from labo.extensions import db
@@ -60,8 +60,7 @@ def my_profile():
     if profile is None:
         form = ProfileForm(data={"communes": services.suggested_communes(current_user)})
     else:
-        form = ProfileForm(obj=profile, data={"communes": [c.id for c in profile.communes],
-                                              "themes": [a.id for a in profile.ambitions]})
+        form = edit_form(ProfileForm, profile, themes=[a.id for a in profile.ambitions])
     form.communes.choices = _commune_choices()
     form.themes.choices = _ambition_choices()
     if form.validate_on_submit():
@@ -114,7 +113,7 @@ def _activity_form(entry: ActivityEntry | None) -> ActivityForm:
 
         form = ActivityForm(data={"happened_on": date.today(), "kind": request.args.get("type", "")})
     else:
-        form = ActivityForm(obj=entry, data={"commune": str(entry.commune_id)})
+        form = edit_form(ActivityForm, entry, commune=str(entry.commune_id or ""))
     form.kind.choices = [("", _("Choisir…"))] + [(k.value, label) for k, label in ACTIVITY_KIND_LABELS.items()]
     form.commune.choices = [("", _("Choisir…"))] + [(str(c.id), c.name) for c in list_communes()]
     return form
@@ -191,8 +190,7 @@ def edit_organisation(organisation_id: int | None):
     else:
         organisation = db.get_or_404(Organisation, organisation_id)
         authorize("actors.manage_organisation", organisation)
-        form = OrganisationForm(obj=organisation, data={"communes": [c.id for c in organisation.communes],
-                                                        "themes": [a.id for a in organisation.ambitions]})
+        form = edit_form(OrganisationForm, organisation, themes=[a.id for a in organisation.ambitions])
     form.kind.choices = [("", _("Choisir…"))] + [(k.value, label) for k, label in ORGANISATION_KIND_LABELS.items()]
     form.communes.choices = _commune_choices()
     form.themes.choices = _ambition_choices()

@@ -201,7 +201,9 @@ def _changed(before: dict, after: dict) -> list[str]:
 
 def _search_text(fiche: Fiche) -> str:
     parts = [fiche.title, fiche.public, fiche.method, fiche.what_worked, fiche.difficulties, fiche.resources,
-             " ".join(c.name for c in fiche.communes), " ".join(q.name for q in fiche.qpvs), fiche.theme_label]
+             # in the relations' own order (by slug), however they were given: the same fiche, the same text
+             " ".join(c.name for c in sorted(fiche.communes, key=lambda c: c.slug)),
+             " ".join(q.name for q in sorted(fiche.qpvs, key=lambda q: q.slug)), fiche.theme_label]
     return normalise(" ".join(p for p in parts if p))
 
 

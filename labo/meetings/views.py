@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from labo.accounts.models import Role, RoleGrant, User
 from labo.core.files import send_attachment
-from labo.core.forms import ActionForm, show_error
+from labo.core.forms import ActionForm, edit_form, show_error
 from labo.core.i18n import _
 from labo.core.limits import per_person, write_limit
 from labo.core.urls import absolute
@@ -179,10 +179,8 @@ def edit(meeting_id: int | None):
     else:
         meeting = get_meeting(meeting_id)
         authorize("meeting.manage", meeting)
-        form = MeetingForm(obj=meeting, data={"commune": str(meeting.commune_id), "animators": [a.id for a in meeting.animators]})
-        if not form.is_submitted():
-            form.starts_at.data = to_local(meeting.starts_at)
-            form.ends_at.data = to_local(meeting.ends_at)
+        form = edit_form(MeetingForm, meeting, commune=str(meeting.commune_id or ""),
+                         starts_at=to_local(meeting.starts_at), ends_at=to_local(meeting.ends_at))
     form.commune.choices = [("", _("Choisir…"))] + [(str(c.id), c.name) for c in list_communes()]
     form.animators.choices = _animator_choices()
     if form.validate_on_submit():

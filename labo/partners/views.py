@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user, login_required
 
 from labo.core.files import send_attachment
-from labo.core.forms import ActionForm, show_error
+from labo.core.forms import ActionForm, edit_form, show_error
 from labo.core.i18n import _
 from labo.extensions import db
 from labo.partners import services
@@ -173,7 +173,7 @@ def evidence(slug: str, commitment_id: int, entry_id: int):
 def edit_partner(slug: str | None):
     authorize("partners.manage")
     partner = Partner() if slug is None else get_partner(slug)
-    form = PartnerForm(obj=partner if slug else None)
+    form = edit_form(PartnerForm, partner) if slug else PartnerForm()
     if form.validate_on_submit():
         try:
             services.save_partner(current_user, partner, name=form.name.data, slug=form.slug.data or "",
@@ -232,7 +232,7 @@ def edit_commitment(slug: str, commitment_id: int | None):
     authorize("partners.manage")
     partner = get_partner(slug)
     commitment = Commitment() if commitment_id is None else get_commitment(partner, commitment_id)
-    form = CommitmentForm(obj=commitment if commitment_id else None)
+    form = edit_form(CommitmentForm, commitment) if commitment_id else CommitmentForm()
     if form.validate_on_submit():
         try:
             services.save_commitment(current_user, commitment, partner=partner, family=form.family.data,

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 from labo.core.db import utcnow
-from labo.core.forms import ActionForm, show_error
+from labo.core.forms import ActionForm, edit_form, show_error
 from labo.core.i18n import _, _l
 from labo.core.levels import Level, level_choices
 from labo.core.limits import per_person, write_limit
@@ -298,13 +298,10 @@ def edit(process_id: int | None):
     else:
         process = db.get_or_404(Process, process_id)
         _manageable(process)
-        form = ProcessForm(obj=process, data={
-            "commune": str(process.commune_id or ""), "theme": _theme_of(process),
-            "options": "\n".join(o.label for o in process.options),
-            "audience_communes": [c.id for c in process.communes], "audience_qpvs": [q.id for q in process.qpvs],
-        })
-        if not form.is_submitted():
-            form.opens_at.data, form.closes_at.data = to_local(process.opens_at), to_local(process.closes_at)
+        form = edit_form(ProcessForm, process, commune=str(process.commune_id or ""), theme=_theme_of(process),
+                         options="\n".join(o.label for o in process.options),
+                         audience_communes=[c.id for c in process.communes], audience_qpvs=[q.id for q in process.qpvs],
+                         opens_at=to_local(process.opens_at), closes_at=to_local(process.closes_at))
     locked = services.has_participation(process)
     form.commune.choices = _commune_choices()
     form.level.choices = [(lv.value, f"{lv.label} — {lv.power}") for lv in Level]

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from labo.accounts.services import referents_of
+from labo.core.forms import edit_form
 from labo.core.i18n import _
 from labo.extensions import db
 from labo.permissions import require
@@ -71,7 +72,7 @@ def admin_index():
 @require("territory.edit")
 def edit_commune(slug: str | None):
     commune = _get_or_404(Commune, slug=slug) if slug else Commune()
-    form = CommuneForm(obj=commune if slug else None)
+    form = edit_form(CommuneForm, commune) if slug else CommuneForm()
     if form.validate_on_submit():
         services.update_commune(current_user, commune, name=form.name.data, in_call=form.in_call.data,
                                 note=form.note.data or "", premoderation=form.premoderation.data)
@@ -87,11 +88,9 @@ def edit_commune(slug: str | None):
 @require("territory.edit")
 def edit_qpv(slug: str | None):
     qpv = _get_or_404(Qpv, slug=slug) if slug else Qpv()
-    form = QpvForm(obj=qpv if slug else None, data=None if slug else {"in_contract": True})
+    form = edit_form(QpvForm, qpv) if slug else QpvForm(data={"in_contract": True})
     communes = services.list_communes()
     form.communes.choices = [(c.id, c.name) for c in communes]
-    if slug and not form.is_submitted():
-        form.communes.data = [c.id for c in qpv.communes]
     if form.validate_on_submit():
         chosen = [c for c in communes if c.id in set(form.communes.data)]
         try:
@@ -133,7 +132,7 @@ def edit_pillar(number: int):
 @require("strategy.edit")
 def edit_axis(slug: str):
     axis = _get_or_404(Axis, slug=slug)
-    form = AxisForm(obj=axis)
+    form = edit_form(AxisForm, axis)
     if form.validate_on_submit():
         services.update_axis(current_user, axis, title=form.title.data, summary=form.summary.data or "")
         db.session.commit()
