@@ -425,6 +425,8 @@ def answer(config: Mapping, actor: User, contribution: Contribution, status: str
     if len(text) > BODY_MAX:
         raise ContributionError("body-too-long", "answer")
     old = contribution.status
+    if new_status.value == old and (clean_rich_text(text) if text else None) == contribution.answer:
+        return  # sent again unchanged: no new date, no second message to the followers
     contribution.status = new_status.value
     if not text and new_status not in FINAL_STATUSES:
         # Back under study: an earlier final answer no longer stands.

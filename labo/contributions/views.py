@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from labo.core.files import send_photo
 from labo.core.forms import show_error
 from labo.core.limits import per_person, write_limit
+from labo.core.sanitize import rich_text_as_typed
 from labo.core.pagination import paginate
 from labo.core.urls import page_number
 from labo.contributions import services
@@ -88,7 +89,8 @@ def _render_detail(contribution: Contribution, status: int = 200, **forms):
         merge_form.target.choices = [("", "—")] + [
             (str(c.id), f"#{c.id} {c.title}") for c in services.merge_candidates(contribution)
         ]
-    answer_form = forms.get("answer_form") or AnswerForm(formdata=None, data={"status": contribution.status})
+    answer_form = forms.get("answer_form") or AnswerForm(formdata=None, data={"status": contribution.status,
+                                                                              "answer": rich_text_as_typed(contribution.answer)})
     supports, supported, following = services.reader_state(current_user, contribution)
     return render_template(
         "contributions/detail.html",

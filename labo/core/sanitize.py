@@ -3,7 +3,9 @@
 Only fields that went through `sanitize_html()` may be rendered with `|safe`."""
 from __future__ import annotations
 
+import re
 from functools import partial
+from html import unescape
 
 import bleach
 from bleach.linkifier import LinkifyFilter
@@ -32,3 +34,12 @@ def sanitize_html(html: str | None) -> str:
     if not html:
         return ""
     return _cleaner.clean(html)
+
+
+def rich_text_as_typed(html: str | None) -> str:
+    """Stored rich text (paragraphs and line breaks of what was typed) back as
+    the text it was typed as, for the form that edits it: sent back unchanged,
+    it is stored unchanged. Bold, italics and links are kept as they are."""
+    text = re.sub(r"</p>\s*<p>", "\n\n", html or "")
+    text = re.sub(r"<br\s*/?>", "\n", text)
+    return unescape(re.sub(r"<(?!/?(strong|em|a)\b)[^>]+>", "", text)).strip()

@@ -15,6 +15,7 @@ from labo.core.files import send_attachment
 from labo.core.forms import ActionForm, edit_form, show_error
 from labo.core.i18n import _
 from labo.core.limits import per_person, write_limit
+from labo.core.sanitize import rich_text_as_typed
 from labo.core.urls import absolute
 from labo.extensions import db, limiter
 from labo.meetings import services
@@ -320,7 +321,7 @@ def flyer(meeting_id: int):
 def _minutes_page(meeting: Meeting, *, form=None, decision_form=None, attachment_form=None, status: int = 200):
     """The minutes page, with whichever of its three forms was just sent shown back."""
     if form is None:
-        form = MinutesForm(formdata=None, data={"minutes": _minutes_as_text(meeting.minutes)})
+        form = MinutesForm(formdata=None, data={"minutes": rich_text_as_typed(meeting.minutes)})
     return render_template("meetings/minutes.html", meeting=meeting, form=form,
                            decision_form=decision_form if decision_form is not None else DecisionForm(formdata=None),
                            attachment_form=attachment_form if attachment_form is not None else AttachmentForm(formdata=None),
@@ -332,7 +333,7 @@ def _minutes_page(meeting: Meeting, *, form=None, decision_form=None, attachment
 def minutes(meeting_id: int):
     meeting = get_meeting(meeting_id)
     authorize("meeting.manage", meeting)
-    form = MinutesForm(data={"minutes": _minutes_as_text(meeting.minutes)})
+    form = MinutesForm(data={"minutes": rich_text_as_typed(meeting.minutes)})
     board_id = request.args.get("atelier", "")
     if request.method == "GET" and re.fullmatch(r"[0-9]{1,9}", board_id):  # an id, not a number PostgreSQL refuses
         from labo.workshops.views import minutes_addition
@@ -435,12 +436,3 @@ def attachment(meeting_id: int, attachment_id: int):
     meeting = get_meeting(meeting_id)
     entry = _get_attachment(meeting.id, attachment_id)
     return send_attachment(entry.key, entry.content_type, entry.filename)
-
-
-def _minutes_as_text(html: str) -> str:
-    """The stored minutes back as the plain text they were typed as."""
-    from html import unescape
-
-    text = re.sub(r"</p>\s*<p>", "\n\n", html or "")
-    text = re.sub(r"<br\s*/?>", "\n", text)
-    return unescape(re.sub(r"<(?!/?(strong|em|a)\b)[^>]+>", "", text)).strip()

@@ -333,6 +333,8 @@ def ask_question(process: Process, user: User, body: str, now: datetime) -> Ques
 def answer_question(actor: User, question: Question, text: str) -> Question:
     if not (text or "").strip():
         raise ProcessError("answer-required", "answer")
+    if clean_rich_text(text) == question.answer:
+        return question  # sent again unchanged: its date and author stay
     question.answer = clean_rich_text(text)
     question.answered_at = utcnow()
     question.answered_by_id = actor.id
@@ -401,6 +403,8 @@ def decide_proposal(actor: User, proposal: Proposal, *, decision: str, reason: s
     reason = (reason or "").strip()
     if not reason:
         raise ProcessError("reason-required", "reason")
+    if (proposal.decision, proposal.reason) == (decision, reason[:2000]):
+        return proposal  # sent again unchanged: its date and author stay
     proposal.decision, proposal.reason = decision, reason[:2000]
     proposal.decided_at, proposal.decided_by_id = utcnow(), actor.id
     db.session.flush()

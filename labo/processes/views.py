@@ -11,6 +11,7 @@ from labo.core.forms import ActionForm, edit_form, show_error
 from labo.core.i18n import _, _l
 from labo.core.levels import Level, level_choices
 from labo.core.limits import per_person, write_limit
+from labo.core.sanitize import rich_text_as_typed
 from labo.core.pagination import paginate
 from labo.core.urls import page_number
 from labo.extensions import db, limiter
@@ -362,21 +363,16 @@ def _manage_page(process: Process, *, return_form=None, answer_forms=None, decid
     return render_template(
         "processes/manage.html", process=process, stage=rules.stage(process, now),
         stage_label=STAGE_LABELS[rules.stage(process, now)], questions=manager_questions, proposals=manager_proposals,
-        return_form=return_form or ReturnForm(formdata=None, data={"return_text": _as_text(process.return_text)}),
+        return_form=return_form or ReturnForm(formdata=None, data={"return_text": rich_text_as_typed(process.return_text)}),
         answer_forms=answer_forms or {}, decide_forms=decide_forms or {}, action_form=ActionForm(formdata=None),
         late=services.return_is_late(process, now.date()), unanswered=services.unanswered_proposals(process),
         participants=services.participation_count(process), result_frozen=_frozen_result(process),
         results_url=_results_url(process),
-        answer_form_for=lambda q: AnswerForm(formdata=None, prefix=f"q{q.id}", data={"answer": _as_text(q.answer)}),
+        answer_form_for=lambda q: AnswerForm(formdata=None, prefix=f"q{q.id}", data={"answer": rich_text_as_typed(q.answer)}),
         decide_form_for=lambda p: DecideForm(formdata=None, prefix=f"p{p.id}",
                                              data={"decision": p.decision, "reason": p.reason}),
     ), status
 
-
-def _as_text(html: str) -> str:
-    from labo.meetings.views import _minutes_as_text
-
-    return _minutes_as_text(html)
 
 
 def _manage_action(process_id: int, action, success: str, *, anchor: str = ""):

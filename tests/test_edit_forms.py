@@ -1,0 +1,763 @@
+"""An edit form saved unchanged changes nothing; one field changed changes
+only that field (issue 17).
+
+For every route of the URL map that edits something that exists, as a
+person allowed to edit it, on an object with every optional field and
+relation filled: GET the page with the form, send exactly what a browser
+would send from it (the selected options, the checked boxes, the textareas,
+the hidden fields, the first submit button), and compare the whole database
+before and after. Saved unchanged: not a row differs (the audit log aside).
+With one field changed: only that column of that row differs.
+
+Like the permission matrix, every rule of the URL map that takes a POST is
+in one of two tables: EDITS (with its case) or NOT_EDITS (with why it edits
+nothing that exists: it creates, deletes, signs in...). A new route in
+neither fails the suite."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from html.parser import HTMLParser
+from typing import Callable, Optional
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from flask import current_app
+from sqlalchemy import select
+
+from labo.accounts.models import Role
+from labo.extensions import db
+from tests.factories import commune, create_user, qpv
+
+# Tables a save may write to without changing what was saved: who did what, when.
+JOURNALS = {"audit_entry"}
+
+
+# --- what a browser sends -------------------------------------------------------------
+
+
+class _Forms(HTMLParser):
+    """The page's POST forms: their action and their controls, in order."""
+
+    def __init__(self, url: str):
+        super().__init__(convert_charrefs=True)
+        self.url = url
+        self.forms: list[dict] = []
+        self._form: Optional[dict] = None
+        self._select: Optional[dict] = None
+        self._option: Optional[dict] = None
+        self._textarea: Optional[dict] = None
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: (v if v is not None else "") for k, v in attrs}
+        if tag == "form":
+            self._form = {"action": urlsplit(urljoin(self.url, a.get("action") or self.url)).path,
+                          "method": a.get("method", "get").lower(), "controls": []}
+            self.forms.append(self._form)
+            return
+        if self._form is None:
+            return
+        controls = self._form["controls"]
+        if tag in ("input", "button"):
+            kind = a.get("type", "text" if tag == "input" else "submit").lower()
+            controls.append({"tag": tag, "type": kind, "name": a.get("name"), "value": a.get("value", "on"
+                             if kind in ("checkbox", "radio") else ""), "checked": "checked" in a,
+                             "disabled": "disabled" in a})
+        elif tag == "select":
+            self._select = {"tag": "select", "name": a.get("name"), "multiple": "multiple" in a, "options": [],
+                            "disabled": "disabled" in a}
+            controls.append(self._select)
+        elif tag == "option" and self._select is not None:
+            self._option = {"value": a.get("value"), "text": "", "selected": "selected" in a}
+            self._select["options"].append(self._option)
+        elif tag == "textarea":
+            self._textarea = {"tag": "textarea", "name": a.get("name"), "value": "", "disabled": "disabled" in a}
+            controls.append(self._textarea)
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea["value"] += data
+        elif self._option is not None:
+            self._option["text"] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._select = self._option = None
+        elif tag == "option":
+            self._option = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def browser_data(page: str, url: str, action: str, button: Optional[str] = None) -> list[tuple[str, str]]:
+    """What a browser sends when the form of `page` posting to `action` is
+    submitted as it is shown, with its submit button of value `button` (by
+    default the first, as the Enter key does)."""
+    parser = _Forms(url)
+    parser.feed(page)
+    found = [f for f in parser.forms if f["method"] == "post" and f["action"] == urlsplit(action).path]
+    assert len(found) == 1, f"{len(found)} POST form(s) to {action} on {url}"
+    pairs: list[tuple[str, str]] = []
+    submitted = False
+    for control in found[0]["controls"]:
+        name = control.get("name")
+        if not name or control.get("disabled"):
+            continue
+        if control["tag"] == "select":
+            options = control["options"]
+            chosen = [o for o in options if o["selected"]]
+            if not chosen and not control["multiple"] and options:
+                chosen = options[:1]  # a single select with nothing selected sends its first option
+            pairs += [(name, o["value"] if o["value"] is not None else o["text"]) for o in chosen]
+        elif control["tag"] == "textarea":
+            value = control["value"]
+            pairs.append((name, value[1:] if value.startswith("\n") else value))  # the parser keeps the newline HTML drops
+        elif control["type"] in ("checkbox", "radio"):
+            if control["checked"]:
+                pairs.append((name, control["value"]))
+        elif control["type"] == "submit":
+            if not submitted and button in (None, control["value"]):
+                pairs.append((name, control["value"]))
+                submitted = True
+        elif control["type"] in ("file", "reset", "button", "image"):
+            continue
+        else:
+            pairs.append((name, control["value"]))
+    return pairs
+
+
+def changed(pairs: list[tuple[str, str]], name: str, value) -> list[tuple[str, str]]:
+    """The same form with the field `name` set to `value` (a list for several values)."""
+    values = value if isinstance(value, list) else [value]
+    assert any(n == name for n, _v in pairs) or isinstance(value, list), f"no field {name} in the form"
+    kept = [(n, v) for n, v in pairs if n != name]
+    return kept + [(name, v) for v in values]
+
+
+# --- the database, whole --------------------------------------------------------------
+
+
+def snapshot() -> dict[str, dict[tuple, dict]]:
+    db.session.rollback()
+    found = {}
+    for table in db.metadata.sorted_tables:
+        if table.name in JOURNALS:
+            continue
+        key = list(table.primary_key.columns) or list(table.columns)
+        found[table.name] = {tuple(row[c.name] for c in key): dict(row)
+                             for row in db.session.execute(table.select()).mappings()}
+    db.session.rollback()
+    return found
+
+
+def differences(before: dict, after: dict) -> set[tuple[str, str]]:
+    """(table, column) of every value that differs; (table, '+row'/'-row') for rows added or removed."""
+    found = set()
+    for table, rows in before.items():
+        now = after[table]
+        for key in rows.keys() - now.keys():
+            found.add((table, "-row"))
+        for key in now.keys() - rows.keys():
+            found.add((table, "+row"))
+        for key in rows.keys() & now.keys():
+            found |= {(table, column) for column, value in rows[key].items() if now[key][column] != value}
+    return found
+
+
+# --- the cases ------------------------------------------------------------------------
+
+
+@dataclass
+class Edit:
+    """One edit route: `build()` makes the object and returns the editor, the
+    page that shows the form and the address it posts to; `field` is changed
+    to `value` in the second case, which may change only `columns`."""
+
+    build: Callable[[], tuple]
+    field: str
+    value: object
+    columns: set = field(default_factory=set)
+    button: Optional[str] = None
+    unchanged: int = 302  # what saving it unchanged answers
+    also: dict = field(default_factory=dict)  # other fields a change needs (the proclamation's change note)
+
+    def made(self) -> tuple:
+        """The editor, the page, the address it posts to, and the field's name there."""
+        built = self.build()
+        names = built[3] if len(built) > 3 else {}
+        return built[0], built[1], built[2], self.field.format(**names)
+
+
+def _later(days: int = 30):
+    from labo.core.db import utcnow
+
+    return (utcnow() + timedelta(days=days)).replace(second=0, microsecond=0)
+
+
+def _people():
+    return {
+        "admin": create_user(pseudonym="Admin", roles=[(Role.ADMIN, None)]),
+        "referent": create_user(pseudonym="Nadia", roles=[(Role.REFERENT, "lens")], home="lens"),
+        "animator": create_user(pseudonym="Sophie", roles=[(Role.ANIMATOR, None)], home="lens"),
+        "ambassador": create_user(pseudonym="Mehdi", roles=[(Role.AMBASSADOR, None)], home="lievin"),
+    }
+
+
+def _themes():
+    from labo.territory.models import Ambition, Pillar
+
+    pillar = db.session.scalar(select(Pillar).order_by(Pillar.number))
+    ambitions = list(db.session.scalars(select(Ambition).order_by(Ambition.id)))
+    return pillar, ambitions
+
+
+def build_process(who: str = "admin", method: str = "single"):
+    from labo.processes import services
+    from labo.processes.models import Process
+
+    people = _people()
+    pillar, ambitions = _themes()
+    opens = _later(2)
+    process = services.save_process(
+        people["admin"], Process(), title="Que faire de la friche Sainte-Barbe ?", question="Que voulez-vous ?",
+        context="<p>La friche est <strong>libre</strong> depuis 2021.</p>", decider="le conseil municipal",
+        level="codecision", method=method, options=["Un parc", "Des jardins", "Un terrain de foot"], secret=False,
+        max_choices=2, opens_at=opens, closes_at=opens + timedelta(days=20), answer_by=(opens + timedelta(days=60)).date(),
+        audience="territory", communes=[commune("lens"), commune("lievin")], qpvs=[qpv("QP062024")],
+        verified_only=True, commune=commune("lens"), pillar=ambitions[0].pillar, ambition=ambitions[0],
+        decision_rule="La majorité des votes.", easy_read="On vote. Le conseil suit le vote.",
+        may_run_agglomeration=True)
+    db.session.commit()
+    url = f"/demarches/{process.id}/modifier"
+    return people[who], url, url
+
+
+def build_meeting_for(people):
+    from labo.meetings import services
+    from labo.meetings.models import Meeting
+
+    starts = _later(20)
+    meeting = services.save_meeting(
+        people["animator"], Meeting(), title="Rencontre de Wingles", theme="Le cadre de vie", starts_at=starts,
+        ends_at=starts + timedelta(hours=2), commune=commune("wingles"), venue="Salle des fêtes",
+        address="2 rue de la Mairie", step_free=True, public_transport="Bus 12, arrêt Mairie", childcare=True,
+        access_notes="Boucle magnétique", capacity=60, running_order="18 h : accueil\n18 h 30 : ateliers",
+        animators=[people["animator"], people["ambassador"]])
+    db.session.commit()
+    url = f"/rencontres/{meeting.id}/modifier"
+    return people["animator"], url, url
+
+
+def build_meeting(who: str = "animator"):
+    people = _people()
+    _person, url, action = build_meeting_for(people)
+    return people[who], url, action
+
+
+def build_organisation():
+    from labo.actors import services
+    from labo.actors.models import Organisation
+
+    people = _people()
+    _pillar, ambitions = _themes()
+    organisation = services.save_organisation(
+        people["admin"], Organisation(), name="Centre social Vachala", kind="association",
+        description="Accueil et ateliers.", contact_email="contact@example.org", contact_phone="03 21 00 00 00",
+        website="https://example.org", communes=[commune("lens"), commune("lievin")], ambitions=ambitions[:2])
+    db.session.commit()
+    url = f"/acteurs/structures/{organisation.id}/modifier"
+    return people["admin"], url, url
+
+
+def build_activity():
+    from labo.actors import services
+    from labo.actors.models import ActivityEntry
+
+    people = _people()
+    entry = services.save_activity(people["ambassador"], ActivityEntry(), happened_on=date.today() - timedelta(days=3),
+                                   kind="rencontre", commune=commune("lievin"), people_count=12,
+                                   text="Au marché du samedi")
+    db.session.commit()
+    url = f"/acteurs/mon-espace/activite/{entry.id}"
+    return people["ambassador"], url, url
+
+
+def build_profile():
+    from labo.actors import services
+
+    people = _people()
+    _pillar, ambitions = _themes()
+    services.save_profile(people["ambassador"], listed=True, public_email="mehdi@example.org",
+                          public_phone="06 00 00 00 00", presentation="J'habite la cité 9.",
+                          communes=[commune("lievin"), commune("lens")], ambitions=ambitions[:2])
+    db.session.commit()
+    return people["ambassador"], "/acteurs/moi", "/acteurs/moi"
+
+
+def build_account():
+    from labo.accounts.models import User
+
+    person = create_user(pseudonym="Josiane", home="lens")
+    user = db.session.get(User, person.id)
+    user.home_qpv = qpv("QP062024")
+    user.age_band = "65_plus"
+    user.locale = "fr"
+    db.session.commit()
+    return person, "/compte/", "/compte/"
+
+
+def build_commune():
+    from labo.territory import services
+
+    people = _people()
+    services.update_commune(people["admin"], commune("lens"), name="Lens", in_call=True, note="Préfecture",
+                            premoderation=True)
+    db.session.commit()
+    return people["admin"], "/admin/territoire/communes/lens", "/admin/territoire/communes/lens"
+
+
+def build_qpv():
+    from labo.territory import services
+
+    people = _people()
+    found = qpv("QP062025")
+    services.update_qpv(people["admin"], found, code=found.code, name=found.name, in_contract=True,
+                        note="Trois communes", communes=[commune("lens"), commune("loison-sous-lens"),
+                                                         commune("vendin-le-vieil")])
+    db.session.commit()
+    url = f"/admin/territoire/quartiers/{found.slug}"
+    return people["admin"], url, url
+
+
+def build_pillar():
+    people = _people()
+    return people["admin"], "/admin/territoire/piliers/1", "/admin/territoire/piliers/1"
+
+
+def build_axis():
+    from labo.territory import services
+    from labo.territory.models import Axis
+
+    people = _people()
+    axis = db.session.scalar(select(Axis).order_by(Axis.slug))
+    services.update_axis(people["admin"], axis, title=axis.title, summary="Les habitants décident avec nous.")
+    db.session.commit()
+    url = f"/admin/territoire/axes/{axis.slug}"
+    return people["admin"], url, url
+
+
+def build_fiche():
+    from labo.contributions import services as contributions
+    from labo.fiches import services
+    from labo.meetings import services as meetings
+    from labo.meetings.models import Meeting
+
+    people = _people()
+    _pillar, ambitions = _themes()
+    author = create_user(pseudonym="Autrice", home="lens")
+    meeting = meetings.save_meeting(
+        people["animator"], Meeting(), title="Rencontre d'Avion", theme="", starts_at=_later(5), ends_at=None,
+        commune=commune("avion"), venue="Salle", address="", step_free=False, public_transport="", childcare=False,
+        access_notes="", capacity=None, running_order="", animators=[people["animator"]])
+    idea = contributions.create_contribution(current_app.config, author, kind="idee", title="Des bancs",
+                                             body="Deux bancs.", commune=commune("lens"))
+    db.session.flush()
+    data = services.FicheInput(
+        kind="experience", title="Une balade urbaine", level="concertation",
+        method="On marche ensemble et on note ce qu'on voit.", public="Douze habitants.",
+        what_worked="Partir tôt.", difficulties="La pluie.", resources="Un plan.", contact_name="Autrice",
+        contact_details="autrice@example.org", contact_consent=True,
+        communes=(commune("lens"), commune("avion")), qpvs=(qpv("QP062024"),), ambition=ambitions[0],
+        meetings=(meeting,), contributions=(idea,))
+    fiche = services.save_fiche(author, None, data)
+    db.session.commit()
+    url = f"/boite-a-outils/{fiche.id}/modifier"
+    return author, url, url
+
+
+def build_partner():
+    from labo.partners import services
+    from labo.partners.models import Partner
+
+    people = _people()
+    partner = services.save_partner(people["admin"], Partner(), name="La CAF du Pas-de-Calais", slug="caf",
+                                    kind="caf", description="Allocations familiales.")
+    db.session.commit()
+    return people["admin"], "/partenaires/caf/modifier", "/partenaires/caf/modifier"
+
+
+def build_commitment():
+    from labo.partners import services
+    from labo.partners.models import Commitment, Partner
+
+    people = _people()
+    partner = services.save_partner(people["admin"], Partner(), name="La CAF du Pas-de-Calais", slug="caf",
+                                    kind="caf", description="")
+    commitment = services.save_commitment(people["admin"], Commitment(), partner=partner, family="cooperation",
+                                          title="Nommer un référent", description="Une personne par territoire.",
+                                          referent_name="Mme Durand", referent_email="durand@example.org",
+                                          next_review_on=date.today() + timedelta(days=90))
+    db.session.commit()
+    url = f"/partenaires/caf/engagements/{commitment.id}/modifier"
+    return people["admin"], url, url
+
+
+def _open_process(level: str, method: str, admin, *, options=()):
+    from labo.core.db import utcnow
+    from labo.processes import services
+    from labo.processes.models import Process
+
+    now = utcnow()
+    process = services.save_process(
+        admin, Process(), title="La place du marché", question="Que faire de la place ?", context="",
+        decider="le conseil municipal", level=level, method=method, options=list(options), secret=False,
+        max_choices=None, opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=10),
+        answer_by=(now + timedelta(days=40)).date(), audience="everyone", communes=[], qpvs=[], verified_only=False,
+        commune=commune("lens"), pillar=None, ambition=None, decision_rule="", easy_read="", may_run_agglomeration=True)
+    services.publish_process(admin, process)
+    db.session.flush()
+    return process
+
+
+def _close(process) -> None:
+    from labo.core.db import utcnow
+
+    process.opens_at, process.closes_at = utcnow() - timedelta(days=20), utcnow() - timedelta(hours=1)
+    db.session.flush()
+
+
+def build_return():
+    from labo.core.db import utcnow
+    from labo.processes import services
+
+    people = _people()
+    process = _open_process("consultation", "avis", people["admin"])
+    _close(process)
+    services.publish_return(people["admin"], process, "Le conseil a suivi l'avis.\n\nLes travaux commencent en mai.",
+                            utcnow())
+    services.finish_process(people["admin"], process, utcnow())
+    db.session.commit()
+    return people["admin"], f"/demarches/{process.id}/gestion", f"/demarches/{process.id}/retour"
+
+
+def build_question_answer():
+    from labo.core.db import utcnow
+    from labo.processes import services
+
+    people = _people()
+    process = _open_process("information", "questions", people["admin"])
+    asker = create_user(pseudonym="Josiane", home="lens")
+    question = services.ask_question(process, asker, "Quand commencent les travaux ?", utcnow())
+    services.answer_question(people["admin"], question, "En mai.\n\nPour trois mois.")
+    db.session.commit()
+    return (people["admin"], f"/demarches/{process.id}/gestion",
+            f"/demarches/{process.id}/questions/{question.id}/reponse", {"prefix": f"q{question.id}"})
+
+
+def build_decision():
+    from labo.core.db import utcnow
+    from labo.processes import services
+
+    people = _people()
+    process = _open_process("concertation", "proposals", people["admin"])
+    author = create_user(pseudonym="Josiane", home="lens")
+    proposal = services.make_proposal(process, author, title="Un jardin", body="Avec les écoles.", now=utcnow())
+    services.decide_proposal(people["admin"], proposal, decision="retenue", reason="Le terrain s'y prête.")
+    db.session.commit()
+    return (people["admin"], f"/demarches/{process.id}/gestion",
+            f"/demarches/{process.id}/propositions/{proposal.id}/reponse", {"prefix": f"p{proposal.id}"})
+
+
+def build_contribution_answer():
+    from labo.contributions import services
+
+    people = _people()
+    author = create_user(pseudonym="Josiane", home="lens")
+    idea = services.create_contribution(current_app.config, author, kind="idee", title="Des bancs près de l'arrêt",
+                                        body="Deux bancs suffiraient.", commune=commune("lens"))
+    db.session.flush()
+    services.follow(people["referent"], idea)
+    services.answer(current_app.config, people["referent"], idea, "retenue",
+                    "Oui : la commune les pose en juin.\n\nMerci !")
+    db.session.commit()
+    return people["referent"], f"/idees/{idea.id}", f"/idees/{idea.id}/reponse"
+
+
+def build_paper_count():
+    from labo.meetings import services
+
+    people = _people()
+    _person, url, _action = build_meeting_for(people)
+    meeting_id = int(url.split("/")[2])
+    from labo.meetings.models import Meeting
+
+    services.set_paper_count(people["animator"], db.session.get(Meeting, meeting_id), 17)
+    db.session.commit()
+    return (people["animator"], f"/rencontres/{meeting_id}/emargement",
+            f"/rencontres/{meeting_id}/emargement/papier")
+
+
+def build_minutes():
+    from labo.meetings import services
+    from labo.meetings.models import Meeting
+
+    people = _people()
+    _person, url, _action = build_meeting_for(people)
+    meeting = db.session.get(Meeting, int(url.split("/")[2]))
+    services.publish_minutes(current_app.config, people["animator"], meeting,
+                             "Nous étions 40.\n\n- Des bancs\n- Un jardin\n\nProchaine rencontre en mars.")
+    db.session.commit()
+    return people["animator"], f"/rencontres/{meeting.id}/compte-rendu", f"/rencontres/{meeting.id}/compte-rendu"
+
+
+def _board(people):
+    from labo.workshops import services
+
+    board = services.create_board(people["animator"], title="Atelier du quartier", commune=commune("lens"))
+    db.session.flush()
+    phone = services.join_board(board, "Alice")
+    first, _ = services.post_note(board, phone, column_id=board.columns[0].id, text="Plus de bancs",
+                                  client_key="cle-de-note-001")
+    second, _ = services.post_note(board, phone, column_id=board.columns[0].id, text="Un marché",
+                                   client_key="cle-de-note-002")
+    grouping = services.group_notes(board, first, onto_note=second, title="Le quartier")
+    services.set_flags(board, locked=False, authors_visible=True, private_writing=False)
+    db.session.commit()
+    return board, grouping.group
+
+
+def build_steer():
+    people = _people()
+    board, _group = _board(people)
+    return people["animator"], f"/ateliers/{board.id}", f"/ateliers/{board.id}/pilotage"
+
+
+def build_group_title():
+    people = _people()
+    board, group = _board(people)
+    return people["animator"], f"/ateliers/{board.id}", f"/ateliers/{board.id}/groupes/{group.id}/titre"
+
+
+def build_proclamation():
+    from labo.proclamation import services
+
+    people = _people()
+    services.publish_version(people["admin"], title="Faire de notre agglomération un territoire participatif",
+                             body="<p>Premier paragraphe.</p><ul><li>Un</li><li>Deux</li></ul>",
+                             change_note="Première version")
+    db.session.commit()
+    return people["admin"], "/proclamation/modifier", "/proclamation/modifier"
+
+
+EDITS: dict[str, Edit | tuple[Edit, ...]] = {
+    # forms on a page of their own
+
+    # by an administrator (who may also run the agglomeration's) and by the commune's referent
+    "/demarches/<id:process_id>/modifier": (
+        Edit(build_process, "title", "La friche : un parc ?", {("process", "title")}),
+        Edit(lambda: build_process("referent"), "options", "Un parc\nDes jardins\nUn terrain de basket",
+             # an option is its label: the third one goes, a new one comes, the other two stay as they are
+             {("process_option", "-row"), ("process_option", "+row")})),
+    # by its animator, and by an administrator who is not one of its animators
+    "/rencontres/<id:meeting_id>/modifier": (
+        Edit(build_meeting, "venue", "Salle Brassens", {("meeting", "venue")}),
+        Edit(lambda: build_meeting("admin"), "animators", [], {("meeting_animator", "-row")})),
+    "/acteurs/structures/<id:organisation_id>/modifier": Edit(build_organisation, "name", "Centre social Dumas",
+                                                              {("actor_organisation", "name"), ("actor_organisation", "updated_at")}),
+    "/acteurs/mon-espace/activite/<id:entry_id>": Edit(build_activity, "people_count", "15",
+                                                       {("actor_activity", "people_count"), ("actor_activity", "updated_at")}),
+    "/acteurs/moi": Edit(build_profile, "presentation", "J'habite Liévin.", {("actor_profile", "presentation"), ("actor_profile", "updated_at")}),
+    "/compte/": Edit(build_account, "age_band", "45_64", {("user_account", "age_band")}),
+    "/admin/territoire/communes/<slug>": Edit(build_commune, "note", "Sous-préfecture", {("commune", "note")}),
+    "/admin/territoire/quartiers/<slug>": Edit(build_qpv, "name", "Grande Résidence (Lens)", {("qpv", "name")}),
+    "/admin/territoire/piliers/<id:number>": Edit(build_pillar, "summary", "Agir tôt.", {("pillar", "summary")}),
+    "/admin/territoire/axes/<slug>": Edit(build_axis, "summary", "Avec les habitants.", {("axis", "summary")}),
+    "/boite-a-outils/<id:fiche_id>/modifier": Edit(build_fiche, "title", "Une balade du jeudi",
+                                                   {("fiche", "title"), ("fiche", "updated_at"), ("fiche", "search_text")},
+                                                   button="draft"),
+    "/partenaires/<slug>/modifier": Edit(build_partner, "description", "La CAF.", {("partner", "description")}),
+    "/partenaires/<slug>/engagements/<id:commitment_id>/modifier": Edit(
+        build_commitment, "referent_name", "M. Martin", {("partner_commitment", "referent_name")}),
+    "/rencontres/<id:meeting_id>/compte-rendu": Edit(build_minutes, "minutes", "Nous étions 41.",
+                                                     {("meeting", "minutes")}),
+    # The proclamation is never edited in place: each change is a new version,
+    # and the same text sent again is refused (422) with a message.
+    "/proclamation/modifier": Edit(build_proclamation, "body", "<p>Un autre paragraphe.</p>",
+                                   {("proclamation_version", "+row")}, unchanged=422,
+                                   also={"change_note": "Un paragraphe réécrit"}),
+    # forms shown filled on the object's page, posting to a route of their own
+    "/demarches/<id:process_id>/retour": Edit(build_return, "return_text", "Le conseil a suivi l'avis.",
+                                              {("process", "return_text")}),
+    "/demarches/<id:process_id>/questions/<id:question_id>/reponse": Edit(
+        build_question_answer, "{prefix}-answer", "En juin.", {("process_question", "answer"),
+                                                              ("process_question", "answered_at")}),
+    "/demarches/<id:process_id>/propositions/<id:proposal_id>/reponse": Edit(
+        build_decision, "{prefix}-reason", "Le terrain est libre.", {("process_proposal", "reason"),
+                                                                      ("process_proposal", "decided_at")}),
+    "/idees/<id:contribution_id>/reponse": Edit(
+        build_contribution_answer, "answer", "Oui, en juillet.",
+        {("contribution", "answer"), ("contribution", "answered_at"), ("contribution", "updated_at"),
+         ("notification", "+row")}),
+    "/rencontres/<id:meeting_id>/emargement/papier": Edit(build_paper_count, "count", "18",
+                                                          {("meeting", "paper_count")}),
+    "/ateliers/<id:board_id>/pilotage": Edit(build_steer, "locked", ["y"], {("workshop_board", "locked")}),
+    "/ateliers/<id:board_id>/groupes/<id:group_id>/titre": Edit(build_group_title, "title", "La place",
+                                                                 {("workshop_group", "title")}),
+}
+
+CREATES = "creates something new from an empty form"
+DELETES = "removes or withdraws something, with a confirmation and nothing to fill"
+ACTS = "one button that does one thing (no field shows what is stored)"
+NOT_EDITS: dict[str, str] = {
+    "/acteurs/mon-espace/activite/nouvelle": CREATES,
+    "/acteurs/mon-espace/activite/<id:entry_id>/supprimer": DELETES,
+    "/acteurs/structures/nouvelle": CREATES,
+    "/acteurs/structures/<id:organisation_id>/supprimer": DELETES,
+    "/admin/comptes/<id:user_id>": "gives one more role: the form starts empty, the roles held are listed apart",
+    "/admin/comptes/<id:user_id>/roles/<id:grant_id>/retirer": DELETES,
+    "/admin/territoire/communes/nouvelle": CREATES,
+    "/admin/territoire/quartiers/nouveau": CREATES,
+    "/api/v1/contributions": "the JSON API creates a contribution",
+    "/api/v1/processes/<id:process_id>/participations": "the JSON API records a participation",
+    "/atelier/<code>/gommette": "a phone places or takes back a dot",
+    "/atelier/<code>/note": "a phone posts a new note",
+    "/atelier/<code>/rejoindre": "a phone joins a board with its code",
+    "/ateliers/nouveau": CREATES,
+    "/ateliers/<id:board_id>/co-animateurs": "adds a co-animator chosen in an empty list",
+    "/ateliers/<id:board_id>/devoiler": ACTS,
+    "/ateliers/<id:board_id>/notes/<id:note_id>/masquer": ACTS,
+    "/ateliers/<id:board_id>/notes/<id:note_id>/regrouper": "moves a note onto a group chosen in an empty list",
+    "/ateliers/<id:board_id>/suivre": "puts one note or group on the projector, chosen in an empty list",
+    "/ateliers/<id:board_id>/synthese": "turns the ticked notes into new contributions",
+    "/boite-a-outils/proposer": CREATES,
+    "/boite-a-outils/<id:fiche_id>/envoyer": ACTS,
+    "/boite-a-outils/<id:fiche_id>/publier": ACTS,
+    "/boite-a-outils/<id:fiche_id>/renvoyer": "sends a fiche back with a new reason, typed afresh",
+    "/boite-a-outils/<id:fiche_id>/fichiers": "adds a file",
+    "/boite-a-outils/<id:fiche_id>/fichiers/<id:attachment_id>/supprimer": DELETES,
+    "/boite-a-outils/<id:fiche_id>/photos": "adds a photo",
+    "/boite-a-outils/<id:fiche_id>/photos/<id:photo_id>/supprimer": DELETES,
+    "/compte/connexion": "signs in",
+    "/compte/deconnexion": "signs out",
+    "/compte/inscription": CREATES,
+    "/compte/mot-de-passe": "a new password, typed afresh (never shown)",
+    "/compte/mot-de-passe-oublie": "asks for a reset link",
+    "/compte/nouveau-mot-de-passe/<token>": "a new password, typed afresh (never shown)",
+    "/compte/notifications/lues": ACTS,
+    "/compte/supprimer": DELETES,
+    "/compte/verifier/<id:user_id>": ACTS,
+    "/demarches/nouvelle": CREATES,
+    "/demarches/<id:process_id>/avis": "one's opinion, given once",
+    "/demarches/<id:process_id>/depouillement": "adds a paper count",
+    "/demarches/<id:process_id>/depouillement/<id:tally_id>/retirer": DELETES,
+    "/demarches/<id:process_id>/propositions": CREATES,
+    "/demarches/<id:process_id>/propositions/<id:proposal_id>/masquer": ACTS,
+    "/demarches/<id:process_id>/propositions/<id:proposal_id>/soutenir": ACTS,
+    "/demarches/<id:process_id>/publier": ACTS,
+    "/demarches/<id:process_id>/questions": CREATES,
+    "/demarches/<id:process_id>/questions/<id:question_id>/masquer": ACTS,
+    "/demarches/<id:process_id>/resultats/publier": ACTS,
+    "/demarches/<id:process_id>/terminer": ACTS,
+    "/demarches/<id:process_id>/vote": "a ballot, cast once",
+    "/idees/nouvelle": CREATES,
+    "/idees/<id:contribution_id>/classer-signalements": ACTS,
+    "/idees/<id:contribution_id>/commentaires/<id:comment_id>/masquer": ACTS,
+    "/idees/<id:contribution_id>/commenter": CREATES,
+    "/idees/<id:contribution_id>/masquer": "hides a contribution with a reason typed afresh",
+    "/idees/<id:contribution_id>/regrouper": "merges into a contribution chosen in an empty list",
+    "/idees/<id:contribution_id>/retablir": ACTS,
+    "/idees/<id:contribution_id>/signaler": CREATES,
+    "/idees/<id:contribution_id>/soutenir": ACTS,
+    "/idees/<id:contribution_id>/suivre": ACTS,
+    "/idees/<id:contribution_id>/valider": ACTS,
+    "/langue": "chooses the language of the pages",
+    "/partenaires/nouveau": CREATES,
+    "/partenaires/<slug>/modeles": "adds commitments from templates",
+    "/partenaires/<slug>/engagements/nouveau": CREATES,
+    "/partenaires/<slug>/engagements/<id:commitment_id>/suivi": "adds a follow-up entry",
+    "/partenaires/<slug>/engagements/<id:commitment_id>/supprimer": DELETES,
+    "/proclamation/signer": CREATES,
+    "/proclamation/signer-pour-une-structure": CREATES,
+    "/proclamation/signatures/<id:signature_id>/retirer": DELETES,
+    "/rencontres/nouvelle": CREATES,
+    "/rencontres/inscription/<token>": "cancels one's registration",
+    "/rencontres/<id:meeting_id>/inscription": CREATES,
+    "/rencontres/<id:meeting_id>/decisions": CREATES,
+    "/rencontres/<id:meeting_id>/emargement/<id:registration_id>": ACTS,
+    "/rencontres/<id:meeting_id>/emargement/sur-place": CREATES,
+    "/rencontres/<id:meeting_id>/pieces-jointes": "adds a file",
+    "/rencontres/<id:meeting_id>/pieces-jointes/<id:attachment_id>/supprimer": DELETES,
+}
+
+
+def test_the_tables_name_only_routes_of_the_site(app):
+    rules = {rule.rule for rule in app.url_map.iter_rules()}
+    assert not (EDITS.keys() | NOT_EDITS.keys()) - rules
+    assert not EDITS.keys() & NOT_EDITS.keys()
+
+
+def test_every_form_route_is_an_edit_case_or_says_why_not(app):
+    missing = sorted({rule.rule for rule in app.url_map.iter_rules() if "POST" in rule.methods}
+                     - EDITS.keys() - NOT_EDITS.keys())
+    assert not missing, "POST routes with neither an edit case nor a reason: " + ", ".join(missing)
+
+
+def _login(client, person):
+    from tests.conftest import Auth
+
+    response = Auth(client).login(person.email)
+    assert response.status_code == 302, "login failed"
+
+
+def _post_urlencoded(client, action, pairs):
+    from urllib.parse import urlencode
+
+    return client.post(action, data=urlencode(pairs), content_type="application/x-www-form-urlencoded")
+
+
+CASES = [pytest.param(case, id=f"{rule} #{n}" if n else rule)
+         for rule, cases in sorted(EDITS.items())
+         for n, case in enumerate(cases if isinstance(cases, tuple) else (cases,))]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_an_edit_saved_unchanged_changes_nothing(client, case):
+    person, url, action, _name = case.made()
+    _login(client, person)
+    page = client.get(url)
+    assert page.status_code == 200, f"GET {url}: {page.status_code}"
+    pairs = browser_data(page.get_data(as_text=True), url, action, case.button)
+    before = snapshot()
+    response = _post_urlencoded(client, action, pairs)
+    assert response.status_code == case.unchanged, (
+        f"saving {url} unchanged answered {response.status_code}:\n{_errors(response)}\nsent: {pairs}")
+    assert differences(before, snapshot()) == set(), f"saving {url} unchanged changed these (table, column)"
+    assert client.get(url).status_code == 200, "the editor can no longer open the page"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_an_edit_of_one_field_changes_only_that_field(client, case):
+    person, url, action, name = case.made()
+    _login(client, person)
+    page = client.get(url)
+    assert page.status_code == 200, f"GET {url}: {page.status_code}"
+    pairs = changed(browser_data(page.get_data(as_text=True), url, action, case.button), name, case.value)
+    for other, value in case.also.items():
+        pairs = changed(pairs, other, value)
+    before = snapshot()
+    response = _post_urlencoded(client, action, pairs)
+    assert response.status_code == 302, (
+        f"changing {name} of {url} answered {response.status_code}:\n{_errors(response)}")
+    assert differences(before, snapshot()) == case.columns
+
+
+def _errors(response) -> str:
+    import re
+
+    from tests.conftest import page_text
+
+    text = page_text(response)
+    found = re.findall(r'class="[^"]*(?:error|alert)[^"]*"[^>]*>(.*?)<', text, re.S)
+    return "\n".join(m.strip() for m in found if m.strip()) or text[:2000]
