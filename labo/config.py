@@ -106,9 +106,26 @@ class Config:
             "LABO_PROXY_COUNT": _int("LABO_PROXY_COUNT", 0),
             "LABO_PASSWORD_HASH": os.environ.get("LABO_PASSWORD_HASH", "scrypt"),
             "LABO_RESET_MAX_AGE": _int("LABO_RESET_MAX_AGE", 3600),
+            # Rate limits sized for a community hall: 300 people on one Wi-Fi
+            # address log in and register within minutes, so what one person
+            # does wrong is counted per account, never per address alone.
+            # Wrong passwords for one account (the e-mail typed) from one address;
+            # logged in, one's refused password changes and erasures.
             "LABO_AUTH_RATE_LIMIT": os.environ.get("LABO_AUTH_RATE_LIMIT", "5 per minute"),
-            # Posting, commenting, supporting, reporting: per account.
+            # Wrong passwords for one account from all addresses together.
+            "LABO_AUTH_ACCOUNT_RATE_LIMIT": os.environ.get("LABO_AUTH_ACCOUNT_RATE_LIMIT", "10 per minute; 50 per hour"),
+            # Everything sent from one address, right or wrong, to each of the
+            # login, registration, forgotten-password and new-password forms.
+            "LABO_AUTH_ADDRESS_RATE_LIMIT": os.environ.get("LABO_AUTH_ADDRESS_RATE_LIMIT", "100 per minute"),
+            # Registrations and reset requests accepted for one e-mail address,
+            # from all addresses together: each sends that inbox a mail.
+            "LABO_AUTH_EMAIL_RATE_LIMIT": os.environ.get("LABO_AUTH_EMAIL_RATE_LIMIT", "5 per minute; 10 per hour"),
+            # Posting, commenting, supporting, reporting, voting: per account AND
+            # per action. Each route's @limiter.limit(write_limit, key_func=per_person)
+            # is its own counter (Flask-Limiter scopes a non-shared limit by the
+            # route's endpoint), so 30 comments a minute leave 30 supports.
             "LABO_WRITE_RATE_LIMIT": os.environ.get("LABO_WRITE_RATE_LIMIT", "30 per minute; 300 per day"),
+            # 0 switches every rate limit off.
             "RATELIMIT_ENABLED": _bool("LABO_RATELIMIT_ENABLED", True),
             "RATELIMIT_STORAGE_URI": redis_url or "memory://",
             # Redis down: the limits are counted in memory meanwhile, never a 500.

@@ -1,7 +1,7 @@
 """Registration, login, logout, password reset and one's own profile."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from labo.accounts.models import User, display_name
@@ -20,6 +20,7 @@ from labo.accounts.forms import (
     language_choices,
 )
 from labo.core.i18n import _
+from labo.core.limits import per_person
 from labo.core.urls import external_url, safe_next
 from labo.extensions import db, limiter
 from labo.mail.services import send_email
@@ -31,12 +32,71 @@ bp = Blueprint("accounts", __name__, url_prefix="/compte")
 bp.add_app_template_global(display_name)
 
 
+# Rate limits sized for a community hall: 300 people on one Wi-Fi address log
+# in, register and reset their passwords within minutes, so what one person
+# does wrong is counted against the account they typed, not the address.
+
+
 def auth_limit() -> str:
+    """Wrong passwords for one account from one address (and, logged in, one's
+    own refused password changes and erasures)."""
     return current_app.config["LABO_AUTH_RATE_LIMIT"]
 
 
+def account_limit() -> str:
+    """Wrong passwords for one account from all addresses together."""
+    return current_app.config["LABO_AUTH_ACCOUNT_RATE_LIMIT"]
+
+
+def address_limit() -> str:
+    """Every login, registration and password reset sent from one address."""
+    return current_app.config["LABO_AUTH_ADDRESS_RATE_LIMIT"]
+
+
+def email_limit() -> str:
+    """Registrations and reset requests accepted for one e-mail address: each sends it a mail."""
+    return current_app.config["LABO_AUTH_EMAIL_RATE_LIMIT"]
+
+
+EMAIL_KEY_MAX = 320  # the longest an e-mail address can be; longer text is counted as its start
+
+
+def _typed_email() -> str:
+    """The e-mail address typed in the form, as accounts are looked up."""
+    return services.normalize_email(request.form.get("email", ""))[:EMAIL_KEY_MAX]
+
+
+def per_typed_account() -> str:
+    return "account:" + _typed_email()
+
+
+def per_typed_account_and_address() -> str:
+    return f"account:{_typed_email()}|address:{request.remote_addr or '?'}"
+
+
+def _login_failed(response) -> bool:
+    """Only wrong e-mail/password pairs count, not successful logins nor forms sent incomplete."""
+    return bool(g.get("login_failed"))
+
+
+def _refused(response) -> bool:
+    return response.status_code == 422
+
+
+def _accepted(response) -> bool:
+    """The form was accepted: a mail went to the address typed, or would have
+    had it an account (both are counted, as both get the same answer)."""
+    return bool(g.get("mail_form_accepted"))
+
+
+# One counter for both forms that mail an address, whichever address asks.
+mails_to_one_address = limiter.shared_limit(
+    email_limit, scope="auth-email", key_func=per_typed_account, methods=["POST"], deduct_when=_accepted)
+
+
 @bp.route("/inscription", methods=["GET", "POST"])
-@limiter.limit(auth_limit, methods=["POST"])
+@limiter.limit(address_limit, methods=["POST"])
+@mails_to_one_address
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("site.home"))
@@ -76,6 +136,7 @@ def register():
                       url=login_url, reset=external_url("accounts.forgot")),
                 )
             db.session.commit()
+            g.mail_form_accepted = True
             # The same answer whether or not the address already had an account.
             flash(_("Inscription enregistrée. Un e-mail vous a été envoyé. Connectez-vous avec votre adresse et votre mot de passe."), "success")
             return redirect(url_for("accounts.login"))
@@ -84,7 +145,9 @@ def register():
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
-@limiter.limit(auth_limit, methods=["POST"])
+@limiter.limit(address_limit, methods=["POST"])
+@limiter.limit(auth_limit, key_func=per_typed_account_and_address, methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(account_limit, key_func=per_typed_account, methods=["POST"], deduct_when=_login_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("site.home"))
@@ -98,6 +161,7 @@ def login():
                 session["lang"] = user.locale
             flash(_("Bonjour %(name)s, vous êtes connecté·e.", name=user.pseudonym), "success")
             return redirect(safe_next(request.args.get("next")) or url_for("site.home"))
+        g.login_failed = True
         form.password.errors = [_("Adresse e-mail ou mot de passe incorrect.")]
     status = 422 if form.errors else 200
     return render_template("accounts/login.html", form=form), status
@@ -111,7 +175,8 @@ def logout():
 
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
-@limiter.limit(auth_limit, methods=["POST"])
+@limiter.limit(address_limit, methods=["POST"])
+@mails_to_one_address
 def forgot():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -127,14 +192,15 @@ def forgot():
                   name=user.pseudonym, url=external_url("accounts.reset", token=token)),
             )
             db.session.commit()
-        # The same answer for known and unknown addresses.
+        # The same answer, and the same count, for known and unknown addresses.
+        g.mail_form_accepted = True
         flash(_("Si un compte existe pour cette adresse, un lien pour choisir un nouveau mot de passe vient de lui être envoyé."), "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot.html", form=form), (422 if form.errors else 200)
 
 
 @bp.route("/nouveau-mot-de-passe/<token>", methods=["GET", "POST"])
-@limiter.limit(auth_limit, methods=["POST"])
+@limiter.limit(address_limit, methods=["POST"])
 def reset(token: str):
     config = current_app.config
     if services.user_for_reset_token(config, token) is None:
@@ -200,7 +266,7 @@ def profile():
 
 @bp.route("/mot-de-passe", methods=["POST"])
 @login_required
-@limiter.limit(auth_limit)
+@limiter.limit(auth_limit, key_func=per_person, deduct_when=_refused)
 def change_password():
     authorize("profile.edit", current_user)
     password_form = ChangePasswordForm(prefix="pw")
@@ -240,7 +306,7 @@ def export_archive():
 
 @bp.route("/supprimer", methods=["POST"])
 @login_required
-@limiter.limit(auth_limit)
+@limiter.limit(auth_limit, key_func=per_person, deduct_when=_refused)
 def erase():
     authorize("profile.edit", current_user)
     erase_form = EraseAccountForm(prefix="erase")

@@ -50,6 +50,7 @@ SUPPORTS_RE = re.compile(r'id="soutenir"[^>]*>\D*(\d+)')  # the count heading th
 def site(cluster, tmp_path_factory):
     # Many logins and writes per account in a minute: this test is about kills, not limits.
     with gunicorn_site(cluster, tmp_path_factory.mktemp("sigkill"), LABO_AUTH_RATE_LIMIT="100000 per minute",
+                       LABO_AUTH_ADDRESS_RATE_LIMIT="100000 per minute",
                        LABO_WRITE_RATE_LIMIT="100000 per minute") as running:
         yield running
 
