@@ -112,8 +112,10 @@ def browser_data(page: str, url: str, action: str, button: Optional[str] = None)
                 chosen = options[:1]  # a single select with nothing selected sends its first option
             pairs += [(name, o["value"] if o["value"] is not None else o["text"]) for o in chosen]
         elif control["tag"] == "textarea":
-            value = control["value"]
-            pairs.append((name, value[1:] if value.startswith("\n") else value))  # the parser keeps the newline HTML drops
+            # HTML drops the newline that opens a textarea; a browser sends its line ends as CR LF
+            value = control["value"].replace("\r\n", "\n")
+            value = value[1:] if value.startswith("\n") else value
+            pairs.append((name, value.replace("\n", "\r\n")))
         elif control["type"] in ("checkbox", "radio"):
             if control["checked"]:
                 pairs.append((name, control["value"]))
@@ -761,3 +763,16 @@ def _errors(response) -> str:
     text = page_text(response)
     found = re.findall(r'class="[^"]*(?:error|alert)[^"]*"[^>]*>(.*?)<', text, re.S)
     return "\n".join(m.strip() for m in found if m.strip()) or text[:2000]
+
+
+def test_an_answer_sent_again_unchanged_says_so_and_tells_nobody(client):
+    from tests.conftest import page_text
+
+    person, url, action = build_contribution_answer()
+    _login(client, person)
+    pairs = browser_data(client.get(url).get_data(as_text=True), url, action)
+    assert ("answer", "Oui : la commune les pose en juin.\r\n\r\nMerci !") in pairs, "the form does not show the answer"
+    response = _post_urlencoded(client, action, pairs)
+    shown = page_text(client.get(response.headers["Location"]))
+    assert "Rien n'a changé" in shown
+    assert "sont prévenues" not in shown

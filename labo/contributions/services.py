@@ -412,9 +412,10 @@ def merge(config: Mapping, actor: User, duplicate: Contribution, target: Contrib
     db.session.flush()
 
 
-def answer(config: Mapping, actor: User, contribution: Contribution, status: str, text: str) -> None:
+def answer(config: Mapping, actor: User, contribution: Contribution, status: str, text: str) -> bool:
     """Move a contribution along proposée → en étude → retenue / non retenue /
-    réalisée. A final status needs a written answer, shown and sent to followers."""
+    réalisée. A final status needs a written answer, shown and sent to followers.
+    False when the status and the answer were already these: nothing changes."""
     try:
         new_status = Status(status)
     except ValueError:
@@ -426,7 +427,7 @@ def answer(config: Mapping, actor: User, contribution: Contribution, status: str
         raise ContributionError("body-too-long", "answer")
     old = contribution.status
     if new_status.value == old and (clean_rich_text(text) if text else None) == contribution.answer:
-        return  # sent again unchanged: no new date, no second message to the followers
+        return False  # sent again unchanged: no new date, no second message to the followers
     contribution.status = new_status.value
     if not text and new_status not in FINAL_STATUSES:
         # Back under study: an earlier final answer no longer stands.
@@ -444,6 +445,7 @@ def answer(config: Mapping, actor: User, contribution: Contribution, status: str
         notify(config, _followers(contribution), "contribution.status", _link(contribution),
                title=contribution.title, status=new_status.value)
     db.session.flush()
+    return True
 
 
 # --- the referents' views ------------------------------------------------

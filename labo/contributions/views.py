@@ -257,13 +257,14 @@ def _run(contribution: Contribution, form, operation, success: str, anchor: str 
     contribution; on a refusal, show the page again with the message."""
     if form.validate_on_submit():
         try:
-            operation()
+            outcome = operation()
         except services.ContributionError as error:
             db.session.rollback()
             show_error(form, error, ERROR_MESSAGES)
         else:
             db.session.commit()
-            flash(success, "success")
+            # An operation that says False changed nothing: nobody was told anything either.
+            flash(_("Rien n'a changé : c'était déjà enregistré ainsi.") if outcome is False else success, "success")
             return _back(contribution, anchor)
     if not form.errors:
         abort(400)

@@ -49,7 +49,8 @@ def save_meeting(actor: User, meeting: Meeting, *, title: str, theme: str, start
     meeting.venue, meeting.address = venue.strip(), address.strip()
     meeting.step_free, meeting.public_transport, meeting.childcare = step_free, public_transport.strip(), childcare
     meeting.access_notes, meeting.capacity = access_notes.strip(), capacity
-    meeting.running_order = running_order.strip()
+    # a browser sends its lines ended by CR LF: stored as typed elsewhere, with LF alone
+    meeting.running_order = running_order.replace("\r\n", "\n").strip()
     meeting.animators = animators
     if created:
         meeting.created_by_id = actor.id
