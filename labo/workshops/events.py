@@ -6,8 +6,11 @@ labo.workshops.services (STYLE.md §9). The protocol is in docs/realtime.md.
   by its session cookie and `can("workshop.animate", board)`.
 - Every event answers through its acknowledgement: {"ok": true, ...} or
   {"ok": false, "error": code, "message": the reason in the person's language}.
-- Every write is committed before anything is broadcast: what a screen shows
-  is in the database.
+- Every write takes the write lock first (write_transaction: BEGIN IMMEDIATE
+  on SQLite), the animators' as the phones', and is committed before
+  anything is broadcast: what a screen shows is in the database.
+- An action sent again with its key (a screen that got no answer) is
+  answered as the first time and done once (`already_done`).
 - Rooms: `b<id>` the public screens (phones and projector), `b<id>:a` the
   animators' consoles (hidden notes and authors shown), `b<id>:p<pid>` one
   participant's phones (their own notes while writing is private)."""
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict, deque
 from contextlib import contextmanager
 from functools import wraps
 from typing import Any, Callable, Optional
@@ -92,31 +96,49 @@ def announce_note(board: Board, note: Note) -> None:
     send(note_messages(board, note))
 
 
-def announce_group(board: Board, group: NoteGroup) -> None:
+def group_messages(board: Board, group: NoteGroup) -> list[Message]:
     payload = services.group_payload(group)
-    _emit("group", payload, animator_room(board.id))
+    messages: list[Message] = [("group", payload, animator_room(board.id))]
     if not board.private_writing:
-        _emit("group", payload, public_room(board.id))
+        messages.append(("group", payload, public_room(board.id)))
+    return messages
+
+
+def group_removed_messages(board: Board, group_id: int) -> list[Message]:
+    return [("group_removed", {"id": group_id}, room) for room in (animator_room(board.id), public_room(board.id))]
+
+
+def grouping_messages(board: Board, grouping: "services.Grouping") -> list[Message]:
+    """A note dragged onto another note or a group: the group, the notes that moved, a group left empty."""
+    messages = group_messages(board, grouping.group)
+    for moved in grouping.notes:
+        messages += note_messages(board, moved)
+    if grouping.removed_group_id:
+        messages += group_removed_messages(board, grouping.removed_group_id)
+    return messages
+
+
+def ungrouped_messages(board: Board, note: Note, removed_group_id: Optional[int]) -> list[Message]:
+    messages = note_messages(board, note)
+    if removed_group_id:
+        messages += group_removed_messages(board, removed_group_id)
+    return messages
+
+
+def announce_group(board: Board, group: NoteGroup) -> None:
+    send(group_messages(board, group))
 
 
 def announce_group_removed(board: Board, group_id: int) -> None:
-    for room in (animator_room(board.id), public_room(board.id)):
-        _emit("group_removed", {"id": group_id}, room)
+    send(group_removed_messages(board, group_id))
 
 
 def announce_grouping(board: Board, grouping: "services.Grouping") -> None:
-    """A note dragged onto another note or a group: the group, the notes that moved, a group left empty."""
-    announce_group(board, grouping.group)
-    for moved in grouping.notes:
-        announce_note(board, moved)
-    if grouping.removed_group_id:
-        announce_group_removed(board, grouping.removed_group_id)
+    send(grouping_messages(board, grouping))
 
 
 def announce_ungrouped(board: Board, note: Note, removed_group_id: Optional[int]) -> None:
-    announce_note(board, note)
-    if removed_group_id:
-        announce_group_removed(board, removed_group_id)
+    send(ungrouped_messages(board, note, removed_group_id))
 
 
 def dot_messages(board: Board, kind: str, target_id: int, participant: Participant) -> list[Message]:
@@ -129,16 +151,111 @@ def announce_dots(board: Board, kind: str, target_id: int, participant: Particip
     send(dot_messages(board, kind, target_id, participant))
 
 
-_dot_turns: dict[int, threading.Lock] = {}
+class _InTurn:
+    """A lock taken in the order it was asked for (threading.Lock lets a
+    newcomer overtake those already waiting: an animator's action could wait
+    behind a whole room tapping)."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()  # held for a few assignments, never while waiting
+        self._waiting: deque = deque()
+        self._held = False
+
+    def __enter__(self) -> None:
+        with self._guard:
+            if not self._held:
+                self._held = True
+                return
+            mine = threading.Lock()
+            mine.acquire()
+            self._waiting.append(mine)
+        mine.acquire()  # released by the one before, who hands the lock over
+
+    def __exit__(self, *exc) -> None:
+        with self._guard:
+            if self._waiting:
+                self._waiting.popleft().release()
+            else:
+                self._held = False
+
+
+_board_turns: dict[int, _InTurn] = {}
+
+
+@contextmanager
+def board_in_turn(board_id: int):
+    """In this process, a board's changes (dots, the animators' actions) are
+    made, committed and announced one at a time: otherwise two changes
+    committed in one order could be announced in the other, and the screens
+    would keep the older one.
+
+    Taken before the write lock, with no transaction open, never after:
+    whoever holds the write lock (labo.core.db.WriteTurn) then never waits
+    for a board, so the two never wait for each other; and the one holding a
+    board waits for the database without holding a connection of the pool
+    meanwhile."""
+    with _board_turns.setdefault(board_id, _InTurn()):
+        yield
 
 
 @contextmanager
 def dots_in_turn(board_id: int):
-    """In this process, a board's dots are changed, committed and announced
-    one change at a time: otherwise two votes committed in one order could be
-    announced in the other, and the screens would keep the older count."""
-    with _dot_turns.setdefault(board_id, threading.Lock()):
+    """board_in_turn for the HTTP dot view, which read the board before: on
+    SQLite, the transaction it holds (a writing request holds the write lock
+    from its start) is ended first, so that the board is taken before the
+    write lock there too."""
+    session = db.session()  # the session itself, not its scoped proxy
+    if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
+        session.commit()
+    with board_in_turn(board_id):
         yield
+
+
+# --- actions done once: the key a screen gives each action it may send again ------
+# A console, a projector or a phone sends each action with a key of its own
+# making, and sends it again with the same key until it is acknowledged (a
+# lost answer, a dropped connection, a server error). The process remembers,
+# per board, the keys of the last actions it applied and their answers: an
+# action sent again is answered as the first time, and applied and announced
+# only once. (A phone's notes have their key in the database: client_key.)
+
+ACTIONS_KEPT = 5000  # per board: a hall of 300 placing and moving its dots, and the animators
+BOARDS_KEPT = 50  # the boards this process served last
+_done: "OrderedDict[int, OrderedDict[tuple, dict]]" = OrderedDict()
+_done_guard = threading.Lock()  # held for a few dictionary operations, never while waiting
+
+
+def action_key(data: dict) -> Optional[str]:
+    key = data.get("key")
+    if key is None:
+        return None
+    if not isinstance(key, str) or not services.CLIENT_KEY_RE.fullmatch(key):
+        raise ServiceError("action-key-invalid")
+    return key
+
+
+def already_done(board_id: int, who: str, key: Optional[str]) -> Optional[dict]:
+    """The answer given to this action if this process already applied it."""
+    if key is None:
+        return None
+    with _done_guard:
+        answer = _done.get(board_id, {}).get((who, key))
+    return None if answer is None else dict(answer, repeated=True)
+
+
+def remember_done(board_id: int, who: str, key: Optional[str], answer: dict) -> None:
+    if key is None:
+        return
+    with _done_guard:
+        done = _done.get(board_id)
+        if done is None:
+            done = _done[board_id] = OrderedDict()
+            while len(_done) > BOARDS_KEPT:
+                _done.popitem(last=False)
+        _done.move_to_end(board_id)
+        done[(who, key)] = answer
+        while len(done) > ACTIONS_KEPT:
+            done.popitem(last=False)
 
 
 def announce_people(board: Board) -> None:
@@ -161,14 +278,20 @@ def _linked() -> bool:
     return getattr(queue, "linked", True)
 
 
-def announce_board(board: Board, *, whole: bool = False) -> None:
+def board_messages(board: Board, *, whole: bool = False) -> list[Message]:
     """New settings; with `whole`, what the public screens show changed
     (authors, private writing): they get the whole board again."""
-    _emit("board", services.board_payload(board), animator_room(board.id))
+    payload = services.board_payload(board)
+    messages: list[Message] = [("board", payload, animator_room(board.id))]
     if whole:
-        _emit("state", services.state(board), public_room(board.id))
+        messages.append(("state", services.state(board), public_room(board.id)))
     else:
-        _emit("board", services.board_payload(board), public_room(board.id))
+        messages.append(("board", payload, public_room(board.id)))
+    return messages
+
+
+def announce_board(board: Board, *, whole: bool = False) -> None:
+    send(board_messages(board, whole=whole))
 
 
 # --- the namespace ----------------------------------------------------------------
@@ -304,16 +427,25 @@ class BoardNamespace(Namespace):
         return {"ok": True, "created": created, "note": payload}
 
     def _dot(self, data: dict, change: Callable) -> dict:
-        write_transaction()
-        board, participant = self._participant()
-        kind, target = data.get("kind"), _int(data.get("id"))
-        with dots_in_turn(board.id):
+        board_id = self._identity()["board"]
+        with board_in_turn(board_id):  # the board first, then the write lock (see board_in_turn)
+            write_transaction()
+            board, participant = self._participant()
+            # Nothing is read from the objects after the commit (it would expire them:
+            # a query, and a connection from the pool, while the board is held).
+            kind, target = data.get("kind"), _int(data.get("id"))
+            key, who = action_key(data), f"p{participant.id}"
+            done = already_done(board_id, who, key)
+            if done is not None:  # sent again: the dot is already placed (or taken back)
+                db.session.rollback()
+                return done
             change(board, participant, kind, target)
             messages = dot_messages(board, kind, target, participant)
-            dots_left = messages[-1][1]["dots_left"]
+            answer = {"ok": True, "dots_left": messages[-1][1]["dots_left"]}
             db.session.commit()
+            remember_done(board_id, who, key, answer)
             send(messages)
-        return {"ok": True, "dots_left": dots_left}
+        return answer
 
     @acknowledged
     def on_place_dot(self, data):
@@ -325,77 +457,99 @@ class BoardNamespace(Namespace):
 
     # animators
 
+    def _steer(self, data: dict, change: Callable[[Board], tuple[dict, list[Message]]]) -> dict:
+        """An animator's action, like a phone's dot: in the board's turn, the
+        write lock before any read (on SQLite, a transaction that read before
+        writing would fail with "database is locked" while phones post), then
+        the right to animate, then the action unless its key was already
+        done; what the screens are sent is built before the commit and sent
+        after it."""
+        board_id = self._identity()["board"]
+        with board_in_turn(board_id):  # the board first, then the write lock (see board_in_turn)
+            write_transaction()
+            board = self._animated()
+            key = action_key(data)  # (and nothing read from `board` after the commit)
+            done = already_done(board_id, "a", key)
+            if done is not None:
+                if "board" in done:
+                    done["board"] = services.board_payload(board)
+                db.session.rollback()
+                return done
+            answer, messages = change(board)
+            db.session.commit()
+            remember_done(board_id, "a", key, answer)
+            send(messages)
+        return answer
+
     @acknowledged
     def on_set_phase(self, data):
-        board = self._animated()
-        services.set_phase(current_user, board, data.get("phase"))
-        db.session.commit()
-        announce_board(board)
-        return {"ok": True, "board": services.board_payload(board)}
+        def change(board):
+            services.set_phase(current_user, board, data.get("phase"))
+            return {"ok": True, "board": services.board_payload(board)}, board_messages(board)
+        return self._steer(data, change)
 
     @acknowledged
     def on_set_timer(self, data):
-        board = self._animated()
-        services.set_timer(board, data.get("seconds"))
-        db.session.commit()
-        announce_board(board)
-        return {"ok": True, "board": services.board_payload(board)}
+        def change(board):
+            # "age": how long ago (ms) the animator asked, as the screen counts: a
+            # timer sent again ends when the first try would have made it end.
+            age = data.get("age")
+            elapsed = age / 1000 if isinstance(age, int) and not isinstance(age, bool) and 0 <= age <= 86_400_000 else 0
+            services.set_timer(board, data.get("seconds"), elapsed=elapsed)
+            return {"ok": True, "board": services.board_payload(board)}, board_messages(board)
+        return self._steer(data, change)
 
     @acknowledged
     def on_set_flags(self, data):
-        board = self._animated()
-        before = (board.authors_visible, board.private_writing)
-        flags = {k: data[k] for k in ("locked", "authors_visible", "private_writing") if isinstance(data.get(k), bool)}
-        if "dots_per_person" in data:
-            flags["dots_per_person"] = _int(data.get("dots_per_person")) or 0
-        services.set_flags(board, **flags)
-        db.session.commit()
-        announce_board(board, whole=(board.authors_visible, board.private_writing) != before)
-        return {"ok": True, "board": services.board_payload(board)}
+        def change(board):
+            before = (board.authors_visible, board.private_writing)
+            flags = {k: data[k] for k in ("locked", "authors_visible", "private_writing") if isinstance(data.get(k), bool)}
+            if "dots_per_person" in data:
+                flags["dots_per_person"] = _int(data.get("dots_per_person")) or 0
+            services.set_flags(board, **flags)
+            whole = (board.authors_visible, board.private_writing) != before
+            return {"ok": True, "board": services.board_payload(board)}, board_messages(board, whole=whole)
+        return self._steer(data, change)
 
     @acknowledged
     def on_set_focus(self, data):
-        board = self._animated()
-        kind = data.get("kind")
-        services.set_focus(board, kind if kind in ("note", "group") else None, _int(data.get("id")))
-        db.session.commit()
-        announce_board(board)
-        return {"ok": True, "board": services.board_payload(board)}
+        def change(board):
+            kind = data.get("kind")
+            services.set_focus(board, kind if kind in ("note", "group") else None, _int(data.get("id")))
+            return {"ok": True, "board": services.board_payload(board)}, board_messages(board)
+        return self._steer(data, change)
 
     @acknowledged
     def on_hide_note(self, data):
-        board = self._animated()
-        note = services.get_note(board, _int(data.get("id")))
-        services.hide_note(current_user, board, note, data.get("hidden", True) is not False)
-        db.session.commit()
-        announce_note(board, note)
-        return {"ok": True}
+        def change(board):
+            note = services.get_note(board, _int(data.get("id")))
+            services.hide_note(current_user, board, note, data.get("hidden", True) is not False)
+            return {"ok": True}, note_messages(board, note)
+        return self._steer(data, change)
 
     @acknowledged
     def on_group_note(self, data):
-        board = self._animated()
-        note = services.get_note(board, _int(data.get("note")))
-        onto_note = services.get_note(board, _int(data.get("onto_note"))) if data.get("onto_note") is not None else None
-        onto_group = services.get_group(board, _int(data.get("onto_group"))) if data.get("onto_group") is not None else None
-        grouping = services.group_notes(board, note, onto_note=onto_note, onto_group=onto_group,
-                                        title=data.get("title"))
-        db.session.commit()
-        announce_grouping(board, grouping)
-        return {"ok": True, "group": services.group_payload(grouping.group)}
+        def change(board):
+            note = services.get_note(board, _int(data.get("note")))
+            onto_note = services.get_note(board, _int(data.get("onto_note"))) if data.get("onto_note") is not None else None
+            onto_group = (services.get_group(board, _int(data.get("onto_group")))
+                          if data.get("onto_group") is not None else None)
+            grouping = services.group_notes(board, note, onto_note=onto_note, onto_group=onto_group,
+                                            title=data.get("title"))
+            return {"ok": True, "group": services.group_payload(grouping.group)}, grouping_messages(board, grouping)
+        return self._steer(data, change)
 
     @acknowledged
     def on_ungroup_note(self, data):
-        board = self._animated()
-        note = services.get_note(board, _int(data.get("note")))
-        removed = services.ungroup_note(board, note)
-        db.session.commit()
-        announce_ungrouped(board, note, removed)
-        return {"ok": True}
+        def change(board):
+            note = services.get_note(board, _int(data.get("note")))
+            removed = services.ungroup_note(board, note)
+            return {"ok": True}, ungrouped_messages(board, note, removed)
+        return self._steer(data, change)
 
     @acknowledged
     def on_rename_group(self, data):
-        board = self._animated()
-        group = services.rename_group(board, services.get_group(board, _int(data.get("group"))), data.get("title"))
-        db.session.commit()
-        announce_group(board, group)
-        return {"ok": True, "group": services.group_payload(group)}
+        def change(board):
+            group = services.rename_group(board, services.get_group(board, _int(data.get("group"))), data.get("title"))
+            return {"ok": True, "group": services.group_payload(group)}, group_messages(board, group)
+        return self._steer(data, change)

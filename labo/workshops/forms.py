@@ -50,6 +50,7 @@ ERROR_MESSAGES = {
     "not-participant": _l("Rejoignez l'atelier avec son code pour écrire et voter."),
     "not-allowed": _l("Seule l'animation de cet atelier peut faire cela."),
     "not-an-animator": _l("Seuls les animateurs, référents et administrateurs peuvent co-animer."),
+    "action-key-invalid": _l("Cette action n'a pas pu être lue : rechargez la page et recommencez."),
     "server-error": _l("Le serveur n'a pas pu enregistrer cela. Rien n'est perdu : on réessaie."),
 }
 

@@ -432,11 +432,13 @@ def set_phase(actor: User, board: Board, phase: str) -> Board:
     return board
 
 
-def set_timer(board: Board, seconds) -> Board:
-    """Start a countdown of `seconds` (0 stops it)."""
+def set_timer(board: Board, seconds, *, elapsed: float = 0) -> Board:
+    """Start a countdown of `seconds` (0 stops it), asked `elapsed` seconds
+    ago: a request sent again ends the countdown when the first one would have."""
     if not isinstance(seconds, int) or isinstance(seconds, bool) or not 0 <= seconds <= TIMER_MAX:
         raise WorkshopError("timer-range", "seconds")
-    board.timer_ends_at = utcnow() + timedelta(seconds=seconds) if seconds else None
+    elapsed = min(max(float(elapsed), 0.0), float(seconds))
+    board.timer_ends_at = utcnow() + timedelta(seconds=seconds - elapsed) if seconds else None
     db.session.flush()
     return board
 

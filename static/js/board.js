@@ -71,6 +71,12 @@
     return Object.keys(notes).map(function (id) { return notes[id]; }).sort(function (a, b) { return a.id - b.id; });
   };
 
+  // What the animator typed or chose in the board's own fields (a group's
+  // title, the "group with" list): the board is drawn again at every note
+  // that arrives, and must not wipe it. A title stays until its rename is saved.
+  var drafts = {};
+  var draftOf = function (id, fallback) { return Object.prototype.hasOwnProperty.call(drafts, id) ? drafts[id] : fallback; };
+
   var dotCount = function (kind, id) { return (model.dots[kind] || {})[String(id)] || 0; };
   var myDots = function (kind, id) { return me ? ((me.dots[kind] || {})[String(id)] || 0) : 0; };
   var isFocus = function (kind, id) { var f = model.board.focus; return !!(f && f.kind === kind && f.id === id); };
@@ -90,7 +96,7 @@
   };
 
   var targetsFor = function (note) {
-    var select = el('select', { id: 'live-target-' + note.id, 'data-group-select': note.id });
+    var select = el('select', { id: 'live-target-' + note.id, 'data-group-select': note.id, 'data-draft': '1' });
     if (note.group) select.appendChild(el('option', { value: 'seul' }, msg('ungroup')));
     Object.keys(model.groups).forEach(function (gid) {
       if (String(note.group) !== gid) select.appendChild(el('option', { value: 'g' + gid }, msg('group-prefix', model.groups[gid].title)));
@@ -98,6 +104,8 @@
     visibleNotes().forEach(function (other) {
       if (other.id !== note.id && !other.hidden) select.appendChild(el('option', { value: 'n' + other.id }, other.text.slice(0, 60)));
     });
+    var chosen = draftOf(select.id, null);
+    if (chosen !== null && select.querySelector('option[value="' + chosen + '"]')) select.value = chosen;
     return select;
   };
 
@@ -142,7 +150,8 @@
     if (view === 'console') {
       var row = el('div', { class: 'tool-form' });
       row.appendChild(el('label', { for: 'live-group-title-' + group.id }, msg('group-title')));
-      row.appendChild(el('input', { type: 'text', id: 'live-group-title-' + group.id, value: group.title, maxlength: '80' }));
+      row.appendChild(el('input', { type: 'text', id: 'live-group-title-' + group.id, maxlength: '80', 'data-draft': '1',
+        value: draftOf('live-group-title-' + group.id, group.title) }));
       row.appendChild(el('button', { type: 'button', class: 'btn btn-small btn-ghost', 'data-act': 'rename', 'data-group': group.id }, msg('rename')));
       row.appendChild(el('button', { type: 'button', class: 'btn btn-small btn-ghost', 'data-act': 'focus',
         'data-kind': 'group', 'data-id': group.id }, msg('focus')));
@@ -176,15 +185,22 @@
       section.appendChild(loose);
       wrap.appendChild(section);
     });
-    // Keep the focus (keyboard, an open "Actions") across a redraw.
+    // Keep the focus (keyboard, an open "Actions", the caret in a field) across a redraw.
     var active = document.activeElement && document.activeElement.id;
+    var caret = null;
+    try { if (active && typeof document.activeElement.selectionStart === 'number') caret = [document.activeElement.selectionStart, document.activeElement.selectionEnd]; }
+    catch (e) { caret = null; }
     var open = Array.prototype.map.call(renderBox.querySelectorAll('details[open]'), function (d) {
       return d.parentNode && d.parentNode.id;
     });
     renderBox.textContent = '';
     renderBox.appendChild(wrap);
     open.forEach(function (id) { var li = id && document.getElementById(id); var d = li && li.querySelector('details'); if (d) d.open = true; });
-    if (active && document.getElementById(active)) document.getElementById(active).focus();
+    var again = active && document.getElementById(active);
+    if (again) {
+      again.focus();
+      if (caret) { try { again.setSelectionRange(caret[0], caret[1]); } catch (e) { /* not a text field */ } }
+    }
   };
 
   // --- phase, timer, lock, focus ------------------------------------------------------
@@ -275,7 +291,8 @@
   var auth = view === 'phone' ? { board: boardId, token: token } : { board: boardId, view: view === 'console' ? 'animator' : 'projector' };
   var socket = window.io('/board', { transports: ['websocket', 'polling'], auth: auth });
   var ACK_TIMEOUT = 8000;
-  var sending = false;
+  var RETRY_FIRST = 1000;  // then twice as long at each failure, up to RETRY_MOST
+  var RETRY_MOST = 15000;
 
   var send = function (event, payload, done) {
     socket.timeout(ACK_TIMEOUT).emit(event, payload, function (err, answer) {
@@ -294,37 +311,129 @@
     box.hidden = !text;
   };
 
-  var flush = function () {
-    if (sending || !outbox.length || !socket.connected) return;
-    sending = true;
-    var item = outbox[0];
-    send('post_note', { column: item.column, text: item.text, client_key: item.client_key }, function (answer, timedOut) {
-      sending = false;
-      if (timedOut || !answer) { window.setTimeout(flush, 3000); return; }  // kept: tried again
-      outbox.shift();
-      saveOutbox();
+  // --- what this screen sends, until the server has it -------------------------------
+  // Every action (a phone's notes and dots, every action of a console or a
+  // projector) waits in a queue and goes one at a time, in order, with a key
+  // made here. Without an answer (lost, the connection dropped) or with
+  // "server-error", the same action goes again with the same key, after 1 s,
+  // 2 s, 4 s... up to 15 s, and at once when the connection comes back: the
+  // server applies a key once (docs/realtime.md). Only a refusal (the phase
+  // changed, a title too long...) ends an action unsaved, and it says why.
+  // #live-save says where things are: sending, saved, or not yet (retrying).
+  var saveBox = document.getElementById('live-save');
+  var queues = [];
+  var lastSaved = false;
+  var refused = false;  // the server turned this screen away: nothing will be sent
+  var showSave = function () {
+    if (!saveBox) return;
+    var waiting = 0;
+    var failing = false;
+    queues.forEach(function (q) { waiting += q.list.length; failing = failing || (q.list.length > 0 && q.failing); });
+    var state = refused ? '' : waiting ? (failing || !socket.connected ? 'retrying' : 'saving') : (lastSaved ? 'saved' : '');
+    if (saveBox.getAttribute('data-state') === state) return;
+    saveBox.textContent = state ? msg(state) : '';
+    saveBox.setAttribute('data-state', state);
+  };
+
+  // options: event(item), payload(item), answered(item, answer), changed() (the list changed)
+  var makeQueue = function (list, options) {
+    var q = { list: list, busy: false, timer: null, tries: 0, failing: false, attempt: 0 };
+    q.pump = function () {
+      if (q.busy || q.timer || !q.list.length || !socket.connected) { showSave(); return; }
+      var item = q.list[0];
+      var attempt = ++q.attempt;
+      q.busy = true;
+      showSave();
+      send(options.event(item), options.payload(item), function (answer, timedOut) {
+        if (attempt !== q.attempt) return;  // given up at a disconnection: it went again since
+        q.busy = false;
+        if (timedOut || !answer || (!answer.ok && answer.error === 'server-error')) { q.later(); return; }
+        q.list.shift();
+        q.tries = 0;
+        q.failing = false;
+        if (options.changed) options.changed();
+        lastSaved = !!answer.ok;
+        options.answered(item, answer);
+        q.pump();
+      });
+    };
+    q.later = function () {
+      q.failing = true;
+      q.tries += 1;
+      var wait = Math.min(RETRY_MOST, RETRY_FIRST * Math.pow(2, q.tries - 1)) * (0.75 + Math.random() / 2);
+      q.timer = window.setTimeout(function () { q.timer = null; q.pump(); }, wait);
+      showSave();
+    };
+    q.dropped = function () {  // the connection went: what was on its way goes again once back
+      if (q.busy) { q.attempt += 1; q.busy = false; q.failing = true; }
+      showSave();
+    };
+    q.resume = function () {
+      if (q.timer) { window.clearTimeout(q.timer); q.timer = null; }
+      q.pump();
+    };
+    q.push = function (item) {
+      q.list.push(item);
+      if (options.changed) options.changed();
+      q.pump();
+    };
+    queues.push(q);
+    return q;
+  };
+
+  // The phone's notes: kept in localStorage until the server has them.
+  var notesQueue = makeQueue(outbox, {
+    event: function () { return 'post_note'; },
+    payload: function (item) { return { column: item.column, text: item.text, client_key: item.client_key }; },
+    changed: saveOutbox,
+    answered: function (item, answer) {
       if (answer.ok) {
         if (me && !me.notes.some(function (n) { return n.id === answer.note.id; })) me.notes.push(answer.note);
         formError('');
         setStatus(msg('sent'), 'online');
         render();
-      } else if (answer.error === 'server-error') {
-        outbox.unshift(item); saveOutbox(); window.setTimeout(flush, 3000);
       } else {
         // Refused for good (the phase changed, too long...): the text comes back in the box, never lost.
         var area = document.getElementById('text');
         if (area && !area.value) { area.value = item.text; area.dispatchEvent(new Event('input', { bubbles: true })); }
         formError(answer.message);
       }
-      flush();
-    });
-  };
+    }
+  });
 
-  socket.on('connect', function () { setStatus(msg('online'), 'online'); flush(); });
-  socket.on('disconnect', function () { setStatus(msg('offline'), 'offline'); });
+  // Every other action: dots on a phone, steering on a console or a projector.
+  var actions = makeQueue([], {
+    event: function (item) { return item.event; },
+    payload: function (item) {
+      var payload = { key: item.key };
+      Object.keys(item.payload).forEach(function (k) { payload[k] = item.payload[k]; });
+      // A countdown sent again ends when the first try would have ended it.
+      if (item.event === 'set_timer') payload.age = Math.max(0, Date.now() - item.at);
+      return payload;
+    },
+    answered: function (item, answer) {
+      if (answer.ok) formError('');
+      else formError(answer.message);
+      if (item.then) item.then(answer);
+    }
+  });
+  var act = function (event, payload, then) {
+    actions.push({ event: event, payload: payload, key: newKey(), at: Date.now(), then: then });
+  };
+  var pumpAll = function () { queues.forEach(function (q) { q.pump(); }); };
+
+  socket.on('connect', function () {
+    setStatus(msg('online'), 'online');
+    queues.forEach(function (q) { q.resume(); });
+  });
+  socket.on('disconnect', function () {
+    setStatus(msg('offline'), 'offline');
+    queues.forEach(function (q) { q.dropped(); });
+  });
   socket.on('connect_error', function (err) {
-    if (err && err.data && err.data.error) { setStatus(err.message, 'refused'); socket.disconnect(); }
+    if (err && err.data && err.data.error) { refused = true; setStatus(err.message, 'refused'); socket.disconnect(); }
     else setStatus(msg('offline'), 'offline');
+    showSave();
   });
   // Redis lost between the site's processes: this one serves its own
   // screens only; once linked again, the whole board is fetched.
@@ -370,9 +479,10 @@
   socket.on('dots', function (d) { model.dots[d.kind][String(d.id)] = d.count; render(); });
   socket.on('counts', function (c) { model.counts = c; render(); });
   socket.on('people', function (p) { model.participants = p.count; render(); });
-  window.addEventListener('online', flush);
-  window.setInterval(flush, 5000);
+  window.addEventListener('online', function () { queues.forEach(function (q) { q.resume(); }); });
+  window.setInterval(pumpAll, 5000);
   saveOutbox();
+  showSave();
 
   // --- a phone writes and votes --------------------------------------------------------
   var noteForm = document.getElementById('note-form');
@@ -382,43 +492,53 @@
       var checked = noteForm.querySelector('input[name=column]:checked');
       if (!area || !area.value.trim() || !checked) return;  // the server's form says what is missing
       event.preventDefault();
-      outbox.push({ client_key: newKey(), column: parseInt(checked.value, 10), text: area.value });
-      saveOutbox();
+      var item = { client_key: newKey(), column: parseInt(checked.value, 10), text: area.value };
       area.value = '';
       area.dispatchEvent(new Event('input', { bubbles: true }));  // the draft is now in the outbox
       if (!socket.connected) setStatus(msg('offline'), 'offline');
-      flush();
+      notesQueue.push(item);
     });
   }
+
+  // The fields the redraws keep: what the animator typed or chose.
+  root.addEventListener('input', function (event) {
+    var field = event.target;
+    if (field && field.id && field.getAttribute && field.getAttribute('data-draft')) drafts[field.id] = field.value;
+  });
+  root.addEventListener('change', function (event) {
+    var field = event.target;
+    if (field && field.id && field.getAttribute && field.getAttribute('data-draft')) drafts[field.id] = field.value;
+  });
 
   root.addEventListener('click', function (event) {
     var button = event.target.closest ? event.target.closest('button') : null;
     if (!button || !root.contains(button)) return;
-    var act = button.getAttribute('data-act');
+    var what = button.getAttribute('data-act');
     var dot = button.getAttribute('data-dot');
-    var answer = function (a, timedOut) {
-      if (timedOut) formError(msg('error'));
-      else if (a && !a.ok) formError(a.message);
-      else formError('');
-    };
     if (dot) {
-      send(dot === 'place' ? 'place_dot' : 'remove_dot',
-        { kind: button.getAttribute('data-kind'), id: parseInt(button.getAttribute('data-id'), 10) }, answer);
-    } else if (act === 'hide') {
-      send('hide_note', { id: parseInt(button.getAttribute('data-note'), 10), hidden: button.getAttribute('data-hidden') === '1' }, answer);
-    } else if (act === 'focus') {
-      send('set_focus', { kind: button.getAttribute('data-kind'), id: parseInt(button.getAttribute('data-id'), 10) }, answer);
-    } else if (act === 'rename') {
+      act(dot === 'place' ? 'place_dot' : 'remove_dot',
+        { kind: button.getAttribute('data-kind'), id: parseInt(button.getAttribute('data-id'), 10) });
+    } else if (what === 'hide') {
+      act('hide_note', { id: parseInt(button.getAttribute('data-note'), 10), hidden: button.getAttribute('data-hidden') === '1' });
+    } else if (what === 'focus') {
+      act('set_focus', { kind: button.getAttribute('data-kind'), id: parseInt(button.getAttribute('data-id'), 10) });
+    } else if (what === 'rename') {
       var gid = parseInt(button.getAttribute('data-group'), 10);
-      var input = document.getElementById('live-group-title-' + gid);
-      send('rename_group', { group: gid, title: input ? input.value : '' }, answer);
-    } else if (act === 'group') {
+      var fieldId = 'live-group-title-' + gid;
+      var input = document.getElementById(fieldId);
+      var title = input ? input.value : '';
+      drafts[fieldId] = title;  // kept, whatever the redraws, until the server has it
+      act('rename_group', { group: gid, title: title }, function (answer) {
+        if (answer.ok && drafts[fieldId] === title) { delete drafts[fieldId]; render(); }
+      });
+    } else if (what === 'group') {
       var nid = parseInt(button.getAttribute('data-note'), 10);
       var select = document.getElementById('live-target-' + nid);
       var value = select ? select.value : '';
-      if (value === 'seul') send('ungroup_note', { note: nid }, answer);
-      else if (value.charAt(0) === 'g') send('group_note', { note: nid, onto_group: parseInt(value.slice(1), 10) }, answer);
-      else if (value.charAt(0) === 'n') send('group_note', { note: nid, onto_note: parseInt(value.slice(1), 10) }, answer);
+      var done = function (answer) { if (answer.ok) delete drafts['live-target-' + nid]; };
+      if (value === 'seul') act('ungroup_note', { note: nid }, done);
+      else if (value.charAt(0) === 'g') act('group_note', { note: nid, onto_group: parseInt(value.slice(1), 10) }, done);
+      else if (value.charAt(0) === 'n') act('group_note', { note: nid, onto_note: parseInt(value.slice(1), 10) }, done);
     } else {
       return;
     }
@@ -447,31 +567,41 @@
       if (onNote && parseInt(onNote.getAttribute('data-note'), 10) !== dragged) payload.onto_note = parseInt(onNote.getAttribute('data-note'), 10);
       else if (onGroup) payload.onto_group = parseInt(onGroup.getAttribute('data-group'), 10);
       dragged = null;
-      if (payload.onto_note || payload.onto_group) send('group_note', payload, function (a) { if (a && !a.ok) formError(a.message); });
+      if (payload.onto_note || payload.onto_group) act('group_note', payload);
     });
     renderBox.addEventListener('dragend', function () { dragged = null; });
 
-    // The steering form, live: each change is one event.
+    // The steering form, live: each change is one action, in the order given
+    // (the phase before the timer: a new phase stops the timer).
     var steer = document.getElementById('steer-form');
     if (steer) {
+      // The phase the board will have once the actions waiting are saved.
+      var phaseAhead = function () {
+        for (var i = actions.list.length - 1; i >= 0; i -= 1) {
+          if (actions.list[i].event === 'set_phase') return actions.list[i].payload.phase;
+        }
+        return model.board && model.board.phase;
+      };
       steer.addEventListener('submit', function (event) {
         event.preventDefault();
         var phase = steer.querySelector('[name=phase]').value;
-        var minutes = steer.querySelector('[name=minutes]').value;
+        var minutesField = steer.querySelector('[name=minutes]');
+        var minutes = minutesField.value.trim();
         var flags = {
           locked: steer.querySelector('[name=locked]').checked,
           authors_visible: steer.querySelector('[name=authors_visible]').checked,
           private_writing: steer.querySelector('[name=private_writing]').checked
         };
-        var report = function (a, timedOut) { if (timedOut) formError(msg('error')); else if (a && !a.ok) formError(a.message); };
-        if (phase !== model.board.phase) send('set_phase', { phase: phase }, report);
-        if (minutes !== '') {
-          var m = parseInt(minutes, 10);
-          if (isNaN(m) || m < 0 || m > 240) { formError(msg('error')); return; }
-          send('set_timer', { seconds: m * 60 }, report);
-          steer.querySelector('[name=minutes]').value = '';
+        var m = minutes === '' ? null : Number(minutes);
+        if (m !== null && !(m === Math.floor(m) && m >= 0 && m <= 240)) { formError(msg('timer-range')); return; }
+        if (phase !== phaseAhead()) act('set_phase', { phase: phase });
+        if (m !== null) {
+          // The minutes typed stay in the field until the server has the timer.
+          act('set_timer', { seconds: m * 60 }, function (answer) {
+            if (answer.ok && minutesField.value.trim() === minutes) minutesField.value = '';
+          });
         }
-        send('set_flags', flags, function (a, timedOut) { report(a, timedOut); if (a && a.ok) formError(''); });
+        act('set_flags', flags);
       });
     }
   }
