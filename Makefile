@@ -31,9 +31,9 @@ test: install translations node
 test-sqlite:
 	$(PY) -m pytest -m "not faults"
 
-# The same suite (less the browser tests) on a throwaway PostgreSQL cluster.
+# The same suite (less the browser tests, and SQLite's own) on a throwaway PostgreSQL cluster.
 test-postgres:
-	$(PY) tests/pgcluster.py -- $(PY) -m pytest -m "not browser and not static"
+	$(PY) tests/pgcluster.py -- $(PY) -m pytest -m "not browser and not static and not sqlite"
 
 install: $(VENV)/.installed
 

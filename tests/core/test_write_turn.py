@@ -21,6 +21,8 @@ from labo.workshops.models import Board
 from tests.conftest import ROOT
 from tests.factories import create_user
 
+pytestmark = pytest.mark.sqlite  # run in the SQLite pass only (make test-postgres leaves them out)
+
 
 @pytest.fixture
 def sqlite_file(app):
