@@ -236,7 +236,8 @@ def build_process(who: str = "admin", method: str = "single"):
     return people[who], url, url
 
 
-def build_meeting_for(people):
+def _meeting(people):
+    """A meeting in Wingles with every field filled, animated by the animator and the ambassador."""
     from labo.meetings import services
     from labo.meetings.models import Meeting
 
@@ -248,14 +249,13 @@ def build_meeting_for(people):
         access_notes="Boucle magnétique", capacity=60, running_order="18 h : accueil\n18 h 30 : ateliers",
         animators=[people["animator"], people["ambassador"]])
     db.session.commit()
-    url = f"/rencontres/{meeting.id}/modifier"
-    return people["animator"], url, url
+    return meeting
 
 
 def build_meeting(who: str = "animator"):
     people = _people()
-    _person, url, action = build_meeting_for(people)
-    return people[who], url, action
+    url = f"/rencontres/{_meeting(people).id}/modifier"
+    return people[who], url, url
 
 
 def build_organisation():
@@ -491,23 +491,18 @@ def build_paper_count():
     from labo.meetings import services
 
     people = _people()
-    _person, url, _action = build_meeting_for(people)
-    meeting_id = int(url.split("/")[2])
-    from labo.meetings.models import Meeting
-
-    services.set_paper_count(people["animator"], db.session.get(Meeting, meeting_id), 17)
+    meeting = _meeting(people)
+    services.set_paper_count(people["animator"], meeting, 17)
     db.session.commit()
-    return (people["animator"], f"/rencontres/{meeting_id}/emargement",
-            f"/rencontres/{meeting_id}/emargement/papier")
+    return (people["animator"], f"/rencontres/{meeting.id}/emargement",
+            f"/rencontres/{meeting.id}/emargement/papier")
 
 
 def build_minutes():
     from labo.meetings import services
-    from labo.meetings.models import Meeting
 
     people = _people()
-    _person, url, _action = build_meeting_for(people)
-    meeting = db.session.get(Meeting, int(url.split("/")[2]))
+    meeting = _meeting(people)
     services.publish_minutes(current_app.config, people["animator"], meeting,
                              "Nous étions 40.\n\n- Des bancs\n- Un jardin\n\nProchaine rencontre en mars.")
     db.session.commit()

@@ -168,10 +168,8 @@ def _writing_request() -> bool:
     views read the object, then write through a service, in one transaction.
     A Socket.IO event's request is its connection's GET: its handlers take
     the write lock themselves (write_transaction)."""
-    try:
-        from flask import g, has_request_context, request
-    except ImportError:  # pragma: no cover - Flask is a dependency
-        return False
+    from flask import g, has_request_context, request
+
     if not has_request_context() or request.method in ("GET", "HEAD", "OPTIONS"):
         return False
     # The request's first transaction only: after its commit come reads
