@@ -173,7 +173,6 @@ def test_under_gevent_writers_wait_their_turn_without_stopping_the_process(tmp_p
     """SQLite's busy_timeout waits inside C: under gevent it would stop every
     greenlet, the one holding the lock too, until "database is locked". The
     turn is gevent's lock there: a writer waiting lets the others run."""
-    pytest.importorskip("gevent")
     script = tmp_path / "greenlets.py"
     script.write_text(GEVENT_SCRIPT)
     done = subprocess.run([sys.executable, str(script), str(tmp_path / "counter.db")], cwd=ROOT,
