@@ -352,6 +352,7 @@ def reminders_due(today: Optional[date] = None) -> dict[str, list[Commitment]]:
 def send_reminders(config: Mapping, link_for, today: Optional[date] = None) -> int:
     """Email each referent their overdue commitments, once per review date;
     returns how many emails were sent. `link_for(commitment)` gives its address."""
+    from labo.core.dates import format_day
     from labo.core.i18n import _
     from labo.mail.services import send_email
 
@@ -362,7 +363,7 @@ def send_reminders(config: Mapping, link_for, today: Optional[date] = None) -> i
         for c in commitments:
             lines += [f"- {c.partner.name} : {c.title}",
                       "  " + _("Point prévu le %(date)s, statut : %(status)s",
-                               date=c.next_review_on.strftime("%d/%m/%Y"), status=c.status_label),
+                               date=format_day(c.next_review_on), status=c.status_label),
                       "  " + link_for(c), ""]
         lines += [_("Merci d'envoyer les éléments de suivi à l'équipe de la cohésion sociale."), "",
                   _("Le Labo de la participation")]

@@ -94,9 +94,9 @@ def _level_sentence(process: Process) -> str:
 
 
 def format_day(value) -> str:
-    from flask_babel import format_date
+    from labo.core.dates import format_day as spoken_day
 
-    return format_date(value, "long")
+    return spoken_day(value)
 
 
 def _detail_context(process: Process, **forms):

@@ -215,6 +215,10 @@ def _unread_notifications() -> int:
 
 
 def register_template_helpers(app) -> None:
+    from labo.core import dates
+
+    dates.register(app)
+
     @app.context_processor
     def inject():
         return {
