@@ -96,6 +96,15 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # SQLite: batch mode rebuilds a table by copying it and dropping the
+        # old one, and with foreign keys enforced that DROP first deletes its
+        # rows, cascading to every table that refers to it (all roles gone
+        # with a rebuilt user_account). Off while migrating, set on the
+        # driver's connection before any transaction (a no-op inside one),
+        # then checked and back on.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -104,6 +113,14 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            if connection.in_transaction():
+                connection.commit()
+            raw = connection.connection.dbapi_connection
+            broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+            raw.execute("PRAGMA foreign_keys=ON")
+            if broken:
+                raise RuntimeError(f"migrations left rows pointing nowhere: {broken[:5]}")
 
 
 if context.is_offline_mode():

@@ -1,7 +1,7 @@
 """People and the roles granted to them.
 
-Personal data is kept minimal: a pseudonym, an email to log in with, a home
-commune and an optional age band."""
+Personal data is kept minimal: a pseudonym and a password to log in with,
+and, only if the person gives them, an email, a home commune and an age band."""
 from __future__ import annotations
 
 import enum
@@ -77,7 +77,11 @@ class User(UserMixin, Base):
     # Lower-cased, accent-free form of the pseudonym: two people cannot
     # pick names that only differ by case or accents.
     pseudonym_key: Mapped[str] = mapped_column(String(160), unique=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # Optional: an address is attached only once its owner opened the link
+    # mailed to it; until then it waits in pending_email (never used to log in
+    # nor to send anything but that link).
+    email: Mapped[Optional[str]] = mapped_column(String(254), unique=True)
+    pending_email: Mapped[Optional[str]] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(255))
     home_commune_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("commune.id", ondelete="SET NULL")
@@ -89,6 +93,11 @@ class User(UserMixin, Base):
     verified_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     verified_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     locale: Mapped[Optional[str]] = mapped_column(String(5))
+    # A one-time code a referent gave in person to change the password
+    # (for accounts without an email): only its hash is kept, until it is
+    # used or expires.
+    reset_code_hash: Mapped[Optional[str]] = mapped_column(String(255))
+    reset_code_expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The last log-in: an account unused for longer than the declared
