@@ -161,6 +161,17 @@ class Config:
             # Who answers for the data (the privacy page names them) and where to write.
             "LABO_PRIVACY_CONTROLLER": os.environ.get("LABO_PRIVACY_CONTROLLER", "").strip() or None,
             "LABO_PRIVACY_CONTACT": os.environ.get("LABO_PRIVACY_CONTACT", "").strip() or None,
+            # The legal notice and the accessibility statement (templates/site/legal.html,
+            # accessibility.html): who publishes the site, where, who answers for it, who
+            # hosts it, the code's licence and where to read it. Unset: the pages say so.
+            "LABO_PUBLISHER": os.environ.get("LABO_PUBLISHER", "").strip() or None,
+            "LABO_PUBLISHER_ADDRESS": os.environ.get("LABO_PUBLISHER_ADDRESS", "").strip() or None,
+            "LABO_PUBLICATION_DIRECTOR": os.environ.get("LABO_PUBLICATION_DIRECTOR", "").strip() or None,
+            "LABO_HOST": os.environ.get("LABO_HOST", "").strip() or None,
+            "LABO_CODE_LICENCE": os.environ.get("LABO_CODE_LICENCE", "").strip() or None,
+            "LABO_SOURCE_URL": os.environ.get("LABO_SOURCE_URL", "").strip() or None,
+            # Where to report an accessibility problem (e-mail); the privacy contact otherwise.
+            "LABO_ACCESSIBILITY_CONTACT": os.environ.get("LABO_ACCESSIBILITY_CONTACT", "").strip() or None,
             # "Se souvenir de moi" keeps one logged in for 30 days (the privacy page says so).
             "REMEMBER_COOKIE_DURATION": timedelta(days=_int("LABO_REMEMBER_DAYS", 30)),
             # How long each kind of personal data is kept (labo.privacy.retention

@@ -3,6 +3,7 @@ refusal of any request carrying a NUL character."""
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
@@ -29,6 +30,28 @@ def home():
     qpv_count = db.session.scalar(select(func.count(Qpv.id)).where(Qpv.in_contract)) or 0
     commune_count = db.session.scalar(select(func.count(Commune.id)).where(Commune.in_call)) or 0
     return render_template("site/home.html", qpv_count=qpv_count, commune_count=commune_count)
+
+
+# The day the accessibility statement was last established (templates/site/accessibility.html).
+ACCESSIBILITY_STATEMENT_DATE = date(2026, 12, 5)
+
+
+@bp.route("/accessibilite")
+def accessibility():
+    config = current_app.config
+    return render_template("site/accessibility.html", established=ACCESSIBILITY_STATEMENT_DATE,
+                           contact=config.get("LABO_ACCESSIBILITY_CONTACT") or config.get("LABO_PRIVACY_CONTACT"),
+                           publisher=config.get("LABO_PUBLISHER"))
+
+
+@bp.route("/mentions-legales")
+def legal():
+    config = current_app.config
+    return render_template("site/legal.html", publisher=config.get("LABO_PUBLISHER"),
+                           address=config.get("LABO_PUBLISHER_ADDRESS"),
+                           director=config.get("LABO_PUBLICATION_DIRECTOR"), host=config.get("LABO_HOST"),
+                           licence=config.get("LABO_CODE_LICENCE"), source=config.get("LABO_SOURCE_URL"),
+                           contact=config.get("LABO_PRIVACY_CONTACT"))
 
 
 @bp.route("/healthz")

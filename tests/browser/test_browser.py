@@ -90,7 +90,7 @@ def test_public_pages(live_server, run_browser):
          "/boite-a-outils/", "/boite-a-outils/?q=jardin&level=codecision&kind=experience&commune=wingles&theme=p2",
          f"/boite-a-outils/{fiche}", f"/boite-a-outils/{fiche}/imprimer", f"/boite-a-outils/{fiche}/historique",
          f"/boite-a-outils/{fiche}/historique/1", "/demarches/", "/demarches/?level=consultation&commune=lens&stage=open",
-         "/confidentialite"]
+         "/confidentialite", "/accessibilite", "/mentions-legales"]
         + process_pages
         + [f"/territoire/communes/{slug}" for slug in communes]
         + [f"/territoire/quartiers/{slug}" for slug in qpvs]

@@ -14,7 +14,7 @@ from labo.demo import DEMO_PASSWORD
 pytestmark = pytest.mark.browser
 
 PUBLIC_PAGES = ["/", "/idees/", "/rencontres/", "/demarches/", "/confidentialite", "/boite-a-outils/",
-                "/proclamation/", "/partenaires/", "/acteurs/"]
+                "/proclamation/", "/partenaires/", "/acteurs/", "/accessibilite", "/mentions-legales"]
 BUDGET = 100 * 1024
 
 
