@@ -143,16 +143,34 @@ ERROR_TEXTS = {
 }
 
 
-def render_error(code: int, message=None):
+def csrf_refused_text() -> str:
+    """Said when a form's CSRF token expired or is missing (also in templates/_macros/forms.html)."""
+    return _("La page était ouverte depuis longtemps : vérifiez et renvoyez.")
+
+
+def _same_site_referrer():
+    """The page the request came from, when it is one of ours (path and query only)."""
+    from urllib.parse import urlsplit
+
+    referrer = request.referrer or ""
+    parts = urlsplit(referrer)
+    if parts.scheme not in ("http", "https") or parts.netloc != request.host:
+        return None
+    return safe_next(parts.path + ("?" + parts.query if parts.query else ""))
+
+
+def render_error(code: int, message=None, back=None):
     """The error page for `code`; `message` (a text, or a function giving it) replaces
-    the usual explanation. Drawing it may need the database (the account for the
+    the usual explanation; `back`, a path on this site, is offered as "Revenir à la
+    page". Drawing it may need the database (the account for the
     language and the menu): when that is out of reach, the 503 page instead."""
     try:
         title_fn, text_fn = ERROR_TEXTS.get(code, ERROR_TEXTS[500] if code >= 500 else ERROR_TEXTS[400])
         text = message() if callable(message) else message
         if _wants_json():
             return jsonify(error=title_fn(), message=text or text_fn(), status=code), code
-        return render_template("errors/error.html", code=code, title=title_fn(), message=text or text_fn()), code
+        return render_template("errors/error.html", code=code, title=title_fn(), message=text or text_fn(),
+                               back=back), code
     except Exception as error:
         if database_unavailable(error):
             log.error("database unavailable drawing the %s page on %s %s: %s", code, request.method, request.path, error)
@@ -201,9 +219,20 @@ def render_unavailable():
 
 
 def register_errors(app) -> None:
+    from labo.core import csrf_retry
+
+    csrf_retry.install()
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_error(400, lambda: _("Le formulaire a expiré ou n'a pas pu être vérifié. Rechargez la page et envoyez-le à nouveau."))
+        """The form comes back as it was typed, saying why (labo.core.csrf_retry);
+        when the view has no form to draw again, the 400 page says the same and
+        links back to the page the form was on."""
+        if not _wants_json() and csrf_retry.is_form_post():
+            again = csrf_retry.form_again()
+            if again is not None:
+                return again
+        return render_error(400, csrf_refused_text, back=None if _wants_json() else _same_site_referrer())
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -25,8 +25,8 @@ STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # session too, and logging in or out from another site is an attack as well.
 EXEMPT: dict[str, str] = {}
 REFUSAL = {
-    "fr": "Le formulaire a expiré ou n'a pas pu être vérifié.",
-    "en": "The form has expired or could not be checked.",
+    "fr": "La page était ouverte depuis longtemps : vérifiez et renvoyez.",
+    "en": "This page was open for a long time: check it and send it again.",
 }
 
 
