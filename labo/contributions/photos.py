@@ -10,7 +10,11 @@ sent. What comes out is a new file re-encoded from pixels only:
 - no EXIF, GPS, XMP, ICC profile, comment or PNG text chunk (colours in an
   embedded profile are converted to sRGB first, so they still look right);
 - written atomically, mode 0o600, under a random URL-safe name, into a
-  directory that should sit outside the web root.
+  directory that should sit outside the web root;
+- beside it, narrower copies for small screens (WIDTHS: 480, 960 and 1600 px
+  wide, only those narrower than the photo, never enlarged), named after its
+  key (`<key stem>-w480.jpg`), deleted with it; a photo stored before them
+  gets them when first asked for (`variant_path`).
 
 Refusals raise `PhotoError`, whose `.code` the caller turns into a message in
 the reader's language (the texts here are only a French fallback for logs).
@@ -37,6 +41,8 @@ except ImportError:  # pragma: no cover
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_SIDE = 1600
+# The widths pages ask for in `srcset` (templates/contributions/_photo.html).
+WIDTHS = (480, 960, 1600)
 # Refused before decoding: 40 MP covers every phone camera but the 50-200 MP
 # "high resolution" modes, and bounds the memory one upload can take.
 MAX_PIXELS = 40_000_000
@@ -87,9 +93,11 @@ class StoredPhoto:
 # --- public API ------------------------------------------------------------
 
 
-def process_photo(stream: BinaryIO | bytes, upload_dir: PathLike) -> StoredPhoto:
+def process_photo(stream: BinaryIO | bytes, upload_dir: PathLike, widths: tuple[int, ...] = WIDTHS) -> StoredPhoto:
     """Check the upload, re-encode it without metadata into `upload_dir` and
-    describe the stored file; raise `PhotoError` on anything not accepted."""
+    describe the stored file; raise `PhotoError` on anything not accepted.
+    Its narrower copies (`widths`, those below its own width) are written
+    beside it; `widths=()` for a file that is never shown at several sizes."""
     data = _read_capped(stream)
     fmt = _identify(data)
     image = _decode(data)
@@ -98,8 +106,38 @@ def process_photo(stream: BinaryIO | bytes, upload_dir: PathLike) -> StoredPhoto
     clean = _pixels_only(image, fmt)
     encoded = _encode(clean, fmt)
     key = secrets.token_urlsafe(_TOKEN_BYTES) + EXTENSIONS[fmt]
-    _write_atomically(Path(upload_dir), key, encoded)
+    directory = Path(upload_dir)
+    _write_atomically(directory, key, encoded)
+    try:
+        for width in widths:
+            if width in WIDTHS and width < clean.width:
+                _write_atomically(directory, _variant_name(key, width), _encode(_narrower(clean, width), fmt))
+    except BaseException:
+        delete_photo(directory, key)
+        raise
     return StoredPhoto(key=key, content_type=ALLOWED[fmt], width=clean.width, height=clean.height, size=len(encoded))
+
+
+def variant_path(upload_dir: PathLike, key: str, width: int) -> Path:
+    """The file to send for the photo `key` on a screen asking for `width` px:
+    its narrower copy, made now from the stored photo if it was stored before
+    copies were made, or the photo itself when it is not wider than that (or
+    `width` is not one of WIDTHS). PhotoError('not-an-image') for a key this
+    module could not have made; FileNotFoundError when the photo is gone."""
+    original = photo_path(upload_dir, key)
+    if width not in WIDTHS:
+        return original
+    target = original.with_name(_variant_name(key, width))
+    if target.is_file():
+        return target
+    fmt = next(f for f, extension in EXTENSIONS.items() if key.endswith(extension))
+    with Image.open(original, formats=(fmt,)) as stored:
+        if stored.width <= width:
+            return original
+        stored.load()
+        clean = _pixels_only(_resizable(stored), fmt)
+    _write_atomically(original.parent, target.name, _encode(_narrower(clean, width), fmt))
+    return target
 
 
 def photo_path(upload_dir: PathLike, key: str) -> Path:
@@ -119,8 +157,21 @@ def content_type_of(key: str) -> str:
 
 
 def delete_photo(upload_dir: PathLike, key: str) -> None:
-    """Remove the stored photo; a file already gone is not an error."""
-    photo_path(upload_dir, key).unlink(missing_ok=True)
+    """Remove the stored photo and its narrower copies; a file already gone is not an error."""
+    path = photo_path(upload_dir, key)
+    for width in WIDTHS:
+        path.with_name(_variant_name(key, width)).unlink(missing_ok=True)
+    path.unlink(missing_ok=True)
+
+
+def _variant_name(key: str, width: int) -> str:
+    stem, extension = os.path.splitext(key)
+    return f"{stem}-w{width}{extension}"
+
+
+def _narrower(image: Image.Image, width: int) -> Image.Image:
+    height = max(1, round(image.height * width / image.width))
+    return image.resize((width, height), Image.Resampling.LANCZOS)
 
 
 # --- steps -----------------------------------------------------------------
@@ -326,6 +377,6 @@ def _other_image_format(data: bytes) -> bool:
 
 
 __all__ = [
-    "ALLOWED", "EXTENSIONS", "MAX_BYTES", "MAX_PIXELS", "MAX_SIDE",
-    "PhotoError", "StoredPhoto", "delete_photo", "photo_path", "process_photo",
+    "ALLOWED", "EXTENSIONS", "MAX_BYTES", "MAX_PIXELS", "MAX_SIDE", "WIDTHS",
+    "PhotoError", "StoredPhoto", "delete_photo", "photo_path", "process_photo", "variant_path",
 ]

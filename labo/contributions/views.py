@@ -111,10 +111,16 @@ def _render_detail(contribution: Contribution, status: int = 200, **forms):
 
 @bp.route("/photos/<key>")
 def photo(key: str):
+    """The photo; ?w=480, 960 or 1600: a copy that wide, for small screens
+    (any other width: the photo as stored)."""
     entry = db.session.scalar(select(Photo).where(Photo.key == key))
     if entry is None or not can(current_user, "contribution.view", entry.contribution):
         abort(404)
-    return send_photo(entry.key, entry.content_type, private=not entry.contribution.is_published)
+    from labo.contributions.photos import WIDTHS
+
+    asked = request.args.get("w", "")
+    width = int(asked) if asked.isdigit() and len(asked) <= 4 and int(asked) in WIDTHS else None
+    return send_photo(entry.key, entry.content_type, private=not entry.contribution.is_published, width=width)
 
 
 # --- posting -------------------------------------------------------------

@@ -14,13 +14,16 @@ def _private(response: Response, private: bool) -> Response:
     return response
 
 
-def send_photo(key: str, content_type: str, private: bool = False) -> Response:
-    """A photo stored by labo.contributions.photos, shown inline."""
-    from labo.contributions.photos import PhotoError, photo_path
+def send_photo(key: str, content_type: str, private: bool = False, width: int | None = None) -> Response:
+    """A photo stored by labo.contributions.photos, shown inline; `width`: its
+    narrower copy for small screens (labo.contributions.photos.variant_path)."""
+    from labo.contributions.photos import PhotoError, photo_path, variant_path
 
     try:
         path = photo_path(current_app.config["LABO_UPLOAD_DIR"], key)
-    except (PhotoError, ValueError):
+        if width is not None and path.is_file():
+            path = variant_path(current_app.config["LABO_UPLOAD_DIR"], key, width)
+    except (PhotoError, ValueError, OSError):
         abort(404)
     if not path.is_file():
         abort(404)

@@ -71,7 +71,7 @@ def store_attachment(stream: BinaryIO | bytes, original_name: str, upload_dir: P
     kind = detect(data)
     if kind == "image":
         try:
-            photo = photos.process_photo(data, upload_dir)
+            photo = photos.process_photo(data, upload_dir, widths=())  # a download: no narrower copies
         except photos.PhotoError as error:
             raise AttachmentError("too-big" if error.code == "too-big" else "format") from None
         return StoredAttachment(photo.key, safe_filename(original_name, Path(photo.key).suffix),

@@ -5,11 +5,21 @@
    so that on a shared phone one person never finds another's draft. The page
    shown after a successful send clears them (data-draft-clear), and logging
    out (the form marked data-draft-logout) clears every draft on the device.
-   Files (the photo) are never kept. Loaded on every page by base.html. */
+   Files (the photo) are never kept. Loaded on every page by base.html,
+   it also brings a refused form's error summary into view and focus. */
 (function () {
   'use strict';
   if (window.laboDraftLoaded) return;  // a page may load it twice
   window.laboDraftLoaded = true;
+
+  // A refused post: the error summary (templates/_macros/forms.html) is read
+  // out and brought into view, however far down the page its form sits.
+  var summary = document.querySelector('[data-error-summary]');
+  if (summary) {
+    try { summary.focus({ preventScroll: true }); } catch (e) { summary.focus(); }
+    summary.scrollIntoView({ block: 'start' });
+  }
+
   var PREFIX = 'labo-draft:';
   var storage;
   try { storage = window.localStorage; storage.setItem(PREFIX + 'test', '1'); storage.removeItem(PREFIX + 'test'); }

@@ -199,7 +199,7 @@ def test_the_longest_side_ends_at_most_at_1600_px(upload_dir, size, expected):
 
 
 def test_the_content_type_comes_from_the_bytes_never_from_a_name(upload_dir):
-    assert list(inspect.signature(process_photo).parameters) == ["stream", "upload_dir"]
+    assert list(inspect.signature(process_photo).parameters) == ["stream", "upload_dir", "widths"]  # no name, no claimed type
     stream = io.BytesIO(encode(Image.new("RGB", (50, 40), RED), "PNG"))
     stream.name = "photo.jpg"  # what the phone called it; not looked at
     stored = process_photo(stream, upload_dir)
