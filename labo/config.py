@@ -125,6 +125,13 @@ class Config:
             # is its own counter (Flask-Limiter scopes a non-shared limit by the
             # route's endpoint), so 30 comments a minute leave 30 supports.
             "LABO_WRITE_RATE_LIMIT": os.environ.get("LABO_WRITE_RATE_LIMIT", "30 per minute; 300 per day"),
+            # Ideas posted without an account, per address: a hall of 300 on one
+            # Wi-Fi posts a few hundred in an evening; a robot posting more waits
+            # (and whatever it posts waits for a referent anyway).
+            "LABO_GUEST_POST_RATE_LIMIT": os.environ.get("LABO_GUEST_POST_RATE_LIMIT", "60 per 10 minutes; 400 per day"),
+            # A form filled in faster than this (seconds) was filled by a robot:
+            # it comes back once, asking to read it again.
+            "LABO_GUEST_MIN_SECONDS": _int("LABO_GUEST_MIN_SECONDS", 4),
             # 0 switches every rate limit off.
             "RATELIMIT_ENABLED": _bool("LABO_RATELIMIT_ENABLED", True),
             "RATELIMIT_STORAGE_URI": redis_url or "memory://",

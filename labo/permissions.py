@@ -65,6 +65,13 @@ def sees_contribution(user, contribution: Any) -> bool:
     return moderates_contribution(user, contribution)
 
 
+def rewords_contribution(user, contribution: Any) -> bool:
+    """Its author rewords or withdraws a contribution until it is answered
+    (a guest does it through the private link, which is the proof)."""
+    return (_authenticated(user) and contribution is not None and contribution.author_id == user.id
+            and not contribution.is_answered and not contribution.is_merged)
+
+
 def takes_part(user, contribution: Any) -> bool:
     return _authenticated(user) and contribution is not None and contribution.is_published
 
@@ -144,6 +151,22 @@ def verifies_person(user, person: Any) -> bool:
     return is_admin(user) or (person.home_commune is not None and is_referent_of(user, person.home_commune))
 
 
+def gives_reset_code(user, person: Any) -> bool:
+    """A referent who meets a person of their communes may give them a code to
+    choose a new password (for accounts without an email); administrators,
+    for anyone. A referent's or an administrator's account, which holds more
+    power, only an administrator; one's own, nobody (the profile does it)."""
+    from labo.accounts.models import User
+
+    if not isinstance(person, User) or not _authenticated(user) or person.id == user.id:
+        return False
+    if is_admin(user):
+        return True
+    if person.has_role(Role.ADMIN) or person.referent_commune_ids:
+        return False
+    return verifies_person(user, person)
+
+
 def _fiche_rule(what: str, user, fiche: Any) -> bool:
     """Published fiches are for all to read; their author and their reviewers
     (see labo.fiches.services.reviews) read and edit the others."""
@@ -197,6 +220,12 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "moderation.queue": is_any_referent,
     # contributions
     "contribution.create": is_authenticated,
+    # without an account: a name, the commune, the text; it waits for the commune's referents
+    "contribution.create_as_guest": lambda user, obj=None: not _authenticated(user),
+    "contribution.reword": rewords_contribution,
+    "contribution.withdraw": rewords_contribution,
+    # a guest's contribution, through its private link, joins the account signed in
+    "contribution.claim": is_authenticated,
     "contribution.create_on_behalf": enters_for_others,
     "contribution.view": sees_contribution,
     "contribution.support": takes_part,
@@ -241,6 +270,7 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "tally.enter": enters_tally,          # a paper or workshop tally sheet
     "tally.photo": manages_process,       # the photo of a sheet: its managers only
     "account.verify": verifies_person,    # a referent met the person, who lives in one of their communes
+    "account.reset_code": gives_reset_code,  # a one-time code to choose a new password, given in person
     # live workshop boards (labo/workshops); joining with the code needs no account
     "workshop.create": runs_workshops,
     "workshop.animate": animates_board,   # steer, moderate, group, export, turn notes into contributions

@@ -139,6 +139,9 @@ def create_contribution():
     text = {k: data.get(k) for k in ("kind", "title", "body", "commune", "qpv", "theme")}
     if any(v is not None and not isinstance(v, str) for v in text.values()):
         return _api_error(400, _("Chaque champ est une chaîne de caractères."))
+    if not (text["title"] or "").strip():  # the API's schema asks a title (the site's form makes one)
+        message = str(ERROR_MESSAGES["title-required"])
+        return _api_error(400, message, {"title": message})
     commune = db.session.scalar(select(Commune).where(Commune.slug == (text["commune"] or "")))
     qpv = None
     if text["qpv"]:

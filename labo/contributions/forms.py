@@ -8,13 +8,19 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from labo.contributions.models import KIND_LABELS, STATUS_LABELS, Kind
-from labo.contributions.services import BODY_MAX, COMMENT_MAX, REASON_MAX, TITLE_MAX
+from labo.contributions.services import BODY_MAX, COMMENT_MAX, CONTACT_MAX, GUEST_NAME_MAX, REASON_MAX, TITLE_MAX
 from labo.core.forms import ActionForm, SelectField  # noqa: F401  (ActionForm is re-exported for the views)
 from labo.core.i18n import _l
 
 ERROR_MESSAGES = {
     "kind-invalid": _l("Choisissez ce que vous partagez : une idée, une envie, une initiative ou une question."),
     "title-required": _l("Donnez un titre en quelques mots."),
+    "name-required": _l("Écrivez un prénom ou un pseudonyme : c'est le nom que les autres verront."),
+    "name-invalid": _l("Le nom doit faire de 2 à 40 caractères."),
+    "contact-invalid": _l("Écrivez une adresse e-mail (comme nom@exemple.fr) ou un numéro de téléphone (comme 06 12 34 56 78), ou laissez vide."),
+    "too-fast": _l("Vous êtes allé très vite : relisez, puis appuyez de nouveau sur « Envoyer »."),
+    "already-answered": _l("Cette idée a déjà reçu sa réponse : elle ne peut plus être modifiée ni retirée."),
+    "not-a-guest": _l("Cette idée est déjà rattachée à un compte."),
     "title-too-long": _l("Le titre est trop long : 140 caractères au plus."),
     "body-required": _l("Écrivez quelques mots pour expliquer."),
     "body-too-long": _l("Le texte est trop long : 5 000 caractères au plus."),
@@ -47,16 +53,16 @@ class ContributionForm(FlaskForm):
         validators=[DataRequired(_l("Choisissez ce que vous partagez : une idée, une envie, une initiative ou une question."))],
     )
     title = StringField(
-        _l("En quelques mots"),
-        validators=[DataRequired(_l("Donnez un titre en quelques mots.")), Length(max=TITLE_MAX)],
-        description=_l("Par exemple : « Des bancs près de l'arrêt de bus »."),
-        render_kw={"maxlength": TITLE_MAX, "autocomplete": "off"},
+        _l("Un titre (facultatif)"),
+        validators=[Optional(), Length(max=TITLE_MAX)],
+        description=_l("Par exemple : « Des bancs près de l'arrêt de bus ». Sans titre, les premiers mots servent de titre."),
+        render_kw={"maxlength": TITLE_MAX},
     )
     body = TextAreaField(
-        _l("Expliquez"),
+        _l("Votre idée"),
         validators=[DataRequired(_l("Écrivez quelques mots pour expliquer.")), Length(max=BODY_MAX)],
-        description=_l("Ce que vous proposez, ce que vous aimeriez, ou ce que vous voulez savoir."),
-        render_kw={"rows": 5, "maxlength": BODY_MAX},
+        description=_l("Ce que vous proposez, ce que vous aimeriez, ou ce que vous voulez savoir. Quelques mots suffisent."),
+        render_kw={"rows": 4, "maxlength": BODY_MAX},
     )
     commune = SelectField(_l("Commune"), validators=[DataRequired(_l("Choisissez la commune concernée."))])
     qpv = SelectField(_l("Quartier (facultatif)"), validators=[Optional()])
@@ -68,7 +74,8 @@ class ContributionForm(FlaskForm):
     photo = FileField(
         _l("Une photo (facultatif)"),
         description=_l("JPEG, PNG ou WebP, 10 Mo au plus. Les informations cachées (lieu, appareil) sont retirées."),
-        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+        # data-shrink: static/js/photo.js makes it smaller on the phone before sending
+        render_kw={"accept": "image/jpeg,image/png,image/webp", "data-shrink": "1"},
     )
     photo_alt = StringField(
         _l("Que montre la photo ? (facultatif)"),
@@ -79,6 +86,38 @@ class ContributionForm(FlaskForm):
         _l("Pour qui ? (saisie pour un habitant)"),
         validators=[Optional(), Length(max=60)],
         description=_l("Si vous recopiez ce qu'une personne a dit ou écrit sur papier : son prénom ou un pseudonyme. Laissez vide si c'est votre propre contribution."),
+    )
+
+
+class GuestContributionForm(ContributionForm):
+    """The same, without an account: a name, a way to be told of the answer,
+    and two traps for robots (a field people never see, and the time taken)."""
+
+    name = StringField(
+        _l("Votre prénom ou un pseudonyme"),
+        validators=[DataRequired(_l("Écrivez un prénom ou un pseudonyme : c'est le nom que les autres verront.")),
+                    Length(max=GUEST_NAME_MAX)],
+        description=_l("C'est le nom que les autres verront. Pas besoin de votre vrai nom."),
+        render_kw={"maxlength": GUEST_NAME_MAX, "autocomplete": "nickname"},
+    )
+    contact = StringField(
+        _l("Pour être prévenu de la réponse (facultatif)"),
+        validators=[Optional(), Length(max=CONTACT_MAX)],
+        description=_l("Votre e-mail ou votre numéro de téléphone. Il sert seulement à vous dire ce que devient votre idée ; "
+                       "il n'est jamais affiché."),
+        render_kw={"maxlength": CONTACT_MAX, "autocomplete": "email", "inputmode": "email"},
+    )
+    # Never shown to people (hidden by the style sheet): a robot fills it in.
+    website = StringField(_l("Ne rien écrire ici"), render_kw={"autocomplete": "off", "tabindex": "-1"})
+    started = HiddenField()
+
+
+class RewordForm(FlaskForm):
+    title = StringField(_l("Titre"), validators=[Optional(), Length(max=TITLE_MAX)], render_kw={"maxlength": TITLE_MAX})
+    body = TextAreaField(
+        _l("Votre idée"),
+        validators=[DataRequired(_l("Écrivez quelques mots pour expliquer.")), Length(max=BODY_MAX)],
+        render_kw={"rows": 6, "maxlength": BODY_MAX},
     )
 
 

@@ -104,6 +104,13 @@ class Contribution(Themed, Base):
     merged_into_id: Mapped[Optional[int]] = mapped_column(ForeignKey("contribution.id", ondelete="SET NULL"))
     # Born at a meeting (typed in during or after it).
     meeting_id: Mapped[Optional[int]] = mapped_column(ForeignKey("meeting.id", ondelete="SET NULL"), index=True)
+    # Posted without an account ("sans compte"): the name the guest chose, an
+    # optional way to be told of the answer (an e-mail address or a phone
+    # number), and the SHA-256 of the private link's secret (the link itself is
+    # only in the guest's hands). Attaching it to an account clears all three.
+    guest_name: Mapped[Optional[str]] = mapped_column(String(40))
+    guest_contact: Mapped[Optional[str]] = mapped_column(String(254))
+    guest_key: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     answer: Mapped[Optional[str]] = mapped_column(Text)
     answered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     answered_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
@@ -120,6 +127,7 @@ class Contribution(Themed, Base):
     merged_into: Mapped[Optional["Contribution"]] = relationship(remote_side=[id])
     photo: Mapped[Optional["Photo"]] = relationship(back_populates="contribution", uselist=False, cascade="all, delete-orphan")
     comments: WriteOnlyMapped["Comment"] = relationship(back_populates="contribution", cascade="all, delete-orphan", passive_deletes=True)
+    revisions: WriteOnlyMapped["Revision"] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
     @property
     def kind_enum(self) -> Kind:
@@ -146,10 +154,36 @@ class Contribution(Themed, Base):
         return self.visibility == Visibility.MERGED.value
 
     @property
+    def is_guest(self) -> bool:
+        return self.guest_name is not None
+
+    @property
+    def is_answered(self) -> bool:
+        """The decider has answered: its author can no longer reword or withdraw it."""
+        return self.answer is not None or self.status_enum.is_final
+
+    @property
     def author_label(self) -> str:
         if self.on_behalf_of:
             return self.on_behalf_of
+        if self.guest_name:
+            return self.guest_name
         return display_name(self.author)
+
+
+class Revision(Base):
+    """What a contribution said before its author changed it, kept for the
+    moderators: who reads a reworded idea can see what it said before."""
+
+    __tablename__ = "contribution_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contribution.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(140))
+    body: Mapped[str] = mapped_column(Text)  # sanitised HTML, as it was
+    # The reason it was hidden, when the rewording answered one.
+    hidden_reason: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Photo(Base):

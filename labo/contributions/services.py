@@ -3,8 +3,10 @@ settings are passed in; each service validates, writes and flushes; the
 caller commits once."""
 from __future__ import annotations
 
+import hashlib
 import html
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import BinaryIO, Iterable, Mapping, Optional
@@ -23,6 +25,7 @@ from labo.contributions.models import (
     Kind,
     Photo,
     Report,
+    Revision,
     Status,
     Support,
     Visibility,
@@ -35,6 +38,9 @@ from labo.notifications.services import notify
 from labo.territory.models import Ambition, Commune, Pillar, Qpv
 
 TITLE_MAX = 140
+DERIVED_TITLE_MAX = 80  # a title made from the text's first words
+GUEST_NAME_MIN, GUEST_NAME_MAX = 2, 40
+CONTACT_MAX = 254
 BODY_MAX = 5000
 COMMENT_MAX = 2000
 REASON_MAX = 1000
@@ -63,6 +69,42 @@ def plain_text(value: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[\x00-\x08\x0e-\x1f\x7f]", "", value or "")).strip()
 
 
+def derive_title(body: str) -> str:
+    """A title from the text's first sentence or words, for someone who only
+    wrote the text: cut at a word, with "…" when something was left out."""
+    text = plain_text(body)
+    first = re.split(r"(?<=[.!?…])\s", text, maxsplit=1)[0]
+    if len(first) <= DERIVED_TITLE_MAX:
+        return first.rstrip(".") if first.endswith(".") and not first.endswith("..") else first
+    cut = first[:DERIVED_TITLE_MAX + 1].rsplit(" ", 1)[0] if " " in first[:DERIVED_TITLE_MAX + 1] else first[:DERIVED_TITLE_MAX]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def normalize_contact(value: str) -> Optional[str]:
+    """An e-mail address, or a French phone number written any usual way
+    ("06 12 34 56 78", "+33 6 12…"), as stored; None when left empty."""
+    value = plain_text(value or "")
+    if not value:
+        return None
+    if "@" in value:
+        if len(value) > CONTACT_MAX or not EMAIL_RE.fullmatch(value):
+            raise ContributionError("contact-invalid", "contact")
+        return value.lower()
+    digits = re.sub(r"[\s.\-()]", "", value)
+    if re.fullmatch(r"\+33[1-9][0-9]{8}", digits):
+        digits = "0" + digits[3:]
+    if re.fullmatch(r"0[1-9][0-9]{8}", digits):
+        return " ".join(digits[i:i + 2] for i in range(0, 10, 2))
+    raise ContributionError("contact-invalid", "contact")
+
+
+def is_email(contact: Optional[str]) -> bool:
+    return bool(contact and "@" in contact)
+
+
 # --- posting -------------------------------------------------------------
 
 
@@ -88,15 +130,7 @@ def create_contribution(
         kind_value = Kind(kind).value
     except ValueError:
         raise ContributionError("kind-invalid", "kind") from None
-    title = plain_text(title)
-    if not title:
-        raise ContributionError("title-required", "title")
-    if len(title) > TITLE_MAX:
-        raise ContributionError("title-too-long", "title")
-    if not body or not body.strip():
-        raise ContributionError("body-required", "body")
-    if len(body) > BODY_MAX:
-        raise ContributionError("body-too-long", "body")
+    title = _checked_text(title, body)
     if commune is None:
         raise ContributionError("commune-required", "commune")
     if qpv is not None and commune not in qpv.communes:
@@ -136,6 +170,153 @@ def create_contribution(
                      title=title, on_behalf_of=behalf)
     db.session.flush()
     return contribution
+
+
+def _checked_text(title: str, body: str) -> str:
+    """The title to store: the one typed, or one made from the text's first words."""
+    if not body or not body.strip():
+        raise ContributionError("body-required", "body")
+    if len(body) > BODY_MAX:
+        raise ContributionError("body-too-long", "body")
+    title = plain_text(title) or derive_title(body)
+    if not title:
+        raise ContributionError("body-required", "body")
+    if len(title) > TITLE_MAX:
+        raise ContributionError("title-too-long", "title")
+    return title
+
+
+def guest_name(value: str) -> str:
+    name = plain_text(value or "")
+    if not name:
+        raise ContributionError("name-required", "name")
+    if not GUEST_NAME_MIN <= len(name) <= GUEST_NAME_MAX:
+        raise ContributionError("name-invalid", "name")
+    return name
+
+
+def _key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_guest_contribution(
+    config: Mapping,
+    *,
+    name: str,
+    contact: str = "",
+    kind: str,
+    title: str,
+    body: str,
+    commune: Optional[Commune],
+    qpv: Optional[Qpv] = None,
+    pillar: Optional[Pillar] = None,
+    ambition: Optional[Ambition] = None,
+    photo: Optional[BinaryIO] = None,
+    photo_alt: str = "",
+) -> tuple[Contribution, str]:
+    """Post a contribution without an account. It always waits for a referent
+    of its commune before anyone else sees it. Returns it with the secret of
+    its private link (only its hash is stored): whoever holds the link can
+    see, reword or withdraw it, and attach it to an account."""
+    try:
+        kind_value = Kind(kind).value
+    except ValueError:
+        raise ContributionError("kind-invalid", "kind") from None
+    name = guest_name(name)
+    title = _checked_text(title, body)
+    stored_contact = normalize_contact(contact)
+    if commune is None:
+        raise ContributionError("commune-required", "commune")
+    if qpv is not None and commune not in qpv.communes:
+        raise ContributionError("qpv-not-in-commune", "qpv")
+    if ambition is not None:
+        pillar = ambition.pillar
+    token = secrets.token_urlsafe(24)
+    contribution = Contribution(
+        kind=kind_value, title=title, body=clean_rich_text(body), commune=commune, qpv=qpv,
+        pillar=pillar, ambition=ambition, visibility=Visibility.PENDING.value,
+        guest_name=name, guest_contact=stored_contact, guest_key=_key(token),
+    )
+    db.session.add(contribution)
+    db.session.flush()
+    if photo is not None:
+        attach_photo(config, contribution, photo, photo_alt)
+    db.session.flush()
+    return contribution, token
+
+
+def contribution_for_token(token: str) -> Optional[Contribution]:
+    """The guest's contribution its private link opens, or None."""
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(select(Contribution).where(Contribution.guest_key == _key(token)))
+
+
+def contributions_for_tokens(tokens: Iterable[str]) -> list[tuple[str, Contribution]]:
+    """The contributions this device posted without an account (their links
+    kept in a cookie), newest first, with the token of each."""
+    by_key = {_key(t): t for t in tokens if t and len(t) <= 100}
+    if not by_key:
+        return []
+    found = db.session.scalars(select(Contribution).where(Contribution.guest_key.in_(by_key))
+                               .order_by(Contribution.created_at.desc(), Contribution.id.desc()))
+    return [(by_key[c.guest_key], c) for c in found]
+
+
+def reword(config: Mapping, contribution: Contribution, *, title: str, body: str) -> bool:
+    """Its author changes what a contribution says, until it is answered. The
+    former wording is kept for the moderators. A hidden contribution, or one
+    posted without an account, goes back to the commune's referents before it
+    shows again. False when nothing changed."""
+    if contribution.is_answered:
+        raise ContributionError("already-answered", "body")
+    if contribution.is_merged:
+        raise ContributionError("already-merged", "body")
+    new_title = _checked_text(title, body)
+    new_body = clean_rich_text(body)
+    if new_title == contribution.title and new_body == contribution.body:
+        return False
+    db.session.add(Revision(contribution_id=contribution.id, title=contribution.title, body=contribution.body,
+                            hidden_reason=contribution.hidden_reason if contribution.is_hidden else None))
+    contribution.title = new_title
+    contribution.body = new_body
+    if contribution.is_hidden or (contribution.is_published and (contribution.is_guest or contribution.commune.premoderation)):
+        contribution.visibility = Visibility.PENDING.value
+        contribution.hidden_reason = None
+    db.session.flush()
+    return True
+
+
+def withdraw(config: Mapping, contribution: Contribution) -> Optional[str]:
+    """Its author takes a contribution back, until it is answered: it is
+    deleted with what hangs on it. Returns the key of its photo, whose file
+    the caller deletes once the deletion is committed."""
+    if contribution.is_answered:
+        raise ContributionError("already-answered")
+    photo_key = contribution.photo.key if contribution.photo is not None else None
+    db.session.execute(update(Contribution).where(Contribution.merged_into_id == contribution.id)
+                       .values(merged_into_id=None))
+    db.session.delete(contribution)
+    db.session.flush()
+    return photo_key
+
+
+def attach_to_account(contribution: Contribution, user: User) -> None:
+    """A guest's contribution becomes the account's: signed with its pseudonym,
+    followed by it; the guest's name, contact and private link go."""
+    if not contribution.is_guest:
+        raise ContributionError("not-a-guest")
+    contribution.author_id = user.id
+    contribution.guest_name = contribution.guest_contact = contribution.guest_key = None
+    if not db.session.scalar(select(exists().where(Follow.contribution_id == contribution.id,
+                                                   Follow.user_id == user.id))):
+        db.session.add(Follow(contribution_id=contribution.id, user_id=user.id))
+    db.session.flush()
+
+
+def revisions_of(contribution: Contribution) -> list[Revision]:
+    return list(db.session.scalars(contribution.revisions.select().order_by(Revision.created_at.desc(),
+                                                                             Revision.id.desc())))
 
 
 def attach_photo(config: Mapping, contribution: Contribution, stream: BinaryIO, alt: str = "") -> Photo:
@@ -321,6 +502,23 @@ def _link(contribution: Contribution) -> str:
     return f"/idees/{contribution.id}"
 
 
+def _notify(config: Mapping, contribution: Contribution, kind: str, link: str, **params) -> None:
+    """Tell its followers on the site (and by mail), and a guest who left an
+    e-mail address, by mail: a guest has no notifications page. A phone number
+    left by a guest is kept for text messages, which the site does not send yet."""
+    notify(config, _followers(contribution), kind, link, **params)
+    if is_email(contribution.guest_contact):
+        from flask_babel import force_locale
+
+        from labo.core.urls import absolute
+        from labo.mail.services import send_email_after_commit
+        from labo.notifications.services import describe
+
+        with force_locale("fr"):
+            subject, text = describe(kind, params, subject=True), describe(kind, params)
+        send_email_after_commit(db.session, contribution.guest_contact, subject, f"{text}\n\n{absolute(link)}")
+
+
 def _resolve_reports(actor: User, contribution: Contribution) -> None:
     for entry in db.session.scalars(
         select(Report).where(Report.contribution_id == contribution.id, Report.resolved_at.is_(None))
@@ -340,7 +538,7 @@ def hide(config: Mapping, actor: User, contribution: Contribution, reason: str) 
     _resolve_reports(actor, contribution)
     record_audit(actor, "contribution.hidden", "contribution", contribution.id,
                  title=contribution.title, commune=contribution.commune.name, reason=contribution.hidden_reason)
-    notify(config, _followers(contribution), "contribution.hidden", _link(contribution),
+    _notify(config, contribution, "contribution.hidden", _link(contribution),
            title=contribution.title, reason=contribution.hidden_reason)
     db.session.flush()
 
@@ -352,7 +550,7 @@ def restore(config: Mapping, actor: User, contribution: Contribution) -> None:
     contribution.hidden_reason = None
     record_audit(actor, "contribution.restored", "contribution", contribution.id,
                  title=contribution.title, commune=contribution.commune.name)
-    notify(config, _followers(contribution), "contribution.restored", _link(contribution), title=contribution.title)
+    _notify(config, contribution, "contribution.restored", _link(contribution), title=contribution.title)
     db.session.flush()
 
 
@@ -363,7 +561,7 @@ def approve(config: Mapping, actor: User, contribution: Contribution) -> None:
     _resolve_reports(actor, contribution)
     record_audit(actor, "contribution.approved", "contribution", contribution.id,
                  title=contribution.title, commune=contribution.commune.name)
-    notify(config, _followers(contribution), "contribution.approved", _link(contribution), title=contribution.title)
+    _notify(config, contribution, "contribution.approved", _link(contribution), title=contribution.title)
     db.session.flush()
 
 
@@ -439,10 +637,10 @@ def answer(config: Mapping, actor: User, contribution: Contribution, status: str
     record_audit(actor, "contribution.answered" if text else "contribution.status", "contribution", contribution.id,
                  title=contribution.title, commune=contribution.commune.name, before=old, status=new_status.value)
     if text:
-        notify(config, _followers(contribution), "contribution.answered", _link(contribution),
+        _notify(config, contribution, "contribution.answered", _link(contribution),
                title=contribution.title, status=new_status.value, answer_text=plain_text(html.unescape(re.sub("<[^>]+>", " ", contribution.answer)))[:500])
     else:
-        notify(config, _followers(contribution), "contribution.status", _link(contribution),
+        _notify(config, contribution, "contribution.status", _link(contribution),
                title=contribution.title, status=new_status.value)
     db.session.flush()
     return True

@@ -3,7 +3,10 @@ report; the referents' moderation queue; the decider's answer; photos."""
 from __future__ import annotations
 
 import re
+import time
+from typing import Optional
 
+from itsdangerous import BadData, URLSafeTimedSerializer
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -23,9 +26,11 @@ from labo.contributions.forms import (
     CommentForm,
     ContributionForm,
     FilterForm,
+    GuestContributionForm,
     HideForm,
     MergeForm,
     ReportForm,
+    RewordForm,
 )
 from labo.contributions.models import KIND_LABELS, STATUS_LABELS, Comment, Contribution, Photo, Visibility
 from labo.core.i18n import _
@@ -106,6 +111,7 @@ def _render_detail(contribution: Contribution, status: int = 200, **forms):
         answer_form=answer_form,
         action_form=ActionForm(formdata=None),
         moderator=moderator,
+        revisions=services.revisions_of(contribution) if moderator else [],
     ), status
 
 
@@ -134,15 +140,91 @@ def _meeting_from_args():
     return db.session.get(Meeting, int(value)) if re.fullmatch(r"[0-9]{1,9}", value) else None
 
 
-@bp.route("/nouvelle", methods=["GET", "POST"])
-@login_required
-@limiter.limit(write_limit, key_func=per_person, methods=["POST"])
-@require("contribution.create")
-def new():
-    form = ContributionForm()
+GUEST_COOKIE = "labo_idees"  # the private links of what this device posted without an account
+GUEST_COOKIE_MAX = 20
+GUEST_COOKIE_DAYS = 365
+
+
+def guest_limit() -> str:
+    return current_app.config["LABO_GUEST_POST_RATE_LIMIT"]
+
+
+def per_address() -> str:
+    return "guest:" + (request.remote_addr or "?")
+
+
+def _is_member() -> bool:
+    return bool(current_user.is_authenticated)
+
+
+def device_tokens() -> list[str]:
+    value = request.cookies.get(GUEST_COOKIE, "")
+    return [t for t in value.split(".") if re.fullmatch(r"[A-Za-z0-9_-]{20,64}", t)][:GUEST_COOKIE_MAX]
+
+
+def device_contributions() -> list[tuple[str, Contribution]]:
+    """What this device posted without an account and still exists."""
+    tokens = device_tokens()
+    return services.contributions_for_tokens(tokens) if tokens else []
+
+
+def _keep_on_device(response, tokens: list[str]):
+    secure = current_app.config.get("SESSION_COOKIE_SECURE", False)
+    if tokens:
+        response.set_cookie(GUEST_COOKIE, ".".join(tokens[:GUEST_COOKIE_MAX]), max_age=GUEST_COOKIE_DAYS * 86400,
+                            httponly=True, samesite="Lax", secure=secure, path="/")
+    else:
+        response.delete_cookie(GUEST_COOKIE, path="/", httponly=True, samesite="Lax", secure=secure)
+    return response
+
+
+def _fill_choices(form) -> None:
     form.commune.choices = [("", _("Choisir…"))] + commune_options()
     form.qpv.choices = qpv_choices(_("Je ne sais pas / aucun"))
     form.theme.choices = theme_choices(_("Je ne sais pas"))
+
+
+def _started_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="labo-guest-form")
+
+
+def _too_fast(form) -> bool:
+    """Sent sooner than a person could have read and typed it, or without the
+    form's own start time: a robot, or a form sent twice in a hurry."""
+    minimum = current_app.config["LABO_GUEST_MIN_SECONDS"]
+    try:
+        started = _started_serializer().loads(form.started.data or "", max_age=7 * 86400)
+    except BadData:
+        return True
+    return not isinstance(started, (int, float)) or time.time() - started < minimum
+
+
+def _posted_photo(form):
+    upload = form.photo.data
+    return upload.stream if upload is not None and getattr(upload, "filename", "") else None
+
+
+def _theme_and_qpv(form):
+    pillar, ambition = resolve_theme(form.theme.data)
+    qpv = None
+    if form.qpv.data:
+        from labo.territory.models import Qpv
+
+        qpv = db.session.get(Qpv, int(form.qpv.data))
+    return pillar, ambition, qpv
+
+
+@bp.route("/nouvelle", methods=["GET", "POST"])
+@limiter.limit(write_limit, key_func=per_person, methods=["POST"], exempt_when=lambda: not _is_member())
+@limiter.limit(guest_limit, key_func=per_address, methods=["POST"], exempt_when=_is_member)
+def new():
+    """Post an idea: with an account, or without one (a name, the commune, the
+    text), in which case it waits for the commune's referents."""
+    if not current_user.is_authenticated:
+        return _new_as_guest()
+    authorize("contribution.create")
+    form = ContributionForm()
+    _fill_choices(form)
     on_behalf = can(current_user, "contribution.create_on_behalf")
     home = current_user.home_commune
     if request.method == "GET" and home is not None:
@@ -151,20 +233,14 @@ def new():
             form.qpv.data = str(home.qpvs[0].id)
     too_big = False
     if form.validate_on_submit():
-        pillar, ambition = resolve_theme(form.theme.data)
-        qpv = None
-        if form.qpv.data:
-            from labo.territory.models import Qpv
-
-            qpv = db.session.get(Qpv, int(form.qpv.data))
-        upload = form.photo.data
-        has_photo = upload is not None and getattr(upload, "filename", "")
+        pillar, ambition, qpv = _theme_and_qpv(form)
+        photo = _posted_photo(form)
         try:
             contribution = services.create_contribution(
                 current_app.config, current_user,
-                kind=form.kind.data, title=form.title.data, body=form.body.data,
+                kind=form.kind.data, title=form.title.data or "", body=form.body.data,
                 commune=get_commune(form.commune.data), qpv=qpv, pillar=pillar, ambition=ambition,
-                photo=upload.stream if has_photo else None, photo_alt=form.photo_alt.data or "",
+                photo=photo, photo_alt=form.photo_alt.data or "",
                 on_behalf_of=(form.on_behalf_of.data if on_behalf else None),
                 meeting=_meeting_from_args(),
             )
@@ -175,12 +251,178 @@ def new():
         else:
             db.session.commit()
             if contribution.visibility == Visibility.PENDING.value:
-                flash(_("Merci ! Votre contribution sera visible dès qu'un·e référent·e de la commune l'aura relue."), "success")
+                flash(_("Merci ! Votre idée sera visible dès qu'une personne référente de la commune l'aura relue."), "success")
             else:
-                flash(_("Merci ! Votre contribution est publiée."), "success")
+                flash(_("Merci ! Votre idée est publiée."), "success")
             return redirect(url_for("contributions.detail", contribution_id=contribution.id, envoye=1))
-    return render_template("contributions/new.html", form=form, on_behalf=on_behalf), \
+    return render_template("contributions/new.html", form=form, on_behalf=on_behalf, guest=False), \
         (413 if too_big else 422 if form.errors else 200)
+
+
+def _new_as_guest():
+    authorize("contribution.create_as_guest")
+    form = GuestContributionForm()
+    _fill_choices(form)
+    too_big = False
+    if form.validate_on_submit():
+        if form.website.data:
+            # Only a robot fills in the field nobody sees: no idea, and no hint why.
+            form.body.errors = [_("Votre idée n'a pas pu être envoyée. Réessayez dans un moment.")]
+        elif _too_fast(form):
+            form.body.errors = [ERROR_MESSAGES["too-fast"]]
+        else:
+            pillar, ambition, qpv = _theme_and_qpv(form)
+            try:
+                contribution, token = services.create_guest_contribution(
+                    current_app.config, name=form.name.data, contact=form.contact.data or "",
+                    kind=form.kind.data, title=form.title.data or "", body=form.body.data,
+                    commune=get_commune(form.commune.data), qpv=qpv, pillar=pillar, ambition=ambition,
+                    photo=_posted_photo(form), photo_alt=form.photo_alt.data or "",
+                )
+            except services.ContributionError as error:
+                db.session.rollback()
+                show_error(form, error, ERROR_MESSAGES)
+                too_big = error.code == "photo-too-big"
+            else:
+                db.session.commit()
+                flash(_("Merci, %(name)s ! Votre idée est bien arrivée. Une personne référente de %(commune)s la relit, "
+                        "puis elle sera visible de tous.", name=contribution.guest_name, commune=contribution.commune.name),
+                      "success")
+                response = redirect(url_for("contributions.mine", token=token, envoye=1))
+                return _keep_on_device(response, [token] + [t for t in device_tokens() if t != token])
+    # The time is counted from when this page was drawn.
+    form.started.data = _started_serializer().dumps(time.time())
+    return render_template("contributions/new.html", form=form, on_behalf=False, guest=True,
+                           sent=device_contributions()), (413 if too_big else 422 if form.errors else 200)
+
+
+# --- what its author does with it -----------------------------------------
+
+
+def _guest_contribution(token: str) -> Contribution:
+    contribution = services.contribution_for_token(token)
+    if contribution is None:
+        abort(404)
+    return contribution
+
+
+def _render_mine(contribution: Contribution, token: Optional[str], form=None, status: int = 200):
+    form = form or RewordForm(formdata=None, data={"title": contribution.title,
+                                                   "body": rich_text_as_typed(contribution.body)})
+    response = current_app.make_response((render_template(
+        "contributions/mine.html", contribution=contribution, token=token, form=form,
+        action_form=ActionForm(formdata=None)), status))
+    # The private link stays out of caches and of other sites' logs.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/mon-idee/<token>")
+def mine(token: str):
+    """The private page of an idea posted without an account: see it, reword
+    it, withdraw it, or attach it to one's account."""
+    return _render_mine(_guest_contribution(token), token)
+
+
+@bp.route("/<id:contribution_id>/modifier", methods=["GET", "POST"])
+@login_required
+@limiter.limit(write_limit, key_func=per_person, methods=["POST"])
+def reword(contribution_id: int):
+    contribution = get_contribution(contribution_id)
+    if not can(current_user, "contribution.view", contribution):
+        abort(404)
+    authorize("contribution.reword", contribution)
+    return _reword(contribution, None)
+
+
+@bp.route("/mon-idee/<token>/modifier", methods=["POST"])
+@limiter.limit(guest_limit, key_func=per_address)
+def reword_as_guest(token: str):
+    return _reword(_guest_contribution(token), token)
+
+
+def _reword(contribution: Contribution, token: Optional[str]):
+    form = RewordForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            changed = services.reword(current_app.config, contribution, title=form.title.data or "", body=form.body.data)
+        except services.ContributionError as error:
+            db.session.rollback()
+            show_error(form, error, ERROR_MESSAGES)
+        else:
+            db.session.commit()
+            if not changed:
+                flash(_("Rien n'a changé : c'était déjà enregistré ainsi."), "success")
+            elif contribution.is_pending:
+                flash(_("C'est modifié. Une personne référente de la commune relit la nouvelle version avant qu'elle "
+                        "soit visible."), "success")
+            else:
+                flash(_("C'est modifié."), "success")
+            return redirect(url_for("contributions.mine", token=token) if token
+                            else url_for("contributions.detail", contribution_id=contribution.id))
+    elif request.method == "GET":
+        form = RewordForm(formdata=None, data={"title": contribution.title,
+                                               "body": rich_text_as_typed(contribution.body)})
+    return _render_mine(contribution, token, form, 422 if form.errors else 200)
+
+
+@bp.route("/<id:contribution_id>/retirer", methods=["POST"])
+@login_required
+def withdraw(contribution_id: int):
+    contribution = get_contribution(contribution_id)
+    if not can(current_user, "contribution.view", contribution):
+        abort(404)
+    authorize("contribution.withdraw", contribution)
+    return _withdraw(contribution, None)
+
+
+@bp.route("/mon-idee/<token>/retirer", methods=["POST"])
+@limiter.limit(guest_limit, key_func=per_address)
+def withdraw_as_guest(token: str):
+    return _withdraw(_guest_contribution(token), token)
+
+
+def _withdraw(contribution: Contribution, token: Optional[str]):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        photo_key = services.withdraw(current_app.config, contribution)
+    except services.ContributionError as error:
+        db.session.rollback()
+        flash(str(ERROR_MESSAGES.get(error.code, error.code)), "error")
+        return redirect(url_for("contributions.mine", token=token) if token
+                        else url_for("contributions.detail", contribution_id=contribution.id))
+    db.session.commit()
+    if photo_key:
+        from labo.contributions.photos import delete_photo
+
+        delete_photo(current_app.config["LABO_UPLOAD_DIR"], photo_key)
+    flash(_("Votre idée est retirée : elle n'est plus sur le site."), "success")
+    response = redirect(url_for("site.home"))
+    if token:
+        _keep_on_device(response, [t for t in device_tokens() if t != token])
+    return response
+
+
+@bp.route("/mon-idee/<token>/rattacher", methods=["POST"])
+@login_required
+def claim(token: str):
+    """Attach an idea posted without an account to the account signed in."""
+    contribution = _guest_contribution(token)
+    authorize("contribution.claim", contribution)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.attach_to_account(contribution, current_user)
+    except services.ContributionError as error:
+        db.session.rollback()
+        flash(str(ERROR_MESSAGES.get(error.code, error.code)), "error")
+        return redirect(url_for("site.home"))
+    db.session.commit()
+    flash(_("Votre idée est maintenant dans votre compte, signée de votre pseudonyme."), "success")
+    response = redirect(url_for("contributions.detail", contribution_id=contribution.id))
+    return _keep_on_device(response, [t for t in device_tokens() if t != token])
 
 
 # --- taking part ---------------------------------------------------------

@@ -47,7 +47,13 @@ _AFTER_COMMIT = "labo.mail_after_commit"
 
 
 def send_email_after_commit(session, recipient: str, subject: str, body: str) -> None:
-    """Send once `session` commits (never for an action that is rolled back)."""
+    """Send once `session` commits (never for an action that is rolled back).
+    Without SMTP the message goes into the outbox at once, in the caller's
+    transaction, which keeps or drops it with the action (added after the
+    commit, it would wait for a commit that may never come)."""
+    if not current_app.config.get("MAIL_SERVER"):
+        send_email(current_app.config, recipient, subject, body)
+        return
     session.info.setdefault(_AFTER_COMMIT, []).append((recipient, subject, body))
 
 

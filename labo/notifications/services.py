@@ -23,7 +23,7 @@ def notify(config: Mapping, user_ids: Iterable[int], kind: str, link: str = "", 
         from labo.core.urls import absolute
         from labo.mail.services import send_email_after_commit
 
-        for user in db.session.scalars(select(User).where(User.id.in_(ids), User.active)):
+        for user in db.session.scalars(select(User).where(User.id.in_(ids), User.active, User.email.is_not(None))):
             with force_locale(user.locale or "fr"):  # in the reader's language
                 subject, text = describe(kind, params, subject=True), describe(kind, params)
             send_email_after_commit(db.session, user.email, subject, text + (f"\n\n{absolute(link)}" if link else ""))

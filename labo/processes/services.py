@@ -200,6 +200,13 @@ def listed_query(now: datetime, *, level: Optional[str] = None, commune: Optiona
     return query.order_by(rank, Process.opens_at.desc(), Process.id.desc())
 
 
+def wanting_opinions_now(now: datetime) -> Optional[Process]:
+    """The open process that closes soonest: what the home page puts first."""
+    return db.session.scalar(
+        select(Process).where(Process.published.is_(True), _stage_rank(now) == LIST_ORDER[Stage.OPEN])
+        .order_by(Process.closes_at, Process.id).limit(1))
+
+
 def list_processes(now: datetime, *, level: Optional[str] = None, commune: Optional[Commune] = None,
                    stage_filter: Optional[str] = None) -> list[Process]:
     """Every process listed_query() finds (the open-data API's list)."""

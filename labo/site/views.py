@@ -29,7 +29,13 @@ log = logging.getLogger("labo")
 def home():
     qpv_count = db.session.scalar(select(func.count(Qpv.id)).where(Qpv.in_contract)) or 0
     commune_count = db.session.scalar(select(func.count(Commune.id)).where(Commune.in_call)) or 0
-    return render_template("site/home.html", qpv_count=qpv_count, commune_count=commune_count)
+    from labo.contributions.views import device_contributions
+    from labo.core.db import utcnow
+    from labo.processes.services import wanting_opinions_now
+
+    return render_template("site/home.html", qpv_count=qpv_count, commune_count=commune_count,
+                           open_process=wanting_opinions_now(utcnow()),
+                           sent=[] if current_user.is_authenticated else device_contributions())
 
 
 # The day the accessibility statement was last established (templates/site/accessibility.html).
@@ -267,9 +273,10 @@ def _unread_notifications() -> int:
 
 
 def register_template_helpers(app) -> None:
-    from labo.core import dates
+    from labo.core import abbr, dates
 
     dates.register(app)
+    abbr.register(app)
 
     @app.context_processor
     def inject():

@@ -55,7 +55,7 @@ def test_a_resident_posts_an_idea_with_a_photo_and_sees_it_listed(client, auth, 
     assert contribution.body == "<p>Au pied des immeubles.</p><p>Avec les enfants.</p>"
     assert max(contribution.photo.width, contribution.photo.height) == 1600
     detail = page_text(client.get(response.headers["Location"]))
-    assert "Merci ! Votre contribution est publiée." in detail
+    assert "Merci ! Votre idée est publiée." in detail
     assert 'alt="La pelouse vide"' in detail
     photo = client.get(f"/idees/photos/{contribution.photo.key}")
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
@@ -84,7 +84,7 @@ def test_missing_fields_are_refused_with_translated_messages(client, auth):
     response = auth.post("/idees/nouvelle", {"kind": "idee", "title": "", "body": "", "commune": ""})
     text = page_text(response)
     assert response.status_code == 422
-    assert "Donnez un titre en quelques mots." in text and "Choisissez la commune concernée." in text
+    assert "Écrivez quelques mots pour expliquer." in text and "Choisissez la commune concernée." in text
 
 
 def test_a_qpv_must_belong_to_the_chosen_commune(auth):
@@ -97,9 +97,22 @@ def test_a_qpv_must_belong_to_the_chosen_commune(auth):
     assert "Ce quartier n'est pas dans la commune choisie." in page_text(response)
 
 
-def test_posting_needs_an_account(client):
+def test_without_an_account_the_form_asks_a_name_and_offers_to_sign_in(client):
     response = client.get("/idees/nouvelle")
-    assert response.status_code == 302 and "/compte/connexion" in response.headers["Location"]
+    text = page_text(response)
+    assert response.status_code == 200
+    assert "Votre prénom ou un pseudonyme" in text and "Pas besoin de compte." in text
+    assert "/compte/connexion?next=/idees/nouvelle" in response.get_data(as_text=True).replace("%2F", "/")
+
+
+def test_without_a_title_the_first_words_of_the_text_make_one(auth):
+    author = create_user(email="t@example.org")
+    auth.login("t@example.org")
+    response = auth.post("/idees/nouvelle", {"kind": "idee", "title": "", "commune": str(commune("wingles").id),
+                                             "body": "Des bancs près de l'arrêt de bus. Les anciens attendent debout."})
+    assert response.status_code == 302
+    created = db.session.scalar(select(Contribution).where(Contribution.author_id == author.id))
+    assert created.title == "Des bancs près de l'arrêt de bus"
 
 
 def test_list_filters_and_pagination(client, app):
