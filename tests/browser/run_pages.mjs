@@ -16,7 +16,9 @@
 // Script flow, a list of generic steps run in order at a 360x740 phone viewport:
 //   {"flow": "script", "widths": [360, 1280] (where "axe" checks), "steps": [
 //     {"do": "login", "email", "password"}   {"do": "logout"}
-//     {"do": "goto", "path", "status": 200}  {"do": "lang", "value": "en"}  (the header switch)
+//     {"do": "goto", "path", "status": 200}  {"do": "lang", "value": "en"}  (the switch in the header's menu)
+//     {"do": "menu"}   (opens the header's "Menu", a <details>, as a tap on it does; the logout and
+//         language steps open it themselves)
 //     {"do": "fill", "selector", "value"}    {"do": "check", "selector"}
 //     {"do": "select", "selector", "label" | "value"}
 //     {"do": "submit", "selector", "status": 200, "url": "^regex$", "save": ["name", ...]}
@@ -27,6 +29,7 @@
 //     {"do": "save", "name", "selector", "attr": "value" | "text" | any attribute, "strip": base?}
 //     {"do": "axe", "label", "lang": "fr"}   (axe at each width, sideways scrolling, console errors)
 //     {"do": "offline", "value": true | false}   (the browser's network cut or back)
+//     {"do": "back"}   (the browser's Back button)
 //     {"do": "click", "selector"}   (a click that loads no page, e.g. one handled by the page's script)
 //     {"do": "wait", "selector", "text"?, "state": "visible" | "detached" | ..., "timeout": ms}
 //     {"do": "noscript", "script": "sign_in.js"}   (from now on the site's static/js/<script> is
@@ -58,6 +61,21 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const SCREENS = path.join(ROOT, 'test-artifacts', 'screens');
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const LOGOUT_BUTTON = 'header nav form[action$="/compte/deconnexion"] button[type=submit]';
+// The header's "Menu": a <details>, closed on every page load, holding the account's links,
+// the logout button and the language switch.
+const SITE_MENU = 'header nav details.nav-more';
+
+async function openMenu(page) {
+  const menu = page.locator(SITE_MENU);
+  if ((await menu.count()) === 1 && !(await menu.evaluate((d) => d.open))) await menu.locator('summary').click();
+}
+
+// Open the menu, click one of its buttons (logout, language) and wait for the page it loads.
+async function clickInMenu(page, selector) {
+  await openMenu(page);
+  const [response] = await Promise.all([page.waitForNavigation(), page.click(selector)]);
+  return response;
+}
 
 // Runs before any page script, outside the page's CSP: reports every CSP
 // violation as a console error, which the console listener below collects.
@@ -174,13 +192,13 @@ async function runPages(job, page, errors) {
 async function runLanguageFlow(job, page, errors) {
   const steps = [];
   const step = (name, ok, detail) => steps.push({ name, ok: !!ok, detail });
-  const navText = () => page.locator('header nav').innerText();
+  const navText = async () => { await openMenu(page); return page.locator('header nav').innerText(); };
 
   await page.goto(`${job.base}/`);
   let lang = await htmlLang(page);
   step('home is in French', lang === 'fr', { lang });
 
-  await Promise.all([page.waitForNavigation(), page.click('header button[name=lang][value=en]')]);
+  await clickInMenu(page, 'header button[name=lang][value=en]');
   lang = await htmlLang(page);
   step('switch to English sets html[lang=en]', lang === 'en', { lang, url: page.url() });
   let nav = await navText();
@@ -194,7 +212,7 @@ async function runLanguageFlow(job, page, errors) {
   step('still English after logging in', lang === 'en', { lang });
 
   if (login.ok) {
-    await Promise.all([page.waitForNavigation(), page.click(LOGOUT_BUTTON)]);
+    await clickInMenu(page, LOGOUT_BUTTON);
     const stillThere = await page.locator(LOGOUT_BUTTON).count();
     const loginLink = await page.locator('header nav a[href$="/compte/connexion"]').count();
     nav = await navText();
@@ -256,6 +274,8 @@ async function runContributionResident(job, page, errors) {
   step('the commune is pre-filled with the home commune', communeValue === String(job.commune.id)
     && communeText === job.commune.name, { value: communeValue, text: communeText, want: job.commune });
 
+  // The kind and the title are under "Préciser (facultatif)", closed at first.
+  await form.locator('details.more-fields > summary').click();
   await form.locator('input[name=kind][value=envie]').check();
   await form.locator('input[name=title]').fill(job.title);
   await form.locator('textarea[name=body]').fill(job.body);
@@ -269,7 +289,7 @@ async function runContributionResident(job, page, errors) {
   const id = Number(match[1]);
   const detailPath = `/idees/${id}`;
   const flash = await flashes();
-  step('the success message is shown', /Merci ! Votre contribution est publiée/.test(flash), { flash });
+  step('the success message is shown', /Merci ! Votre idée est publiée..test(flash), { flash });
   const h1 = (await page.locator('main h1').innerText()).trim();
   step('the title is shown', h1 === job.title, { h1 });
   const kind = (await page.locator('main .contrib-meta .tag').innerText()).trim();
@@ -347,6 +367,7 @@ async function runContributionDraft(job, page, errors, context) {
   step('the form says the photo is not kept in the draft',
     /photo n'est pas gardée/.test(await form.locator('.draft-note').first().innerText()));
   await audit('new contribution form');
+  await form.locator('details.more-fields > summary').click();
   await title.fill(job.title);
   await body.fill(job.body);
   const saved = JSON.parse((await draft()) || 'null');
@@ -393,7 +414,7 @@ async function runContributionDraft(job, page, errors, context) {
 
   await title.fill('Un brouillon pas encore envoyé');
   const before = await draftKeys();
-  await Promise.all([page.waitForNavigation(), page.click(LOGOUT_BUTTON)]);
+  await clickInMenu(page, LOGOUT_BUTTON);
   const left = await draftKeys();
   step('logging out clears the drafts kept on this device', before.length === 1 && left.length === 0, { before, left });
   return { steps };
@@ -461,7 +482,7 @@ async function runContributionReferent(job, page, errors) {
   step('the answer is confirmed', /statut et la réponse sont enregistrés/.test(await flashes()), { flash: await flashes() });
   await audit('answered contribution');
 
-  await Promise.all([page.waitForNavigation(), page.click(LOGOUT_BUTTON)]);
+  await clickInMenu(page, LOGOUT_BUTTON);
   const other = await logIn(page, job.base, job.other);
   if (!step('log in as the Liévin referent', other.ok, other)) return { steps };
   errors.length = 0;
@@ -502,7 +523,7 @@ async function runScript(job, page, errors, context) {
           break;
         }
         case 'logout': {
-          await Promise.all([page.waitForNavigation(), page.click(LOGOUT_BUTTON)]);
+          await clickInMenu(page, LOGOUT_BUTTON);
           ok = step(s.name || 'log out', (await page.locator(LOGOUT_BUTTON).count()) === 0, { url: here() });
           break;
         }
@@ -512,12 +533,23 @@ async function runScript(job, page, errors, context) {
           ok = step(s.name || `open ${s.path}`, status === want, { status, want, url: here() });
           break;
         }
+        case 'back': {
+          // The browser's Back button: the page comes from the back-forward cache or is
+          // loaded again, with the form fields the browser restores.
+          await page.goBack({ waitUntil: 'load' });
+          ok = step(s.name || 'go back', true, { url: here() });
+          break;
+        }
         case 'lang': {
-          await Promise.all([page.waitForNavigation(), page.click(`header button[name=lang][value=${s.value}]`)]);
+          await clickInMenu(page, `header button[name=lang][value=${s.value}]`);
           const lang = await htmlLang(page);
           ok = step(s.name || `switch the language to ${s.value}`, lang === s.value, { lang, url: here() });
           break;
         }
+        case 'menu':
+          await openMenu(page);
+          ok = step(s.name || 'open the menu', await page.locator(SITE_MENU).evaluate((d) => d.open), { url: here() });
+          break;
         case 'fill':
           await page.fill(s.selector, String(s.value));
           break;

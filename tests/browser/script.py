@@ -26,6 +26,11 @@ def lang(value: str) -> Step:
     return {"do": "lang", "value": value}
 
 
+def open_menu(name: Optional[str] = None) -> Step:
+    """Tap the header's "Menu" (a <details>, closed on every page): its links become visible."""
+    return _named({"do": "menu"}, name)
+
+
 def fill(selector: str, value: Any) -> Step:
     return {"do": "fill", "selector": selector, "value": str(value)}
 
@@ -66,6 +71,11 @@ def save(name: str, selector: str, attr: str = "text", strip: Optional[str] = No
     if strip:
         step["strip"] = strip
     return step
+
+
+def back(name: Optional[str] = None) -> Step:
+    """The browser's Back button."""
+    return _named({"do": "back"}, name)
 
 
 def noscript(script: str) -> Step:

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from tests.browser.script import axe, evaluate, goto, login, pdf, run_script, see
+from tests.browser.script import axe, evaluate, goto, login, open_menu, pdf, run_script, see
 
 pytestmark = pytest.mark.browser
 
@@ -63,6 +63,7 @@ def test_the_copil_reads_its_dashboard_and_prints_its_report(live_server, run_br
     steps = [
         login(COPIL),
         goto("/"),
+        open_menu(),
         see("COPIL", selector="header nav"),
         goto(f"/copil/?from={FROM}"),
         see("Tableau de bord du COPIL", selector="h1"),
