@@ -1,0 +1,25 @@
+"""Acronyms spelled out the first time a page uses them (labo.core.abbr)."""
+from __future__ import annotations
+
+from flask_babel import force_locale
+
+from tests.conftest import page_text
+
+
+def test_an_acronym_is_explained_once_per_page_in_the_page_language(app):
+    template = app.jinja_env.from_string("{{ abbr('QPV') }} {{ abbr('QPV') }} {{ abbr('XYZ') }}")
+    with app.test_request_context("/"), force_locale("fr"):
+        assert template.render() == '<abbr title="quartier prioritaire de la politique de la ville">QPV</abbr> QPV XYZ'
+    with app.test_request_context("/"), force_locale("en"):
+        assert template.render().startswith('<abbr title="priority neighbourhood of urban policy">QPV</abbr> QPV')
+
+
+def test_the_home_page_explains_qpv_and_caf(client):
+    html = page_text(client.get("/"))
+    assert '<abbr title="quartier prioritaire de la politique de la ville">QPV</abbr>' in html
+    assert '<abbr title="caisse d\'allocations familiales">CAF</abbr>' in html
+
+
+def test_the_privacy_page_explains_the_cnil_in_english_too(client):
+    html = page_text(client.get("/confidentialite", headers={"Accept-Language": "en"}))
+    assert '<abbr title="the French data protection authority">CNIL</abbr> (www.cnil.fr)' in html
