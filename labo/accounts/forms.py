@@ -1,4 +1,4 @@
-"""Forms for registration, login, password reset and the profile."""
+"""Forms for registration, login, password reset (by link or by a referent's code) and the profile."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -53,13 +53,13 @@ class RegisterForm(FlaskForm):
         description=_l("C'est le nom que les autres verront. Pas besoin de votre vrai nom."),
         render_kw={"autocomplete": "nickname"},
     )
+    password = new_password_field(_l("Mot de passe"))
     email = EmailField(
         _l("Adresse e-mail"),
-        validators=[DataRequired(_l("Indiquez votre adresse e-mail.")), Email(_l("Cette adresse e-mail n'est pas valide.")), Length(max=254)],
-        description=_l("Pour vous connecter et retrouver votre mot de passe. Elle n'est jamais affichée."),
+        validators=[Optional(), Email(_l("Cette adresse e-mail n'est pas valide.")), Length(max=254)],
+        description=_l("Facultatif : pour retrouver votre mot de passe et être prévenu·e des réponses. Elle n'est jamais affichée."),
         render_kw={"autocomplete": "email"},
     )
-    password = new_password_field(_l("Mot de passe"))
     home_commune = SelectField(
         _l("Ma commune"),
         validators=[Optional()],
@@ -73,10 +73,11 @@ class RegisterForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(
-        _l("Adresse e-mail"),
-        validators=[DataRequired(_l("Indiquez votre adresse e-mail.")), Email(_l("Cette adresse e-mail n'est pas valide."))],
-        render_kw={"autocomplete": "email"},
+    # Named "email" for the forms and scripts that fill it in; a pseudonym works too.
+    email = StringField(
+        _l("Pseudonyme ou adresse e-mail"),
+        validators=[DataRequired(_l("Indiquez votre pseudonyme ou votre adresse e-mail.")), Length(max=320)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
     )
     password = PasswordField(
         _l("Mot de passe"),
@@ -90,6 +91,32 @@ class ForgotPasswordForm(FlaskForm):
     email = EmailField(
         _l("Adresse e-mail"),
         validators=[DataRequired(_l("Indiquez votre adresse e-mail.")), Email(_l("Cette adresse e-mail n'est pas valide."))],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class ResetCodeForm(FlaskForm):
+    """A new password with the code a referent gave in person."""
+    pseudonym = StringField(
+        _l("Pseudonyme"),
+        validators=[DataRequired(_l("Indiquez votre pseudonyme.")), Length(max=40)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    code = StringField(
+        _l("Code donné par le ou la référent·e"),
+        validators=[DataRequired(_l("Indiquez le code.")), Length(max=20)],
+        description=_l("8 lettres et chiffres, par exemple ABCD-EF23."),
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+    password = new_password_field(_l("Nouveau mot de passe"))
+
+
+class EmailForm(FlaskForm):
+    """Adding or changing one's address: it is attached once confirmed."""
+    email = EmailField(
+        _l("Nouvelle adresse e-mail"),
+        validators=[DataRequired(_l("Indiquez votre adresse e-mail.")), Email(_l("Cette adresse e-mail n'est pas valide.")), Length(max=254)],
+        description=_l("Nous y envoyons un lien : l'adresse est enregistrée quand vous l'ouvrez."),
         render_kw={"autocomplete": "email"},
     )
 

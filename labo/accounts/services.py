@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Mapping, Optional
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -25,6 +27,12 @@ from labo.territory.models import Commune
 import labo.notifications.models  # noqa: E402,F401,I001  (maps User.unread_notifications, read by user_for_session)
 
 RESET_SALT = "labo.password-reset"
+EMAIL_SALT = "labo.email-confirm"
+# A code a referent reads out or writes down: no letters and digits that look
+# alike (0/O, 1/I/L), grouped in two fours.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+CODE_VALIDITY = timedelta(hours=24)
 PSEUDONYM_KEY_MAX = 160
 PSEUDONYM_RE = re.compile(r"^[\w][\w .'-]{1,38}[\w.]$", re.UNICODE)
 # Used when an email is unknown, so a failed login costs the same time.
@@ -51,6 +59,25 @@ def find_user_by_email(email: str) -> Optional[User]:
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
+def is_email(identifier: str) -> bool:
+    """What someone typed to log in is an address (pseudonyms hold no "@")."""
+    return "@" in identifier
+
+
+def login_key(identifier: str) -> str:
+    """What was typed to log in, as the account is looked up: an address in
+    lower case, a pseudonym without case or accents (for rate limits)."""
+    return normalize_email(identifier) if is_email(identifier) else "pseudonym:" + pseudonym_key(identifier)
+
+
+def find_user_for_login(identifier: str) -> Optional[User]:
+    """The account whose pseudonym or (confirmed) address was typed."""
+    identifier = identifier.strip()
+    if not identifier:
+        return None
+    return find_user_by_email(identifier) if is_email(identifier) else find_user_by_pseudonym(identifier)
+
+
 def find_user_by_pseudonym(pseudonym: str) -> Optional[User]:
     return db.session.scalar(select(User).where(User.pseudonym_key == pseudonym_key(pseudonym)))
 
@@ -73,44 +100,43 @@ def _dummy_hash(config: Mapping) -> str:
 
 @dataclass
 class Registration:
-    user: Optional[User]  # None when the email already had an account
-    existing: Optional[User] = None
+    user: User
+    # The account that already has the address typed, to be told by email
+    # (the address then waits on the new account, never confirmed).
+    email_owner: Optional[User] = None
 
 
 def register_account(
     config: Mapping,
     *,
     pseudonym: str,
-    email: str,
     password: str,
+    email: Optional[str] = None,
     home_commune: Optional[Commune] = None,
     age_band: Optional[str] = None,
     locale: Optional[str] = None,
 ) -> Registration:
-    """Create a resident's account.
+    """Create a resident's account, with a pseudonym and a password.
 
-    A taken pseudonym is refused (pseudonyms are public). A known email is not
-    revealed: no account is created and the caller answers as for a new one,
-    while the owner of the address is told by email."""
+    A taken pseudonym is refused (pseudonyms are public). An email, if given,
+    is not attached: it waits in pending_email until its owner opens the
+    link mailed to it (confirmation_token). Whether the address already has
+    an account is not revealed: the account is created alike, and the caller
+    mails the owner of the address instead of the link."""
     pseudonym = re.sub(r"\s+", " ", pseudonym.strip())
     if not PSEUDONYM_RE.match(pseudonym):
         raise AccountError("pseudonym-invalid", "pseudonym")
     if age_band:
         AgeBand(age_band)  # raises ValueError on an unknown band
     password_hash = hash_password(config, password)
-    # The pseudonym is checked first, so its answer says nothing of the email.
     if find_user_by_pseudonym(pseudonym) is not None:
         raise AccountError("pseudonym-taken", "pseudonym")
-    existing = find_user_by_email(email)
-    if existing is not None:
-        return Registration(user=None, existing=existing)
     try:
         # Inside a SAVEPOINT: a lost race rolls back this insert only.
         with db.session.begin_nested():
             user = User(
                 pseudonym=pseudonym,
                 pseudonym_key=pseudonym_key(pseudonym),
-                email=normalize_email(email),
                 password_hash=password_hash,
                 home_commune_id=home_commune.id if home_commune else None,
                 age_band=age_band or None,
@@ -118,16 +144,85 @@ def register_account(
             )
             db.session.add(user)
     except IntegrityError:
-        # Lost a race with another registration for the same name or address.
-        if find_user_by_email(email) is not None:
-            return Registration(user=None, existing=find_user_by_email(email))
-        raise AccountError("pseudonym-taken", "pseudonym")
-    return Registration(user=user)
+        # Lost a race with another registration for the same name.
+        raise AccountError("pseudonym-taken", "pseudonym") from None
+    owner = request_email(user, email) if email and email.strip() else None
+    return Registration(user=user, email_owner=owner)
 
 
-def authenticate(config: Mapping, email: str, password: str) -> Optional[User]:
-    """The account for these credentials, or None, taking the same time either way."""
-    user = find_user_by_email(email)
+def request_email(user: User, email: str) -> Optional[User]:
+    """Note `email` as the address `user` asked for, until they confirm it.
+    Returns the other account that already has it, if any, for the caller to
+    tell its owner instead of mailing the link; either way the address waits
+    on `user`'s account, so nothing shown to them differs."""
+    email = normalize_email(email)
+    if email == user.email:
+        user.pending_email = None
+        db.session.flush()
+        return None
+    user.pending_email = email
+    db.session.flush()
+    owner = find_user_by_email(email)
+    return owner if owner is not None and owner.id != user.id else None
+
+
+def _email_serializer(config: Mapping) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(config["SECRET_KEY"], salt=EMAIL_SALT)
+
+
+def _address_fingerprint(email: str) -> str:
+    # The link names the address it was sent to without spelling it out
+    # (links end up in logs); asking for another address voids it.
+    return hashlib.sha256(email.encode()).hexdigest()[:16]
+
+
+def confirmation_token(config: Mapping, user: User) -> str:
+    """The link's token proving `user` reads the inbox of their pending address."""
+    return _email_serializer(config).dumps({"uid": user.id, "em": _address_fingerprint(user.pending_email)})
+
+
+def user_for_confirmation(config: Mapping, token: str) -> Optional[User]:
+    """The account a confirmation link is for, or None if the link is forged,
+    expired, already used, or for an address the person has since replaced."""
+    try:
+        data = _email_serializer(config).loads(
+            token, max_age=int(config.get("LABO_EMAIL_CONFIRM_MAX_AGE", 7 * 24 * 3600)))
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("uid"), int):
+        return None
+    user = db.session.get(User, data["uid"])
+    if (user is None or not user.active or not user.pending_email
+            or data.get("em") != _address_fingerprint(user.pending_email)):
+        return None
+    return user
+
+
+def confirm_email(config: Mapping, token: str) -> tuple[str, Optional[User]]:
+    """Attach the pending address the link was sent to: ("confirmed", user),
+    ("taken", user) if another account has it by now, or ("invalid", None)."""
+    user = user_for_confirmation(config, token)
+    if user is None:
+        return "invalid", None
+    email = user.pending_email
+    owner = find_user_by_email(email)
+    if owner is not None and owner.id != user.id:
+        return "taken", user
+    try:
+        # The unique constraint, not the look-up above, settles a race.
+        with db.session.begin_nested():
+            user.email, user.pending_email = email, None
+            db.session.flush()
+    except IntegrityError:
+        db.session.refresh(user)
+        return "taken", user
+    return "confirmed", user
+
+
+def authenticate(config: Mapping, identifier: str, password: str) -> Optional[User]:
+    """The account for this pseudonym or address and password, or None,
+    taking the same time either way."""
+    user = find_user_for_login(identifier)
     if user is None:
         password_matches(_dummy_hash(config), password)
         return None
@@ -201,6 +296,44 @@ def reset_password(config: Mapping, token: str, new_password: str) -> Optional[U
     if user is None:
         return None
     user.password_hash = hash_password(config, new_password)
+    db.session.flush()
+    return user
+
+
+def normalize_code(typed: str) -> str:
+    """A reset code as typed, in any case, with or without its dash or spaces."""
+    return re.sub(r"[^A-Z0-9]", "", (typed or "").upper())[: CODE_LENGTH * 2]
+
+
+def issue_reset_code(config: Mapping, actor: User, person: User, now: datetime) -> str:
+    """A one-time code, valid 24 hours, for `person` to choose a new password
+    without an email (the view checks "account.reset_code": a referent met
+    them). Only its hash is kept; a new code replaces the previous one.
+    Returns the code to show, as "ABCD-EFGH"."""
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    person.reset_code_hash = hash_password(config, code)
+    person.reset_code_expires_at = now + CODE_VALIDITY
+    record_audit(actor, "account.reset_code_issued", "user", person.id, user=person.pseudonym,
+                 commune=person.home_commune.name if person.home_commune else "")
+    db.session.flush()
+    return f"{code[:4]}-{code[4:]}"
+
+
+def use_reset_code(config: Mapping, pseudonym: str, code: str, new_password: str, now: datetime) -> Optional[User]:
+    """Set a new password with a referent's code: the account, or None if
+    the pseudonym, the code or its date is wrong (taking the same time).
+    The code serves once."""
+    user = find_user_by_pseudonym(pseudonym) if pseudonym and pseudonym.strip() else None
+    usable = (user is not None and user.active and user.reset_code_hash is not None
+              and user.reset_code_expires_at is not None and user.reset_code_expires_at > now)
+    if not usable:
+        password_matches(_dummy_hash(config), code)
+        return None
+    if not password_matches(user.reset_code_hash, normalize_code(code)):
+        return None
+    user.password_hash = hash_password(config, new_password)
+    user.reset_code_hash = user.reset_code_expires_at = None
+    record_audit(user, "account.reset_code_used", "user", user.id, user=user.pseudonym)
     db.session.flush()
     return user
 
@@ -337,6 +470,7 @@ def export_personal_data(user: User) -> dict:
     return {
         "pseudonym": user.pseudonym,
         "email": user.email,
+        "pending_email": user.pending_email,
         "home_commune": user.home_commune.name if user.home_commune else None,
         "age_band": user.age_band,
         "language": user.locale,
@@ -462,7 +596,12 @@ def erase_user(config: Mapping, user: User) -> None:
 
     label = f"{ERASED_LABEL} n°{user.id}"
     db.session.execute(update(AuditEntry).where(AuditEntry.actor_id == user.id).values(actor_label=label[:40]))
-    db.session.execute(delete(OutboxMessage).where(OutboxMessage.recipient == user.email))
+    # The mail kept for their address, and for the one they had asked for
+    # (unless it is another account's: that mail is its owner's).
+    addresses = [a for a in (user.email, user.pending_email)
+                 if a and (a == user.email or find_user_by_email(a) is None)]
+    if addresses:
+        db.session.execute(delete(OutboxMessage).where(OutboxMessage.recipient.in_(addresses)))
     for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.target_type == "user", AuditEntry.target_id == user.id)):
         entry.details = {**(entry.details or {}), "user": label}
     # Registrations to meetings stay counted, without the name and contact typed in them.

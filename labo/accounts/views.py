@@ -1,4 +1,5 @@
-"""Registration, login, logout, password reset and one's own profile."""
+"""Registration, login, logout, password reset (by link or by a referent's
+code), one's own profile and email address."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
@@ -13,8 +14,10 @@ from labo.accounts.forms import (
     EraseAccountForm,
     ForgotPasswordForm,
     LoginForm,
+    EmailForm,
     ProfileForm,
     RegisterForm,
+    ResetCodeForm,
     ResetPasswordForm,
     age_band_choices,
     language_choices,
@@ -63,19 +66,33 @@ EMAIL_KEY_MAX = 320  # the longest an e-mail address can be; longer text is coun
 
 def _typed_email() -> str:
     """The e-mail address typed in the form, as accounts are looked up."""
-    return services.normalize_email(request.form.get("email", ""))[:EMAIL_KEY_MAX]
+    typed = request.form.get("email") or request.form.get("mail-email") or ""  # the profile's form is prefixed
+    return services.normalize_email(typed)[:EMAIL_KEY_MAX]
 
 
 def per_typed_account() -> str:
     return "account:" + _typed_email()
 
 
-def per_typed_account_and_address() -> str:
-    return f"account:{_typed_email()}|address:{request.remote_addr or '?'}"
+def _typed_login() -> str:
+    """The pseudonym or address typed to log in (or with a reset code), as
+    the account is looked up. Not resolved to the account: counting a
+    pseudonym's and an address's tries together would tell whether they
+    are the same person's."""
+    typed = request.form.get("email", request.form.get("pseudonym", ""))
+    return services.login_key(typed[:EMAIL_KEY_MAX])
+
+
+def per_typed_login() -> str:
+    return "account:" + _typed_login()
+
+
+def per_typed_login_and_address() -> str:
+    return f"account:{_typed_login()}|address:{request.remote_addr or '?'}"
 
 
 def _login_failed(response) -> bool:
-    """Only wrong e-mail/password pairs count, not successful logins nor forms sent incomplete."""
+    """Only wrong pseudonym (or e-mail)/password pairs count, not successful logins nor forms sent incomplete."""
     return bool(g.get("login_failed"))
 
 
@@ -94,12 +111,52 @@ mails_to_one_address = limiter.shared_limit(
     email_limit, scope="auth-email", key_func=per_typed_account, methods=["POST"], deduct_when=_accepted)
 
 
+def _next_url() -> str | None:
+    """Where to go once signed in: a page of this site, kept through login and registration."""
+    return safe_next(request.args.get("next"))
+
+
+def _send_confirmation(config, user) -> None:
+    """Mail the link that attaches `user`'s pending address."""
+    send_email(
+        config, user.pending_email,
+        _("Confirmez votre adresse e-mail"),
+        _("Bonjour %(name)s,\n\nPour enregistrer cette adresse dans votre compte du Labo de la participation, "
+          "ouvrez ce lien (valable 7 jours) :\n%(url)s\n\n"
+          "Si vous n'avez rien demandé, ignorez ce message : l'adresse ne sera pas enregistrée.",
+          name=user.pseudonym, url=external_url("accounts.confirm_email", token=services.confirmation_token(config, user))),
+    )
+
+
+def _send_address_taken(config, owner) -> None:
+    """Tell the owner of an address that someone typed it for another account."""
+    send_email(
+        config, owner.email,
+        _("Quelqu'un a voulu créer un compte avec votre adresse"),
+        _("Bonjour,\n\nQuelqu'un a voulu créer un compte au Labo de la participation avec cette adresse, "
+          "qui en a déjà un. Si c'était vous, connectez-vous : %(url)s\n"
+          "Mot de passe oublié ? %(reset)s\n\nSinon, vous pouvez ignorer ce message.",
+          url=external_url("accounts.login"), reset=external_url("accounts.forgot")),
+    )
+
+
+def _mail_for_address(config, user, owner) -> None:
+    """The link to confirm the address, or, if it is another account's, a word to its owner.
+    Either way the person sees the same answer, and the mail counts against the address."""
+    if owner is not None:
+        _send_address_taken(config, owner)
+    else:
+        _send_confirmation(config, user)
+    g.mail_form_accepted = True
+
+
 @bp.route("/inscription", methods=["GET", "POST"])
 @limiter.limit(address_limit, methods=["POST"])
 @mails_to_one_address
 def register():
+    next_url = _next_url()
     if current_user.is_authenticated:
-        return redirect(url_for("site.home"))
+        return redirect(next_url or url_for("site.home"))
     form = RegisterForm()
     form.home_commune.choices = commune_choices(_("Je préfère ne pas le dire"))
     form.age_band.choices = age_band_choices()
@@ -109,8 +166,8 @@ def register():
             result = services.register_account(
                 config,
                 pseudonym=form.pseudonym.data,
-                email=form.email.data,
                 password=form.password.data,
+                email=form.email.data or None,
                 home_commune=get_commune(form.home_commune.data),
                 age_band=form.age_band.data or None,
                 locale=session.get("lang"),
@@ -118,39 +175,29 @@ def register():
         except services.AccountError as error:
             show_error(form, error, ERROR_MESSAGES)
         else:
-            login_url = external_url("accounts.login")
-            if result.user is not None:
-                send_email(
-                    config, result.user.email,
-                    _("Bienvenue au Labo de la participation"),
-                    _("Bonjour %(name)s,\n\nVotre compte est créé. Pour vous connecter : %(url)s\n\nÀ bientôt au Labo !",
-                      name=result.user.pseudonym, url=login_url),
-                )
-            else:
-                send_email(
-                    config, result.existing.email,
-                    _("Quelqu'un a voulu créer un compte avec votre adresse"),
-                    _("Bonjour,\n\nQuelqu'un a voulu créer un compte au Labo de la participation avec cette adresse, "
-                      "qui en a déjà un. Si c'était vous, connectez-vous : %(url)s\n"
-                      "Mot de passe oublié ? %(reset)s\n\nSinon, vous pouvez ignorer ce message.",
-                      url=login_url, reset=external_url("accounts.forgot")),
-                )
+            user = result.user
+            if user.pending_email:
+                _mail_for_address(config, user, result.email_owner)
             db.session.commit()
-            g.mail_form_accepted = True
-            # The same answer whether or not the address already had an account.
-            flash(_("Inscription enregistrée. Un e-mail vous a été envoyé. Connectez-vous avec votre adresse et votre mot de passe."), "success")
-            return redirect(url_for("accounts.login"))
+            login_user(user)
+            services.record_login(user)
+            flash(_("Bienvenue %(name)s ! Votre compte est créé et vous êtes connecté·e.", name=user.pseudonym), "success")
+            if user.pending_email:
+                # The same words whether or not the address already had an account.
+                flash(_("Pour enregistrer votre adresse e-mail, ouvrez le lien que nous venons d'y envoyer."), "info")
+            return redirect(next_url or url_for("site.home"))
         db.session.rollback()
-    return render_template("accounts/register.html", form=form), (422 if form.errors else 200)
+    return render_template("accounts/register.html", form=form, next=next_url), (422 if form.errors else 200)
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
 @limiter.limit(address_limit, methods=["POST"])
-@limiter.limit(auth_limit, key_func=per_typed_account_and_address, methods=["POST"], deduct_when=_login_failed)
-@limiter.limit(account_limit, key_func=per_typed_account, methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(auth_limit, key_func=per_typed_login_and_address, methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(account_limit, key_func=per_typed_login, methods=["POST"], deduct_when=_login_failed)
 def login():
+    next_url = _next_url()
     if current_user.is_authenticated:
-        return redirect(url_for("site.home"))
+        return redirect(next_url or url_for("site.home"))
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(current_app.config, form.email.data, form.password.data)
@@ -160,11 +207,11 @@ def login():
             if user.locale:
                 session["lang"] = user.locale
             flash(_("Bonjour %(name)s, vous êtes connecté·e.", name=user.pseudonym), "success")
-            return redirect(safe_next(request.args.get("next")) or url_for("site.home"))
+            return redirect(next_url or url_for("site.home"))
         g.login_failed = True
-        form.password.errors = [_("Adresse e-mail ou mot de passe incorrect.")]
+        form.password.errors = [_("Pseudonyme, adresse e-mail ou mot de passe incorrect.")]
     status = 422 if form.errors else 200
-    return render_template("accounts/login.html", form=form), status
+    return render_template("accounts/login.html", form=form, next=next_url), status
 
 
 @bp.route("/deconnexion", methods=["POST"])
@@ -215,6 +262,84 @@ def reset(token: str):
     return render_template("accounts/reset.html", form=form), (422 if form.errors else 200)
 
 
+@bp.route("/code", methods=["GET", "POST"])
+@limiter.limit(address_limit, methods=["POST"])
+@limiter.limit(auth_limit, key_func=per_typed_login_and_address, methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(account_limit, key_func=per_typed_login, methods=["POST"], deduct_when=_login_failed)
+def use_code():
+    """A new password with the one-time code a referent gave in person."""
+    from labo.core.db import utcnow
+
+    next_url = _next_url()
+    form = ResetCodeForm()
+    if form.validate_on_submit():
+        user = services.use_reset_code(current_app.config, form.pseudonym.data, form.code.data, form.password.data, utcnow())
+        if user is not None:
+            db.session.commit()
+            logout_user()
+            login_user(user)
+            services.record_login(user)
+            if user.locale:
+                session["lang"] = user.locale
+            flash(_("Votre mot de passe est changé, %(name)s. Vous êtes connecté·e.", name=user.pseudonym), "success")
+            return redirect(next_url or url_for("site.home"))
+        db.session.rollback()
+        g.login_failed = True
+        form.code.errors = [_("Ce pseudonyme et ce code ne vont pas ensemble, ou le code a déjà servi ou a plus de 24 heures. "
+                              "Vérifiez, ou demandez un nouveau code à un·e référent·e.")]
+    return render_template("accounts/code.html", form=form, next=next_url), (422 if form.errors else 200)
+
+
+@bp.route("/adresse", methods=["POST"])
+@login_required
+@limiter.limit(address_limit)
+@limiter.limit(auth_limit, key_func=per_person)
+@mails_to_one_address
+def change_email():
+    """Add or change one's address: it is attached once the link mailed to it is opened."""
+    authorize("profile.edit", current_user)
+    email_form = EmailForm(prefix="mail")
+    if email_form.validate_on_submit():
+        config = current_app.config
+        if services.normalize_email(email_form.email.data) == current_user.email:
+            services.request_email(current_user, email_form.email.data)
+            db.session.commit()
+            flash(_("C'est déjà l'adresse de votre compte."), "info")
+            return redirect(url_for("accounts.profile"))
+        owner = services.request_email(current_user, email_form.email.data)
+        _mail_for_address(config, current_user, owner)
+        db.session.commit()
+        # The same words whether or not the address already has an account.
+        flash(_("Nous avons envoyé un lien à %(email)s : ouvrez-le pour enregistrer l'adresse.",
+                email=current_user.pending_email), "success")
+        return redirect(url_for("accounts.profile"))
+    return _render_profile(_profile_form(), email_form=email_form)
+
+
+@bp.route("/adresse/<token>", methods=["GET", "POST"])
+@limiter.limit(address_limit, methods=["POST"])
+def confirm_email(token: str):
+    """The link mailed to an address: one button attaches it (a mail
+    program that opens links by itself attaches nothing)."""
+    config = current_app.config
+    user = services.user_for_confirmation(config, token)
+    if user is None:
+        return render_template("accounts/confirm_invalid.html"), 400
+    form = ActionForm()
+    if form.validate_on_submit():
+        outcome, user = services.confirm_email(config, token)
+        if outcome == "confirmed":
+            db.session.commit()
+            flash(_("Votre adresse e-mail est enregistrée : %(email)s.", email=user.email), "success")
+            signed_in = current_user.is_authenticated and current_user.id == user.id
+            return redirect(url_for("accounts.profile") if signed_in else url_for("accounts.login"))
+        db.session.rollback()
+        if outcome == "taken":
+            return render_template("accounts/confirm_invalid.html", taken=True), 409
+        return render_template("accounts/confirm_invalid.html"), 400
+    return render_template("accounts/confirm_email.html", form=form, email=user.pending_email)
+
+
 def _profile_form() -> ProfileForm:
     form = ProfileForm(data={
         "home_commune": str(current_user.home_commune_id or ""),
@@ -231,12 +356,14 @@ def _profile_form() -> ProfileForm:
     return form
 
 
-def _render_profile(form, password_form=None, erase_form=None):
+def _render_profile(form, password_form=None, erase_form=None, email_form=None):
     password_form = password_form or ChangePasswordForm(prefix="pw", formdata=None)
     erase_form = erase_form or EraseAccountForm(prefix="erase", formdata=None)
-    failed = form.errors or password_form.errors or erase_form.errors
+    email_form = email_form or EmailForm(prefix="mail", formdata=None)
+    failed = form.errors or password_form.errors or erase_form.errors or email_form.errors
     return render_template(
-        "accounts/profile.html", form=form, password_form=password_form, erase_form=erase_form
+        "accounts/profile.html", form=form, password_form=password_form, erase_form=erase_form,
+        email_form=email_form,
     ), (422 if failed else 200)
 
 
@@ -355,3 +482,32 @@ def verify_person(user_id: int):
     db.session.commit()
     flash(_("%(name)s est noté·e comme rencontré·e en personne : son compte est vérifié.", name=person.pseudonym), "success")
     return redirect(url_for("accounts.verify_people", q=request.args.get("q") or None))
+
+
+@bp.route("/verifier/<id:user_id>/code", methods=["POST"])
+@login_required
+@limiter.limit(account_limit, key_func=per_person)
+def give_reset_code(user_id: int):
+    """A referent who meets the person gives them a one-time code to choose a
+    new password (for an account without an email). Shown once, here."""
+    from labo.core.db import utcnow
+
+    person = db.get_or_404(User, user_id)
+    authorize("account.reset_code", person)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    code = services.issue_reset_code(current_app.config, current_user, person, utcnow())
+    if person.email:
+        send_email(
+            current_app.config, person.email,
+            _("Un code pour changer votre mot de passe"),
+            _("Bonjour %(name)s,\n\nUn·e référent·e du Labo de la participation vous a donné un code pour choisir "
+              "un nouveau mot de passe. Si vous n'avez rien demandé, prévenez un·e référent·e de votre commune.",
+              name=person.pseudonym),
+        )
+    db.session.commit()
+    response = current_app.make_response(render_template(
+        "accounts/reset_code.html", person=person, code=code, code_url=external_url("accounts.use_code"),
+        q=request.args.get("q", "")[:40]))
+    response.headers["Cache-Control"] = "no-store"  # the code is not kept in any cache
+    return response

@@ -107,6 +107,8 @@ def describe_audit(entry: AuditEntry) -> str:
         "process.proposal_restored": _("Proposition rétablie : « %(target)s » (« %(name)s »)", name=name,
                                        target=d.get("proposal", "")),
         "account.verified": _("Compte vérifié en personne : %(user)s", user=d.get("user", "?")),
+        "account.reset_code_issued": _("Code pour changer de mot de passe donné à %(user)s", user=d.get("user", "?")),
+        "account.reset_code_used": _("Mot de passe changé avec un code de référent·e : %(user)s", user=d.get("user", "?")),
         "proclamation.version": _("Proclamation : version %(number)s publiée (%(note)s)", number=d.get("number", ""), note=d.get("note", "")),
         "proclamation.signature_withdrawn": (
             _("Signature de la proclamation retirée (structure : %(name)s)", name=name) if name
