@@ -91,6 +91,9 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
         from flask_migrate import Migrate
 
         Migrate(app, db, directory=os.path.join(root, "migrations"), render_as_batch=True)
+    from labo.core import uploads
+
+    uploads.init_app(app)  # before CSRFProtect reads a body: the upload forms' own limit
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.install_template_translations(app.jinja_env)

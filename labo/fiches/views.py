@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from labo.core.files import send_attachment, send_photo
 from labo.core.forms import show_error
 from labo.core.i18n import _
+from labo.core.uploads import accepts_uploads
 from labo.core.levels import LEVEL_LABELS, LEVEL_POWER, Level
 from labo.core.limits import per_person, write_limit
 from labo.core.urls import page_number
@@ -282,6 +283,7 @@ def files(fiche_id: int):
 
 
 @bp.route("/<id:fiche_id>/photos", methods=["POST"])
+@accepts_uploads()
 @login_required
 @limiter.limit(write_limit, key_func=per_person, methods=["POST"])
 def add_photo(fiche_id: int):
@@ -324,6 +326,7 @@ def delete_photo(fiche_id: int, photo_id: int):
 
 
 @bp.route("/<id:fiche_id>/fichiers", methods=["POST"])
+@accepts_uploads()
 @login_required
 @limiter.limit(write_limit, key_func=per_person, methods=["POST"])
 def add_attachment(fiche_id: int):

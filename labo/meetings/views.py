@@ -14,6 +14,7 @@ from labo.accounts.models import Role, RoleGrant, User
 from labo.core.files import send_attachment
 from labo.core.forms import ActionForm, edit_form, show_error
 from labo.core.i18n import _
+from labo.core.uploads import accepts_uploads
 from labo.core.limits import per_person, write_limit
 from labo.core.sanitize import rich_text_as_typed
 from labo.core.urls import absolute
@@ -380,6 +381,7 @@ def add_decision(meeting_id: int):
 
 
 @bp.route("/<id:meeting_id>/pieces-jointes", methods=["POST"])
+@accepts_uploads()
 @login_required
 def add_attachment(meeting_id: int):
     from labo.meetings.attachments import AttachmentError

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from labo.core.files import send_attachment
 from labo.core.forms import ActionForm, edit_form, show_error
 from labo.core.i18n import _
+from labo.core.uploads import accepts_uploads
 from labo.extensions import db
 from labo.partners import services
 from labo.partners.forms import ERROR_MESSAGES, CommitmentForm, FollowUpForm, PartnerForm, TemplatesForm
@@ -114,6 +115,7 @@ def commitment(slug: str, commitment_id: int):
 
 
 @bp.route("/<slug>/engagements/<id:commitment_id>/suivi", methods=["POST"])
+@accepts_uploads()
 @login_required
 def add_follow_up(slug: str, commitment_id: int):
     from labo.meetings.attachments import AttachmentError

@@ -9,6 +9,7 @@ from labo.core.db import utcnow
 from labo.core.files import send_photo
 from labo.core.forms import ActionForm
 from labo.core.i18n import _
+from labo.core.uploads import accepts_uploads
 from labo.core.limits import per_person, write_limit
 from labo.extensions import db, limiter
 from labo.permissions import authorize, can
@@ -205,6 +206,7 @@ def _tally_page(process: Process, form: TallyForm, *, status: int = 200):
 
 
 @bp.route("/<id:process_id>/depouillement", methods=["GET", "POST"])
+@accepts_uploads()
 @login_required
 def tally(process_id: int):
     process = get_process(process_id)

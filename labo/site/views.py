@@ -132,9 +132,11 @@ def _too_big_text() -> str:
     from labo.contributions.photos import MAX_BYTES as PHOTO_MAX
     from labo.meetings.attachments import MAX_BYTES as FILE_MAX
 
-    return _("Ce que vous envoyez est trop lourd : %(total)s Mo au plus en tout, %(file)s Mo par photo ou par "
-             "fichier. Revenez en arrière et choisissez une photo ou un fichier plus léger.",
-             total=current_app.config["MAX_CONTENT_LENGTH"] // 2**20, file=min(PHOTO_MAX, FILE_MAX) // 2**20)
+    # Forms with a photo or a file take much more (labo.core.uploads) and say "too heavy"
+    # themselves with what was typed: this page is for what no form of ours sends.
+    return _("Ce que vous envoyez est trop lourd : %(file)s Mo au plus par photo ou par fichier. Revenez en "
+             "arrière : ce que vous aviez écrit y est encore. Choisissez ensuite une photo ou un fichier plus léger.",
+             file=min(PHOTO_MAX, FILE_MAX) // 2**20)
 
 
 ERROR_TEXTS = {

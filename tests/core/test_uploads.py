@@ -1,8 +1,10 @@
 """Every upload endpoint, under the same three attacks, and every route that
 serves an upload back:
 
-- over 10 MB the file is refused with a 413 and the endpoint's own message;
-  over the site's 12 MB limit, with the 413 page in the reader's language;
+- over 10 MB the file is refused with a 413 and the endpoint's own message,
+  the form coming back with what was typed, up to 30 MB and more (the
+  upload forms take 40 MB, labo.core.uploads); only a body over that gets
+  the 413 page, in the reader's language, saying Back keeps what was typed;
 - a file that lies about what it is (a PHP or HTML page named .jpg, a "PDF"
   that is something else, an SVG carrying a script) gets a 4xx, a message,
   and nothing stored: no row, no file on disk;
@@ -44,7 +46,8 @@ SVG = (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" onload="
 PDF_THEN_HTML = b"%PDF-1.7\n" + HTML
 # A file too big for any one upload, still under the site's 12 MB request limit.
 OVER_10_MB = b"\xff\xd8\xff\xe0" + b"\0" * (10 * MB)
-OVER_12_MB = b"\xff\xd8\xff\xe0" + b"\0" * (13 * MB)
+# A phone's photo over the site's 12 MB: the upload forms still take it and answer.
+PHOTO_30_MB = b"\xff\xd8\xff\xe0" + b"\0" * (30 * MB)
 
 
 @pytest.fixture
@@ -189,18 +192,60 @@ def test_over_10_mb_is_a_413_with_the_endpoints_message_and_nothing_stored(clien
     assert stored_files(uploads) == []
 
 
-@pytest.mark.parametrize("endpoint", cases("over the site limit"))
-def test_over_the_sites_12_mb_limit_is_the_413_page_in_the_readers_language(client, auth, uploads, endpoint):
+def _marked(endpoint: Endpoint):
+    """contributions.new is being rewritten elsewhere: until it carries
+    @accepts_uploads(), its 30 MB photo is still the site's 413 page."""
+    if endpoint.name == "contribution photo":
+        return pytest.param(endpoint, id=endpoint.name, marks=pytest.mark.xfail(
+            strict=True, reason="contributions.new does not carry @accepts_uploads() yet"))
+    return pytest.param(endpoint, id=endpoint.name)
+
+
+@pytest.mark.parametrize("endpoint", [_marked(e) for e in ENDPOINTS if "over the site limit" not in e.tested_elsewhere])
+def test_a_30_mb_photo_comes_back_as_the_form_with_what_was_typed(client, auth, uploads, endpoint):
     url, page = endpoint.setup(auth)
-    french = send(auth, endpoint, url, page, OVER_12_MB, "enorme.jpg", "image/jpeg")
+    response = send(auth, endpoint, url, page, PHOTO_30_MB, "IMG_2041.jpg", "image/jpeg")
+    assert response.status_code == 413 and response.mimetype == "text/html"
+    text = page_text(response)
+    assert endpoint.too_big in text  # the form's own message, beside the field
+    typed = [v for v in endpoint.data().values() if isinstance(v, str) and len(v) > 4 and not v[:4].isdigit()]
+    assert all(f'value="{v}"' in text or f">{v}<" in text or f"\n{v}<" in text for v in typed), typed
+    assert db.session.scalar(select(func.count()).select_from(endpoint.model)) == 0
+    assert stored_files(uploads) == []
+
+
+def test_the_upload_forms_take_40_mb_and_the_other_forms_the_sites_12(app):
+    from labo.core.uploads import UPLOAD_LIMIT, upload_limit_of
+
+    marked = sorted(name for name, view in app.view_functions.items() if upload_limit_of(view))
+    assert marked == ["ballots.tally", "fiches.add_attachment", "fiches.add_photo", "meetings.add_attachment",
+                      "partners.add_follow_up"] or marked == sorted([
+                          "ballots.tally", "contributions.new", "fiches.add_attachment", "fiches.add_photo",
+                          "meetings.add_attachment", "partners.add_follow_up"])
+    assert UPLOAD_LIMIT == 40 * MB and app.config["MAX_CONTENT_LENGTH"] == 12 * MB
+
+
+@pytest.mark.parametrize("endpoint", [pytest.param(e, id=e.name) for e in ENDPOINTS if e.name == "fiche photo"])
+def test_over_the_upload_limit_is_the_413_page_in_the_readers_language(client, auth, uploads, endpoint):
+    url, page = endpoint.setup(auth)
+    absurd = b"\xff\xd8\xff\xe0" + b"\0" * (41 * MB)
+    french = send(auth, endpoint, url, page, absurd, "enorme.jpg", "image/jpeg")
     assert french.status_code == 413 and french.mimetype == "text/html"
     text = page_text(french)
-    assert "Envoi trop gros" in text and "12 Mo au plus en tout, 10 Mo par photo ou par fichier" in text
-    english = send(auth, endpoint, url, page, OVER_12_MB, "enorme.jpg", "image/jpeg",
+    assert "Envoi trop gros" in text and "10 Mo au plus par photo ou par fichier" in text
+    assert "Revenez en arrière : ce que vous aviez écrit y est encore." in text
+    english = send(auth, endpoint, url, page, absurd, "enorme.jpg", "image/jpeg",
                    headers={"Accept-Language": "en"})
     assert english.status_code == 413 and "Too big to send" in page_text(english)
     assert db.session.scalar(select(func.count()).select_from(endpoint.model)) == 0
     assert stored_files(uploads) == []
+
+
+def test_a_form_without_a_file_keeps_the_sites_12_mb_limit(client, auth):
+    create_user(email="j@example.org")
+    auth.login("j@example.org")
+    response = auth.post("/compte/profil", {"pseudonym": "x" * (13 * MB)}, form_page="/compte/profil")
+    assert response.status_code == 413
 
 
 @pytest.mark.parametrize("endpoint, wrong", [pytest.param(e, w, id=f"{e.name}, {w}") for e in ENDPOINTS
