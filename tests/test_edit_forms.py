@@ -487,6 +487,27 @@ def build_contribution_answer():
     return people["referent"], f"/idees/{idea.id}", f"/idees/{idea.id}/reponse"
 
 
+def build_reword():
+    from labo.contributions import services
+
+    author = create_user(pseudonym="Josiane", home="lens")
+    idea = services.create_contribution(current_app.config, author, kind="idee", title="Des bancs près de l'arrêt",
+                                        body="Deux bancs suffiraient.\n\nPrès de l'abri.", commune=commune("lens"))
+    db.session.commit()
+    return author, f"/idees/{idea.id}/modifier", f"/idees/{idea.id}/modifier"
+
+
+def build_guest_reword():
+    """Posted without an account: the private link is the key; nobody signs in."""
+    from labo.contributions import services
+
+    idea, token = services.create_guest_contribution(
+        current_app.config, name="Lina", contact="06 12 34 56 78", kind="idee", title="",
+        body="Un abri à l'arrêt Jean-Jaurès.\n\nIl pleut souvent.", commune=commune("lens"))
+    db.session.commit()
+    return None, f"/idees/mon-idee/{token}", f"/idees/mon-idee/{token}/modifier"
+
+
 def build_paper_count():
     from labo.meetings import services
 
@@ -597,6 +618,13 @@ EDITS: dict[str, Edit | tuple[Edit, ...]] = {
         build_contribution_answer, "answer", "Oui, en juillet.",
         {("contribution", "answer"), ("contribution", "answered_at"), ("contribution", "updated_at"),
          ("notification", "+row")}),
+    # its author, until it is answered: the former wording is kept for the moderators
+    "/idees/<id:contribution_id>/modifier": Edit(build_reword, "body", "Trois bancs suffiraient.",
+                                                 {("contribution", "body"), ("contribution", "updated_at"),
+                                                  ("contribution_revision", "+row")}),
+    "/idees/mon-idee/<token>/modifier": Edit(build_guest_reword, "body", "Un abri, et un banc.",
+                                             {("contribution", "body"), ("contribution", "updated_at"),
+                                              ("contribution_revision", "+row")}),
     "/rencontres/<id:meeting_id>/emargement/papier": Edit(build_paper_count, "count", "18",
                                                           {("meeting", "paper_count")}),
     "/ateliers/<id:board_id>/pilotage": Edit(build_steer, "locked", ["y"], {("workshop_board", "locked")}),
@@ -608,6 +636,9 @@ CREATES = "creates something new from an empty form"
 DELETES = "removes or withdraws something, with a confirmation and nothing to fill"
 ACTS = "one button that does one thing (no field shows what is stored)"
 NOT_EDITS: dict[str, str] = {
+    "/idees/<id:contribution_id>/retirer": DELETES,
+    "/idees/mon-idee/<token>/retirer": DELETES,
+    "/idees/mon-idee/<token>/rattacher": ACTS,
     "/acteurs/mon-espace/activite/nouvelle": CREATES,
     "/acteurs/mon-espace/activite/<id:entry_id>/supprimer": DELETES,
     "/acteurs/structures/nouvelle": CREATES,
@@ -636,6 +667,9 @@ NOT_EDITS: dict[str, str] = {
     "/boite-a-outils/<id:fiche_id>/fichiers/<id:attachment_id>/supprimer": DELETES,
     "/boite-a-outils/<id:fiche_id>/photos": "adds a photo",
     "/boite-a-outils/<id:fiche_id>/photos/<id:photo_id>/supprimer": DELETES,
+    "/compte/adresse": "asks for a confirmation link for an address typed afresh (it waits until confirmed)",
+    "/compte/adresse/<token>": "one button that attaches the address the link was sent to",
+    "/compte/code": "a new password, typed afresh (never shown), with a one-time code",
     "/compte/connexion": "signs in",
     "/compte/deconnexion": "signs out",
     "/compte/inscription": CREATES,
@@ -645,6 +679,7 @@ NOT_EDITS: dict[str, str] = {
     "/compte/notifications/lues": ACTS,
     "/compte/supprimer": DELETES,
     "/compte/verifier/<id:user_id>": ACTS,
+    "/compte/verifier/<id:user_id>/code": "one button that shows a new one-time code, never stored in the clear",
     "/demarches/nouvelle": CREATES,
     "/demarches/<id:process_id>/avis": "one's opinion, given once",
     "/demarches/<id:process_id>/depouillement": "adds a paper count",
@@ -703,6 +738,9 @@ def test_every_form_route_is_an_edit_case_or_says_why_not(app):
 
 def _login(client, person):
     from tests.conftest import Auth
+
+    if person is None:  # a guest's private link: nobody to sign in
+        return
 
     response = Auth(client).login(person.email)
     assert response.status_code == 302, "login failed"
