@@ -62,6 +62,11 @@ def _submitted_choices(process: Process):
 
 
 _LOOK_UP = object()
+CONFIRM_BLANKS = "confirm"  # the value of the form's "blank" button: ungraded options count as "à rejeter"
+
+
+def _blanks_confirmed() -> bool:
+    return request.form.get("blank") == CONFIRM_BLANKS
 
 
 @bp.app_template_global()
@@ -75,9 +80,12 @@ def ballot_context(process: Process, mine=_LOOK_UP) -> dict:
     if mine is _LOOK_UP:
         mine = rules.participation_of(process, current_user)
     chosen: dict[str, str] = {}
+    blank = []  # majority judgment sent back: the options left without a grade, to ask about
     if request.method == "POST" and request.endpoint == "ballots.vote":
         sent = _submitted_choices(process)
         chosen = {str(k): v for k, v in sent.items()} if isinstance(sent, dict) else {str(v): "1" for v in sent}
+        if not _blanks_confirmed():
+            blank = ballots.ungraded_options(process, sent)
     else:
         ballot = ballots.ballot_of(process, current_user) if mine is not None else None
         if ballot is not None:
@@ -89,6 +97,8 @@ def ballot_context(process: Process, mine=_LOOK_UP) -> dict:
         "options": process.options,
         "grades": [(g, ballots.grade_label(g)) for g in GRADES],
         "chosen": chosen,
+        "blank": blank,
+        "confirm_blanks": CONFIRM_BLANKS,
         "voted": voted,
         "can_vote": can_vote,
         "refusal": ballots.message(refusal) if refusal and refusal != "login" else None,
@@ -110,8 +120,13 @@ def vote(process_id: int):
         flash(_("Le formulaire a expiré : envoyez-le à nouveau."), "error")
         return redirect(_process_page(process), 303)
     try:
-        ballots.cast_ballot(process, current_user, _submitted_choices(process), utcnow())
+        ballots.cast_ballot(process, current_user, _submitted_choices(process), utcnow(),
+                            ask_about_blanks=not _blanks_confirmed())
         db.session.commit()
+    except ballots.BlankGrades as question:
+        # Nothing is written: the ballot comes back with its grades and the question (see _ballot.html).
+        db.session.rollback()
+        return _refused(process, question.code)
     except ProcessError as error:
         db.session.rollback()
         return _refused(process, error.code)

@@ -2,7 +2,9 @@
 free of Flask's request (the actor and the time are passed in).
 
 - `cast_ballot`: an online ballot (single choice, approval, majority
-  judgment). A secret ballot is written with the participation in one
+  judgment). Asked to, it refuses a majority-judgment ballot with options
+  left ungraded (`BlankGrades`) until the voter confirms they count as "à
+  rejeter". A secret ballot is written with the participation in one
   transaction but never linked to it (random id, no time); an open ballot is
   linked to its participation and may be changed until closing.
 - `add_tally`: a paper or workshop tally sheet typed in by a referent.
@@ -61,6 +63,8 @@ MESSAGES = {
     "too-many-choices": _l("Vous avez choisi trop d'options pour ce vote."),
     "unknown-option": _l("Cette option ne fait pas partie du vote."),
     "unknown-grade": _l("Cette mention n'existe pas."),
+    "blank-grades": _l("Votre vote n'est pas encore envoyé : une option n'a pas de mention. Répondez à la question "
+                       "sous les options."),
     "no-tally": _l("Cette démarche ne se compte pas sur une feuille de dépouillement."),
     "tally-closed": _l("On ne peut saisir une feuille de dépouillement qu'entre l'ouverture de la démarche et la "
                        "publication de son résultat."),
@@ -162,14 +166,37 @@ def ballot_rows(process: Process, choices: Union[Iterable[Any], Mapping[Any, str
     return [(option_id, None) for option_id in sorted(chosen)]
 
 
+class BlankGrades(ProcessError):
+    """A majority-judgment ballot leaves options without a grade, and the voter
+    has not yet confirmed that they count as "à rejeter". `options`: those."""
+
+    def __init__(self, options: list[Option]):
+        super().__init__("blank-grades")
+        self.options = options
+
+
+def ungraded_options(process: Process, choices) -> list[Option]:
+    """Majority judgment: the options a ballot gives no grade (each counts as
+    "à rejeter"), in the ballot's order; [] for the other methods."""
+    if process.method_enum is not Method.MAJORITY_JUDGMENT or not isinstance(choices, Mapping):
+        return []
+    given = {str(key).strip() for key, grade in choices.items() if grade not in (None, "")}
+    return [o for o in process.options if str(o.id) not in given]
+
+
 def new_ballot_id() -> str:
     """22 random URL-safe characters: nothing to learn from the order of ids."""
     return secrets.token_urlsafe(16)[:22]
 
 
-def cast_ballot(process: Process, user: User, choices, now: datetime) -> Ballot:
+def cast_ballot(process: Process, user: User, choices, now: datetime, *, ask_about_blanks: bool = False) -> Ballot:
     """Vote online. Checks who may take part (labo.processes.rules) and the
     ballot itself, then writes it. The caller commits.
+
+    `ask_about_blanks` (the web form, until the voter confirms): a majority-
+    judgment ballot that leaves options ungraded raises `BlankGrades` and
+    writes nothing. Confirmed, or not asked (the API), those options are
+    stored as "à rejeter", as always.
 
     Secret: the participation (UNIQUE per person) and a ballot with a random
     id, no time and no link to it, in the same transaction; a second vote is
@@ -181,6 +208,10 @@ def cast_ballot(process: Process, user: User, choices, now: datetime) -> Ballot:
         raise ProcessError("not-a-ballot")
     check_can_take_part(process, user, now)
     rows = ballot_rows(process, choices)
+    if ask_about_blanks:
+        blank = ungraded_options(process, choices)
+        if blank:
+            raise BlankGrades(blank)
     process_id, secret = process.id, process.secret
     write_transaction()
     if secret:
