@@ -114,6 +114,8 @@ def build_world() -> World:
     ids = world.ids
     ids.update(author=author.id, spare=spare.id, resident=resident.id, spare_grant=spare.grants[0].id)
     ids["reset_token"] = accounts.make_reset_token(config, author)
+    author.pending_email = "autrice.nouvelle@example.org"  # an address waiting for its link to be opened
+    ids["confirm_token"] = accounts.confirmation_token(config, author)
 
     # --- contributions in Lens ---------------------------------------------------
     def post(title: str, photo: bool = False):
@@ -130,9 +132,15 @@ def build_world() -> World:
     contributions.report(spare, published, "Hors sujet ?")
     contributions.hide(config, referent_a, hidden, "Propos blessants")
     pending.visibility = Visibility.PENDING.value
+    # the resident's own, which only she may reword or withdraw; one posted
+    # without an account, whose private link is the only key
+    own = contributions.create_contribution(config, resident, kind="idee", title="Un banc devant la poste",
+                                            body="Pour se poser.", commune=lens)
+    _guest, guest_token = contributions.create_guest_contribution(
+        config, name="Lina", kind="idee", title="", body="Un abri à l'arrêt.", commune=lens)
     db.session.commit()
     ids.update(contribution=published.id, twin=twin.id, hidden_contribution=hidden.id, pending=pending.id,
-               comment=comment.id, hidden_photo=hidden.photo.key)
+               comment=comment.id, hidden_photo=hidden.photo.key, own_contribution=own.id, guest_token=guest_token)
 
     # --- a meeting in Lens, animated by the animator ---------------------------------
     soon = utcnow() + timedelta(days=20)

@@ -85,6 +85,8 @@ ROUTES: dict[str, Route] = {
     "/": Get("/", EVERYONE),
     "/healthz": Get("/healthz", EVERYONE),
     "/confidentialite": Get("/confidentialite", EVERYONE),
+    "/accessibilite": Get("/accessibilite", EVERYONE),
+    "/mentions-legales": Get("/mentions-legales", EVERYONE),
     "/langue": Post("/langue", EVERYONE, {"lang": "fr", "next": "/"}),
     "/static/<path:filename>": Get("/static/css/board.css", EVERYONE),
     # --- accounts ----------------------------------------------------------------------
@@ -106,6 +108,14 @@ ROUTES: dict[str, Route] = {
     "/compte/verifier": Get("/compte/verifier", REFERENTS),
     "/compte/verifier/<id:user_id>": Post("/compte/verifier/{resident}", REFERENT_A,
                                           why="the resident lives in Lens"),
+    "/compte/verifier/<id:user_id>/code": Post("/compte/verifier/{resident}/code", REFERENT_A,
+                                               why="the resident lives in Lens: a one-time code to change the password"),
+    "/compte/code": Form("/compte/code", EVERYONE, {"pseudonym": "Josiane", "code": "AAAA-AAAA",
+                                                    "password": "un nouveau mot de passe"},
+                         why="the code is the right: a wrong one gives 422"),
+    "/compte/adresse": Post("/compte/adresse", SIGNED_IN, {"mail-email": ""}, why="one's own address: an empty one gives 422"),
+    "/compte/adresse/<token>": Form("/compte/adresse/{confirm_token}", EVERYONE,
+                                    why="the link is the right: anyone holding it attaches the address it was sent to"),
     "/compte/notifications/": Get("/compte/notifications/", SIGNED_IN),
     "/compte/notifications/lues": Post("/compte/notifications/lues", SIGNED_IN),
     # --- administration ----------------------------------------------------------------
@@ -135,7 +145,8 @@ ROUTES: dict[str, Route] = {
     "/territoire/contrat-de-ville": Get("/territoire/contrat-de-ville", EVERYONE),
     # --- contributions (all of Lens) -----------------------------------------------------
     "/idees/": Get("/idees/", EVERYONE),
-    "/idees/nouvelle": Form("/idees/nouvelle", SIGNED_IN, {
+    # without an account too: the same request, less a name, is then refused for what is missing (422)
+    "/idees/nouvelle": Form("/idees/nouvelle", EVERYONE, {
         "kind": "idee", "title": "Un marché le samedi", "body": "Pour acheter frais.", "commune": "{commune_id}",
         "qpv": "", "theme": ""}),
     "/idees/<id:contribution_id>": Get("/idees/{hidden_contribution}", REFERENT_A,
@@ -155,6 +166,17 @@ ROUTES: dict[str, Route] = {
                                                 {"status": "en_etude", "answer": ""}),
     "/idees/<id:contribution_id>/commentaires/<id:comment_id>/masquer": Post(
         "/idees/{contribution}/commentaires/{comment}/masquer", REFERENT_A),
+    "/idees/<id:contribution_id>/modifier": Form("/idees/{own_contribution}/modifier", frozenset({"resident"}),
+                                                 {"title": "Un banc", "body": "Pour se poser un moment."},
+                                                 why="its author only, until it is answered"),
+    "/idees/<id:contribution_id>/retirer": Post("/idees/{own_contribution}/retirer", frozenset({"resident"}),
+                                                why="its author only, until it is answered"),
+    "/idees/mon-idee/<token>": Get("/idees/mon-idee/{guest_token}", EVERYONE, why="the private link is the key"),
+    "/idees/mon-idee/<token>/modifier": Post("/idees/mon-idee/{guest_token}/modifier", EVERYONE,
+                                             {"title": "", "body": "Un abri et un banc."}, why="the link is the key"),
+    "/idees/mon-idee/<token>/retirer": Post("/idees/mon-idee/{guest_token}/retirer", EVERYONE, why="the link is the key"),
+    "/idees/mon-idee/<token>/rattacher": Post("/idees/mon-idee/{guest_token}/rattacher", SIGNED_IN,
+                                              why="to the account signed in"),
     "/moderation/": Get("/moderation/", REFERENTS),
     "/moderation/sans-reponse": Get("/moderation/sans-reponse", REFERENTS),
     # --- meetings (one in Lens, animated by the animator) ---------------------------------
