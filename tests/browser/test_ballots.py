@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from tests.browser.script import axe, check, evaluate, fill, goto, login, logout, run_script, see, submit
+from tests.browser.script import axe, check, count, evaluate, fill, goto, login, logout, noscript, run_script, see, submit
 
 pytestmark = pytest.mark.browser
 
@@ -22,6 +22,15 @@ RESIDENT = "habitante@labo.example"
 RETURN_TEXT = "Le conseil municipal inscrit le city-stade au budget de printemps ; les travaux commencent en juin."
 OPTIONS = ("Des bancs au square Zola", "Un city-stade rue Molière", "Une boîte à livres")
 NOT_WIDER = "document.documentElement.scrollWidth <= window.innerWidth"
+# At 360 px, majority judgment is one vertical scale per option: the seven grades of each
+# option one under the other (same left edge, each below the last), each row 44 px or more.
+STACKED = """[...document.querySelectorAll('#vote fieldset.grade-group')].map((f) => {
+  const rows = [...f.querySelectorAll('.grades li')].map((li) => li.getBoundingClientRect());
+  return rows.length === 7 && rows.every((r, i) => r.height >= 44 && Math.abs(r.left - rows[0].left) < 1
+    && r.width >= f.getBoundingClientRect().width * 0.8 && (i === 0 || r.top >= rows[i - 1].bottom - 1));
+})"""
+BLANK_QUESTION = ("Vous n'avez pas donné de mention à : Une boîte à livres. Sans mention, elle comptera comme "
+                  "« À rejeter ». Choisissez, ou confirmez.")
 
 
 def _make_draft(app, title: str) -> tuple[int, list[int]]:
@@ -83,10 +92,30 @@ def test_a_codecision_by_majority_judgment_from_opening_to_decision(live_server,
         see(OPTIONS[0], f"{ballot} fieldset legend"),
         evaluate(NOT_WIDER, equals=True, name="the majority-judgment form fits a 360-px screen"),
         axe("the ballot, majority judgment"),
+        evaluate(STACKED, equals=[True, True, True], name="each option's seven grades are stacked in one column at 360 px"),
         check(f"{ballot} #grade-{benches}-excellent"),
         check(f"{ballot} #grade-{stadium}-bien"),
-        # no grade for the book box: it counts as "À rejeter"
-        submit(f"{ballot} button[type=submit]", url=rf"^/demarches/{process_id}#vote$", name="the vote lands on the process"),
+        # No grade for the book box: the page asks before it counts as "À rejeter" (static/js/ballot.js).
+        {"do": "click", "selector": f"{ballot} button[type=submit]:not([name=blank])"},
+        {"do": "wait", "selector": "#blank-question", "text": "Une boîte à livres",
+         "name": "sending with an option left blank asks about it first"},
+        see(BLANK_QUESTION, "#blank-question"),
+        evaluate("location.pathname", equals=page, name="nothing was sent"),
+        evaluate("document.activeElement.id", equals="blank-question", name="the question takes the focus"),
+        axe("the ballot asking about a blank option"),
+        # Without the script, the server asks the same, the grades given kept.
+        noscript("ballot.js"),
+        goto(page),
+        check(f"{ballot} #grade-{benches}-excellent"),
+        check(f"{ballot} #grade-{stadium}-bien"),
+        submit(f"{ballot} button[type=submit]:not([name=blank])", status=422,
+               name="without JavaScript the server sends the ballot back"),
+        see(BLANK_QUESTION, "#blank-question"),
+        count(f"{ballot} #grade-{benches}-excellent:checked", 1, name="the grades given are kept"),
+        count(f"{ballot} #grade-{stadium}-bien:checked", 1),
+        axe("the ballot sent back with the question"),
+        submit(f"{ballot} button[name=blank]", url=rf"^/demarches/{process_id}#vote$",
+               name="confirming lands the vote on the process"),
         see("Votre vote est enregistré. Il est secret", "main .flashes"),
         see("Vous avez voté. Le vote est secret", "main #vote"),
         axe("the process, after voting"),
