@@ -362,3 +362,20 @@ def test_a_referent_gives_no_code_for_an_administrator_another_referent_or_someo
     page = page_text(client.get("/compte/verifier?q=mireille"))
     assert "Donner un code pour changer de mot de passe" not in page
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "account.reset_code_issued")) is None
+
+
+def test_the_zip_download_has_the_waiting_address_but_never_a_codes_hash(app, client, auth):
+    import io
+    import zipfile
+
+    from labo.accounts.services import issue_reset_code
+    from labo.core.db import utcnow
+
+    auth.post("/compte/inscription", {"pseudonym": "Zoé", "password": "mon beau quartier", "email": "zoe@example.org"})
+    zoe = by_pseudonym("Zoé")
+    issue_reset_code(app.config, create_admin(), zoe, utcnow())
+    db.session.commit()
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/compte/mes-donnees.zip").data))
+    everything = b"".join(archive.read(name) for name in archive.namelist())
+    assert b"zoe@example.org" in archive.read("tables/user_account.csv")
+    assert b"reset_code_hash" not in everything and zoe.reset_code_hash.encode() not in everything
