@@ -33,6 +33,7 @@ def audit_query(action: Optional[str] = None):
 def describe_audit(entry: AuditEntry) -> str:
     """The audit line as a sentence in the reader's language."""
     from labo.accounts.models import Role
+    from labo.core.grammar import noun
     from labo.core.i18n import _
 
     d = entry.details or {}
@@ -81,7 +82,7 @@ def describe_audit(entry: AuditEntry) -> str:
         "commitment.updated": _("Engagement modifié pour %(name)s : « %(title)s »", name=name, title=d.get("title", "")),
         "commitment.deleted": _("Engagement supprimé pour %(name)s : « %(title)s »", name=name, title=d.get("title", "")),
         "commitment.follow_up": _("Point de suivi noté pour %(name)s : « %(title)s »", name=name, title=d.get("title", "")),
-        "commitment.reminded": _("Rappel envoyé au référent de %(name)s : « %(title)s »", name=name, title=d.get("title", "")),
+        "commitment.reminded": _("Rappel envoyé au référent de %(name)s : « %(title)s »", name=noun(name), title=d.get("title", "")),
         "fiche.submitted": _("Fiche envoyée pour relecture : « %(name)s »", name=name),
         "fiche.published": _("Fiche publiée : « %(name)s »", name=name),
         "fiche.returned": _("Fiche renvoyée à son auteur·rice : « %(name)s ». Raison : %(reason)s", name=name, reason=d.get("reason", "")),

@@ -7,13 +7,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+from decimal import Decimal
+
 import click
+from babel.numbers import format_decimal
 from flask import g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup
+
+from labo.core.grammar import NounPhrase, PersonName, contract
 
 LANGUAGES = {"fr": "Français", "en": "English"}
 DEFAULT_LOCALE = "fr"
@@ -56,17 +61,51 @@ def _catalogue():
     return kept[1]
 
 
+def _locale():
+    """The locale whose catalogue `_catalogue()` last gave (French outside an application context)."""
+    kept = g.get("_labo_catalogue") if g else None
+    return (kept[0] if kept else None) or DEFAULT_LOCALE
+
+
+def _said(text: str, variables: dict) -> tuple[str, dict]:
+    """In French, "de %(x)s" and "à %(x)s" merged with a value marked by
+    labo.core.grammar's noun() or person(): "du conseil municipal", "d'Avion"."""
+    if any(isinstance(value, (NounPhrase, PersonName)) for value in variables.values()):
+        locale = _locale()
+        if getattr(locale, "language", locale) == "fr":
+            return contract(text, variables)
+    return text, variables
+
+
+def _counted(text: str, num, variables: dict) -> tuple[str, dict]:
+    """`num` written as people read it in the locale ("15 000", "15,000"), as
+    `%(num)d` or `%(num)s` in `text`."""
+    if "num" not in variables:
+        if isinstance(num, (int, float, Decimal)) and not isinstance(num, bool):
+            variables["num"] = format_decimal(num, locale=_locale())
+            text = text.replace("%(num)d", "%(num)s")
+        else:
+            variables["num"] = num
+    return text, variables
+
+
 def _(string: str, **variables) -> str:
     """Flask-Babel's `gettext`: the string in the request's language, with
     `%(name)s` filled from `variables` when there are any."""
     text = _catalogue().ugettext(string)
-    return text % variables if variables else text
+    if not variables:
+        return text
+    text, variables = _said(text, variables)
+    return text % variables
 
 
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:
-    """Flask-Babel's `ngettext`: `num` (also `%(num)d`) chooses the form."""
-    variables.setdefault("num", num)
-    return _catalogue().ungettext(singular, plural, num) % variables
+    """Flask-Babel's `ngettext`: `num` chooses the form and is shown, as
+    `%(num)d`, grouped the locale's way ("15 000")."""
+    text = _catalogue().ungettext(singular, plural, num)
+    text, variables = _counted(text, num, variables)
+    text, variables = _said(text, variables)
+    return text % variables
 
 
 def _l(string: str, **variables) -> LazyString:
@@ -80,6 +119,8 @@ def _l(string: str, **variables) -> LazyString:
 @pass_eval_context
 def _template_gettext(eval_ctx, string: str, **variables) -> str:
     text = _catalogue().ugettext(string)
+    if variables:
+        text, variables = _said(text, variables)
     if eval_ctx.autoescape:
         text = Markup(text)
     return text % variables
@@ -87,8 +128,9 @@ def _template_gettext(eval_ctx, string: str, **variables) -> str:
 
 @pass_eval_context
 def _template_ngettext(eval_ctx, singular: str, plural: str, num: int, **variables) -> str:
-    variables.setdefault("num", num)
     text = _catalogue().ungettext(singular, plural, num)
+    text, variables = _counted(text, num, variables)
+    text, variables = _said(text, variables)
     if eval_ctx.autoescape:
         text = Markup(text)
     return text % variables

@@ -275,10 +275,12 @@ def _unread_notifications() -> int:
 
 
 def register_template_helpers(app) -> None:
-    from labo.core import abbr, dates
+    from labo.core import abbr, dates, grammar, numbers
 
     dates.register(app)
     abbr.register(app)
+    grammar.register(app)
+    numbers.register(app)
 
     @app.context_processor
     def inject():

@@ -77,7 +77,7 @@ def test_a_meeting_from_creation_to_minutes(live_server, run_browser):
         see(title, "main h1"),
         see("Wingles", "main dl.facts"),
         see("Centre social, Rue Jean Jaurès", "main dl.facts"),
-        see("0 inscrits sur 2 places", "main dl.facts"),
+        see("Pas encore d'inscription · 2 places", "main dl.facts"),
         see("Sophie anime", "main dl.facts"),
         see("Pour l'animation"),
         axe("the new meeting, as its animator"),

@@ -335,7 +335,7 @@ def test_the_privacy_page_lists_processing_durations_and_rights_from_the_setting
         text = page_text(client.get("/confidentialite"))
     finally:
         del app.config["LABO_RETAIN_REGISTRATION_CONTACT_DAYS"]
-    assert "45 jours" in text and "1095 jours" in text
+    assert "45 jours" in text and "1\u202f095 jours" in text  # grouped the French way
     for words in ("mission d'intérêt public", "Télécharger mes données", "Supprimer mon compte", "CNIL",
                   "participant·e supprimé·e", "cookie", "30 jours"):
         assert words in text, words
@@ -344,4 +344,4 @@ def test_the_privacy_page_lists_processing_durations_and_rights_from_the_setting
 
 def test_the_privacy_page_in_english(client):
     text = page_text(client.get("/confidentialite", headers={"Accept-Language": "en"}))
-    assert "Privacy" in text and "1095 days" in text
+    assert "Privacy" in text and "1,095 days" in text

@@ -40,7 +40,7 @@ def test_a_visitor_reads_the_text_and_is_asked_to_log_in_to_sign(client):
     assert "Faire de notre agglomération un territoire participatif" in text
     assert "Chacun sait des choses." in text and "<script>alert" not in text
     assert "Me connecter pour signer" in text and 'id="sign-form"' not in text
-    assert "Signatures : 0" in text
+    assert "Personne n'a encore signé." in text and "Signatures : 0" not in text
     assert client.post("/proclamation/signer", data={"category": "habitant"}).status_code in (302, 400)
     assert signature_count() == 0
 
@@ -96,7 +96,7 @@ def test_withdrawing_asks_for_confirmation_deletes_the_signature_and_audits_no_n
     assert response.status_code == 302
     assert signature_count() == 0
     page = page_text(client.get("/proclamation/"))
-    assert "Votre signature est retirée." in page and "Signatures : 0" in page and 'id="sign-form"' in page
+    assert "Votre signature est retirée." in page and "Personne n'a encore signé." in page and 'id="sign-form"' in page
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "proclamation.signature_withdrawn"))
     assert entry is not None and entry.details == {"kind": "personne"}
 
@@ -317,6 +317,6 @@ def test_my_signatures_are_in_my_data_and_go_with_my_account(client, auth):
 def test_an_english_visitor_reads_the_pages_in_english(client):
     publish()
     page = page_text(client.get("/proclamation/", headers={"Accept-Language": "en"}))
-    assert "Sign the proclamation" in page and "Log in to sign" in page and "Signatures: 0" in page
+    assert "Sign the proclamation" in page and "Log in to sign" in page and "Nobody has signed yet." in page
     listing = page_text(client.get("/proclamation/signataires", headers={"Accept-Language": "en"}))
     assert "The signatories of the proclamation" in listing and "Elected official : <strong>0</strong>" in listing
