@@ -17,6 +17,7 @@ from labo.core.forms import show_error
 from labo.core.limits import per_person, write_limit
 from labo.core.sanitize import rich_text_as_typed
 from labo.core.pagination import paginate
+from labo.core.uploads import accepts_uploads
 from labo.core.urls import page_number
 from labo.contributions import services
 from labo.contributions.forms import (
@@ -215,6 +216,7 @@ def _theme_and_qpv(form):
 
 
 @bp.route("/nouvelle", methods=["GET", "POST"])
+@accepts_uploads()
 @limiter.limit(write_limit, key_func=per_person, methods=["POST"], exempt_when=lambda: not _is_member())
 @limiter.limit(guest_limit, key_func=per_address, methods=["POST"], exempt_when=_is_member)
 def new():

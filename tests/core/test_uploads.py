@@ -192,16 +192,8 @@ def test_over_10_mb_is_a_413_with_the_endpoints_message_and_nothing_stored(clien
     assert stored_files(uploads) == []
 
 
-def _marked(endpoint: Endpoint):
-    """contributions.new is being rewritten elsewhere: until it carries
-    @accepts_uploads(), its 30 MB photo is still the site's 413 page."""
-    if endpoint.name == "contribution photo":
-        return pytest.param(endpoint, id=endpoint.name, marks=pytest.mark.xfail(
-            strict=True, reason="contributions.new does not carry @accepts_uploads() yet"))
-    return pytest.param(endpoint, id=endpoint.name)
-
-
-@pytest.mark.parametrize("endpoint", [_marked(e) for e in ENDPOINTS if "over the site limit" not in e.tested_elsewhere])
+@pytest.mark.parametrize("endpoint", [pytest.param(e, id=e.name) for e in ENDPOINTS
+                                      if "over the site limit" not in e.tested_elsewhere])
 def test_a_30_mb_photo_comes_back_as_the_form_with_what_was_typed(client, auth, uploads, endpoint):
     url, page = endpoint.setup(auth)
     response = send(auth, endpoint, url, page, PHOTO_30_MB, "IMG_2041.jpg", "image/jpeg")
