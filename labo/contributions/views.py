@@ -34,6 +34,7 @@ from labo.contributions.forms import (
     RewordForm,
 )
 from labo.contributions.models import KIND_LABELS, STATUS_LABELS, Comment, Contribution, Photo, Visibility
+from labo.core.grammar import noun
 from labo.core.i18n import _
 from labo.extensions import db, limiter
 from labo.permissions import authorize, can, require
@@ -288,7 +289,7 @@ def _new_as_guest():
             else:
                 db.session.commit()
                 flash(_("Merci, %(name)s ! Votre idée est bien arrivée. Une personne référente de %(commune)s la relit, "
-                        "puis elle sera visible de tous.", name=contribution.guest_name, commune=contribution.commune.name),
+                        "puis elle sera visible de tous.", name=contribution.guest_name, commune=noun(contribution.commune.name)),
                       "success")
                 response = redirect(url_for("contributions.mine", token=token, envoye=1))
                 return _keep_on_device(response, [token] + [t for t in device_tokens() if t != token])

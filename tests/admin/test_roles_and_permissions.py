@@ -71,8 +71,9 @@ def test_referent_power_is_scoped_to_their_commune():
     assert not can(AnonymousUserMixin(), "commune.moderate", lens)
 
 
-# Reading published contributions is open to all; everything else needs an account.
-PUBLIC_ACTIONS = {"contribution.view"}
+# Reading published contributions is open to all, and so is posting one as a
+# guest (it waits for a referent); everything else needs an account.
+PUBLIC_ACTIONS = {"contribution.view", "contribution.create_as_guest"}
 
 
 def test_every_other_permission_refuses_anonymous_visitors():
@@ -86,6 +87,8 @@ def test_every_other_permission_refuses_anonymous_visitors():
     for action in RULES:
         obj = contribution if action.startswith("contribution.") else commune("lens")
         assert can(anonymous, action, obj) == (action in PUBLIC_ACTIONS), action
+    # and the guest's form is for those without an account only
+    assert not can(author, "contribution.create_as_guest")
 
 
 def test_unknown_permission_is_an_error_not_a_yes():
