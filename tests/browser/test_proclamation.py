@@ -98,7 +98,7 @@ def test_two_sign_requests_at_the_same_moment_store_one_signature(live_server, r
         user_id = user.id
     before = _total(live_server)
     run_script(run_browser, [
-        login(email),
+        login(f"Double {suffix}"),  # the address waits for its confirmation: the pseudonym logs in
         goto("/proclamation/"),
         evaluate(DOUBLE_SUBMIT, equals=[200, 409],
                  name="of two simultaneous signatures, one is taken and one refused (409)"),
