@@ -70,6 +70,9 @@
         } else if (!el.value || el.defaultValue === el.value) {
           el.value = saved[el.name];  // the server's own values (after an error) win
         }
+        // A restored value inside a closed section ("Préciser") is shown, not hidden.
+        var section = el.closest && el.closest('details');
+        if (section && !section.open && el.type !== 'radio' && el.type !== 'checkbox' && el.value) section.open = true;
       });
     }
     form.querySelectorAll('.draft-note').forEach(function (note) { note.hidden = false; });

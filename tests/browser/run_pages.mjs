@@ -289,7 +289,7 @@ async function runContributionResident(job, page, errors) {
   const id = Number(match[1]);
   const detailPath = `/idees/${id}`;
   const flash = await flashes();
-  step('the success message is shown', /Merci ! Votre idée est publiée..test(flash), { flash });
+  step('the success message is shown', /Merci ! Votre idée est publiée\./.test(flash), { flash });
   const h1 = (await page.locator('main h1').innerText()).trim();
   step('the title is shown', h1 === job.title, { h1 });
   const kind = (await page.locator('main .contrib-meta .tag').innerText()).trim();
@@ -331,7 +331,7 @@ async function runContributionResident(job, page, errors) {
 
   const heading = page.locator('#soutenir');
   const before = (await heading.innerText()).trim();
-  step('nobody supports it yet', /^0 personne/.test(before), { heading: before });
+  step('nobody supports it yet', /^Personne ne soutient encore/.test(before), { heading: before });
   const supportButton = page.locator('#soutien form[action$="/soutenir"] button[type=submit]');
   const label = (await supportButton.innerText()).trim();
   step('the button says "Je soutiens"', label === 'Je soutiens', { label });
@@ -396,6 +396,8 @@ async function runContributionDraft(job, page, errors, context) {
   step('back online, the form opens again', status === 200, { status });
   const restored = { title: await title.inputValue(), body: await body.inputValue() };
   step('the title and body typed before are restored', restored.title === job.title && restored.body === job.body, restored);
+  step('the restored title is in sight (its section opened)',
+    await form.locator('details.more-fields').evaluate((d) => d.open), {});
   await audit('new contribution form, draft restored');
 
   status = await submit(form.locator('button[type=submit]', { hasText: 'Envoyer' }));
@@ -412,6 +414,7 @@ async function runContributionDraft(job, page, errors, context) {
   step('after a successful send the draft is gone from localStorage', after.stored === null, after);
   await audit('new contribution form, after sending');
 
+  await form.locator('details.more-fields > summary').click();
   await title.fill('Un brouillon pas encore envoyé');
   const before = await draftKeys();
   await clickInMenu(page, LOGOUT_BUTTON);

@@ -99,7 +99,9 @@ def test_resident_posts_with_photo_and_supports(live_server, run_browser, upload
     ])
     rows = contributions_titled(app, title)
     assert [(r.id, r.kind, r.visibility) for r in rows] == [(result["id"], "envie", "published")]
-    assert len(list(uploads.iterdir())) == 1, "the photo was not stored in the upload directory"
+    # the photo (800 px wide), and its 480-px copy for small screens
+    stored = sorted(p.name for p in uploads.iterdir())
+    assert len(stored) == 2 and sum(name.endswith("-w480.jpg") for name in stored) == 1, f"the photo was not stored as expected: {stored}"
 
 
 def test_draft_survives_a_dropped_connection(live_server, run_browser):
