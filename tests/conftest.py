@@ -54,8 +54,10 @@ class IsolatedClient(FlaskClient):
 
 
 def page_text(response) -> str:
-    """The response body with HTML entities decoded, for text assertions."""
-    return html.unescape(response.get_data(as_text=True))
+    """The response body with HTML entities decoded, for text assertions; the
+    no-break spaces of French typography (before « : ; ? ! », inside « »)
+    read as plain spaces (tests/core/test_typography.py checks them)."""
+    return html.unescape(response.get_data(as_text=True)).replace("\u00a0", " ")
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
+from labo.core.i18n import EXTRACT_DIRS
+
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
@@ -16,11 +18,12 @@ def test_every_interface_string_has_an_english_translation(tmp_path):
     pot = tmp_path / "messages.pot"
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
-         "--no-location", "-o", str(pot), "."],
+         "--no-location", *EXTRACT_DIRS, "-o", str(pot), "."],
         cwd=ROOT, check=True, capture_output=True,
     )
     source = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(pot.open("rb")) if m.id}
     assert len(source) > 300 and "Accueil" in source, "the extraction found the interface's strings"
+    assert "Quelque chose est à corriger :" in source, "templates/_macros/ is extracted too"
     catalogue = read_po((ROOT / "labo/translations/en/LC_MESSAGES/messages.po").open("rb"))
     translated = {}
     for message in catalogue:
@@ -53,7 +56,7 @@ def test_french_plurals_are_in_their_catalogue_and_zero_takes_the_singular(tmp_p
     pot = tmp_path / "messages.pot"
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
-         "--no-location", "-o", str(pot), "."],
+         "--no-location", *EXTRACT_DIRS, "-o", str(pot), "."],
         cwd=ROOT, check=True, capture_output=True,
     )
     plurals = {m.id[0] for m in read_po(pot.open("rb")) if m.id and not isinstance(m.id, str)}
@@ -79,9 +82,9 @@ def test_translations_follow_the_locale_in_code_and_templates_even_when_forced(a
     from labo.core.i18n import _, _l, ngettext
 
     page = app.jinja_env.from_string(
-        "{{ _('Accueil') }}|{{ _('Bonjour %(name)s, vous êtes connecté·e.', name=who) }}|"
+        "{{ _('Accueil') }}|{{ _('Bonjour %(name)s, vous êtes dans votre compte.', name=who) }}|"
         "{{ ngettext('%(num)d personne', '%(num)d personnes', n) }}")
-    text = app.jinja_env.overlay(autoescape=False).from_string("{{ _('Bonjour %(name)s, vous êtes connecté·e.', name=who) }}")
+    text = app.jinja_env.overlay(autoescape=False).from_string("{{ _('Bonjour %(name)s, vous êtes dans votre compte.', name=who) }}")
     label = _l("Accueil")
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         assert _("Accueil") == "Home" and str(label) == "Home"
@@ -90,9 +93,9 @@ def test_translations_follow_the_locale_in_code_and_templates_even_when_forced(a
         assert text.render(who="<b>Léa</b>") == "Hello <b>Léa</b>, you are logged in."
         with force_locale("fr"):
             assert _("Accueil") == "Accueil" and str(label) == "Accueil"
-            assert page.render(who="Léa", n=0) == "Accueil|Bonjour Léa, vous êtes connecté·e.|0 personne"
+            assert page.render(who="Léa", n=0) == "Accueil|Bonjour Léa, vous êtes dans votre compte.|0 personne"
             assert ngettext("%(num)d personne", "%(num)d personnes", 2) == "2 personnes"
-        assert _("Bonjour %(name)s, vous êtes connecté·e.", name="Léa") == "Hello Léa, you are logged in."
+        assert _("Bonjour %(name)s, vous êtes dans votre compte.", name="Léa") == "Hello Léa, you are logged in."
         from flask import session
 
         session["lang"] = "fr"

@@ -18,6 +18,7 @@ from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
+from labo.core.typography import french_spacing
 from labo.core.grammar import NounPhrase, PersonName, contract
 
 LANGUAGES = {"fr": "Français", "en": "English"}
@@ -77,6 +78,14 @@ def _said(text: str, variables: dict) -> tuple[str, dict]:
     return text, variables
 
 
+def _typeset(text: str) -> str:
+    """French typography for an interface string, before any value goes in
+    (a resident's own words are never touched): a no-break space before
+    : ; ? ! and inside « », so a phone never starts a line with a colon."""
+    locale = _locale()
+    return french_spacing(text) if getattr(locale, "language", locale) == "fr" else text
+
+
 def _counted(text: str, num, variables: dict) -> tuple[str, dict]:
     """`num` written as people read it in the locale ("15 000", "15,000"), as
     `%(num)d` or `%(num)s` in `text`."""
@@ -92,7 +101,7 @@ def _counted(text: str, num, variables: dict) -> tuple[str, dict]:
 def _(string: str, **variables) -> str:
     """Flask-Babel's `gettext`: the string in the request's language, with
     `%(name)s` filled from `variables` when there are any."""
-    text = _catalogue().ugettext(string)
+    text = _typeset(_catalogue().ugettext(string))
     if not variables:
         return text
     text, variables = _said(text, variables)
@@ -102,7 +111,7 @@ def _(string: str, **variables) -> str:
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     """Flask-Babel's `ngettext`: `num` chooses the form and is shown, as
     `%(num)d`, grouped the locale's way ("15 000")."""
-    text = _catalogue().ungettext(singular, plural, num)
+    text = _typeset(_catalogue().ungettext(singular, plural, num))
     text, variables = _counted(text, num, variables)
     text, variables = _said(text, variables)
     return text % variables
@@ -118,7 +127,7 @@ def _l(string: str, **variables) -> LazyString:
 # the values put into it are escaped), in one call where Jinja makes three.
 @pass_eval_context
 def _template_gettext(eval_ctx, string: str, **variables) -> str:
-    text = _catalogue().ugettext(string)
+    text = _typeset(_catalogue().ugettext(string))
     if variables:
         text, variables = _said(text, variables)
     if eval_ctx.autoescape:
@@ -128,7 +137,7 @@ def _template_gettext(eval_ctx, string: str, **variables) -> str:
 
 @pass_eval_context
 def _template_ngettext(eval_ctx, singular: str, plural: str, num: int, **variables) -> str:
-    text = _catalogue().ungettext(singular, plural, num)
+    text = _typeset(_catalogue().ungettext(singular, plural, num))
     text, variables = _counted(text, num, variables)
     text, variables = _said(text, variables)
     if eval_ctx.autoescape:
@@ -145,6 +154,12 @@ def _pybabel(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
 
 
+# Babel skips folders whose name starts with "_" unless told which to skip:
+# without this, templates/_macros/ (the error summary, the "Écouter" button)
+# was never extracted, and an English visitor read those strings in French.
+EXTRACT_DIRS = ("--ignore-dirs", ".* __pycache__ node_modules")
+
+
 @click.group("translate")
 def translate_cli() -> None:
     """Extract, update and compile the interface's translations."""
@@ -154,7 +169,7 @@ def translate_cli() -> None:
 def translate_update() -> None:
     """Extract the French source strings and merge them into every catalogue."""
     pot = str(TRANSLATIONS_DIR / "messages.pot")
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output", "-o", pot, ".")
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output", *EXTRACT_DIRS, "-o", pot, ".")
     write_french_plurals(Path(pot), TRANSLATIONS_DIR / DEFAULT_LOCALE / "LC_MESSAGES" / "messages.po")
     for locale in LANGUAGES:
         if locale == DEFAULT_LOCALE:  # French is the source language: only its plurals above

@@ -2,11 +2,9 @@
 before « : ; ? ! » and inside « guillemets », so a phone never leaves the
 colon or the question mark alone at the start of a line.
 
-Meant for the translated format string, before the values are put in (so a
-resident's own words are never touched), and for French only. Not yet wired
-into labo.core.i18n's `_`/`ngettext` and the templates' ones: doing so
-changes every French sentence with a colon, and the tests that compare them
-must be updated in the same change (see the issue 18 report)."""
+Applied by labo.core.i18n's `_` and `ngettext` (and the templates' ones) to
+the translated format string, before the values are put in (so a resident's
+own words are never touched), in French only."""
 from __future__ import annotations
 
 import re

@@ -96,6 +96,17 @@ async function launch() {
   const context = await browser.newContext({ locale: 'fr-FR' });
   await context.addInitScript(CSP_LISTENER);
   const page = await context.newPage();
+  // French typography puts no-break spaces before « : ; ? ! » and inside
+  // numbers ("15 000"): the steps read them as plain spaces, as a person does
+  // (the Python tests' page_text() does the same).
+  const locatorProto = Object.getPrototypeOf(page.locator('body'));
+  if (!locatorProto.laboPlainText) {
+    const innerText = locatorProto.innerText;
+    locatorProto.innerText = async function plainInnerText(...args) {
+      return (await innerText.apply(this, args)).replace(/[\u00a0\u202f]/g, ' ');
+    };
+    locatorProto.laboPlainText = true;
+  }
   page.setDefaultTimeout(15000);
   const errors = [];
   page.on('console', (msg) => {
@@ -511,7 +522,7 @@ async function runScript(job, page, errors, context) {
     const where = page.locator(selector || 'main');
     const texts = await where.evaluateAll((els) => els.map(
       (el) => (el.matches('input, textarea, select') ? el.value : el.innerText)));
-    return texts.join('\n');
+    return texts.join('\n').replace(/[\u00a0\u202f]/g, ' ');
   };
   for (const raw of job.steps) {
     const s = resolve(raw);

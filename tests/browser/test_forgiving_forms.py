@@ -23,9 +23,12 @@ RESIDENT = "habitante@labo.example"        # Josiane, of Mazingarbe
 REFERENT = "referente.lens@labo.example"   # Nadia, referent of Lens
 ANSWER = 'main form[action$="/reponse"]'
 
-SUMMARY_SEEN = """(() => {
+# Autofocus is applied when the browser next draws the page: on a busy
+# machine that can come after "load", so the check waits for it (2 s at most).
+SUMMARY_SEEN = """(async () => {
   const s = document.querySelector('[data-error-summary]');
   if (!s) return 'no summary';
+  for (let i = 0; i < 40 && document.activeElement !== s; i += 1) await new Promise((r) => setTimeout(r, 50));
   const r = s.getBoundingClientRect();
   return { focused: document.activeElement === s, inView: r.top > -1 && r.top < window.innerHeight - 40,
            far: window.scrollY > 0 };

@@ -111,16 +111,16 @@ def test_a_meeting_from_creation_to_minutes(live_server, run_browser):
         fill(f"{REGISTER_FORM} input[name=contact]", "06 12 34 56 78"),
         submit(f"{REGISTER_FORM} button[type=submit]", url=r"^/rencontres/inscription/([\w-]+)$", save=["aicha"],
                name="Aïcha's registration lands on her own page"),
-        see("C'est noté, Aïcha : vous êtes inscrit·e."),
+        see("C'est noté, Aïcha : votre inscription est confirmée."),
         axe("a confirmed registration"),
 
         # Bernard takes the second and last seat.
         goto(meeting),
-        see("1 inscrits sur 2 places", "main dl.facts"),
+        see("1 inscrit sur 2 places", "main dl.facts"),
         fill(f"{REGISTER_FORM} input[name=first_name]", "Bernard"),
         fill(f"{REGISTER_FORM} input[name=contact]", "bernard@example.org"),
         submit(f"{REGISTER_FORM} button[type=submit]", url=r"^/rencontres/inscription/([\w-]+)$", save=["bernard"]),
-        see("C'est noté, Bernard : vous êtes inscrit·e."),
+        see("C'est noté, Bernard : votre inscription est confirmée."),
 
         # Chantal finds the meeting full and waits.
         goto(meeting),
@@ -135,14 +135,14 @@ def test_a_meeting_from_creation_to_minutes(live_server, run_browser):
 
         # Bernard cannot come after all: he cancels by his link; Chantal gets the seat.
         goto("/rencontres/inscription/{{bernard}}"),
-        see("C'est noté, Bernard : vous êtes inscrit·e."),
+        see("C'est noté, Bernard : votre inscription est confirmée."),
         submit("main form button.btn-danger", url=r"^/rencontres/inscription/{{bernard}}$", name="Bernard cancels"),
         see("Votre inscription est annulée. Merci de nous avoir prévenus !", "main .flashes"),
         see("Cette inscription est annulée."),
         count("main form button.btn-danger", 0, name="a cancelled registration offers no cancel button"),
         axe("a cancelled registration"),
         goto("/rencontres/inscription/{{chantal}}"),
-        see("C'est noté, Chantal : vous êtes inscrit·e.", name="Chantal is promoted from the waiting list"),
+        see("C'est noté, Chantal : votre inscription est confirmée.", name="Chantal is promoted from the waiting list"),
         goto(meeting),
         see("2 inscrits sur 2 places", "main dl.facts"),
         see("en liste d'attente", "main dl.facts", absent=True, name="nobody waits any more"),
@@ -170,7 +170,7 @@ def test_a_meeting_from_creation_to_minutes(live_server, run_browser):
         count(f"{SIGN_LIST} li:has-text('Chantal') button[aria-pressed=false]", 1, name="Chantal is not ticked"),
         fill(f"{WALK_IN_FORM} input[name=first_name]", "Dominique"),
         submit(f"{WALK_IN_FORM} button[type=submit]", url=r"^/rencontres/\d+/emargement$", name="adding a walk-in"),
-        see("Dominique est noté·e présent·e.", "main .flashes"),
+        see("Dominique : présence notée.", "main .flashes"),
         see("Dominique (sur place)", SIGN_LIST),
         see("Présents : 2 (dont 1 sans inscription et 0 sur papier).", "main [role=status]"),
         fill(f"{PAPER_FORM} input[name=count]", 7),

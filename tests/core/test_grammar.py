@@ -46,7 +46,7 @@ def test_the_sentence_reads_right_in_french_and_stays_as_translated_in_english(a
         assert _("Rappel envoyé au référent de %(name)s : « %(title)s »", name=noun("Le Département"), title="x") \
             .startswith("Rappel envoyé au référent du Département")
         assert _("Vous venez de la part de %(name)s : bienvenue !", name=person("Le Gall")) \
-            == "Vous venez de la part de Le Gall : bienvenue !"
+            == "Vous venez de la part de Le Gall\u00a0: bienvenue\u00a0!"  # French typography too
     with app.test_request_context("/"), force_locale("en"):
         assert page.render(**values) == (
             "The answer of le conseil municipal de Lens|From Amina|The neighbourhoods of Avion|"

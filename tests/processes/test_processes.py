@@ -138,7 +138,7 @@ def test_referent_opens_for_their_commune_and_admin_for_the_agglomeration(client
     assert entry is not None
     from labo.audit.services import describe_audit
 
-    assert describe_audit(entry) == "Démarche ouverte (brouillon) : « Pour toute l'agglo »"
+    assert describe_audit(entry) == "Démarche ouverte (brouillon)\u00a0: «\u00a0Pour toute l'agglo\u00a0»"
 
 
 def test_opening_form_refuses_bad_input_with_clear_messages(client, auth):

@@ -56,7 +56,7 @@ def test_a_resident_signs_publicly_is_listed_and_counted_then_cannot_sign_twice(
     assert response.status_code == 302
     page = page_text(client.get(response.headers["Location"]))
     assert "Merci ! Votre signature est comptée." in page
-    assert "en tant que : Habitant·e" in page and "Signatures : 1" in page
+    assert "en tant que : Habitante ou habitant" in page and "Signatures : 1" in page
     assert 'id="sign-form"' not in page  # no second form once signed
     listing = page_text(client.get("/proclamation/signataires"))
     assert "Josiane" in listing and "Mazingarbe</a> : 1" in listing
@@ -71,7 +71,7 @@ def test_a_private_signature_is_counted_but_no_name_is_shown(client, auth):
     auth.login("d@example.org")
     assert auth.post("/proclamation/signer", {"category": "agent_municipal"}, form_page="/proclamation/").status_code == 302
     listing = page_text(client.get("/proclamation/signataires"))
-    assert "Signatures : 1" in listing and "Agent·e d'une commune : <strong>1</strong>" in listing
+    assert "Signatures : 1" in listing and "Agente ou agent d'une commune : <strong>1</strong>" in listing
     assert "Discrète" not in listing and "Personne n'apparaît encore dans la liste." in listing
     assert "Votre nom n'est pas affiché." in page_text(client.get("/proclamation/"))
 
@@ -131,7 +131,7 @@ def test_an_organisation_signs_once_whatever_the_spelling_and_its_representative
     assert response.status_code == 302
     assert signature_count(kind="organisation") == 1 and signature_count(kind="personne") == 1
     mine = page_text(client.get("/proclamation/"))
-    assert "pour la structure « Centre social Éclaté »" in mine and "en tant que : Habitant·e" in mine
+    assert "pour la structure « Centre social Éclaté »" in mine and "en tant que : Habitante ou habitant" in mine
     listing = page_text(client.get("/proclamation/signataires"))
     assert "Centre social Éclaté" in listing and "Karim Benali" not in listing
     auth.logout()
@@ -257,8 +257,8 @@ def test_an_administrator_publishes_a_new_version_and_the_old_one_stays_readable
     history = page_text(client.get("/proclamation/versions"))
     assert "Le deuxième paragraphe est réécrit" in history and "Admin Labo" in history
     shown = client.get("/proclamation/versions/2").get_data(as_text=True)
-    assert "<del><span class=\"visually-hidden\">Retiré : </span>Deuxième paragraphe.</del>" in shown
-    assert "<ins><span class=\"visually-hidden\">Ajouté : </span>Un paragraphe nouveau &amp; x().</ins>" in shown
+    assert "<del><span class=\"visually-hidden\">Retiré\u00a0: </span>Deuxième paragraphe.</del>" in shown
+    assert "<ins><span class=\"visually-hidden\">Ajouté\u00a0: </span>Un paragraphe nouveau &amp; x().</ins>" in shown
     old = page_text(client.get("/proclamation/versions/1"))
     assert "Deuxième paragraphe." in old and "Ce n'est pas la version en ligne." in old
     assert "Un paragraphe nouveau" in page_text(client.get("/proclamation/"))

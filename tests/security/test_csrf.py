@@ -32,7 +32,7 @@ REFUSAL = {
 
 def text_of(response) -> str:
     """The page's text, or the JSON API's message."""
-    return response.get_json()["message"] if response.is_json else page_text(response)
+    return response.get_json()["message"].replace("\u00a0", " ") if response.is_json else page_text(response)
 
 
 def state_changing_rules(app) -> list[tuple[Rule, str]]:

@@ -11,6 +11,7 @@ import socketio
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
+from labo.core.typography import french_spacing
 from labo.accounts.models import Role
 from labo.extensions import db
 from labo.workshops import services
@@ -43,6 +44,10 @@ FRENCH = {
     "timer-range": "Le minuteur va de 0 à 240 minutes.",
     "dots-range": "Entre 1 et 20 gommettes par personne.",
 }
+
+
+# As the phones read them: French typography puts a no-break space before « : ».
+FRENCH = {code: french_spacing(text) for code, text in FRENCH.items()}
 
 
 def refused(code: str) -> dict:

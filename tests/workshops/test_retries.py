@@ -124,7 +124,7 @@ def test_an_action_key_that_is_not_one_is_refused_with_a_reason(workshop):
     for key in ("court", 42, "x" * 41, "des espaces ici"):
         assert console.call("set_phase", {"phase": "voting", "key": key}) == {
             "ok": False, "error": "action-key-invalid",
-            "message": "Cette action n'a pas pu être lue : rechargez la page et recommencez."}
+            "message": "Cette action n'a pas pu être lue\u00a0: rechargez la page et recommencez."}
     assert workshop.fresh().get(Board, board.id).phase == "writing"
 
 
