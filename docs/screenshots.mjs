@@ -52,11 +52,26 @@ const shoot = async ([name, url]) => {
   await page.screenshot({ path: path.join(out, `${name}.png`) });
 };
 for (const shot of shots) await shoot(shot);
+// A newcomer's first idea, without an account: the form, then its private page
+// (the demo server must run with LABO_GUEST_MIN_SECONDS=0, as `make run` does not:
+// a script fills the form faster than a person).
+await page.goto(`${base}/idees/nouvelle`);
+await page.screenshot({ path: path.join(out, 'new-idea.png') });
+await page.fill('main form.form textarea[name=body]', "Des bancs près de l'arrêt de bus : les anciens attendent debout.");
+await page.selectOption('main form.form select[name=commune]', { label: 'Liévin' });
+await page.fill('main form.form input[name=name]', 'Lina');
+await Promise.all([page.waitForNavigation(), page.click('main form.form button[type=submit]')]);
+await page.screenshot({ path: path.join(out, 'my-idea.png') });
+await page.context().clearCookies();
 await page.goto(`${base}/compte/connexion`);
 await page.fill('input[name=email]', 'admin@labo.example');
 await page.fill('input[name=password]', 'labo-demo-2024');
 await page.click('main form button[type=submit]');
 for (const shot of adminShots) await shoot(shot);
+// The menu, opened (without JavaScript, a <details>).
+await page.goto(`${base}/`);
+await page.click('header details summary');
+await page.screenshot({ path: path.join(out, 'menu.png') });
 // Live workshops: the animator's console and the projector (a laptop's
 // width), then a phone that joins the Avion workshop with its code.
 await page.context().clearCookies();

@@ -4,6 +4,8 @@ first time a page uses it, and the bare acronym afterwards. The explanations
 live here, in one place, translated."""
 from __future__ import annotations
 
+import re
+
 from flask import has_request_context, request
 from markupsafe import Markup, escape
 
@@ -34,5 +36,16 @@ def abbr(acronym: str) -> Markup:
     return Markup('<abbr title="%s">%s</abbr>') % (str(explanation), acronym)
 
 
+_ACRONYM = re.compile(r"\b(" + "|".join(EXPLANATIONS) + r")\b")
+
+
+def acronyms(text) -> Markup:
+    """Stored text (a decider, a venue) escaped, its known acronyms spelled out
+    by abbr(): "le conseil communautaire de la <abbr …>CALL</abbr>"."""
+    escaped = str(escape(text or ""))
+    return Markup(_ACRONYM.sub(lambda m: str(abbr(m.group(1))), escaped))
+
+
 def register(app) -> None:
     app.jinja_env.globals["abbr"] = abbr
+    app.jinja_env.filters["acronyms"] = acronyms

@@ -23,3 +23,13 @@ def test_the_home_page_explains_qpv_and_caf(client):
 def test_the_privacy_page_explains_the_cnil_in_english_too(client):
     html = page_text(client.get("/confidentialite", headers={"Accept-Language": "en"}))
     assert '<abbr title="the French data protection authority">CNIL</abbr> (www.cnil.fr)' in html
+
+
+def test_stored_text_gets_its_acronyms_spelled_out_and_stays_escaped(app):
+    from labo.core.abbr import acronyms
+
+    with app.test_request_context("/"):
+        shown = str(acronyms("le conseil de la CALL <b>& la CALL"))
+    assert shown.count("<abbr") == 1, "spelled out the first time only"
+    assert '<abbr title="Communauté d&#39;agglomération de Lens-Liévin">CALL</abbr>' in shown
+    assert "&lt;b&gt;&amp;" in shown and "<b>" not in shown
