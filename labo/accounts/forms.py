@@ -18,8 +18,8 @@ ERROR_MESSAGES = {
     ),
     "pseudonym-taken": _l("Ce pseudonyme est déjà pris. Essayez-en un autre."),
     "password-wrong": _l("Le mot de passe actuel n'est pas le bon."),
-    "role-not-grantable": _l("Tout le monde est habitant·e : ce rôle ne s'attribue pas."),
-    "role-needs-commune": _l("Un·e référent·e est toujours rattaché·e à une commune : choisissez-la."),
+    "role-not-grantable": _l("Tout le monde a déjà le rôle « Habitante ou habitant » : il ne se donne pas."),
+    "role-needs-commune": _l("Une personne référente a toujours une commune : choisissez-la."),
     "role-already-granted": _l("Cette personne a déjà ce rôle."),
     "last-admin": _l("Vous êtes le dernier administrateur : nommez-en un autre avant de partir."),
 }
@@ -57,7 +57,7 @@ class RegisterForm(FlaskForm):
     email = EmailField(
         _l("Adresse e-mail"),
         validators=[Optional(), Email(_l("Cette adresse e-mail n'est pas valide.")), Length(max=254)],
-        description=_l("Facultatif : pour retrouver votre mot de passe et être prévenu·e des réponses. Elle n'est jamais affichée."),
+        description=_l("Facultatif : pour retrouver votre mot de passe et savoir quand on vous répond. Elle n'est jamais affichée."),
         render_kw={"autocomplete": "email"},
     )
     home_commune = SelectField(
@@ -84,7 +84,7 @@ class LoginForm(FlaskForm):
         validators=[DataRequired(_l("Indiquez votre mot de passe."))],
         render_kw={"autocomplete": "current-password"},
     )
-    remember = BooleanField(_l("Rester connecté·e sur cet appareil"))
+    remember = BooleanField(_l("Garder ma session ouverte sur cet appareil"))
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -103,7 +103,7 @@ class ResetCodeForm(FlaskForm):
         render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
     )
     code = StringField(
-        _l("Code donné par le ou la référent·e"),
+        _l("Code donné par la personne référente"),
         validators=[DataRequired(_l("Indiquez le code.")), Length(max=20)],
         description=_l("8 lettres et chiffres, par exemple ABCD-EF23."),
         render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters", "spellcheck": "false"},

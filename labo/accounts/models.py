@@ -36,12 +36,12 @@ class Role(str, enum.Enum):
 
 
 ROLE_LABELS = {
-    Role.RESIDENT: _l("Habitant·e"),
-    Role.AMBASSADOR: _l("Ambassadeur·rice"),
-    Role.REFERENT: _l("Référent·e de commune"),
-    Role.ANIMATOR: _l("Animateur·rice"),
+    Role.RESIDENT: _l("Habitante ou habitant"),
+    Role.AMBASSADOR: _l("Ambassadrice ou ambassadeur"),
+    Role.REFERENT: _l("Personne référente de commune"),
+    Role.ANIMATOR: _l("Animatrice ou animateur"),
     Role.COPIL: _l("Membre du comité de pilotage (COPIL)"),
-    Role.ADMIN: _l("Administrateur·rice"),
+    Role.ADMIN: _l("Administratrice ou administrateur"),
 }
 
 # Roles an administrator grants; everybody is a resident without a grant.

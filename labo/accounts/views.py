@@ -181,7 +181,7 @@ def register():
             db.session.commit()
             login_user(user)
             services.record_login(user)
-            flash(_("Bienvenue %(name)s ! Votre compte est créé et vous êtes connecté·e.", name=user.pseudonym), "success")
+            flash(_("Bienvenue %(name)s ! Votre compte est créé et ouvert.", name=user.pseudonym), "success")
             if user.pending_email:
                 # The same words whether or not the address already had an account.
                 flash(_("Pour enregistrer votre adresse e-mail, ouvrez le lien que nous venons d'y envoyer."), "info")
@@ -206,7 +206,7 @@ def login():
             services.record_login(user)
             if user.locale:
                 session["lang"] = user.locale
-            flash(_("Bonjour %(name)s, vous êtes connecté·e.", name=user.pseudonym), "success")
+            flash(_("Bonjour %(name)s, vous êtes dans votre compte.", name=user.pseudonym), "success")
             return redirect(next_url or url_for("site.home"))
         g.login_failed = True
         form.password.errors = [_("Pseudonyme, adresse e-mail ou mot de passe incorrect.")]
@@ -217,7 +217,7 @@ def login():
 @bp.route("/deconnexion", methods=["POST"])
 def logout():
     logout_user()
-    flash(_("Vous êtes déconnecté·e. À bientôt !"), "success")
+    flash(_("Votre session est fermée. À bientôt !"), "success")
     return redirect(url_for("site.home"))
 
 
@@ -281,12 +281,12 @@ def use_code():
             services.record_login(user)
             if user.locale:
                 session["lang"] = user.locale
-            flash(_("Votre mot de passe est changé, %(name)s. Vous êtes connecté·e.", name=user.pseudonym), "success")
+            flash(_("Votre mot de passe est changé, %(name)s. Vous êtes dans votre compte.", name=user.pseudonym), "success")
             return redirect(next_url or url_for("site.home"))
         db.session.rollback()
         g.login_failed = True
         form.code.errors = [_("Ce pseudonyme et ce code ne vont pas ensemble, ou le code a déjà servi ou a plus de 24 heures. "
-                              "Vérifiez, ou demandez un nouveau code à un·e référent·e.")]
+                              "Vérifiez, ou demandez un nouveau code à une personne référente.")]
     return render_template("accounts/code.html", form=form, next=next_url), (422 if form.errors else 200)
 
 
@@ -480,7 +480,7 @@ def verify_person(user_id: int):
         abort(400)
     verify(current_user, person, utcnow())
     db.session.commit()
-    flash(_("%(name)s est noté·e comme rencontré·e en personne : son compte est vérifié.", name=person.pseudonym), "success")
+    flash(_("Vous avez rencontré %(name)s en personne : son compte est vérifié.", name=person.pseudonym), "success")
     return redirect(url_for("accounts.verify_people", q=request.args.get("q") or None))
 
 
@@ -501,8 +501,8 @@ def give_reset_code(user_id: int):
         send_email(
             current_app.config, person.email,
             _("Un code pour changer votre mot de passe"),
-            _("Bonjour %(name)s,\n\nUn·e référent·e du Labo de la participation vous a donné un code pour choisir "
-              "un nouveau mot de passe. Si vous n'avez rien demandé, prévenez un·e référent·e de votre commune.",
+            _("Bonjour %(name)s,\n\nUne personne référente du Labo de la participation vous a donné un code pour choisir "
+              "un nouveau mot de passe. Si vous n'avez rien demandé, prévenez une personne référente de votre commune.",
               name=person.pseudonym),
         )
     db.session.commit()

@@ -16,7 +16,7 @@ ERROR_MESSAGES = {
     "name-required": _l("Indiquez le nom."),
     "kind-unknown": _l("Choisissez le type de structure."),
     "commune-required": _l("Choisissez au moins une commune."),
-    "commune-not-yours": _l("Vous pouvez seulement ajouter les communes dont vous êtes référent·e."),
+    "commune-not-yours": _l("Vous pouvez seulement ajouter les communes où vous êtes personne référente."),
     "date-required": _l("Indiquez la date."),
     "date-future": _l("La date ne peut pas être dans le futur."),
     "date-invalid": _l("Indiquez une date valide."),

@@ -258,7 +258,7 @@ def person_entry(profile: ActorProfile) -> DirectoryEntry:
 
     user = profile.user
     if user.has_role(Role.AMBASSADOR) and user.referent_commune_ids:
-        label = _("Ambassadeur·rice et référent·e")
+        label = _("Ambassadrice ou ambassadeur, et personne référente")
     elif user.referent_commune_ids:
         label = Role.REFERENT.label
     else:

@@ -38,7 +38,7 @@ def index():
     communes = list_communes()
     form.commune.choices = [("", _("Toutes"))] + [(c.slug, c.name) for c in communes]
     form.theme.choices = theme_choices(_("Tous"))
-    form.kind.choices = [("", _("Tout le monde")), ("personnes", _("Ambassadeur·rices et référent·es")),
+    form.kind.choices = [("", _("Tout le monde")), ("personnes", _("Ambassadrices, ambassadeurs et personnes référentes")),
                          ("structures", _("Associations et structures"))]
     commune = next((c for c in communes if c.slug == form.commune.data), None)
     theme = form.theme.data if form.theme.data in {value for value, _label in form.theme.choices} else None

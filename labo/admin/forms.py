@@ -17,9 +17,9 @@ class GrantRoleForm(FlaskForm):
         validators=[DataRequired()],
     )
     commune = SelectField(
-        _l("Commune (pour un·e référent·e)"),
+        _l("Commune (pour une personne référente)"),
         validators=[Optional()],
-        description=_l("Un·e référent·e modère les contributions de cette commune seulement."),
+        description=_l("Une personne référente modère les contributions de cette commune seulement."),
     )
 
 

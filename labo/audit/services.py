@@ -85,11 +85,11 @@ def describe_audit(entry: AuditEntry) -> str:
         "commitment.reminded": _("Rappel envoyé au référent de %(name)s : « %(title)s »", name=noun(name), title=d.get("title", "")),
         "fiche.submitted": _("Fiche envoyée pour relecture : « %(name)s »", name=name),
         "fiche.published": _("Fiche publiée : « %(name)s »", name=name),
-        "fiche.returned": _("Fiche renvoyée à son auteur·rice : « %(name)s ». Raison : %(reason)s", name=name, reason=d.get("reason", "")),
+        "fiche.returned": _("Fiche renvoyée à la personne qui l'a écrite : « %(name)s ». Raison : %(reason)s", name=name, reason=d.get("reason", "")),
         "fiche.edited": _("Fiche publiée modifiée : « %(name)s »", name=name),
-        "tally.entered": _("Feuille de dépouillement saisie pour « %(name)s » : %(place)s, %(count)s participant·es",
+        "tally.entered": _("Feuille de dépouillement saisie pour « %(name)s » : %(place)s, %(count)s personnes",
                            name=name, place=d.get("place", ""), count=d.get("participants", "")),
-        "tally.deleted": _("Feuille de dépouillement retirée de « %(name)s » : %(place)s, %(count)s participant·es",
+        "tally.deleted": _("Feuille de dépouillement retirée de « %(name)s » : %(place)s, %(count)s personnes",
                            name=name, place=d.get("place", ""), count=d.get("participants", "")),
         "process.result_published": _("Résultat publié comme décision : « %(name)s »", name=name),
         "process.created": _("Démarche ouverte (brouillon) : « %(name)s »", name=name),
@@ -109,7 +109,7 @@ def describe_audit(entry: AuditEntry) -> str:
                                        target=d.get("proposal", "")),
         "account.verified": _("Compte vérifié en personne : %(user)s", user=d.get("user", "?")),
         "account.reset_code_issued": _("Code pour changer de mot de passe donné à %(user)s", user=d.get("user", "?")),
-        "account.reset_code_used": _("Mot de passe changé avec un code de référent·e : %(user)s", user=d.get("user", "?")),
+        "account.reset_code_used": _("Mot de passe changé avec un code donné par une personne référente : %(user)s", user=d.get("user", "?")),
         "proclamation.version": _("Proclamation : version %(number)s publiée (%(note)s)", number=d.get("number", ""), note=d.get("note", "")),
         "proclamation.signature_withdrawn": (
             _("Signature de la proclamation retirée (structure : %(name)s)", name=name) if name

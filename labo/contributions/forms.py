@@ -133,14 +133,14 @@ class ReportForm(FlaskForm):
     reason = TextAreaField(
         _l("Pourquoi signaler cette contribution ?"),
         validators=[DataRequired(_l("Dites pourquoi, en quelques mots.")), Length(max=REASON_MAX)],
-        description=_l("Un·e référent·e de la commune la relira."),
+        description=_l("Une personne référente de la commune la relira."),
         render_kw={"rows": 2, "maxlength": REASON_MAX},
     )
 
 
 class HideForm(FlaskForm):
     reason = TextAreaField(
-        _l("Raison, montrée à l'auteur·rice"),
+        _l("Raison, montrée à la personne qui l'a écrite"),
         validators=[DataRequired(_l("Dites pourquoi, en quelques mots.")), Length(max=REASON_MAX)],
         render_kw={"rows": 2, "maxlength": REASON_MAX},
     )

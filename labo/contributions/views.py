@@ -471,7 +471,7 @@ def support(contribution_id: int):
 @limiter.limit(write_limit, key_func=per_person, methods=["POST"])
 def follow(contribution_id: int):
     return _toggle(contribution_id, "contribution.follow", "stop", services.follow, services.unfollow,
-                   _("Vous serez prévenu·e des nouvelles de cette contribution."), _("Vous ne suivez plus cette contribution."))
+                   _("On vous préviendra des nouvelles de cette contribution."), _("Vous ne suivez plus cette contribution."))
 
 
 @bp.route("/<id:contribution_id>/commenter", methods=["POST"])
@@ -491,7 +491,7 @@ def report(contribution_id: int):
     contribution = _participate(contribution_id, "contribution.report")
     form = ReportForm()
     return _run(contribution, form, lambda: services.report(current_user, contribution, form.reason.data),
-                _("Merci. Un·e référent·e de la commune va la relire."), report_form=form)
+                _("Merci. Une personne référente de la commune va la relire."), report_form=form)
 
 
 # --- moderation and answer -----------------------------------------------
@@ -528,7 +528,7 @@ def hide(contribution_id: int):
     contribution = _moderate(contribution_id)
     form = HideForm()
     return _run(contribution, form, lambda: services.hide(current_app.config, current_user, contribution, form.reason.data),
-                _("La contribution est masquée ; son auteur·rice voit la raison."), hide_form=form)
+                _("La contribution est masquée ; la personne qui l'a écrite voit la raison."), hide_form=form)
 
 
 @bp.route("/<id:contribution_id>/retablir", methods=["POST"])

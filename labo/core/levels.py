@@ -31,7 +31,7 @@ LEVEL_LABELS = {
 }
 
 LEVEL_POWER = {
-    Level.INFORMATION: _l("On vous explique ce qui est prévu : vous êtes informé·es, la décision est déjà prise."),
+    Level.INFORMATION: _l("On vous explique ce qui est prévu : c'est de l'information, la décision est déjà prise."),
     Level.CONSULTATION: _l("On vous demande votre avis avant de décider : la décision reste à ceux qui décident."),
     Level.CONCERTATION: _l("Le groupe fait des propositions : ceux qui décident tranchent et disent ce qu'ils en font."),
     Level.CODECISION: _l("Le groupe et ceux qui décident prennent la décision ensemble."),

@@ -38,7 +38,7 @@ ERROR_MESSAGES = {
     "contributions-format": _l("Écrivez les numéros séparés par des virgules, par exemple : 12, 15."),
     "already-published": _l("Cette fiche est déjà publiée."),
     "not-submitted": _l("Cette fiche n'attend pas de relecture."),
-    "reason-required": _l("Dites à l'auteur·rice ce qui est à revoir."),
+    "reason-required": _l("Dites à la personne qui l'a écrite ce qui est à revoir."),
     "reason-too-long": _l("La raison est trop longue : 1 000 caractères au plus."),
     "alt-required": _l("Décrivez la photo en quelques mots, pour les personnes qui ne la voient pas."),
     "alt-too-long": _l("La description est trop longue : 200 caractères au plus."),
@@ -122,7 +122,7 @@ class FicheForm(FlaskForm):
     )
     contact_consent = BooleanField(
         _l("Cette personne est d'accord pour que ces coordonnées soient publiées sur la fiche"),
-        description=_l("Sans cette case, le contact n'est montré à personne en dehors des relecteur·rices."),
+        description=_l("Sans cette case, le contact n'est montré qu'aux personnes qui relisent les fiches."),
     )
     meetings = MultiCheckboxField(_l("Rencontres du Labo liées (facultatif)"), coerce=int, validators=[Optional()])
     contributions = StringField(
@@ -159,8 +159,8 @@ class AttachmentForm(FlaskForm):
 
 class SendBackForm(FlaskForm):
     reason = TextAreaField(
-        _l("Ce qui est à revoir, pour l'auteur·rice"),
-        validators=[DataRequired(_l("Dites à l'auteur·rice ce qui est à revoir.")), Length(max=REASON_MAX)],
+        _l("Ce qui est à revoir, pour la personne qui l'a écrite"),
+        validators=[DataRequired(_l("Dites à la personne qui l'a écrite ce qui est à revoir.")), Length(max=REASON_MAX)],
         render_kw={"rows": 3, "maxlength": REASON_MAX},
     )
 

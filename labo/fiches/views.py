@@ -223,7 +223,7 @@ def _edit_page(fiche: Fiche | None):
                 flash(_("Quelqu'un a modifié cette fiche au même moment : rechargez-la et recommencez."), "error")
                 return redirect(url_for("fiches.detail", fiche_id=fiche.id)) if fiche is not None else abort(409)
             if saved.status == FicheStatus.SUBMITTED.value and submit:
-                flash(_("Merci ! Votre fiche est envoyée : un·e référent·e va la relire avant de la publier."), "success")
+                flash(_("Merci ! Votre fiche est envoyée : une personne référente va la relire avant de la publier."), "success")
             elif saved.is_published:
                 flash(_("La fiche est enregistrée ; l'ancienne version reste dans l'historique."), "success")
             else:
@@ -262,7 +262,7 @@ def submit(fiche_id: int):
         flash(_("Cette fiche est déjà envoyée."), "info")
     else:
         db.session.commit()
-        flash(_("Merci ! Votre fiche est envoyée : un·e référent·e va la relire avant de la publier."), "success")
+        flash(_("Merci ! Votre fiche est envoyée : une personne référente va la relire avant de la publier."), "success")
     return redirect(url_for("fiches.detail", fiche_id=fiche.id))
 
 
@@ -416,7 +416,7 @@ def send_back(fiche_id: int):
             show_error(form, error, ERROR_MESSAGES)
             return _render_detail(fiche, 409 if error.code == "not-submitted" else 422, send_back_form=form)
         db.session.commit()
-        flash(_("La fiche est renvoyée à son auteur·rice, avec votre message."), "success")
+        flash(_("La fiche est renvoyée à la personne qui l'a écrite, avec votre message."), "success")
         return redirect(url_for("fiches.queue"))
     if not form.errors:
         abort(400)

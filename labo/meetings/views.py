@@ -277,7 +277,7 @@ def walk_in(meeting_id: int):
         else:
             if _wants_json():
                 return _entry_json(meeting, db.session.get(Registration, seat.registration_id))
-            flash(_("%(name)s est noté·e présent·e.", name=form.first_name.data), "success")
+            flash(_("%(name)s : présence notée.", name=form.first_name.data), "success")
     else:
         message = _("Indiquez votre prénom.")
     if message is not None:

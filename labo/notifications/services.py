@@ -37,7 +37,7 @@ def describe(kind: str, params: Mapping[str, Any], subject: bool = False) -> str
 
     title = params.get("title", "")
     texts = {
-        "contribution.hidden": lambda: _("« %(title)s » a été masquée par un·e référent·e. Raison : %(reason)s", title=title, reason=params.get("reason", "")),
+        "contribution.hidden": lambda: _("« %(title)s » a été masquée par une personne référente. Raison : %(reason)s", title=title, reason=params.get("reason", "")),
         "contribution.restored": lambda: _("« %(title)s » est de nouveau visible.", title=title),
         "contribution.approved": lambda: _("« %(title)s » a été validée et publiée.", title=title),
         "contribution.merged": lambda: _("« %(title)s » a été regroupée avec « %(target)s », qui disait la même chose.", title=title, target=params.get("target", "")),

@@ -56,9 +56,9 @@ class CommitmentForm(FlaskForm):
     title = StringField(_l("L'engagement"), validators=[DataRequired(_l("Écrivez l'engagement.")), Length(max=200)])
     description = TextAreaField(_l("Précisions (facultatif)"), validators=[Optional(), Length(max=4000)],
                                 render_kw={"rows": 3})
-    referent_name = StringField(_l("Référent·e chez le partenaire (facultatif)"), validators=[Optional(), Length(max=120)],
+    referent_name = StringField(_l("Personne référente chez le partenaire (facultatif)"), validators=[Optional(), Length(max=120)],
                                 description=_l("Son nom est affiché sur la page publique."))
-    referent_email = StringField(_l("E-mail du ou de la référent·e (facultatif)"), validators=[Optional(), Length(max=254)],
+    referent_email = StringField(_l("E-mail de la personne référente (facultatif)"), validators=[Optional(), Length(max=254)],
                                  description=_l("Jamais affiché : sert seulement aux rappels quand un point de suivi est en retard."),
                                  render_kw={"autocomplete": "off", "inputmode": "email"})
     next_review_on = DateField(_l("Prochain point de suivi (facultatif)"), validators=[Optional()])
@@ -76,9 +76,9 @@ class TemplateItemForm(FlaskForm):
 class TemplatesForm(FlaskForm):
     family = HiddenField()
     items = FieldList(FormField(TemplateItemForm), label=_l("Engagements proposés"))
-    referent_name = StringField(_l("Référent·e chez le partenaire (facultatif)"), validators=[Optional(), Length(max=120)],
+    referent_name = StringField(_l("Personne référente chez le partenaire (facultatif)"), validators=[Optional(), Length(max=120)],
                                 description=_l("Son nom est affiché sur la page publique."))
-    referent_email = StringField(_l("E-mail du ou de la référent·e (facultatif)"), validators=[Optional(), Length(max=254)],
+    referent_email = StringField(_l("E-mail de la personne référente (facultatif)"), validators=[Optional(), Length(max=254)],
                                  description=_l("Jamais affiché : sert seulement aux rappels quand un point de suivi est en retard."),
                                  render_kw={"autocomplete": "off", "inputmode": "email"})
     next_review_on = DateField(_l("Premier point de suivi (facultatif)"), validators=[Optional()])

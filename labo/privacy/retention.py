@@ -37,7 +37,7 @@ KINDS = (
     Kind("WORKSHOP_PSEUDONYM", 365, _l("Le pseudonyme choisi pour un atelier en direct"),
          _l("après l'atelier : il est remplacé par « participant·e » ; les post-it restent.")),
     Kind("REPORT_AUTHOR", 365, _l("Le nom de qui a signalé une contribution"),
-         _l("après le signalement : le signalement reste, sans son auteur·rice.")),
+         _l("après le signalement : le signalement reste, sans le nom de la personne qui l'a fait.")),
     Kind("NOTIFICATION", 365, _l("Les avis reçus sur le site (réponses, changements)"),
          _l("après leur envoi : ils sont supprimés.")),
     Kind("MAIL", 90, _l("Les e-mails gardés dans la boîte d'envoi du site"),

@@ -22,7 +22,7 @@ class TallyForm(FlaskForm):
                         validators=[DataRequired(_l("Indiquez le lieu du dépouillement.")), Length(max=160)])
     held_on = DateField(_l("Date"), validators=[DataRequired(_l("Indiquez la date du dépouillement."))])
     participants = IntegerField(
-        _l("Nombre de participant·es"), description=_l("Combien de personnes ont voté sur cette feuille."),
+        _l("Nombre de personnes qui ont voté"), description=_l("Combien de personnes ont voté sur cette feuille."),
         validators=[DataRequired(_l("Indiquez combien de personnes ont participé (au moins une).")),
                     NumberRange(min=1, max=100000, message=_l("Indiquez combien de personnes ont participé (au moins une)."))])
     commune = SelectField(_l("Commune"), choices=[], validate_choice=False, validators=[Optional()])

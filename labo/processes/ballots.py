@@ -76,11 +76,11 @@ MESSAGES = {
     "date-future": _l("La date du dépouillement ne peut pas être dans le futur."),
     "participants-required": _l("Indiquez combien de personnes ont participé (au moins une)."),
     "count-negative": _l("Les nombres ne peuvent pas être négatifs."),
-    "too-many-single": _l("Le total des voix dépasse le nombre de participant·es : chacun·e n'a qu'une voix."),
-    "too-many-approval": _l("Une option ne peut pas avoir plus de voix que de participant·es, ni le total dépasser "
-                            "participant·es × nombre de choix permis."),
-    "too-many-grades": _l("Pour une option, le total des mentions dépasse le nombre de participant·es."),
-    "too-many-stances": _l("Le total des avis dépasse le nombre de participant·es."),
+    "too-many-single": _l("Le total des voix dépasse le nombre de personnes qui ont voté : chaque personne n'a qu'une voix."),
+    "too-many-approval": _l("Une option ne peut pas avoir plus de voix que de personnes qui ont voté, ni le total dépasser "
+                            "le nombre de personnes × le nombre de choix permis."),
+    "too-many-grades": _l("Pour une option, le total des mentions dépasse le nombre de personnes qui ont voté."),
+    "too-many-stances": _l("Le total des avis dépasse le nombre de personnes qui ont voté."),
     "not-codecision": _l("Seul le résultat d'une codécision est publié comme décision."),
     "not-closed": _l("Le résultat ne peut être publié qu'une fois la démarche close."),
     "result-published": _l("Le résultat est déjà publié : il ne peut pas être remplacé."),

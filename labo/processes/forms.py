@@ -85,7 +85,7 @@ class ProcessForm(FlaskForm):
                                                 _l("Les habitantes et habitants des communes ou quartiers cochés"))])
     audience_communes = MultiCheckboxField(_l("Communes"), coerce=int, validators=[Optional()])
     audience_qpvs = MultiCheckboxField(_l("Quartiers prioritaires (QPV)"), coerce=int, validators=[Optional()])
-    verified_only = BooleanField(_l("Seulement les comptes vérifiés en personne par un·e référent·e"))
+    verified_only = BooleanField(_l("Seulement les comptes vérifiés en personne par une référente ou un référent"))
     theme = SelectField(_l("Thème du contrat de ville"), validators=[Optional()])
     decision_rule = TextAreaField(_l("La règle de décision"), validators=[Optional(), Length(max=2000)],
                                   description=_l("En mots simples. Laissez vide pour la règle habituelle de la façon de participer."),

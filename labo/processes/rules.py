@@ -26,7 +26,7 @@ MESSAGES = {
     "login": _l("Connectez-vous pour participer."),
     "territory": _l("Cette démarche est réservée aux habitantes et habitants des communes ou quartiers indiqués. "
                     "Si vous y habitez, indiquez votre commune et votre quartier dans votre compte."),
-    "verified": _l("Cette démarche est réservée aux comptes vérifiés en personne par un·e référent·e. "
+    "verified": _l("Cette démarche est réservée aux comptes vérifiés en personne par une référente ou un référent. "
                    "Présentez-vous à une rencontre ou à la permanence de votre commune."),
     "already": _l("Vous avez déjà participé à cette démarche."),
 }

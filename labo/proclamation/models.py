@@ -70,11 +70,11 @@ class Category(str, enum.Enum):
 
 
 CATEGORY_LABELS = {
-    Category.RESIDENT: _l("Habitant·e"),
+    Category.RESIDENT: _l("Habitante ou habitant"),
     Category.ASSOCIATION: _l("Membre d'une association"),
-    Category.MUNICIPAL: _l("Agent·e d'une commune"),
-    Category.INSTITUTION: _l("Agent·e d'une institution"),
-    Category.ELECTED: _l("Élu·e"),
+    Category.MUNICIPAL: _l("Agente ou agent d'une commune"),
+    Category.INSTITUTION: _l("Agente ou agent d'une institution"),
+    Category.ELECTED: _l("Élue ou élu"),
     Category.OTHER: _l("Autre"),
 }
 

@@ -141,7 +141,7 @@ def _too_big_text() -> str:
 
 ERROR_TEXTS = {
     400: (lambda: _("Demande incorrecte"), lambda: _("Quelque chose manque ou ne va pas dans ce qui a été envoyé. Revenez en arrière et réessayez.")),
-    403: (lambda: _("Accès réservé"), lambda: _("Cette page est réservée à certaines personnes. Si vous pensez y avoir droit, parlez-en à un·e administrateur·rice du Labo.")),
+    403: (lambda: _("Accès réservé"), lambda: _("Cette page est réservée à certaines personnes. Si vous pensez y avoir droit, parlez-en à l'équipe du Labo.")),
     404: (lambda: _("Page introuvable"), lambda: _("Cette page n'existe pas ou plus. Vérifiez l'adresse, ou repartez de l'accueil.")),
     405: (lambda: _("Action impossible"), lambda: _("Cette page ne s'utilise pas de cette façon.")),
     413: (lambda: _("Envoi trop gros"), _too_big_text),

@@ -19,7 +19,7 @@ class CommuneForm(FlaskForm):
     in_call = BooleanField(_l("Fait partie de l'agglomération de Lens-Liévin"), default=True)
     premoderation = BooleanField(
         _l("Relire les nouvelles contributions avant de les publier"),
-        description=_l("Les contributions de cette commune attendent alors qu'un·e référent·e les valide."),
+        description=_l("Les contributions de cette commune attendent alors qu'une personne référente les valide."),
     )
     note = TextAreaField(_l("Remarque (facultatif)"), validators=[Optional(), Length(max=1000)])
 

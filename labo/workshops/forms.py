@@ -110,7 +110,7 @@ class SteerForm(FlaskForm):
 
 
 class CoAnimatorForm(FlaskForm):
-    user = SelectField(_l("Ajouter un·e co-animateur·rice"), coerce=str,
+    user = SelectField(_l("Ajouter une personne qui anime avec vous"), coerce=str,
                        validators=[DataRequired(_l("Choisissez une personne de la liste."))],
                        description=_l("Elle pourra piloter ce tableau avec vous."))
 

@@ -80,7 +80,7 @@ def test_from_a_page_that_needs_an_account_to_registered_and_back_on_it(client):
 def test_the_registration_form_asks_no_field_twice_and_says_why_an_email(client):
     page = page_text(client.get("/compte/inscription"))
     assert page.count('type="password"') == 1
-    assert "Facultatif : pour retrouver votre mot de passe et être prévenu·e des réponses." in page
+    assert "Facultatif : pour retrouver votre mot de passe et savoir quand on vous répond." in page
     assert re.search(r'<details class="filters">\s*<summary>Plus tard, ou maintenant \(facultatif\)', page)
 
 
@@ -240,7 +240,7 @@ def test_the_login_field_takes_a_pseudonym_or_an_address(client):
 def test_the_forgotten_password_page_tells_who_has_no_address_what_to_do(client):
     page = page_text(client.get("/compte/mot-de-passe-oublie"))
     assert "Pas d'adresse e-mail dans votre compte ?" in page
-    assert "référent·e de votre commune" in page
+    assert "personne référente de votre commune" in page
     assert 'href="/compte/code"' in page
 
 
@@ -310,7 +310,7 @@ def test_a_wrong_or_expired_code_is_refused_plainly(app):
     for pseudonym, typed in (("Mireille", wrong), ("Personne d'autre", code)):
         _, response = use_code(app, pseudonym, typed)
         assert response.status_code == 422
-        assert "demandez un nouveau code à un·e référent·e" in page_text(response)
+        assert "demandez un nouveau code à une personne référente" in page_text(response)
     db.session.refresh(person)
     assert person.reset_code_hash is not None  # wrong tries leave the right code usable
     assert use_code(app, "Mireille", code)[1].status_code == 302

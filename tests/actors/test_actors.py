@@ -73,7 +73,7 @@ def test_an_opted_in_email_appears_only_if_chosen(client):
     person = ambassador(email="login-address@example.org", pseudonym="Sabrina")
     list_person(person, listed=True)  # pseudonym only
     text = directory_text(client)
-    assert "Sabrina" in text and "Ambassadeur·rice" in text
+    assert "Sabrina" in text and "Ambassadrice ou ambassadeur" in text
     assert "login-address@example.org" not in text and "mailto:" not in text and "tel:" not in text
 
     list_person(person, listed=True, email="sabrina.relais@example.org")
@@ -181,7 +181,7 @@ def test_a_referent_adds_an_organisation_in_their_commune_only(client, auth):
 
     response = auth.post("/acteurs/structures/nouvelle", {**data, "name": "Ailleurs", "communes": [str(commune("avion").id)]})
     assert response.status_code == 422
-    assert "seulement ajouter les communes dont vous êtes référent" in page_text(response)
+    assert "seulement ajouter les communes où vous êtes personne référente" in page_text(response)
     assert db.session.scalar(select(func.count()).select_from(Organisation)) == 1
 
 
@@ -399,10 +399,10 @@ def test_the_account_page_leads_ambassadors_to_their_space(client, auth):
     create_user(email="resident@example.org")
     auth.login("amb@example.org")
     text = page_text(client.get("/compte/"))
-    assert "Mon espace d'ambassadeur·rice" in text and "Ma fiche dans l'annuaire" in text
+    assert "Mon espace de terrain" in text and "Ma fiche dans l'annuaire" in text
     auth.logout()
     auth.login("resident@example.org")
-    assert "Mon espace d'ambassadeur·rice" not in page_text(client.get("/compte/"))
+    assert "Mon espace de terrain" not in page_text(client.get("/compte/"))
 
 
 def test_erasing_an_account_removes_its_card_and_its_notes(client, auth, app):

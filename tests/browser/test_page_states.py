@@ -129,7 +129,7 @@ def test_moderation_queue_with_pending_and_reported_items(run_browser, moderatio
         see(work["reason"], "main section[aria-labelledby=q-reported]"),
         axe("moderation queue, with pending and reported contributions"),
         goto(f"/idees/{work['ids']['pending']}"),
-        see("En attente : un·e référent·e de la commune doit la relire"),
+        see("En attente : une personne référente de la commune doit la relire"),
         see("Valider et publier"),
         axe("a pending contribution, as its referent"),
         goto(f"/idees/{work['ids']['reported']}"),
@@ -137,7 +137,7 @@ def test_moderation_queue_with_pending_and_reported_items(run_browser, moderatio
         logout(),
         login(RESIDENT),
         goto(f"/idees/{work['ids']['pending']}"),
-        see("En attente : un·e référent·e de la commune doit la relire"),
+        see("En attente : une personne référente de la commune doit la relire"),
         axe("a pending contribution, as its author"),
     ])
 

@@ -497,7 +497,7 @@ def test_hiding_needs_a_reason_shown_to_the_author(client, auth):
     assert "Hors sujet pour le Labo" not in page_text(client.get("/idees/"))
     auth.login("author@example.org")
     text = page_text(client.get(path))
-    assert "Masquée par un·e référent·e. Raison : Hors sujet pour le Labo" in text
+    assert "Masquée par une personne référente. Raison : Hors sujet pour le Labo" in text
     assert '<span class="count">1</span><span class="visually-hidden"> non lues</span>' in text  # in the menu
     notes = page_text(client.get("/compte/notifications/"))
     assert "Hors sujet pour le Labo" in notes

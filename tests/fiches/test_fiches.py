@@ -98,7 +98,7 @@ def test_a_reviewer_sends_a_fiche_back_with_a_reason_its_author_reads(client, au
     auth.login("nadia@example.org")
     response = auth.post(f"/boite-a-outils/{fiche.id}/renvoyer", {"reason": ""}, form_page=f"/boite-a-outils/{fiche.id}")
     assert response.status_code == 422
-    assert "Dites à l'auteur·rice ce qui est à revoir." in page_text(response)
+    assert "Dites à la personne qui l'a écrite ce qui est à revoir." in page_text(response)
     response = auth.post(f"/boite-a-outils/{fiche.id}/renvoyer", {"reason": "Dites combien de personnes sont venues."},
                          form_page=f"/boite-a-outils/{fiche.id}")
     assert response.status_code == 302

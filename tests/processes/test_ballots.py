@@ -313,7 +313,7 @@ def test_who_may_enter_a_tally_and_see_its_photo(client, auth, app, tmp_path):
     bad = client.post(url, data={"csrf_token": token, "channel": "paper", "place": "Salle Bollaert",
                                  "held_on": date.today().isoformat(), "participants": "4", "commune": "lens",
                                  f"count-{a}": "3", f"count-{b}": "3"})
-    assert bad.status_code == 422 and "dépasse le nombre de participant" in page_text(bad)
+    assert bad.status_code == 422 and "dépasse le nombre de personnes qui ont voté" in page_text(bad)
     ok = client.post(url, data={"csrf_token": token, "channel": "workshop", "place": "Salle Bollaert",
                                 "held_on": date.today().isoformat(), "participants": "12", "commune": "lens",
                                 f"count-{a}": "7", f"count-{b}": "5", "photo": (picture, "feuille.png")},

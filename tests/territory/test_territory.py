@@ -101,7 +101,7 @@ def test_a_commune_page_lists_its_qpvs_and_referents(client):
         assert code in text
     assert "QP062028" not in text  # Liévin's alone
     assert "Nadia" in text
-    assert "Pas encore de référent·e" in page_text(client.get("/territoire/communes/angres"))
+    assert "Pas encore de personne référente" in page_text(client.get("/territoire/communes/angres"))
 
 
 def test_a_qpv_page_names_its_communes(client):
