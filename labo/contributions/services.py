@@ -126,17 +126,9 @@ def create_contribution(
 ) -> Contribution:
     """Post a contribution for `actor`, or, with `on_behalf_of`, for someone
     the actor (a referent or animator) met in person or on paper."""
-    try:
-        kind_value = Kind(kind).value
-    except ValueError:
-        raise ContributionError("kind-invalid", "kind") from None
+    kind_value = _checked_kind(kind)
     title = _checked_text(title, body)
-    if commune is None:
-        raise ContributionError("commune-required", "commune")
-    if qpv is not None and commune not in qpv.communes:
-        raise ContributionError("qpv-not-in-commune", "qpv")
-    if ambition is not None:
-        pillar = ambition.pillar
+    pillar = _checked_place(commune, qpv, pillar, ambition)
     behalf = plain_text(on_behalf_of or "")[:60] or None
 
     visibility = Visibility.PUBLISHED
@@ -170,6 +162,23 @@ def create_contribution(
                      title=title, on_behalf_of=behalf)
     db.session.flush()
     return contribution
+
+
+def _checked_kind(kind: str) -> str:
+    try:
+        return Kind(kind).value
+    except ValueError:
+        raise ContributionError("kind-invalid", "kind") from None
+
+
+def _checked_place(commune: Optional[Commune], qpv: Optional[Qpv], pillar: Optional[Pillar],
+                   ambition: Optional[Ambition]) -> Optional[Pillar]:
+    """The commune is required and holds the QPV; returns the pillar (an ambition's own, if one is given)."""
+    if commune is None:
+        raise ContributionError("commune-required", "commune")
+    if qpv is not None and commune not in qpv.communes:
+        raise ContributionError("qpv-not-in-commune", "qpv")
+    return ambition.pillar if ambition is not None else pillar
 
 
 def _checked_text(title: str, body: str) -> str:
@@ -218,19 +227,11 @@ def create_guest_contribution(
     of its commune before anyone else sees it. Returns it with the secret of
     its private link (only its hash is stored): whoever holds the link can
     see, reword or withdraw it, and attach it to an account."""
-    try:
-        kind_value = Kind(kind).value
-    except ValueError:
-        raise ContributionError("kind-invalid", "kind") from None
+    kind_value = _checked_kind(kind)
     name = guest_name(name)
     title = _checked_text(title, body)
     stored_contact = normalize_contact(contact)
-    if commune is None:
-        raise ContributionError("commune-required", "commune")
-    if qpv is not None and commune not in qpv.communes:
-        raise ContributionError("qpv-not-in-commune", "qpv")
-    if ambition is not None:
-        pillar = ambition.pillar
+    pillar = _checked_place(commune, qpv, pillar, ambition)
     token = secrets.token_urlsafe(24)
     contribution = Contribution(
         kind=kind_value, title=title, body=clean_rich_text(body), commune=commune, qpv=qpv,

@@ -332,11 +332,7 @@ def mine(token: str):
 @login_required
 @limiter.limit(write_limit, key_func=per_person, methods=["POST"])
 def reword(contribution_id: int):
-    contribution = get_contribution(contribution_id)
-    if not can(current_user, "contribution.view", contribution):
-        abort(404)
-    authorize("contribution.reword", contribution)
-    return _reword(contribution, None)
+    return _reword(_participate(contribution_id, "contribution.reword"), None)
 
 
 @bp.route("/mon-idee/<token>/modifier", methods=["POST"])
@@ -373,11 +369,7 @@ def _reword(contribution: Contribution, token: Optional[str]):
 @bp.route("/<id:contribution_id>/retirer", methods=["POST"])
 @login_required
 def withdraw(contribution_id: int):
-    contribution = get_contribution(contribution_id)
-    if not can(current_user, "contribution.view", contribution):
-        abort(404)
-    authorize("contribution.withdraw", contribution)
-    return _withdraw(contribution, None)
+    return _withdraw(_participate(contribution_id, "contribution.withdraw"), None)
 
 
 @bp.route("/mon-idee/<token>/retirer", methods=["POST"])

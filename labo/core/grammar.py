@@ -65,7 +65,7 @@ def _split_article(phrase: str) -> tuple[str, str]:
 def _joined(word: str, phrase: str, article: bool) -> tuple[str, str]:
     """("du ", "conseil municipal") for "de" and "le conseil municipal": the
     preposition with what it merged with, and the rest of the phrase."""
-    phrase = str(phrase).strip()
+    phrase = str(phrase).lstrip()  # kept as stored at its end: a name shows as it is
     first, rest = _split_article(phrase) if article else ("", phrase)
     if first in ("le", "les"):
         merged = _MERGED[word, first]

@@ -61,7 +61,7 @@ def test_a_newcomer_posts_a_first_idea_without_an_account_in_three_screens(run_b
         fill(f"{FORM} input[name=name]", "Lina"),
         submit(f"{FORM} button[type=submit]", url=r"/idees/mon-idee/[A-Za-z0-9_-]+\?envoye=1$", name="send the idea"),
         see("Votre idée est bien arrivée"),
-        see("En attente"),
+        see("la relit, puis elle sera visible de tous"),
         see(idea),
         axe("the idea's private page, just sent"),
         goto("/", name="back home, the phone remembers it"),

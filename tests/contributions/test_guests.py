@@ -65,7 +65,9 @@ def test_a_guest_posts_with_a_name_and_the_commune_and_it_waits_for_a_referent(c
     mine = client.get(f"/idees/mon-idee/{token}?envoye=1")
     text = page_text(mine)
     assert mine.status_code == 200 and mine.headers["Cache-Control"] == "no-store"
-    assert "Votre idée est bien arrivée" in text and "En attente" in text and "Les anciens attendent debout." in text
+    assert "Votre idée est bien arrivée" in text and "la relit, puis elle sera visible de tous" in text
+    assert "Les anciens attendent debout." in text
+    assert "En attente" in page_text(client.get(f"/idees/mon-idee/{token}"))  # coming back to it later
     # nobody else sees it yet: not listed, its page unknown to others
     assert "Des bancs près" not in page_text(client.get("/idees/"))
     assert client.get(f"/idees/{contribution.id}").status_code == 404
