@@ -21,6 +21,8 @@ ERROR_MESSAGES = {
     "too-fast": _l("Vous êtes allé très vite : relisez, puis appuyez de nouveau sur « Envoyer »."),
     "already-answered": _l("Cette idée a déjà reçu sa réponse : elle ne peut plus être modifiée ni retirée."),
     "not-a-guest": _l("Cette idée est déjà rattachée à un compte."),
+    "has-merged": _l("D'autres idées qui disaient la même chose ont été regroupées avec celle-ci : elle ne peut plus "
+                     "être retirée. Une personne référente de la commune peut vous aider."),
     "title-too-long": _l("Le titre est trop long : 140 caractères au plus."),
     "body-required": _l("Écrivez quelques mots pour expliquer."),
     "body-too-long": _l("Le texte est trop long : 5 000 caractères au plus."),
@@ -103,9 +105,10 @@ class GuestContributionForm(ContributionForm):
     contact = StringField(
         _l("Pour être prévenu de la réponse (facultatif)"),
         validators=[Optional(), Length(max=CONTACT_MAX)],
-        description=_l("Votre e-mail ou votre numéro de téléphone. Il sert seulement à vous dire ce que devient votre idée ; "
-                       "il n'est jamais affiché."),
-        render_kw={"maxlength": CONTACT_MAX, "autocomplete": "email", "inputmode": "email"},
+        description=_l("Votre e-mail, ou votre numéro de téléphone pour qu'une personne référente vous appelle. "
+                       "Il sert seulement à vous dire ce que devient votre idée ; seules les personnes référentes "
+                       "de la commune le voient."),
+        render_kw={"maxlength": CONTACT_MAX},
     )
     # Never shown to people (hidden by the style sheet): a robot fills it in.
     website = StringField(_l("Ne rien écrire ici"), render_kw={"autocomplete": "off", "tabindex": "-1"})

@@ -80,7 +80,7 @@ def derive_title(body: str) -> str:
     return cut.rstrip(" ,;:-") + "…"
 
 
-EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+EMAIL_RE = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+")
 
 
 def normalize_contact(value: str) -> Optional[str]:
@@ -204,7 +204,8 @@ def guest_name(value: str) -> str:
     return name
 
 
-def _key(token: str) -> str:
+def contribution_key(token: str) -> str:
+    """What is stored of a private link's secret: its SHA-256."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -236,7 +237,7 @@ def create_guest_contribution(
     contribution = Contribution(
         kind=kind_value, title=title, body=clean_rich_text(body), commune=commune, qpv=qpv,
         pillar=pillar, ambition=ambition, visibility=Visibility.PENDING.value,
-        guest_name=name, guest_contact=stored_contact, guest_key=_key(token),
+        guest_name=name, guest_contact=stored_contact, guest_key=contribution_key(token),
     )
     db.session.add(contribution)
     db.session.flush()
@@ -250,13 +251,13 @@ def contribution_for_token(token: str) -> Optional[Contribution]:
     """The guest's contribution its private link opens, or None."""
     if not token or len(token) > 100:
         return None
-    return db.session.scalar(select(Contribution).where(Contribution.guest_key == _key(token)))
+    return db.session.scalar(select(Contribution).where(Contribution.guest_key == contribution_key(token)))
 
 
 def contributions_for_tokens(tokens: Iterable[str]) -> list[tuple[str, Contribution]]:
     """The contributions this device posted without an account (their links
     kept in a cookie), newest first, with the token of each."""
-    by_key = {_key(t): t for t in tokens if t and len(t) <= 100}
+    by_key = {contribution_key(t): t for t in tokens if t and len(t) <= 100}
     if not by_key:
         return []
     found = db.session.scalars(select(Contribution).where(Contribution.guest_key.in_(by_key))
@@ -294,9 +295,12 @@ def withdraw(config: Mapping, contribution: Contribution) -> Optional[str]:
     the caller deletes once the deletion is committed."""
     if contribution.is_answered:
         raise ContributionError("already-answered")
+    if contribution.is_merged:
+        raise ContributionError("already-merged")
+    if db.session.scalar(select(exists().where(Contribution.merged_into_id == contribution.id))):
+        # the supports, follows and comments of others' ideas were folded into it
+        raise ContributionError("has-merged")
     photo_key = contribution.photo.key if contribution.photo is not None else None
-    db.session.execute(update(Contribution).where(Contribution.merged_into_id == contribution.id)
-                       .values(merged_into_id=None))
     db.session.delete(contribution)
     db.session.flush()
     return photo_key

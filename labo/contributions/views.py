@@ -122,7 +122,8 @@ def photo(key: str):
     """The photo; ?w=480, 960 or 1600: a copy that wide, for small screens
     (any other width: the photo as stored)."""
     entry = db.session.scalar(select(Photo).where(Photo.key == key))
-    if entry is None or not can(current_user, "contribution.view", entry.contribution):
+    if entry is None or not (can(current_user, "contribution.view", entry.contribution)
+                             or _posted_from_this_device(entry.contribution)):
         abort(404)
     from labo.contributions.photos import WIDTHS
 
@@ -180,6 +181,12 @@ def _keep_on_device(response, tokens: list[str]):
     return response
 
 
+def _posted_from_this_device(contribution: Contribution) -> bool:
+    """A guest's idea whose private link this device keeps: its guest sees it all."""
+    return contribution.guest_key is not None and any(
+        services.contribution_key(t) == contribution.guest_key for t in device_tokens())
+
+
 def _fill_choices(form) -> None:
     form.commune.choices = [("", _("Choisir…"))] + commune_options()
     form.qpv.choices = qpv_choices(_("Je ne sais pas / aucun"))
@@ -188,6 +195,14 @@ def _fill_choices(form) -> None:
 
 def _started_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="labo-guest-form")
+
+
+def _valid_start(form) -> bool:
+    try:
+        _started_serializer().loads(form.started.data or "", max_age=7 * 86400)
+    except BadData:
+        return False
+    return True
 
 
 def _too_fast(form) -> bool:
@@ -293,8 +308,10 @@ def _new_as_guest():
                       "success")
                 response = redirect(url_for("contributions.mine", token=token, envoye=1))
                 return _keep_on_device(response, [token] + [t for t in device_tokens() if t != token])
-    # The time is counted from when this page was drawn.
-    form.started.data = _started_serializer().dumps(time.time())
+    # The time counts from when the form was first drawn: sent back with a
+    # mistake, it keeps its start (a person who corrects it at once is not refused).
+    if not _valid_start(form):
+        form.started.data = _started_serializer().dumps(time.time())
     return render_template("contributions/new.html", form=form, on_behalf=False, guest=True,
                            sent=device_contributions()), (413 if too_big else 422 if form.errors else 200)
 
@@ -324,8 +341,11 @@ def _render_mine(contribution: Contribution, token: Optional[str], form=None, st
 @bp.route("/mon-idee/<token>")
 def mine(token: str):
     """The private page of an idea posted without an account: see it, reword
-    it, withdraw it, or attach it to one's account."""
-    return _render_mine(_guest_contribution(token), token)
+    it, withdraw it, or attach it to one's account. The device that opens it
+    keeps it (and may then see its photo while it waits for a referent)."""
+    response = _render_mine(_guest_contribution(token), token)
+    tokens = device_tokens()
+    return response if token in tokens else _keep_on_device(response, [token] + tokens)
 
 
 @bp.route("/<id:contribution_id>/modifier", methods=["GET", "POST"])

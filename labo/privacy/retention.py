@@ -32,6 +32,8 @@ KINDS = (
             "(ce qu'elle a écrit reste, signé « participant·e supprimé·e »).")),
     Kind("REGISTRATION_CONTACT", 31, _l("Le téléphone ou l'e-mail laissé pour une rencontre"),
          _l("après la rencontre : il est effacé ; il ne sert qu'à prévenir d'un changement.")),
+    Kind("GUEST_CONTACT", 90, _l("L'e-mail ou le téléphone laissé avec une idée envoyée sans compte"),
+         _l("après la réponse à l'idée : il est effacé ; il ne sert qu'à dire ce que devient l'idée.")),
     Kind("REGISTRATION_NAME", 365, _l("Le prénom laissé pour une rencontre"),
          _l("après la rencontre : il est effacé ; la présence reste comptée, sans nom.")),
     Kind("WORKSHOP_PSEUDONYM", 365, _l("Le pseudonyme choisi pour un atelier en direct"),
@@ -99,6 +101,13 @@ def _registration_contacts(config: Mapping, before: datetime, dry_run: bool) -> 
                   .values(contact=None))
 
 
+def _guest_contacts(config: Mapping, before: datetime, dry_run: bool) -> int:
+    from labo.contributions.models import Contribution
+
+    return _count(update(Contribution).where(Contribution.answered_at < before, Contribution.guest_contact.is_not(None))
+                  .values(guest_contact=None))
+
+
 def _registration_names(config: Mapping, before: datetime, dry_run: bool) -> int:
     from labo.meetings.models import Meeting, Registration
 
@@ -152,6 +161,7 @@ def _count(statement) -> int:
 _STEPS: dict[str, Callable[[Mapping, datetime, bool], int]] = {
     "INACTIVE_ACCOUNT": _inactive_accounts,
     "REGISTRATION_CONTACT": _registration_contacts,
+    "GUEST_CONTACT": _guest_contacts,
     "REGISTRATION_NAME": _registration_names,
     "WORKSHOP_PSEUDONYM": _workshop_pseudonyms,
     "REPORT_AUTHOR": _report_authors,

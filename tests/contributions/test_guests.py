@@ -236,3 +236,79 @@ def test_someone_else_cannot_reword_or_withdraw_an_idea(client, auth):
 def test_the_home_page_puts_the_idea_first(client):
     text = page_text(client.get("/"))
     assert text.index("Donner mon idée") < text.index("Le Labo, c'est quoi")
+
+
+def test_an_idea_others_were_merged_into_cannot_be_withdrawn(client, no_wait):
+    token = token_of(post_as_guest(client))
+    target = the_only_contribution()
+    referent = create_referent("lens", email="ref@example.org")
+    services.approve({}, referent, target)
+    other = create_user(email="o@example.org")
+    twin = services.create_contribution({}, other, kind="idee", title="Des bancs", body="Pareil", commune=commune("lens"))
+    services.support(other, twin)
+    db.session.flush()
+    services.merge({}, referent, twin, target)
+    db.session.commit()
+    page = client.get(f"/idees/mon-idee/{token}").get_data(as_text=True)
+    refused = client.post(f"/idees/mon-idee/{token}/retirer", data={"csrf_token": csrf_from(page)})
+    assert refused.status_code == 302
+    assert "ont été regroupées avec celle-ci" in page_text(client.get(refused.headers["Location"]))
+    assert db.session.scalar(select(func.count(Contribution.id))) == 2
+
+
+def test_the_guest_sees_the_photo_of_the_idea_waiting_for_a_referent_and_others_do_not(client, app, no_wait, tmp_path,
+                                                                                     monkeypatch):
+    import io
+
+    from PIL import Image
+
+    monkeypatch.setitem(app.config, "LABO_UPLOAD_DIR", str(tmp_path))
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 120, 40)).save(buffer, "JPEG")
+    data = {**guest_form(client), "kind": "idee", "body": IDEA, "commune": str(commune("lens").id), "name": "Lina",
+            "photo": (io.BytesIO(buffer.getvalue()), "banc.jpg")}
+    posted = client.post("/idees/nouvelle", data=data, content_type="multipart/form-data")
+    assert posted.status_code == 302
+    key = the_only_contribution().photo.key
+    assert client.get(f"/idees/photos/{key}").status_code == 200  # this phone sent it
+    client.delete_cookie("labo_idees")
+    assert client.get(f"/idees/photos/{key}").status_code == 404  # waiting for a referent: nobody else
+
+
+def test_a_moderator_sees_how_to_reach_the_guest_and_the_public_does_not(client, auth, no_wait):
+    post_as_guest(client, contact="06 12 34 56 78")
+    contribution = the_only_contribution()
+    referent = create_referent("lens", email="ref@example.org")
+    services.approve({}, referent, contribution)
+    db.session.commit()
+    client.delete_cookie("labo_idees")
+    public = page_text(client.get(f"/idees/{contribution.id}"))
+    assert "De Lina (sans compte)" in public and "06 12 34 56 78" not in public
+    auth.login("ref@example.org")
+    assert "06 12 34 56 78" in page_text(client.get(f"/idees/{contribution.id}"))
+
+
+def test_a_guest_contact_is_erased_some_time_after_the_answer(client, no_wait):
+    from datetime import timedelta
+
+    from labo.core.db import utcnow
+    from labo.privacy.retention import purge
+
+    post_as_guest(client, contact="lina@example.org")
+    contribution = the_only_contribution()
+    referent = create_referent("lens", email="ref@example.org")
+    services.approve({}, referent, contribution)
+    services.answer({}, referent, contribution, "retenue", "Oui, en mars.")
+    db.session.commit()
+    assert purge({}, utcnow() + timedelta(days=89))["GUEST_CONTACT"] == 0
+    assert purge({}, utcnow() + timedelta(days=91))["GUEST_CONTACT"] == 1
+    db.session.commit()
+    assert the_only_contribution().guest_contact is None and the_only_contribution().guest_name == "Lina"
+
+
+def test_a_form_sent_back_keeps_its_start_time(client, app):
+    first = post_as_guest(client, name="")  # refused for the name, at once
+    assert first.status_code == 422
+    started = re.search(r'name="started" type="hidden" value="([^"]+)"', first.get_data(as_text=True)).group(1)
+    assert started == re.search(r'name="started" type="hidden" value="([^"]+)"',
+                                post_as_guest(client, name="", started=started).get_data(as_text=True)).group(1)
