@@ -5,6 +5,7 @@ and, only if the person gives them, an email, a home commune and an age band."""
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import datetime
 from typing import Optional
 
@@ -119,10 +120,15 @@ class User(UserMixin, Base):
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
 
-    def get_id(self) -> str:
-        from labo.accounts.services import session_id
+    @property
+    def password_fingerprint(self) -> str:
+        """Changes when the password changes: a reset link works once, and the
+        session cookie (get_id) of every other device stops working."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
-        return session_id(self)
+    def get_id(self) -> str:
+        """What the session cookie holds: the id and the password's fingerprint."""
+        return f"{self.id}:{self.password_fingerprint}"
 
     @property
     def roles(self) -> set[Role]:

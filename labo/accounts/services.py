@@ -243,15 +243,9 @@ def _reset_serializer(config: Mapping) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(config["SECRET_KEY"], salt=RESET_SALT)
 
 
-def _password_fingerprint(user: User) -> str:
-    # Changes when the password changes, so a reset link works once.
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
-
-
 def session_id(user: User) -> str:
-    """What the session cookie holds: the id and a fingerprint of the
-    password, so that changing it logs out every other device."""
-    return f"{user.id}:{_password_fingerprint(user)}"
+    """What the session cookie holds (User.get_id)."""
+    return user.get_id()
 
 
 @functools.cache
@@ -268,13 +262,13 @@ def user_for_session(session_value: str) -> Optional[User]:
     if not user_id.isdigit() or len(user_id) > 12:
         return None
     user = db.session.get(User, int(user_id), options=_session_load())
-    if user is None or fingerprint != _password_fingerprint(user):
+    if user is None or fingerprint != user.password_fingerprint:
         return None
     return user
 
 
 def make_reset_token(config: Mapping, user: User) -> str:
-    return _reset_serializer(config).dumps({"uid": user.id, "pw": _password_fingerprint(user)})
+    return _reset_serializer(config).dumps({"uid": user.id, "pw": user.password_fingerprint})
 
 
 def user_for_reset_token(config: Mapping, token: str) -> Optional[User]:
@@ -286,7 +280,7 @@ def user_for_reset_token(config: Mapping, token: str) -> Optional[User]:
     if not isinstance(data, dict):
         return None
     user = db.session.get(User, data.get("uid"))
-    if user is None or not user.active or data.get("pw") != _password_fingerprint(user):
+    if user is None or not user.active or data.get("pw") != user.password_fingerprint:
         return None
     return user
 

@@ -32,7 +32,7 @@ from labo.contributions.models import (
 )
 from labo.core.db import contains_pattern, utcnow
 from labo.core.errors import ServiceError
-from labo.core.sanitize import sanitize_html
+from labo.core.sanitize import clean_rich_text, plain_text
 from labo.extensions import db
 from labo.notifications.services import notify
 from labo.territory.models import Ambition, Commune, Pillar, Qpv
@@ -48,25 +48,6 @@ REASON_MAX = 1000
 
 class ContributionError(ServiceError):
     """A refusal to show the person; `field` names the form field concerned."""
-
-
-def text_to_html(text: str) -> str:
-    """What a resident typed, as paragraphs; the few allowed tags survive
-    the sanitiser, everything else is stripped or escaped by it."""
-    text = text.replace("\r\n", "\n").strip()
-    blocks = [b.strip() for b in re.split(r"\n\s*\n", text) if b.strip()]
-    return "".join(f"<p>{b.replace(chr(10), '<br>')}</p>" for b in blocks)
-
-
-def clean_rich_text(text: str) -> str:
-    return sanitize_html(text_to_html(text))
-
-
-def plain_text(value: str) -> str:
-    """A one-line field (title, reason): no markup at all, whitespace folded,
-    no control character (a NUL, which PostgreSQL cannot store, can still come
-    through a Socket.IO event: the HTTP forms refuse it before)."""
-    return re.sub(r"\s+", " ", re.sub(r"[\x00-\x08\x0e-\x1f\x7f]", "", value or "")).strip()
 
 
 def derive_title(body: str) -> str:

@@ -43,3 +43,25 @@ def rich_text_as_typed(html: str | None) -> str:
     text = re.sub(r"</p>\s*<p>", "\n\n", html or "")
     text = re.sub(r"<br\s*/?>", "\n", text)
     return unescape(re.sub(r"<(?!/?(strong|em|a)\b)[^>]+>", "", text)).strip()
+
+
+# What people type, made safe to store: a text of paragraphs, or one line.
+
+
+def text_to_html(text: str) -> str:
+    """What a resident typed, as paragraphs; the few allowed tags survive
+    the sanitiser, everything else is stripped or escaped by it."""
+    text = text.replace("\r\n", "\n").strip()
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", text) if b.strip()]
+    return "".join(f"<p>{b.replace(chr(10), '<br>')}</p>" for b in blocks)
+
+
+def clean_rich_text(text: str) -> str:
+    return sanitize_html(text_to_html(text))
+
+
+def plain_text(value: str) -> str:
+    """A one-line field (title, reason): no markup at all, whitespace folded,
+    no control character (a NUL, which PostgreSQL cannot store, can still come
+    through a Socket.IO event: the HTTP forms refuse it before)."""
+    return re.sub(r"\s+", " ", re.sub(r"[\x00-\x08\x0e-\x1f\x7f]", "", value or "")).strip()

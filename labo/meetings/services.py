@@ -292,7 +292,7 @@ def rotation() -> Rotation:
 def publish_minutes(config: Mapping, actor: User, meeting: Meeting, text: str) -> None:
     """Write (or rewrite) the minutes; the first publication tells everyone
     registered with an account."""
-    from labo.contributions.services import clean_rich_text
+    from labo.core.sanitize import clean_rich_text
     from labo.notifications.services import notify
 
     if not text or not text.strip():

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from labo.accounts.models import ERASED_NAME, User
 from labo.audit.services import record_audit
-from labo.contributions.services import clean_rich_text, plain_text, text_to_html
+from labo.core.sanitize import clean_rich_text, plain_text, text_to_html
 from labo.core.db import utcnow
 from labo.core.i18n import _l
 from labo.core.levels import Level

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from labo.accounts.models import User
 from labo.audit.services import record_audit
-from labo.contributions.services import plain_text
+from labo.core.sanitize import plain_text
 from labo.core.db import utcnow, write_transaction
 from labo.core.errors import ServiceError
 from labo.extensions import db

@@ -32,7 +32,8 @@ from labo.accounts.models import User
 from labo.accounts.services import PSEUDONYM_RE, pseudonym_key
 from labo.contributions import services
 from labo.contributions.models import Comment, Contribution
-from labo.contributions.services import BODY_MAX, COMMENT_MAX, TITLE_MAX, plain_text
+from labo.contributions.services import BODY_MAX, COMMENT_MAX, TITLE_MAX
+from labo.core.sanitize import plain_text
 from labo.core.sanitize import ALLOWED_TAGS
 from labo.extensions import db
 from tests.conftest import Auth, csrf_from
