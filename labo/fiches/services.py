@@ -88,21 +88,16 @@ def clean_text(value: Optional[str], lines: int) -> str:
 
 
 def reviews(user, fiche: Optional[Fiche]) -> bool:
-    """Administrators; referents of one of the fiche's communes; any referent
-    for a fiche that names no commune."""
-    from labo.permissions import is_admin, is_any_referent
+    """Who reviews a fiche: the rule lives with the others, in labo.permissions."""
+    from labo.permissions import reviews_fiche
 
-    if is_admin(user):
-        return True
-    if fiche is None or not is_any_referent(user):
-        return False
-    if not fiche.communes:
-        return True
-    return any(c.id in user.referent_commune_ids for c in fiche.communes)
+    return reviews_fiche(user, fiche)
 
 
 def is_author(user, fiche: Optional[Fiche]) -> bool:
-    return bool(user is not None and user.is_authenticated and fiche is not None and fiche.author_id == user.id)
+    from labo.permissions import wrote_fiche
+
+    return wrote_fiche(user, fiche)
 
 
 # --- writing --------------------------------------------------------------
