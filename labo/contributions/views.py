@@ -197,23 +197,20 @@ def _started_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="labo-guest-form")
 
 
-def _valid_start(form) -> bool:
+def _started_at(form) -> Optional[float]:
+    """When the form was first drawn (its signed hidden field), or None."""
     try:
-        _started_serializer().loads(form.started.data or "", max_age=7 * 86400)
+        started = _started_serializer().loads(form.started.data or "", max_age=7 * 86400)
     except BadData:
-        return False
-    return True
+        return None
+    return started if isinstance(started, (int, float)) else None
 
 
 def _too_fast(form) -> bool:
     """Sent sooner than a person could have read and typed it, or without the
     form's own start time: a robot, or a form sent twice in a hurry."""
-    minimum = current_app.config["LABO_GUEST_MIN_SECONDS"]
-    try:
-        started = _started_serializer().loads(form.started.data or "", max_age=7 * 86400)
-    except BadData:
-        return True
-    return not isinstance(started, (int, float)) or time.time() - started < minimum
+    started = _started_at(form)
+    return started is None or time.time() - started < current_app.config["LABO_GUEST_MIN_SECONDS"]
 
 
 def _posted_photo(form):
@@ -310,7 +307,7 @@ def _new_as_guest():
                 return _keep_on_device(response, [token] + [t for t in device_tokens() if t != token])
     # The time counts from when the form was first drawn: sent back with a
     # mistake, it keeps its start (a person who corrects it at once is not refused).
-    if not _valid_start(form):
+    if _started_at(form) is None:
         form.started.data = _started_serializer().dumps(time.time())
     return render_template("contributions/new.html", form=form, on_behalf=False, guest=True,
                            sent=device_contributions()), (413 if too_big else 422 if form.errors else 200)
@@ -361,6 +358,12 @@ def reword_as_guest(token: str):
     return _reword(_guest_contribution(token), token)
 
 
+def _back_to_author(contribution: Contribution, token: Optional[str]):
+    """Back to where its author edits it: the private link, or its page."""
+    return redirect(url_for("contributions.mine", token=token) if token
+                    else url_for("contributions.detail", contribution_id=contribution.id))
+
+
 def _reword(contribution: Contribution, token: Optional[str]):
     form = RewordForm()
     if request.method == "POST" and form.validate_on_submit():
@@ -378,8 +381,7 @@ def _reword(contribution: Contribution, token: Optional[str]):
                         "soit visible."), "success")
             else:
                 flash(_("C'est modifié."), "success")
-            return redirect(url_for("contributions.mine", token=token) if token
-                            else url_for("contributions.detail", contribution_id=contribution.id))
+            return _back_to_author(contribution, token)
     elif request.method == "GET":
         form = RewordForm(formdata=None, data={"title": contribution.title,
                                                "body": rich_text_as_typed(contribution.body)})
@@ -406,8 +408,7 @@ def _withdraw(contribution: Contribution, token: Optional[str]):
     except services.ContributionError as error:
         db.session.rollback()
         flash(str(ERROR_MESSAGES.get(error.code, error.code)), "error")
-        return redirect(url_for("contributions.mine", token=token) if token
-                        else url_for("contributions.detail", contribution_id=contribution.id))
+        return _back_to_author(contribution, token)
     db.session.commit()
     if photo_key:
         from labo.contributions.photos import delete_photo
