@@ -12,7 +12,11 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_babel import format_decimal, get_locale
 
 from labo.copil import services
+from labo.copil.exports import table_csv
 from labo.copil.forms import PeriodForm
+from labo.copil.indicators import processes_by_id
+from labo.copil.periods import MESSAGES, CopilError, Period, parse_period
+from labo.copil.presentation import Shown, suppress_small
 from labo.core.db import utcnow
 from labo.core.i18n import _
 from labo.extensions import db
@@ -34,23 +38,23 @@ STAGE_LABELS = {
 }
 
 
-def _period() -> tuple[PeriodForm, Optional[services.Period], Optional[str]]:
+def _period() -> tuple[PeriodForm, Optional[Period], Optional[str]]:
     """The period asked for in the address, or the message saying what is wrong with it."""
     form = PeriodForm(formdata=request.args)
     try:
-        period = services.parse_period(request.args.get("from"), request.args.get("to"), date.today())
-    except services.CopilError as error:
-        message = str(services.MESSAGES[error.code])
+        period = parse_period(request.args.get("from"), request.args.get("to"), date.today())
+    except CopilError as error:
+        message = str(MESSAGES[error.code])
         (form.end if error.field == "to" else form.start).errors = [message]
         return form, None, message
     form.start.data, form.end.data = period.start.isoformat(), period.end.isoformat()
     return form, period, None
 
 
-def _shown(tables) -> list[services.Shown]:
+def _shown(tables) -> list[Shown]:
     """The tables as shown, each process's row linked to its page (on a copy
     of the row: the tables may be the cache's, shared between requests)."""
-    shown = [services.suppress_small(table) for table in tables]
+    shown = [suppress_small(table) for table in tables]
     for s in shown:
         if s.key == "demarches":
             s.rows = [(replace(row, href=url_for("copil.process", process_id=row.key)) if row.key is not None else row,
@@ -58,14 +62,14 @@ def _shown(tables) -> list[services.Shown]:
     return shown
 
 
-def _dashboard(period: services.Period):
+def _dashboard(period: Period):
     """The figures for the period, kept LABO_COPIL_CACHE_SECONDS (300 by
     default, 0 in tests unless a test sets it) in this worker."""
     now = utcnow()
     seconds = current_app.config.get("LABO_COPIL_CACHE_SECONDS", 0 if current_app.testing else 300)
     board = services.kept_dashboard(period, current_app.config["LABO_ANSWER_DAYS"], seconds,
                                     locale=str(get_locale() or ""), now=now)
-    processes = services.processes_by_id(board.process_ids)
+    processes = processes_by_id(board.process_ids)
     stages = {p.id: STAGE_LABELS[stage(p, now).value]() for p in processes}
     kept = (board.counted_at, int(seconds // 60)) if seconds >= 60 else None  # the page says how fresh
     return board.indicators, processes, board.across, stages, kept
@@ -100,7 +104,7 @@ def export(key: str):
     for table in figures.tables + across:
         if table.key == key:
             name = f"copil-{key}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
-            return _csv(services.table_csv(services.suppress_small(table)), name)
+            return _csv(table_csv(suppress_small(table)), name)
     abort(404)
 
 
@@ -120,7 +124,7 @@ def process(process_id: int):
     if item.method_enum.is_ballot and "ballots.results" in current_app.view_functions:
         results_url = url_for("ballots.results", process_id=item.id)
     return render_template("copil/process.html", process=item, figures=figures,
-                           participation=services.suppress_small(figures.participation),
+                           participation=suppress_small(figures.participation),
                            tables=_shown(figures.tables), stage_label=STAGE_LABELS[stage(item, utcnow()).value](),
                            return_label=services.RETURN_LABELS[figures.return_status], results_url=results_url)
 
@@ -132,7 +136,7 @@ def process_export(process_id: int, key: str):
     figures = services.process_figures(item)
     for table in [figures.participation] + figures.tables:
         if table.key == key:
-            return _csv(services.table_csv(services.suppress_small(table)), f"copil-demarche-{item.id}-{key}.csv")
+            return _csv(table_csv(suppress_small(table)), f"copil-demarche-{item.id}-{key}.csv")
     abort(404)
 
 

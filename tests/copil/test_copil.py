@@ -13,6 +13,9 @@ import pytest
 from labo.accounts.models import Role
 from labo.contributions.models import Contribution
 from labo.copil import services
+from labo.copil.indicators import indicators
+from labo.copil.periods import Period, default_period
+from labo.copil.presentation import Row, Table, suppress_small
 from labo.extensions import db
 from labo.meetings.models import Meeting, Registration
 from labo.processes.models import Participation, Process, Tally, TallyLine
@@ -160,7 +163,7 @@ def test_copil_members_and_administrators_see_every_page_and_export(client, auth
 
 
 def test_the_default_period_is_the_last_twelve_months():
-    period = services.default_period(date(2026, 11, 25))
+    period = default_period(date(2026, 11, 25))
     assert (period.start, period.end) == (date(2025, 12, 1), date(2026, 11, 25))
     assert len(period.months()) == 12
 
@@ -191,8 +194,8 @@ def test_an_unknown_export_is_a_404(client, auth):
 
 
 def test_indicators_count_moments_newcomers_and_returning_people(app, dataset):
-    period = services.Period(START, TODAY)
-    figures = services.indicators(period, app.config["LABO_ANSWER_DAYS"])
+    period = Period(START, TODAY)
+    figures = indicators(period, app.config["LABO_ANSWER_DAYS"])
     assert figures.meetings == 3  # neither the cancelled one nor the one before the period
     assert figures.participants == 7
     assert figures.returning == 2  # present at two moments of the period
@@ -224,7 +227,7 @@ def test_contributions_by_kind_initiatives_and_returns_on_time(app, dataset):
     make_process("Sans retour", answer_by=TODAY - timedelta(days=20))
     make_process("Codécision", level="codecision", method="majority_judgment", answer_by=TODAY)  # due today: pending
     db.session.commit()
-    figures = services.indicators(services.Period(TODAY - timedelta(days=days + 60), TODAY), days)
+    figures = indicators(Period(TODAY - timedelta(days=days + 60), TODAY), days)
     by_key = {t.key: t for t in figures.tables}
     assert figures.initiatives == 2
     assert {r.label: r.values[0] for r in by_key["contributions"].rows} == {
@@ -240,9 +243,9 @@ def test_contributions_by_kind_initiatives_and_returns_on_time(app, dataset):
 
 
 def test_suppression_hides_small_groups_and_a_second_cell_where_a_total_would_give_them_away():
-    table = services.Table("t", "T", "Commune", ["Favorable", "Défavorable"], [
-        services.Row("Lens", [9, 1]), services.Row("Liévin", [6, 6]), services.Row("Wingles", [4, 0])])
-    shown = services.suppress_small(table)
+    table = Table("t", "T", "Commune", ["Favorable", "Défavorable"], [
+        Row("Lens", [9, 1]), Row("Liévin", [6, 6]), Row("Wingles", [4, 0])])
+    shown = suppress_small(table)
     cells = {row.label: c for row, c in shown.rows}
     assert cells["Wingles"] == ["< 5", "< 5", "< 5"]  # a group of 4: all of it, its 0 too
     assert cells["Lens"][1] == "< 5"
@@ -258,8 +261,8 @@ def test_suppression_hides_small_groups_and_a_second_cell_where_a_total_would_gi
 
 
 def test_counts_of_things_are_not_suppressed():
-    table = services.Table("k", "K", "Nature", ["Contributions"], [services.Row("Initiative", [2])], people=False)
-    assert services.suppress_small(table).rows[0][1] == ["2"]
+    table = Table("k", "K", "Nature", ["Contributions"], [Row("Initiative", [2])], people=False)
+    assert suppress_small(table).rows[0][1] == ["2"]
 
 
 def test_no_page_or_export_shows_a_group_under_five_or_anyone_s_name(client, auth, consultation):
@@ -399,6 +402,6 @@ def test_an_answer_given_on_the_last_moment_of_the_delay_is_in_time(app, dataset
         db.session.add(Contribution(kind="idee", title="Un banc", body="<p>Un banc</p>", commune=commune("lens"),
                                     author=dataset[0], created_at=created, answered_at=answered, answer="Oui"))
     db.session.commit()
-    figures = services.indicators(services.Period(date(2026, 1, 1), date(2026, 1, 1)), days)
+    figures = indicators(Period(date(2026, 1, 1), date(2026, 1, 1)), days)
     returns = next(t for t in figures.tables if t.key == "returns")
     assert returns.rows[0].values == [1, 1, 0, 0]

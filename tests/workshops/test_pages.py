@@ -482,7 +482,7 @@ def test_the_minutes_take_the_boards_summary_for_review(app, client):
 
 
 def test_a_resident_who_joined_logged_in_finds_it_in_their_data_and_erasure_unsigns_it(client, auth):
-    from labo.accounts.services import erase_account, export_personal_data
+    from labo.privacy.personal_data import erase_account, export_personal_data
 
     resident = create_user(email="r@example.org")
     board = make_board(title="Nos envies")
@@ -500,7 +500,8 @@ def test_a_resident_who_joined_logged_in_finds_it_in_their_data_and_erasure_unsi
 
 
 def test_the_copil_counts_boards_that_people_joined(client, auth):
-    from labo.copil.services import default_period, indicators
+    from labo.copil.indicators import indicators
+    from labo.copil.periods import default_period
 
     make_board(title="Personne n'est venu")
     joined = make_board(title="Atelier tenu")
