@@ -4,7 +4,7 @@ from labo.audit.models import AuditEntry  # noqa: F401
 from labo.mail.models import OutboxMessage  # noqa: F401
 from labo.territory.models import Ambition, Axis, Commune, Pillar, Qpv, qpv_commune  # noqa: F401
 from labo.contributions.models import Comment, Contribution, Follow, Photo, Report, Support  # noqa: F401
-from labo.notifications.models import Notification  # noqa: F401
+from labo.accounts.models import Notification  # noqa: F401
 from labo.meetings.models import Attachment, Decision, Meeting, Registration, meeting_animator  # noqa: F401
 from labo.actors.models import ActivityEntry, ActorProfile, Organisation  # noqa: F401
 import labo.proclamation.models  # noqa: F401,E402

@@ -7,11 +7,11 @@ from __future__ import annotations
 import enum
 import hashlib
 from datetime import datetime
-from typing import Optional
+from typing import Any, Optional
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, func, select, text
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from labo.core.db import Base, UTCDateTime, utcnow
 from labo.core.i18n import _l
@@ -216,3 +216,29 @@ class ErasedAccount(Base):
     user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     erased_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+
+class Notification(Base):
+    """A message for one person about something they follow: the account's
+    inbox, written to by the features (labo.notifications.services)."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    # What happened ("contribution.hidden", "contribution.answered", ...) and
+    # its parameters: the text is written in the reader's language when shown.
+    kind: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    link: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+
+
+# How many the account has not read, for the menu of every page: deferred, and
+# read in the same statement as the signed-in account (accounts.services.user_for_session).
+# Declared once both classes exist, as SQLAlchemy does for a correlated count.
+User.unread_notifications = column_property(
+    select(func.count(Notification.id)).where(Notification.user_id == User.id, Notification.read_at.is_(None))
+    .correlate_except(Notification).scalar_subquery(),
+    deferred=True,
+)

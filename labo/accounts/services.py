@@ -24,8 +24,6 @@ from labo.core.offload import off_loop
 from labo.extensions import db
 from labo.territory.models import Commune
 
-import labo.notifications.models  # noqa: E402,F401,I001  (maps User.unread_notifications, read by user_for_session)
-
 RESET_SALT = "labo.password-reset"
 EMAIL_SALT = "labo.email-confirm"
 # A code a referent reads out or writes down: no letters and digits that look
@@ -447,172 +445,23 @@ def create_admin(config: Mapping, email: str, password: str, pseudonym: Optional
     return user, created
 
 
-def _fiches_of(user: User) -> list[dict]:
-    from labo.fiches.services import export_for
-
-    return export_for(user)
-
-
-def export_personal_data(user: User) -> dict:
-    """Everything the site keeps about `user`, for them to download."""
-    from labo.actors.models import ActivityEntry, ActorProfile
-    from labo.contributions.models import Comment, Contribution, Support
-    from labo.meetings.models import Registration
-    from labo.proclamation.models import Signature
-
-    profile = db.session.get(ActorProfile, user.id)
-    return {
-        "pseudonym": user.pseudonym,
-        "email": user.email,
-        "pending_email": user.pending_email,
-        "home_commune": user.home_commune.name if user.home_commune else None,
-        "age_band": user.age_band,
-        "language": user.locale,
-        "created_at": user.created_at.isoformat(),
-        "roles": [
-            {"role": g.role, "commune": g.commune.name if g.commune else None, "granted_at": g.granted_at.isoformat()}
-            for g in user.grants
-        ],
-        "contributions": [
-            {"id": c.id, "kind": c.kind, "title": c.title, "body": c.body, "commune": c.commune.name,
-             "status": c.status, "created_at": c.created_at.isoformat()}
-            for c in db.session.scalars(select(Contribution).where(Contribution.author_id == user.id).order_by(Contribution.id))
-        ],
-        "comments": [
-            {"contribution": c.contribution_id, "body": c.body, "created_at": c.created_at.isoformat()}
-            for c in db.session.scalars(select(Comment).where(Comment.author_id == user.id).order_by(Comment.id))
-        ],
-        "supports": list(db.session.scalars(select(Support.contribution_id).where(Support.user_id == user.id))),
-        "meeting_registrations": [
-            {"meeting": r.meeting.title, "starts_at": r.meeting.starts_at.isoformat(), "first_name": r.first_name,
-             "contact": r.contact, "status": r.status, "present": r.present, "created_at": r.created_at.isoformat()}
-            for r in db.session.scalars(select(Registration).where(Registration.user_id == user.id).order_by(Registration.id))
-        ],
-        "directory_card": None if profile is None else {
-            "listed": profile.listed, "public_email": profile.public_email, "public_phone": profile.public_phone,
-            "presentation": profile.presentation, "communes": [c.name for c in profile.communes],
-            "themes": [a.title for a in profile.ambitions],
-        },
-        "activity_log": [
-            {"date": e.happened_on.isoformat(), "kind": e.kind, "commune": e.commune.name,
-             "people": e.people_count, "text": e.text}
-            for e in db.session.scalars(select(ActivityEntry).where(ActivityEntry.user_id == user.id).order_by(ActivityEntry.id))
-        ],
-        "fiches": _fiches_of(user),
-        "proclamation_signatures": [
-            {"kind": s.kind, "category": s.category, "organisation": s.organisation_name,
-             "representative": s.representative_name, "representative_role": s.representative_role,
-             "commune": s.commune.name if s.commune else None, "public": s.public,
-             "created_at": s.created_at.isoformat()}
-            for s in db.session.scalars(select(Signature).where(Signature.signer_id == user.id).order_by(Signature.id))
-        ],
-        **_process_data(user),
-        "workshop_boards": _workshops_of(user),
-    }
-
-
-def _workshops_of(user: User) -> list[dict]:
-    from labo.workshops.services import export_for
-
-    return export_for(user)
-
-
-def _process_data(user: User) -> dict:
-    """The person's part in participation processes (never a secret ballot: it is not linked to anyone)."""
-    from labo.processes.models import Participation, Proposal, ProposalSupport, Question
-
-    return {
-        "home_qpv": user.home_qpv.name if user.home_qpv else None,
-        "verified_in_person_at": user.verified_at.isoformat() if user.verified_at else None,
-        "process_participations": [
-            {"process": p.process.title, "stance": p.stance, "comment": p.comment, "created_at": p.created_at.isoformat()}
-            for p in db.session.scalars(select(Participation).where(Participation.user_id == user.id).order_by(Participation.id))
-        ],
-        "process_questions": [
-            {"process": q.process.title, "question": q.body, "created_at": q.created_at.isoformat()}
-            for q in db.session.scalars(select(Question).where(Question.author_id == user.id).order_by(Question.id))
-        ],
-        "process_proposals": [
-            {"process": p.process.title, "title": p.title, "body": p.body, "created_at": p.created_at.isoformat()}
-            for p in db.session.scalars(select(Proposal).where(Proposal.author_id == user.id).order_by(Proposal.id))
-        ],
-        "process_supports": list(db.session.scalars(
-            select(ProposalSupport.proposal_id).where(ProposalSupport.user_id == user.id).order_by(ProposalSupport.id))),
-        **_ballot_data(user),
-    }
-
-
-def _ballot_data(user: User) -> dict:
-    """Open (not secret) ballots, linked to the person's participation, and
-    the tally sheets they typed in."""
-    from labo.processes.models import Ballot, Participation, Process, Tally
-
-    ballots = db.session.scalars(select(Ballot).join(Participation, Participation.id == Ballot.participation_id)
-                                 .where(Participation.user_id == user.id).order_by(Participation.id))
-    return {
-        "process_open_ballots": [
-            {"process": db.session.get(Process, b.process_id).title,
-             "choices": [{"option": c.option.label, "grade": c.grade} for c in b.choices]}
-            for b in ballots
-        ],
-        "process_tallies_entered": [
-            {"process": t.process.title, "channel": t.channel, "place": t.place, "held_on": t.held_on.isoformat(),
-             "participants": t.participants}
-            for t in db.session.scalars(select(Tally).where(Tally.entered_by_id == user.id).order_by(Tally.id))
-        ],
-    }
-
-
-def erase_account(config: Mapping, user: User, password: str) -> None:
-    """Delete the account for good, once its owner confirmed with their password."""
-    if not password_matches(user.password_hash, password):
-        raise AccountError("password-wrong", "password")
-    if is_last_admin(user):
-        raise AccountError("last-admin", "password")
-    erase_user(config, user)
-
-
-def erase_user(config: Mapping, user: User) -> None:
-    """Erase `user`: the account's personal fields go with its row; what they
-    said stays, signed "participant·e supprimé·e", and every count stays as
-    it was (their supports, opinions, ballots and dots stay, unsigned). All
-    their sessions end, the account being gone. Their id goes on the list of
-    erased accounts, so that restoring an older backup erases them again.
-
-    Audit lines keep what was done but no longer who the person was; mail
-    kept in the outbox for their address goes too."""
-    from sqlalchemy import delete, update
-
-    from labo.accounts.models import ERASED_LABEL, ErasedAccount
-    from labo.audit.models import AuditEntry
-    from labo.mail.models import OutboxMessage
-    from labo.meetings.models import Registration
-
-    label = f"{ERASED_LABEL} n°{user.id}"
-    db.session.execute(update(AuditEntry).where(AuditEntry.actor_id == user.id).values(actor_label=label[:40]))
-    # The mail kept for their address, and for the one they had asked for
-    # (unless it is another account's: that mail is its owner's).
-    addresses = [a for a in (user.email, user.pending_email)
-                 if a and (a == user.email or find_user_by_email(a) is None)]
-    if addresses:
-        db.session.execute(delete(OutboxMessage).where(OutboxMessage.recipient.in_(addresses)))
-    for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.target_type == "user", AuditEntry.target_id == user.id)):
-        entry.details = {**(entry.details or {}), "user": label}
-    # Registrations to meetings stay counted, without the name and contact typed in them.
-    db.session.execute(update(Registration).where(Registration.user_id == user.id)
-                       .values(first_name=ERASED_LABEL, contact=None))
-    # Their signatures of the proclamation go, an organisation's included (it
-    # names its representative): the organisation may sign again.
-    from labo.proclamation.models import Signature
-
-    db.session.execute(delete(Signature).where(Signature.signer_id == user.id))
-    from labo.fiches.services import erase_for as erase_fiches
-
-    erase_fiches(config, user)  # published fiches stay, without the contacts typed in them
-    from labo.workshops.services import erase_for as erase_workshops
-
-    erase_workshops(user)  # notes stay on their boards, unsigned
-    if db.session.get(ErasedAccount, user.id) is None:
-        db.session.add(ErasedAccount(user_id=user.id))
-    db.session.delete(user)
+def verify_person(actor: User, person: User, now: datetime) -> None:
+    """A referent met `person` and checked where they live (the view checks
+    "account.verify": the person lives in one of the referent's communes)."""
+    if person.verified_at is not None:
+        return
+    person.verified_at, person.verified_by_id = now, actor.id
     db.session.flush()
+    record_audit(actor, "account.verified", "user", person.id, user=person.pseudonym,
+                 commune=person.home_commune.name if person.home_commune else "")
+
+
+def people_to_verify(actor: User, query: str, is_admin: bool) -> list[User]:
+    """People of the referent's communes matching a pseudonym, for the verify page."""
+    key = pseudonym_key(query or "")
+    if len(key) < 2:
+        return []
+    stmt = select(User).where(User.pseudonym_key.contains(key, autoescape=True), User.active.is_(True))
+    if not is_admin:
+        stmt = stmt.where(User.home_commune_id.in_(actor.referent_commune_ids or {-1}))
+    return list(db.session.scalars(stmt.order_by(User.pseudonym_key).limit(20)))

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, re
 from flask_login import current_user, login_required, login_user, logout_user
 
 from labo.accounts.models import User, display_name
+from labo.core.db import utcnow
 from labo.core.forms import ActionForm, show_error
 from labo.accounts import services
 from labo.accounts.forms import (
@@ -27,9 +28,9 @@ from labo.core.limits import per_person
 from labo.core.urls import external_url, safe_next
 from labo.extensions import db, limiter
 from labo.mail.services import send_email
-from labo.permissions import authorize
+from labo.permissions import authorize, is_admin, is_any_referent
 from labo.territory.models import Qpv
-from labo.territory.services import commune_choices, get_commune
+from labo.territory.services import commune_choices, get_commune, list_qpvs
 
 bp = Blueprint("accounts", __name__, url_prefix="/compte")
 bp.add_app_template_global(display_name)
@@ -96,7 +97,8 @@ def _login_failed(response) -> bool:
     return bool(g.get("login_failed"))
 
 
-def _refused(response) -> bool:
+def refused(response) -> bool:
+    """The form came back with errors (422): counted against the rate limit."""
     return response.status_code == 422
 
 
@@ -268,8 +270,6 @@ def reset(token: str):
 @limiter.limit(account_limit, key_func=per_typed_login, methods=["POST"], deduct_when=_login_failed)
 def use_code():
     """A new password with the one-time code a referent gave in person."""
-    from labo.core.db import utcnow
-
     next_url = _next_url()
     form = ResetCodeForm()
     if form.validate_on_submit():
@@ -313,7 +313,7 @@ def change_email():
         flash(_("Nous avons envoyé un lien à %(email)s : ouvrez-le pour enregistrer l'adresse.",
                 email=current_user.pending_email), "success")
         return redirect(url_for("accounts.profile"))
-    return _render_profile(_profile_form(), email_form=email_form)
+    return render_profile(profile_form(), email_form=email_form)
 
 
 @bp.route("/adresse/<token>", methods=["GET", "POST"])
@@ -340,7 +340,7 @@ def confirm_email(token: str):
     return render_template("accounts/confirm_email.html", form=form, email=user.pending_email)
 
 
-def _profile_form() -> ProfileForm:
+def profile_form() -> ProfileForm:
     form = ProfileForm(data={
         "home_commune": str(current_user.home_commune_id or ""),
         "age_band": current_user.age_band or "",
@@ -348,15 +348,14 @@ def _profile_form() -> ProfileForm:
         "home_qpv": str(current_user.home_qpv_id or ""),
     })
     form.home_commune.choices = commune_choices(_("Je préfère ne pas le dire"))
-    from labo.territory.services import list_qpvs
-
     form.home_qpv.choices = [("", _("Aucun, ou je préfère ne pas le dire"))] + [(str(q.id), q.name) for q in list_qpvs()]
     form.age_band.choices = age_band_choices()
     form.locale.choices = language_choices()
     return form
 
 
-def _render_profile(form, password_form=None, erase_form=None, email_form=None):
+def render_profile(form, password_form=None, erase_form=None, email_form=None):
+    """The profile page with its four forms, one of them sent back with its errors."""
     password_form = password_form or ChangePasswordForm(prefix="pw", formdata=None)
     erase_form = erase_form or EraseAccountForm(prefix="erase", formdata=None)
     email_form = email_form or EmailForm(prefix="mail", formdata=None)
@@ -371,7 +370,7 @@ def _render_profile(form, password_form=None, erase_form=None, email_form=None):
 @login_required
 def profile():
     authorize("profile.edit", current_user)
-    form = _profile_form()
+    form = profile_form()
     password_form = ChangePasswordForm(prefix="pw")
     if form.validate_on_submit():
         services.update_profile(
@@ -388,12 +387,12 @@ def profile():
             session.pop("lang", None)
         flash(_("Votre profil est enregistré."), "success")
         return redirect(url_for("accounts.profile"))
-    return _render_profile(form, password_form=password_form)
+    return render_profile(form, password_form=password_form)
 
 
 @bp.route("/mot-de-passe", methods=["POST"])
 @login_required
-@limiter.limit(auth_limit, key_func=per_person, deduct_when=_refused)
+@limiter.limit(auth_limit, key_func=per_person, deduct_when=refused)
 def change_password():
     authorize("profile.edit", current_user)
     password_form = ChangePasswordForm(prefix="pw")
@@ -406,49 +405,8 @@ def change_password():
             db.session.commit()
             flash(_("Votre mot de passe est changé."), "success")
             return redirect(url_for("accounts.profile"))
-    form = _profile_form()
-    return _render_profile(form, password_form=password_form)
-
-
-@bp.route("/mes-donnees.json")
-@login_required
-def export_data():
-    authorize("profile.view", current_user)
-    response = jsonify(services.export_personal_data(current_user))
-    response.headers["Content-Disposition"] = 'attachment; filename="mes-donnees-labo.json"'
-    return response
-
-
-@bp.route("/mes-donnees.zip")
-@login_required
-def export_archive():
-    authorize("profile.view", current_user)
-    from labo.privacy.export import personal_data_zip
-
-    return current_app.response_class(
-        personal_data_zip(current_user), mimetype="application/zip",
-        headers={"Content-Disposition": 'attachment; filename="mes-donnees-labo.zip"',
-                 "Cache-Control": "no-store"})
-
-
-@bp.route("/supprimer", methods=["POST"])
-@login_required
-@limiter.limit(auth_limit, key_func=per_person, deduct_when=_refused)
-def erase():
-    authorize("profile.edit", current_user)
-    erase_form = EraseAccountForm(prefix="erase")
-    if erase_form.validate_on_submit():
-        try:
-            services.erase_account(current_app.config, current_user._get_current_object(), erase_form.password.data)
-        except services.AccountError as error:
-            db.session.rollback()
-            show_error(erase_form, error, ERROR_MESSAGES)
-        else:
-            db.session.commit()
-            logout_user()
-            flash(_("Votre compte est supprimé. Merci d'avoir participé."), "success")
-            return redirect(url_for("site.home"))
-    return _render_profile(_profile_form(), erase_form=erase_form)
+    form = profile_form()
+    return render_profile(form, password_form=password_form)
 
 
 # --- a referent vouches for a person met in person -----------------------------
@@ -458,27 +416,21 @@ def erase():
 @login_required
 def verify_people():
     """Find a person of one's communes by pseudonym, to note they were met in person."""
-    from labo.permissions import is_admin, is_any_referent
-    from labo.processes.services import people_to_verify
-
     if not is_any_referent(current_user):
         abort(403)
     q = request.args.get("q", "").strip()[:40]
-    people = people_to_verify(current_user, q, is_admin(current_user))
+    people = services.people_to_verify(current_user, q, is_admin(current_user))
     return render_template("accounts/verify.html", q=q, people=people, action_form=ActionForm(formdata=None))
 
 
 @bp.route("/verifier/<id:user_id>", methods=["POST"])
 @login_required
 def verify_person(user_id: int):
-    from labo.core.db import utcnow
-    from labo.processes.services import verify_person as verify
-
     person = db.get_or_404(User, user_id)
     authorize("account.verify", person)
     if not ActionForm().validate_on_submit():
         abort(400)
-    verify(current_user, person, utcnow())
+    services.verify_person(current_user, person, utcnow())
     db.session.commit()
     flash(_("Vous avez rencontré %(name)s en personne : son compte est vérifié.", name=person.pseudonym), "success")
     return redirect(url_for("accounts.verify_people", q=request.args.get("q") or None))
@@ -490,8 +442,6 @@ def verify_person(user_id: int):
 def give_reset_code(user_id: int):
     """A referent who meets the person gives them a one-time code to choose a
     new password (for an account without an email). Shown once, here."""
-    from labo.core.db import utcnow
-
     person = db.get_or_404(User, user_id)
     authorize("account.reset_code", person)
     if not ActionForm().validate_on_submit():

@@ -24,6 +24,7 @@ from labo.actors.models import (
     OrganisationKind,
 )
 from labo.audit.services import record_audit
+from labo.privacy import personal_data
 from labo.core.errors import ServiceError
 from labo.extensions import db
 from labo.territory.models import Ambition, Commune, Pillar
@@ -420,3 +421,21 @@ def invite_links(config: Mapping, user: User, meetings: list, link_for) -> list[
 
     token = relay_token(config, user)
     return [(m, link_for(m, token)) for m in meetings]
+
+
+@personal_data.exporter
+def export_for(user: User) -> dict:
+    """The person's directory card and activity log, for their download."""
+    profile = db.session.get(ActorProfile, user.id)
+    return {
+        "directory_card": None if profile is None else {
+            "listed": profile.listed, "public_email": profile.public_email, "public_phone": profile.public_phone,
+            "presentation": profile.presentation, "communes": [c.name for c in profile.communes],
+            "themes": [a.title for a in profile.ambitions],
+        },
+        "activity_log": [
+            {"date": e.happened_on.isoformat(), "kind": e.kind, "commune": e.commune.name,
+             "people": e.people_count, "text": e.text}
+            for e in db.session.scalars(select(ActivityEntry).where(ActivityEntry.user_id == user.id).order_by(ActivityEntry.id))
+        ],
+    }

@@ -8,7 +8,7 @@ import html
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import BinaryIO, Iterable, Mapping, Optional
 
 from sqlalchemy import delete, exists, func, or_, select, update
@@ -33,8 +33,10 @@ from labo.contributions.models import (
 from labo.core.db import contains_pattern, utcnow
 from labo.core.errors import ServiceError
 from labo.core.sanitize import clean_rich_text, plain_text
+from labo.core.i18n import _l
 from labo.extensions import db
 from labo.notifications.services import notify
+from labo.privacy import personal_data, retention
 from labo.territory.models import Ambition, Commune, Pillar, Qpv
 
 TITLE_MAX = 140
@@ -699,3 +701,34 @@ def merge_candidates(contribution: Contribution, limit: int = 30) -> list[Contri
             Contribution.visibility == Visibility.PUBLISHED.value,
         ).order_by(Contribution.created_at.desc()).limit(limit)
     ))
+
+
+@personal_data.exporter
+def export_for(user: User) -> dict:
+    """What the person posted, commented and supported, for their download."""
+    return {
+        "contributions": [
+            {"id": c.id, "kind": c.kind, "title": c.title, "body": c.body, "commune": c.commune.name,
+             "status": c.status, "created_at": c.created_at.isoformat()}
+            for c in db.session.scalars(select(Contribution).where(Contribution.author_id == user.id).order_by(Contribution.id))
+        ],
+        "comments": [
+            {"contribution": c.contribution_id, "body": c.body, "created_at": c.created_at.isoformat()}
+            for c in db.session.scalars(select(Comment).where(Comment.author_id == user.id).order_by(Comment.id))
+        ],
+        "supports": list(db.session.scalars(select(Support.contribution_id).where(Support.user_id == user.id))),
+    }
+
+
+@retention.kind("GUEST_CONTACT", 90, _l("L'e-mail ou le téléphone laissé avec une idée envoyée sans compte"),
+                _l("après la réponse à l'idée : il est effacé ; il ne sert qu'à dire ce que devient l'idée."), rank=30)
+def _purge_guest_contacts(config: Mapping, before: datetime, dry_run: bool) -> int:
+    return retention.count(update(Contribution).where(Contribution.answered_at < before, Contribution.guest_contact.is_not(None))
+                           .values(guest_contact=None))
+
+
+@retention.kind("REPORT_AUTHOR", 365, _l("Le nom de qui a signalé une contribution"),
+                _l("après le signalement : le signalement reste, sans le nom de la personne qui l'a fait."), rank=60)
+def _purge_report_authors(config: Mapping, before: datetime, dry_run: bool) -> int:
+    return retention.count(update(Report).where(Report.created_at < before, Report.reporter_id.is_not(None))
+                           .values(reporter_id=None))

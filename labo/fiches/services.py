@@ -23,6 +23,7 @@ from labo.core.db import contains_pattern, utcnow
 from labo.core.errors import ServiceError
 from labo.core.levels import LEVEL_VALUES
 from labo.extensions import db
+from labo.privacy import personal_data
 from labo.fiches.models import (
     Fiche,
     FicheAttachment,
@@ -457,8 +458,10 @@ def contributions_by_ids(ids: Iterable[int]) -> list:
 # --- personal data -----------------------------------------------------------
 
 
-def export_for(user: User) -> list[dict]:
-    return [
+@personal_data.exporter
+def export_for(user: User) -> dict:
+    """The fiches the person wrote, for their download."""
+    return {"fiches": [
         {"id": f.id, "kind": f.kind, "title": f.title, "status": f.status, "level": f.level,
          "public": f.public, "method": f.method, "what_worked": f.what_worked, "difficulties": f.difficulties,
          "resources": f.resources, "contact_name": f.contact_name, "contact_details": f.contact_details,
@@ -466,9 +469,10 @@ def export_for(user: User) -> list[dict]:
          "created_at": f.created_at.isoformat(),
          "published_at": f.published_at.isoformat() if f.published_at else None}
         for f in db.session.scalars(select(Fiche).where(Fiche.author_id == user.id).order_by(Fiche.id))
-    ]
+    ]}
 
 
+@personal_data.eraser
 def erase_for(config: Mapping, user: User) -> None:
     """Before `user` is deleted: their published fiches stay (signed
     "participant·e supprimé·e" once the author is gone) without the contact

@@ -13,12 +13,14 @@ from typing import Mapping, Optional
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import case, func, insert, select, update
 
-from labo.accounts.models import Role, User
+from labo.accounts.models import ERASED_LABEL, Role, User
 from labo.audit.services import record_audit
 from labo.core.db import serialized, utcnow
 from labo.core.errors import ServiceError
+from labo.core.i18n import _l
 from labo.extensions import db
 from labo.meetings.models import Meeting, Registration, RegistrationStatus
+from labo.privacy import personal_data, retention
 from labo.territory.models import Commune
 
 RELAY_SALT = "labo.meeting-relay"
@@ -461,3 +463,36 @@ def indicators(meeting: Optional[Meeting] = None) -> Indicators:
         by_relay=by_relay,
         meeting=meeting,
     )
+
+
+@personal_data.exporter
+def export_for(user: User) -> dict:
+    """The person's registrations to meetings, for their download."""
+    return {"meeting_registrations": [
+        {"meeting": r.meeting.title, "starts_at": r.meeting.starts_at.isoformat(), "first_name": r.first_name,
+         "contact": r.contact, "status": r.status, "present": r.present, "created_at": r.created_at.isoformat()}
+        for r in db.session.scalars(select(Registration).where(Registration.user_id == user.id).order_by(Registration.id))
+    ]}
+
+
+@personal_data.eraser
+def erase_for(config: Mapping, user: User) -> None:
+    """Registrations to meetings stay counted, without the name and contact typed in them."""
+    db.session.execute(update(Registration).where(Registration.user_id == user.id)
+                       .values(first_name=ERASED_LABEL, contact=None))
+
+
+@retention.kind("REGISTRATION_CONTACT", 31, _l("Le téléphone ou l'e-mail laissé pour une rencontre"),
+                _l("après la rencontre : il est effacé ; il ne sert qu'à prévenir d'un changement."), rank=20)
+def _purge_contacts(config: Mapping, before: datetime, dry_run: bool) -> int:
+    past = select(Meeting.id).where(Meeting.starts_at < before)
+    return retention.count(update(Registration).where(Registration.meeting_id.in_(past), Registration.contact.is_not(None))
+                           .values(contact=None))
+
+
+@retention.kind("REGISTRATION_NAME", 365, _l("Le prénom laissé pour une rencontre"),
+                _l("après la rencontre : il est effacé ; la présence reste comptée, sans nom."), rank=40)
+def _purge_names(config: Mapping, before: datetime, dry_run: bool) -> int:
+    past = select(Meeting.id).where(Meeting.starts_at < before)
+    return retention.count(update(Registration).where(Registration.meeting_id.in_(past), Registration.first_name != "")
+                           .values(first_name=""))

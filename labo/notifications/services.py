@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping, Optional
 
-from sqlalchemy import select, update
+from datetime import datetime
 
-from labo.accounts.models import User
+from sqlalchemy import delete, select, update
+
+from labo.accounts.models import Notification, User
 from labo.core.db import utcnow
+from labo.core.i18n import _l
 from labo.extensions import db
-from labo.notifications.models import Notification
+from labo.privacy import retention
 
 
 def notify(config: Mapping, user_ids: Iterable[int], kind: str, link: str = "", **params: Any) -> int:
@@ -71,3 +74,9 @@ def mark_all_read(user: User) -> None:
     db.session.execute(
         update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow())
     )
+
+
+@retention.kind("NOTIFICATION", 365, _l("Les avis reçus sur le site (réponses, changements)"),
+                _l("après leur envoi : ils sont supprimés."), rank=70)
+def _purge(config: Mapping, before: datetime, dry_run: bool) -> int:
+    return retention.count(delete(Notification).where(Notification.created_at < before))

@@ -22,8 +22,10 @@ from typing import Iterator, Mapping
 
 from sqlalchemy import Date, DateTime, Integer, Table, delete, func, insert, select, text, update
 
+from labo.accounts.models import ErasedAccount, User
 from labo.core.db import utcnow
 from labo.extensions import db
+from labo.privacy.personal_data import erase_user
 
 log = logging.getLogger("labo.privacy")
 FORMAT = "labo-backup"
@@ -97,9 +99,6 @@ def restore_backup(config: Mapping, path: str | os.PathLike) -> dict[str, int]:
     erase again every erased account; returns the rows per table and, under
     "erased again", how many accounts that erased. All or nothing: the
     database is untouched if anything fails."""
-    from labo.accounts.models import ErasedAccount, User
-    from labo.accounts.services import erase_user
-
     with zipfile.ZipFile(path) as archive:
         manifest = _manifest(archive)
         uploads = Path(config["LABO_UPLOAD_DIR"]).resolve()

@@ -1,5 +1,5 @@
 """The download of one's data: a zip of a readable JSON file (what
-labo.accounts.services.export_personal_data gathers, feature by feature) and,
+labo.privacy.personal_data gathers, feature by feature) and,
 for every table that refers to an account, a CSV of the rows that refer to
 this one. The tables are found by walking the schema, so a table added later
 is in the download without anyone having to remember it."""
@@ -15,6 +15,7 @@ from sqlalchemy import Table, or_, select
 from labo.accounts.models import User
 from labo.core.spreadsheet import csv_bytes
 from labo.extensions import db
+from labo.privacy.personal_data import export_personal_data
 
 # Never in a download, even one's own: secrets that would let whoever holds
 # the file act as the person (a password's hash, a cancellation link's token).
@@ -83,8 +84,6 @@ def _cell(value):
 
 def personal_data_zip(user: User) -> bytes:
     """The zip a person downloads from their profile."""
-    from labo.accounts.services import export_personal_data
-
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("LISEZMOI.txt", README)

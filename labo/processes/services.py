@@ -21,8 +21,9 @@ from labo.core.i18n import _l
 from labo.core.levels import Level
 from labo.core.sanitize import sanitize_html
 from labo.extensions import db
-from labo.processes.models import (HAS_COMMENT, LEVEL_METHODS, Audience, Method, Option, Participation, Process,
-                                   Proposal, ProposalSupport, Question, Stance, Tally)
+from labo.privacy import personal_data
+from labo.processes.models import (HAS_COMMENT, LEVEL_METHODS, Audience, Ballot, Method, Option, Participation,
+                                   Process, Proposal, ProposalSupport, Question, Stance, Tally)
 from labo.processes.rules import ProcessError, Stage, check_can_take_part, record_participation, stage
 from labo.territory.models import Ambition, Commune, Pillar, Qpv
 
@@ -508,29 +509,37 @@ def participation_count(process: Process) -> int:
                              .where(Participation.process_id == process.id)) or 0
 
 
-# --- verification in person -------------------------------------------------
-
-
-def verify_person(actor: User, person: User, now: datetime) -> None:
-    """A referent met `person` and checked where they live (the view checks
-    "account.verify": the person lives in one of the referent's communes)."""
-    if person.verified_at is not None:
-        return
-    person.verified_at, person.verified_by_id = now, actor.id
-    db.session.flush()
-    record_audit(actor, "account.verified", "user", person.id, user=person.pseudonym,
-                 commune=person.home_commune.name if person.home_commune else "")
-
-
-def people_to_verify(actor: User, query: str, is_admin: bool) -> list[User]:
-    """People of the referent's communes matching a pseudonym, for the verify page."""
-    from labo.accounts.services import pseudonym_key
-
-    key = pseudonym_key(query or "")
-    if len(key) < 2:
-        return []
-    stmt = select(User).where(User.pseudonym_key.contains(key, autoescape=True), User.active.is_(True))
-    if not is_admin:
-        stmt = stmt.where(User.home_commune_id.in_(actor.referent_commune_ids or {-1}))
-    return list(db.session.scalars(stmt.order_by(User.pseudonym_key).limit(20)))
+@personal_data.exporter
+def export_for(user: User) -> dict:
+    """The person's part in participation processes, for their download:
+    opinions, questions, proposals, supports, open ballots (never a secret
+    one: it is linked to no one) and the tally sheets they typed in."""
+    ballots = db.session.scalars(select(Ballot).join(Participation, Participation.id == Ballot.participation_id)
+                                 .where(Participation.user_id == user.id).order_by(Participation.id))
+    return {
+        "process_participations": [
+            {"process": p.process.title, "stance": p.stance, "comment": p.comment, "created_at": p.created_at.isoformat()}
+            for p in db.session.scalars(select(Participation).where(Participation.user_id == user.id).order_by(Participation.id))
+        ],
+        "process_questions": [
+            {"process": q.process.title, "question": q.body, "created_at": q.created_at.isoformat()}
+            for q in db.session.scalars(select(Question).where(Question.author_id == user.id).order_by(Question.id))
+        ],
+        "process_proposals": [
+            {"process": p.process.title, "title": p.title, "body": p.body, "created_at": p.created_at.isoformat()}
+            for p in db.session.scalars(select(Proposal).where(Proposal.author_id == user.id).order_by(Proposal.id))
+        ],
+        "process_supports": list(db.session.scalars(
+            select(ProposalSupport.proposal_id).where(ProposalSupport.user_id == user.id).order_by(ProposalSupport.id))),
+        "process_open_ballots": [
+            {"process": db.session.get(Process, b.process_id).title,
+             "choices": [{"option": c.option.label, "grade": c.grade} for c in b.choices]}
+            for b in ballots
+        ],
+        "process_tallies_entered": [
+            {"process": t.process.title, "channel": t.channel, "place": t.place, "held_on": t.held_on.isoformat(),
+             "participants": t.participants}
+            for t in db.session.scalars(select(Tally).where(Tally.entered_by_id == user.id).order_by(Tally.id))
+        ],
+    }
 

@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from labo.accounts.models import User
@@ -18,6 +18,7 @@ from labo.audit.services import record_audit
 from labo.core.errors import ServiceError
 from labo.core.sanitize import sanitize_html
 from labo.extensions import db
+from labo.privacy import personal_data
 from labo.proclamation.models import Category, ProclamationVersion, Signature, SignatureKind
 from labo.territory.models import Commune
 
@@ -250,3 +251,22 @@ def stats() -> Stats:
                         key=lambda pair: (-pair[1], pair[0].name))
     return Stats(total=sum(by_kind.values()), by_kind=by_kind, by_category=by_category,
                  by_commune=by_commune, without_commune=without)
+
+
+@personal_data.exporter
+def export_for(user: User) -> dict:
+    """The person's signatures of the proclamation, for their download."""
+    return {"proclamation_signatures": [
+        {"kind": s.kind, "category": s.category, "organisation": s.organisation_name,
+         "representative": s.representative_name, "representative_role": s.representative_role,
+         "commune": s.commune.name if s.commune else None, "public": s.public,
+         "created_at": s.created_at.isoformat()}
+        for s in db.session.scalars(select(Signature).where(Signature.signer_id == user.id).order_by(Signature.id))
+    ]}
+
+
+@personal_data.eraser
+def erase_for(config, user: User) -> None:
+    """Their signatures go, an organisation's included (it names its
+    representative): the organisation may sign again."""
+    db.session.execute(delete(Signature).where(Signature.signer_id == user.id))

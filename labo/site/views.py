@@ -270,7 +270,7 @@ def register_errors(app) -> None:
 
 
 def _unread_notifications() -> int:
-    # Read with the account itself (labo.notifications.models), and again after a commit.
+    # Read with the account itself (labo.accounts.models), and again after a commit.
     return (current_user.unread_notifications or 0) if current_user.is_authenticated else 0
 
 

@@ -8,19 +8,21 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Iterable, Mapping, Optional
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from labo.accounts.models import User
+from labo.accounts.models import ERASED_LABEL, User
 from labo.audit.services import record_audit
 from labo.core.sanitize import plain_text
 from labo.core.db import utcnow, write_transaction
 from labo.core.errors import ServiceError
+from labo.core.i18n import _l
 from labo.extensions import db
+from labo.privacy import personal_data, retention
 from labo.territory.models import Commune
 from labo.workshops.models import DEFAULT_COLUMNS, Board, BoardColumn, Dot, Note, NoteGroup, Participant, Phase
 
@@ -697,7 +699,8 @@ def origin_of(contribution) -> Optional[Board]:
 # --- personal data -------------------------------------------------------------
 
 
-def export_for(user: User) -> list[dict]:
+@personal_data.exporter
+def export_for(user: User) -> dict:
     """Boards the person joined while logged in, with the pseudonym used and their notes."""
     out = []
     for p in db.session.scalars(select(Participant).where(Participant.user_id == user.id).order_by(Participant.id)):
@@ -705,14 +708,23 @@ def export_for(user: User) -> list[dict]:
         notes = db.session.scalars(select(Note.text).where(Note.participant_id == p.id).order_by(Note.id))
         out.append({"board": board.title, "pseudonym": p.pseudonym, "joined_at": p.created_at.isoformat(),
                     "notes": list(notes)})
-    return out
+    return {"workshop_boards": out}
 
 
-def erase_for(user: User) -> None:
+@personal_data.eraser
+def erase_for(config: Mapping, user: User) -> None:
     """On erasure, the pseudonyms used on boards go; the notes stay, unsigned."""
-    from sqlalchemy import update
-
-    from labo.accounts.models import ERASED_LABEL
-
     db.session.execute(update(Participant).where(Participant.user_id == user.id)
                        .values(pseudonym=ERASED_LABEL, user_id=None))
+
+
+ANONYMOUS_PSEUDONYM = "participant·e"
+
+
+@retention.kind("WORKSHOP_PSEUDONYM", 365, _l("Le pseudonyme choisi pour un atelier en direct"),
+                _l("après l'atelier : il est remplacé par « participant·e » ; les post-it restent."), rank=50)
+def _purge_pseudonyms(config: Mapping, before: datetime, dry_run: bool) -> int:
+    past = select(Board.id).where(Board.created_at < before)
+    return retention.count(update(Participant).where(Participant.board_id.in_(past),
+                                                     Participant.pseudonym.not_in([ANONYMOUS_PSEUDONYM, ERASED_LABEL]))
+                           .values(pseudonym=ANONYMOUS_PSEUDONYM))

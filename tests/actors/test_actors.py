@@ -406,7 +406,7 @@ def test_the_account_page_leads_ambassadors_to_their_space(client, auth):
 
 
 def test_erasing_an_account_removes_its_card_and_its_notes(client, auth, app):
-    from labo.accounts.services import erase_account
+    from labo.privacy.personal_data import erase_account
 
     person = ambassador()
     list_person(person, email="pub@example.org")

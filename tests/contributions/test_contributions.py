@@ -16,7 +16,7 @@ from labo.audit.models import AuditEntry
 from labo.contributions import services
 from labo.contributions.models import Comment, Contribution, Follow, Report, Support
 from labo.extensions import db
-from labo.notifications.models import Notification
+from labo.accounts.models import Notification
 from tests.conftest import page_text
 from tests.factories import PASSWORD, commune, create_admin, create_referent, create_user, qpv
 

@@ -383,7 +383,7 @@ def test_the_printable_view_lists_files_by_name(client):
 
 
 def test_download_and_erasure_of_ones_fiches(app):
-    from labo.accounts.services import erase_account, export_personal_data
+    from labo.privacy.personal_data import erase_account, export_personal_data
 
     author = create_user(pseudonym="Josiane")
     admin = create_admin()

@@ -244,7 +244,7 @@ def test_a_relay_prints_a_flyer_whose_qr_code_carries_their_invite_link(client, 
 
 def test_minutes_with_a_decision_and_the_ideas_born_there_reach_the_participants(client, auth, app):
     from labo.contributions.models import Contribution
-    from labo.notifications.models import Notification
+    from labo.accounts.models import Notification
 
     meeting = make_meeting(starts_at=datetime.now(timezone.utc) - timedelta(days=1))
     josiane = create_user(email="j@example.org", pseudonym="Josiane")

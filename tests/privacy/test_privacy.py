@@ -182,7 +182,7 @@ def test_erasing_an_account_keeps_what_was_said_and_every_count_and_ends_every_s
 
 
 def test_a_restored_backup_never_brings_an_erased_account_back(app, tmp_path):
-    from labo.accounts.services import erase_account
+    from labo.privacy.personal_data import erase_account
     from labo.contributions.models import Contribution
     from labo.privacy.backup import restore_backup
 
@@ -243,7 +243,7 @@ def test_purge_deletes_what_is_past_its_duration_as_the_clock_moves(app, caplog)
     from labo.audit.models import AuditEntry
     from labo.meetings.models import Meeting, Registration
     from labo.meetings.services import register
-    from labo.notifications.models import Notification
+    from labo.accounts.models import Notification
     from labo.workshops.models import Board, Participant
 
     now = utcnow()

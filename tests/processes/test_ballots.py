@@ -562,7 +562,7 @@ def test_api_takes_a_participation_with_the_session_and_csrf(client, auth):
 
 
 def test_download_my_data_holds_open_ballots_and_sheets_but_never_a_secret_ballot(app):
-    from labo.accounts.services import erase_account, export_personal_data
+    from labo.privacy.personal_data import erase_account, export_personal_data
     from tests.factories import PASSWORD
 
     open_vote = make_process(level="consultation", method="single", secret=False, title="Vote ouvert")

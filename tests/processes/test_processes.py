@@ -528,7 +528,7 @@ def test_codecision_finishes_only_with_its_result_shown_as_the_decision(client):
 
 
 def test_export_and_erase_include_participations(app):
-    from labo.accounts.services import erase_account, export_personal_data
+    from labo.privacy.personal_data import erase_account, export_personal_data
 
     process = make_process()
     user = create_user()

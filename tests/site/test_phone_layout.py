@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from labo.extensions import db
-from labo.notifications.models import Notification
+from labo.accounts.models import Notification
 from tests.conftest import page_text
 from tests.factories import create_user
 from tests.workshops.test_pages import join, make_board

@@ -1,0 +1,108 @@
+"""A person's data, gathered for their download and erased with their
+account, feature by feature.
+
+This module knows the account, the audit log and the outbox; it knows no
+feature. Each feature that keeps something about an account says so here,
+from its own services module:
+
+    @personal_data.exporter
+    def export_for(user) -> dict: ...       # sections of the download
+
+    @personal_data.eraser
+    def erase_for(config, user) -> None: ...  # run before the account goes
+
+The download's CSV part (labo.privacy.export) walks the schema instead, so a
+table that refers to an account is in it even if its feature forgot to
+register anything; tests/privacy checks the JSON part against that walk."""
+from __future__ import annotations
+
+from typing import Callable, Mapping
+
+from sqlalchemy import delete, select, update
+
+from labo.accounts.models import ERASED_LABEL, ErasedAccount, User
+from labo.accounts.services import AccountError, find_user_by_email, is_last_admin, password_matches
+from labo.audit.models import AuditEntry
+from labo.extensions import db
+from labo.mail.models import OutboxMessage
+
+Exporter = Callable[[User], dict]
+Eraser = Callable[[Mapping, User], None]
+
+_exporters: list[Exporter] = []
+_erasers: list[Eraser] = []
+
+
+def exporter(function: Exporter) -> Exporter:
+    """Register `function(user) -> {section: data}` for the download."""
+    if function not in _exporters:
+        _exporters.append(function)
+    return function
+
+
+def eraser(function: Eraser) -> Eraser:
+    """Register `function(config, user)`, run in the erasure's transaction
+    before the account's row is deleted."""
+    if function not in _erasers:
+        _erasers.append(function)
+    return function
+
+
+def export_personal_data(user: User) -> dict:
+    """Everything the site keeps about `user`, for them to download: the
+    account here, then each feature's sections."""
+    data = {
+        "pseudonym": user.pseudonym,
+        "email": user.email,
+        "pending_email": user.pending_email,
+        "home_commune": user.home_commune.name if user.home_commune else None,
+        "home_qpv": user.home_qpv.name if user.home_qpv else None,
+        "age_band": user.age_band,
+        "language": user.locale,
+        "created_at": user.created_at.isoformat(),
+        "verified_in_person_at": user.verified_at.isoformat() if user.verified_at else None,
+        "roles": [
+            {"role": g.role, "commune": g.commune.name if g.commune else None, "granted_at": g.granted_at.isoformat()}
+            for g in user.grants
+        ],
+    }
+    for gather in _exporters:
+        data.update(gather(user))
+    return data
+
+
+def erase_account(config: Mapping, user: User, password: str) -> None:
+    """Delete the account for good, once its owner confirmed with their password."""
+    if not password_matches(user.password_hash, password):
+        raise AccountError("password-wrong", "password")
+    if is_last_admin(user):
+        raise AccountError("last-admin", "password")
+    erase_user(config, user)
+
+
+def erase_user(config: Mapping, user: User) -> None:
+    """Erase `user`: the account's personal fields go with its row; what they
+    said stays, signed "participant·e supprimé·e", and every count stays as
+    it was (their supports, opinions, ballots and dots stay, unsigned). All
+    their sessions end, the account being gone. Their id goes on the list of
+    erased accounts, so that restoring an older backup erases them again.
+
+    Audit lines keep what was done but no longer who the person was; mail
+    kept in the outbox for their address goes too. Each feature then erases
+    what it keeps (its registered erasers)."""
+    label = f"{ERASED_LABEL} n°{user.id}"
+    db.session.execute(update(AuditEntry).where(AuditEntry.actor_id == user.id).values(actor_label=label[:40]))
+    # The mail kept for their address, and for the one they had asked for
+    # (unless it is another account's: that mail is its owner's).
+    addresses = [a for a in (user.email, user.pending_email)
+                 if a and (a == user.email or find_user_by_email(a) is None)]
+    if addresses:
+        db.session.execute(delete(OutboxMessage).where(OutboxMessage.recipient.in_(addresses)))
+    for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.target_type == "user", AuditEntry.target_id == user.id)):
+        entry.details = {**(entry.details or {}), "user": label}
+    for erase in _erasers:
+        erase(config, user)
+    if db.session.get(ErasedAccount, user.id) is None:
+        db.session.add(ErasedAccount(user_id=user.id))
+    db.session.delete(user)
+    db.session.flush()
