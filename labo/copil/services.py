@@ -6,18 +6,16 @@ labo.copil.periods, the tables as shown in labo.copil.presentation and
 their CSV in labo.copil.exports."""
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
-from time import monotonic
-from typing import Any, Callable, Hashable, Optional
+from typing import Optional
 
 from labo.copil.indicators import Indicators, indicators, opinion_tables, participation_table, processes_in
 from labo.copil.periods import Period
 from labo.copil.presentation import Table
 from labo.core.db import utcnow
 from labo.core.i18n import _l
+from labo.core.memo import Memo
 from labo.processes.models import Method, Process
 
 # --- one process's figures -------------------------------------------------
@@ -78,43 +76,16 @@ def dashboard(period: Period, answer_days: int, now: Optional[datetime] = None) 
     return Dashboard(figures, [p.id for p in processes], across, now)
 
 
-class TimedCache:
-    """A few values kept in this process for some seconds (each worker has its
-    own): the oldest goes when there are more than `size`."""
-
-    def __init__(self, size: int = 16, clock: Callable[[], float] = monotonic):
-        self.size, self.clock = size, clock
-        self._values: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable, seconds: float, compute: Callable[[], Any]) -> Any:
-        if seconds <= 0:
-            return compute()
-        with self._lock:
-            hit = self._values.get(key)
-            if hit is not None and hit[0] > self.clock():
-                return hit[1]
-        value = compute()  # outside the lock: two requests may count at once, no harm done
-        with self._lock:
-            self._values[key] = (self.clock() + seconds, value)
-            self._values.move_to_end(key)
-            while len(self._values) > self.size:
-                self._values.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._values.clear()
-
-
-DASHBOARDS = TimedCache()
+# Kept whatever is written meanwhile (no table forgets them): see kept_dashboard.
+DASHBOARDS = Memo(size=16)
 
 
 def kept_dashboard(period: Period, answer_days: int, seconds: float, locale: str = "",
                    now: Optional[datetime] = None) -> Dashboard:
     """`dashboard()`, counted at most once every `seconds` per period (and per
     locale: the tables hold translated words). The figures serve a committee
-    that meets twice a year: a few minutes late is fine, and counting them
-    takes PostgreSQL a few hundred milliseconds at agglomeration scale. What
-    comes back is shared with the next requests: read it, never change it."""
-    return DASHBOARDS.get((period, answer_days, locale), seconds, lambda: dashboard(period, answer_days, now))
+    that meets twice a year: a few minutes late is fine, while counting them
+    reads every meeting, contribution and process of the period (its cost:
+    bench/README.md). What comes back is shared with the next requests: read
+    it, never change it."""
+    return DASHBOARDS.get((period, answer_days, locale), lambda: dashboard(period, answer_days, now), seconds=seconds)

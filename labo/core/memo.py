@@ -1,53 +1,72 @@
 """A short in-process memo for what many requests ask and few change: the
-territory's select choices, the number of contributions a list finds.
+territory's select choices, the number of contributions a list finds, the
+COPIL's dashboard.
 
-At agglomeration scale, counting the 186,000 published contributions for
-"N contributions." and "page 3 of 9,301" costs PostgreSQL ~28 ms on every
-page of the list, and the territory's choices three queries on every form
-(bench/README.md, scale). A value is kept for `LABO_MEMO_SECONDS` (60 by
-default; 0 turns the memo off) and forgotten as soon as this process
-flushes a change to one of the tables it was computed from, so that a
-resident who posts sees the new count at once; another worker's write
-shows within the delay. Only plain values are kept (numbers, tuples of
-strings), never ORM objects, which belong to one session."""
+Counting every published contribution for "N contributions." and "page 3
+of …" is the costliest query of a list page at agglomeration scale, and the
+territory's choices cost three queries on every form (figures in
+bench/README.md). The app's memo keeps a value for `LABO_MEMO_SECONDS` (60
+by default; 0 turns it off) and forgets it as soon as this process flushes
+a change to one of the tables it was computed from, so that a resident who
+posts sees the new count at once; another worker's write shows within the
+delay. Only plain values are kept (numbers, tuples of strings), never ORM
+objects, which belong to one session.
+
+A feature may keep its own `Memo` (the COPIL keeps its dashboards a few
+minutes, whatever is written meanwhile). The time comes from an injected
+clock, so that a test moves it on instead of sleeping."""
 from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, Hashable, Iterable
+from collections import OrderedDict
+from typing import Any, Callable, Hashable, Iterable, Optional
 
 from flask import current_app, has_app_context
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.util import find_tables
 
+from labo.extensions import db
+
 EXTENSION = "labo_memo"
 
 
 class Memo:
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        self._values: dict[Hashable, tuple[float, frozenset[str], Any]] = {}
+    """Values kept in this process (each worker has its own) for `seconds`,
+    forgotten earlier when one of the tables they were computed from changes;
+    past `size` values, the one stored longest ago goes (a list searched for
+    free text gives a new key each time). `clock` gives the time in seconds."""
+
+    def __init__(self, seconds: float = 60, size: int = 1024, clock: Callable[[], float] = time.monotonic):
+        self.seconds, self.size, self.clock = seconds, size, clock
+        self._values: OrderedDict[Hashable, tuple[float, frozenset[str], Any]] = OrderedDict()
         self._generation = 0
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, tables: Iterable[str] | Callable[[], Iterable[str]],
-            compute: Callable[[], Any]) -> Any:
-        """The value kept under `key`, or `compute()`'s, kept until one of `tables`
-        (names, or a function giving them, called only then) changes."""
-        if self.seconds <= 0:
+    def get(self, key: Hashable, compute: Callable[[], Any],
+            tables: Iterable[str] | Callable[[], Iterable[str]] = (), seconds: Optional[float] = None) -> Any:
+        """The value kept under `key`, or `compute()`'s, kept `seconds` (the
+        memo's own when not given; 0 or less: not kept) or until one of
+        `tables` (names, or a function giving them, called only then) changes."""
+        seconds = self.seconds if seconds is None else seconds
+        if seconds <= 0:
             return compute()
-        now = time.monotonic()
-        hit = self._values.get(key)
-        if hit is not None and hit[0] > now:
-            return hit[2]
-        generation = self._generation
-        value = compute()
+        now = self.clock()
+        with self._lock:
+            hit = self._values.get(key)
+            if hit is not None and hit[0] > now:
+                return hit[2]
+            generation = self._generation
+        value = compute()  # outside the lock: two requests may compute at once, no harm done
         depends = frozenset(tables() if callable(tables) else tables)
         with self._lock:
             # a change flushed while computing: the value may predate it, do not keep it
             if generation == self._generation:
-                self._values[key] = (now + self.seconds, depends, value)
+                self._values[key] = (now + seconds, depends, value)
+                self._values.move_to_end(key)
+                while len(self._values) > self.size:
+                    self._values.popitem(last=False)
         return value
 
     def forget(self, tables: Iterable[str]) -> None:
@@ -74,7 +93,7 @@ def memo() -> Memo:
 
 
 def remembered(key: Hashable, tables: Iterable[str] | Callable[[], Iterable[str]], compute: Callable[[], Any]) -> Any:
-    return memo().get(key, tables, compute)
+    return memo().get(key, compute, tables)
 
 
 def count_of(query, key: Hashable) -> int:
@@ -83,8 +102,6 @@ def count_of(query, key: Hashable) -> int:
     and forgotten when one of the tables it reads changes."""
 
     def count() -> int:
-        from labo.extensions import db
-
         return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
     def tables() -> set[str]:
