@@ -18,9 +18,10 @@ from sqlalchemy.orm import joinedload, undefer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from labo.accounts.models import AgeBand, Role, RoleGrant, User
-from labo.audit.services import record_audit
+from labo.audit.services import audit_labels, record_audit
 from labo.core.errors import ServiceError
 from labo.core.offload import off_loop
+from labo.core.i18n import _
 from labo.extensions import db
 from labo.territory.models import Commune
 
@@ -256,7 +257,7 @@ def _session_load() -> tuple:
 
 
 def user_for_session(session_value: str) -> Optional[User]:
-    user_id, _, fingerprint = (session_value or "").partition(":")
+    user_id, _colon, fingerprint = (session_value or "").partition(":")
     if not user_id.isdigit() or len(user_id) > 12:
         return None
     user = db.session.get(User, int(user_id), options=_session_load())
@@ -465,3 +466,28 @@ def people_to_verify(actor: User, query: str, is_admin: bool) -> list[User]:
     if not is_admin:
         stmt = stmt.where(User.home_commune_id.in_(actor.referent_commune_ids or {-1}))
     return list(db.session.scalars(stmt.order_by(User.pseudonym_key).limit(20)))
+
+
+def _role_change(d, granted: bool) -> str:
+    role = d.get("role")
+    label = Role(role).label if role in {r.value for r in Role} else (role or "")
+    user = d.get("user", "?")
+    if granted:
+        if d.commune:
+            return _("Rôle « %(role)s » (%(commune)s) donné à %(user)s", role=label, commune=d.commune, user=user)
+        return _("Rôle « %(role)s » donné à %(user)s", role=label, user=user)
+    if d.commune:
+        return _("Rôle « %(role)s » (%(commune)s) retiré à %(user)s", role=label, commune=d.commune, user=user)
+    return _("Rôle « %(role)s » retiré à %(user)s", role=label, user=user)
+
+
+# What the audit page says for each action this feature writes.
+audit_labels({
+    "role.granted": lambda d: _role_change(d, granted=True),
+    "role.revoked": lambda d: _role_change(d, granted=False),
+    "account.verified": lambda d: _("Compte vérifié en personne : %(user)s", user=d.get("user", "?")),
+    "account.reset_code_issued": lambda d: _("Code pour changer de mot de passe donné à %(user)s",
+            user=d.get("user", "?")),
+    "account.reset_code_used": lambda d: _("Mot de passe changé avec un code donné par une personne référente : %(user)s",
+            user=d.get("user", "?")),
+})

@@ -23,9 +23,10 @@ from labo.actors.models import (
     Organisation,
     OrganisationKind,
 )
-from labo.audit.services import record_audit
+from labo.audit.services import audit_labels, record_audit
 from labo.privacy import personal_data
 from labo.core.errors import ServiceError
+from labo.core.i18n import _
 from labo.extensions import db
 from labo.territory.models import Ambition, Commune, Pillar
 
@@ -439,3 +440,11 @@ def export_for(user: User) -> dict:
             for e in db.session.scalars(select(ActivityEntry).where(ActivityEntry.user_id == user.id).order_by(ActivityEntry.id))
         ],
     }
+
+
+# What the audit page says for each action this feature writes.
+audit_labels({
+    "organisation.created": lambda d: _("Structure ajoutée à l'annuaire : %(name)s", name=d.name),
+    "organisation.updated": lambda d: _("Structure modifiée dans l'annuaire : %(name)s", name=d.name),
+    "organisation.deleted": lambda d: _("Structure retirée de l'annuaire : %(name)s", name=d.name),
+})

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from labo.accounts.models import User
-from labo.audit.services import record_audit
+from labo.audit.services import audit_labels, record_audit
 from labo.contributions.models import (
     FINAL_STATUSES,
     Comment,
@@ -33,7 +33,7 @@ from labo.contributions.models import (
 from labo.core.db import contains_pattern, utcnow
 from labo.core.errors import ServiceError
 from labo.core.sanitize import clean_rich_text, plain_text
-from labo.core.i18n import _l
+from labo.core.i18n import _, _l
 from labo.extensions import db
 from labo.notifications.services import notify
 from labo.privacy import personal_data, retention
@@ -732,3 +732,33 @@ def _purge_guest_contacts(config: Mapping, before: datetime, dry_run: bool) -> i
 def _purge_report_authors(config: Mapping, before: datetime, dry_run: bool) -> int:
     return retention.count(update(Report).where(Report.created_at < before, Report.reporter_id.is_not(None))
                            .values(reporter_id=None))
+
+
+# What the audit page says for each action this feature writes.
+audit_labels({
+    "contribution.hidden": lambda d: _("Contribution masquée : « %(name)s » (%(commune)s). Raison : %(reason)s",
+            name=d.name, commune=d.commune, reason=d.get("reason", "")),
+    "contribution.restored": lambda d: _("Contribution rétablie : « %(name)s » (%(commune)s)",
+            name=d.name, commune=d.commune),
+    "contribution.approved": lambda d: _("Contribution validée : « %(name)s » (%(commune)s)",
+            name=d.name, commune=d.commune),
+    "contribution.reports_dismissed": lambda d: _("Signalements classés : « %(name)s » (%(commune)s)",
+            name=d.name, commune=d.commune),
+    "contribution.merged": lambda d: _("Contribution « %(name)s » regroupée avec « %(target)s »",
+            name=d.name, target=d.get("target", "")),
+    "contribution.status": lambda d: _("Statut de « %(name)s » : %(status)s",
+            name=d.name, status=_status(d.get("status"))),
+    "contribution.answered": lambda d: _("Réponse à « %(name)s » : %(status)s",
+            name=d.name, status=_status(d.get("status"))),
+    "comment.hidden": lambda d: _("Commentaire masqué sur « %(name)s » (%(commune)s)",
+            name=d.name, commune=d.commune),
+    "contribution.entered_on_behalf": lambda d: _("Contribution saisie pour %(person)s : « %(name)s »",
+            person=d.get("on_behalf_of", ""), name=d.name),
+})
+
+
+def _status(value) -> str:
+    try:
+        return Status(value).label
+    except ValueError:
+        return value or ""

@@ -18,10 +18,11 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from labo.accounts.models import ERASED_LABEL, User
-from labo.audit.services import record_audit
+from labo.audit.services import audit_labels, record_audit
 from labo.core.db import contains_pattern, utcnow
 from labo.core.errors import ServiceError
 from labo.core.levels import LEVEL_VALUES
+from labo.core.i18n import _
 from labo.extensions import db
 from labo.privacy import personal_data
 from labo.fiches.models import (
@@ -494,3 +495,13 @@ def erase_for(config: Mapping, user: User) -> None:
     db.session.execute(update(FicheRevision).where(FicheRevision.editor_id == user.id)
                        .values(editor_label=ERASED_LABEL))
     db.session.flush()
+
+
+# What the audit page says for each action this feature writes.
+audit_labels({
+    "fiche.submitted": lambda d: _("Fiche envoyée pour relecture : « %(name)s »", name=d.name),
+    "fiche.published": lambda d: _("Fiche publiée : « %(name)s »", name=d.name),
+    "fiche.returned": lambda d: _("Fiche renvoyée à la personne qui l'a écrite : « %(name)s ». Raison : %(reason)s",
+            name=d.name, reason=d.get("reason", "")),
+    "fiche.edited": lambda d: _("Fiche publiée modifiée : « %(name)s »", name=d.name),
+})

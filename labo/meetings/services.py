@@ -14,10 +14,10 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import case, func, insert, select, update
 
 from labo.accounts.models import ERASED_LABEL, Role, User
-from labo.audit.services import record_audit
+from labo.audit.services import audit_labels, record_audit
 from labo.core.db import serialized, utcnow
 from labo.core.errors import ServiceError
-from labo.core.i18n import _l
+from labo.core.i18n import _, _l
 from labo.extensions import db
 from labo.meetings.models import Meeting, Registration, RegistrationStatus
 from labo.privacy import personal_data, retention
@@ -496,3 +496,18 @@ def _purge_names(config: Mapping, before: datetime, dry_run: bool) -> int:
     past = select(Meeting.id).where(Meeting.starts_at < before)
     return retention.count(update(Registration).where(Registration.meeting_id.in_(past), Registration.first_name != "")
                            .values(first_name=""))
+
+
+# What the audit page says for each action this feature writes.
+audit_labels({
+    "meeting.created": lambda d: _("Rencontre créée : %(name)s", name=d.name),
+    "meeting.updated": lambda d: _("Rencontre modifiée : %(name)s", name=d.name),
+    "meeting.minutes": lambda d: _("Compte-rendu publié : %(name)s", name=d.name),
+    "meeting.decision": lambda d: _("Décision notée pour %(name)s", name=d.name),
+    "meeting.paper_count": lambda d: _("Compte papier saisi pour %(name)s : %(count)s",
+            name=d.name, count=d.get("count", "")),
+    "meeting.attachment_added": lambda d: _("Pièce jointe ajoutée à %(name)s : %(file)s",
+            name=d.name, file=d.get("file", "")),
+    "meeting.attachment_deleted": lambda d: _("Pièce jointe retirée de %(name)s : %(file)s",
+            name=d.name, file=d.get("file", "")),
+})

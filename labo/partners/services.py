@@ -18,10 +18,12 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from labo.audit.services import record_audit
+from labo.audit.services import audit_labels, record_audit
 from labo.core.db import slugify
 from labo.core.errors import ServiceError
 from labo.core.spreadsheet import safe_cell
+from labo.core.grammar import noun
+from labo.core.i18n import _
 from labo.extensions import db
 from labo.partners.models import (CLOSED_STATUSES, Commitment, CommitmentStatus, Family, FollowUp, Partner,
                                   PartnerKind)
@@ -416,3 +418,20 @@ def remind_referents(app, today: Optional[date] = None) -> str:
     db.session.commit()
     wait_for_deliveries()
     return f"{sent} reminder(s) sent."
+
+
+# What the audit page says for each action this feature writes.
+audit_labels({
+    "partner.created": lambda d: _("Partenaire ajouté : %(name)s", name=d.name),
+    "partner.updated": lambda d: _("Partenaire modifié : %(name)s", name=d.name),
+    "commitment.created": lambda d: _("Engagement ajouté pour %(name)s : « %(title)s »",
+            name=d.name, title=d.get("title", "")),
+    "commitment.updated": lambda d: _("Engagement modifié pour %(name)s : « %(title)s »",
+            name=d.name, title=d.get("title", "")),
+    "commitment.deleted": lambda d: _("Engagement supprimé pour %(name)s : « %(title)s »",
+            name=d.name, title=d.get("title", "")),
+    "commitment.follow_up": lambda d: _("Point de suivi noté pour %(name)s : « %(title)s »",
+            name=d.name, title=d.get("title", "")),
+    "commitment.reminded": lambda d: _("Rappel envoyé au référent de %(name)s : « %(title)s »",
+            name=noun(d.name), title=d.get("title", "")),
+})

@@ -18,9 +18,9 @@ from sqlalchemy import delete, func, select
 
 from labo.accounts.models import User
 from labo.audit.models import AuditEntry
-from labo.audit.services import record_audit
+from labo.audit.services import audit_labels, record_audit
 from labo.core.db import utcnow
-from labo.core.i18n import _l
+from labo.core.i18n import _, _l
 from labo.extensions import db
 from labo.mail.models import OutboxMessage
 from labo.privacy.personal_data import erase_user, is_last_admin
@@ -112,3 +112,9 @@ def _mail(config: Mapping, before: datetime, dry_run: bool) -> int:
       _l("après l'action : la ligne est supprimée."), rank=90)
 def _audit(config: Mapping, before: datetime, dry_run: bool) -> int:
     return count(delete(AuditEntry).where(AuditEntry.created_at < before))
+
+
+audit_labels({
+    "privacy.purge": lambda d: _("Données personnelles effacées après leur durée de conservation : %(count)s",
+                                 count=sum(n for n in d.values() if isinstance(n, int))),
+})

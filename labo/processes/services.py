@@ -14,10 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from labo.accounts.models import ERASED_NAME, User
-from labo.audit.services import record_audit
+from labo.audit.services import audit_labels, record_audit
 from labo.core.sanitize import clean_rich_text, plain_text, text_to_html
 from labo.core.db import utcnow
-from labo.core.i18n import _l
+from labo.core.i18n import _, _l
 from labo.core.levels import Level
 from labo.core.sanitize import sanitize_html
 from labo.extensions import db
@@ -543,3 +543,27 @@ def export_for(user: User) -> dict:
         ],
     }
 
+
+# What the audit page says for each action this feature writes.
+audit_labels({
+    "tally.entered": lambda d: _("Feuille de dépouillement saisie pour « %(name)s » : %(place)s, %(count)s personnes",
+            name=d.name, place=d.get("place", ""), count=d.get("participants", "")),
+    "tally.deleted": lambda d: _("Feuille de dépouillement retirée de « %(name)s » : %(place)s, %(count)s personnes",
+            name=d.name, place=d.get("place", ""), count=d.get("participants", "")),
+    "process.result_published": lambda d: _("Résultat publié comme décision : « %(name)s »", name=d.name),
+    "process.created": lambda d: _("Démarche ouverte (brouillon) : « %(name)s »", name=d.name),
+    "process.updated": lambda d: _("Démarche modifiée : « %(name)s »", name=d.name),
+    "process.published": lambda d: _("Démarche publiée : « %(name)s »", name=d.name),
+    "process.return_published": lambda d: _("Retour publié : « %(name)s »", name=d.name),
+    "process.return_updated": lambda d: _("Retour corrigé : « %(name)s »", name=d.name),
+    "process.finished": lambda d: _("Démarche terminée : « %(name)s »", name=d.name),
+    "process.question_answered": lambda d: _("Réponse à une question : « %(name)s »", name=d.name),
+    "process.question_hidden": lambda d: _("Question masquée : « %(name)s »", name=d.name),
+    "process.question_restored": lambda d: _("Question rétablie : « %(name)s »", name=d.name),
+    "process.proposal_decided": lambda d: _("Réponse à la proposition « %(target)s » : « %(name)s »",
+            name=d.name, target=d.get("proposal", "")),
+    "process.proposal_hidden": lambda d: _("Proposition masquée : « %(target)s » (« %(name)s »)",
+            name=d.name, target=d.get("proposal", "")),
+    "process.proposal_restored": lambda d: _("Proposition rétablie : « %(target)s » (« %(name)s »)",
+            name=d.name, target=d.get("proposal", "")),
+})

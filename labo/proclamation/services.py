@@ -14,9 +14,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from labo.accounts.models import User
-from labo.audit.services import record_audit
+from labo.audit.services import audit_labels, record_audit
 from labo.core.errors import ServiceError
 from labo.core.sanitize import sanitize_html
+from labo.core.i18n import _
 from labo.extensions import db
 from labo.privacy import personal_data
 from labo.proclamation.models import Category, ProclamationVersion, Signature, SignatureKind
@@ -270,3 +271,12 @@ def erase_for(config, user: User) -> None:
     """Their signatures go, an organisation's included (it names its
     representative): the organisation may sign again."""
     db.session.execute(delete(Signature).where(Signature.signer_id == user.id))
+
+
+# What the audit page says for each action this feature writes.
+audit_labels({
+    "proclamation.version": lambda d: _("Proclamation : version %(number)s publiée (%(note)s)",
+            number=d.get("number", ""), note=d.get("note", "")),
+    "proclamation.signature_withdrawn": lambda d: (_("Signature de la proclamation retirée (structure : %(name)s)",
+            name=d.name) if d.name else _("Signature de la proclamation retirée")),
+})

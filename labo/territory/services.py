@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from labo.audit.services import record_audit
+from labo.audit.services import audit_labels, record_audit
 from labo.core.db import slugify
+from labo.core.i18n import _
 from labo.extensions import db
 from labo.territory.models import Ambition, Axis, Commune, Pillar, Qpv
 
@@ -256,3 +257,14 @@ def _unique_slug(model, base: str) -> str:
         n += 1
         slug = f"{base}-{n}"
     return slug
+
+
+# What the audit page says for each action this feature writes.
+audit_labels({
+    "commune.created": lambda d: _("Commune ajoutée : %(name)s", name=d.name),
+    "commune.updated": lambda d: _("Commune modifiée : %(name)s", name=d.name),
+    "qpv.created": lambda d: _("Quartier ajouté : %(name)s", name=d.name),
+    "qpv.updated": lambda d: _("Quartier modifié : %(name)s", name=d.name),
+    "pillar.updated": lambda d: _("Pilier modifié : %(name)s", name=d.name),
+    "axis.updated": lambda d: _("Axe modifié : %(name)s", name=d.name),
+})

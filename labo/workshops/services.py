@@ -16,11 +16,11 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from labo.accounts.models import ERASED_LABEL, User
-from labo.audit.services import record_audit
+from labo.audit.services import audit_labels, record_audit
 from labo.core.sanitize import plain_text
 from labo.core.db import utcnow, write_transaction
 from labo.core.errors import ServiceError
-from labo.core.i18n import _l
+from labo.core.i18n import _, _l
 from labo.extensions import db
 from labo.privacy import personal_data, retention
 from labo.territory.models import Commune
@@ -728,3 +728,17 @@ def _purge_pseudonyms(config: Mapping, before: datetime, dry_run: bool) -> int:
     return retention.count(update(Participant).where(Participant.board_id.in_(past),
                                                      Participant.pseudonym.not_in([ANONYMOUS_PSEUDONYM, ERASED_LABEL]))
                            .values(pseudonym=ANONYMOUS_PSEUDONYM))
+
+
+# What the audit page says for each action this feature writes.
+audit_labels({
+    "workshop.created": lambda d: _("Atelier en direct ouvert : « %(name)s »", name=d.name),
+    "workshop.animator_added": lambda d: _("Co-animation de « %(name)s » confiée à %(user)s",
+            name=d.name, user=d.get("user", "?")),
+    "workshop.animator_removed": lambda d: _("Co-animation de « %(name)s » retirée à %(user)s",
+            name=d.name, user=d.get("user", "?")),
+    "workshop.note_hidden": lambda d: _("Post-it masqué sur « %(name)s » : « %(note)s »", name=d.name, note=d.get("note", "")),
+    "workshop.note_restored": lambda d: _("Post-it rétabli sur « %(name)s » : « %(note)s »", name=d.name, note=d.get("note", "")),
+    "workshop.to_contributions": lambda d: _("Post-it de « %(name)s » versés au pot commun : %(count)s",
+            name=d.name, count=d.get("count", "")),
+})
