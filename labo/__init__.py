@@ -10,8 +10,8 @@ from flask import Flask
 
 def _without_websocket_compression(wsgi_app):
     """Browsers offer permessage-deflate and simple-websocket accepts it: the
-    server would then compress every frame once per recipient, a third of a
-    live board's CPU for notes of a few hundred bytes (bench/README.md).
+    server would then compress every frame once per recipient, costing more
+    CPU than it saves on notes of a few hundred bytes (bench/README.md).
     Dropping the offer keeps frames plain; nginx is told to drop it too."""
 
     def app(environ, start_response):
@@ -22,8 +22,8 @@ def _without_websocket_compression(wsgi_app):
 
 
 def _runs_migrations(app: Flask) -> bool:
-    """Flask-Migrate, with Alembic, Mako and Pygments under it (12 MB of a
-    worker's memory, bench/README.md), is for the `flask` commands (`flask db
+    """Flask-Migrate, with Alembic, Mako and Pygments under it (memory every
+    worker would carry, bench/README.md), is for the `flask` commands (`flask db
     upgrade`, `flask labo ...`) and the tests (the browser tests' live site, which
     is not TESTING, says LABO_MIGRATIONS): a web worker never migrates."""
     import click

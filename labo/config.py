@@ -44,8 +44,8 @@ def engine_options(url: str, options: dict) -> dict:
     closed after use). Each new connection plans every statement again, up
     to ten times before it keeps a generic plan (psycopg prepares at the 5th
     run, PostgreSQL settles after 5 more); with overflow connections closed
-    and reopened as the load moved, 100 residents cost the database 44 s in
-    a run instead of 33 s, planning more than executing (bench/README.md)."""
+    and reopened as the load moved, the database spent more time planning
+    than executing under load (bench/README.md)."""
     options = {"pool_pre_ping": True, **options}
     if url.startswith("postgresql"):
         options.setdefault("connect_args", {"connect_timeout": 5})

@@ -283,8 +283,8 @@ def keep_prepared_statements(engine) -> None:
     ROLLBACK. psycopg forgets every statement it prepared on a connection at
     each ROLLBACK (DEALLOCATE ALL), and every request's transaction ends with
     one when its session is closed: PostgreSQL then planned every statement of
-    every page afresh (6 ms for a contribution with its joins, half the
-    database's time; bench/README.md). For a transaction that ran nothing but
+    every page afresh (planning a page's joins took the database longer than
+    running them; bench/README.md). For a transaction that ran nothing but
     SELECTs, COMMIT and ROLLBACK do the same; any other statement, or a failed
     transaction, still ends with a ROLLBACK."""
     from psycopg.pq import TransactionStatus

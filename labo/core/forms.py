@@ -6,8 +6,8 @@ from wtforms import widgets
 
 
 class Select(widgets.Select):
-    """WTForms' select, writing a plain option itself: the same markup three
-    times faster (a commune, QPV and theme list has some 80 options, on the
+    """WTForms' select, writing a plain option itself: the same markup for
+    less work (the commune, QPV and theme lists are long, and shown on the
     contribution form and the list's filters, bench/README.md)."""
 
     @classmethod

@@ -41,8 +41,9 @@ def select_locale() -> str:
 
 
 # Translation, fast. Flask-Babel finds the catalogue anew for every string: it
-# walks the application context three times and names the locale, 17 µs a
-# string, 30 µs from a template, where a page shows 50 to 200 strings. Here
+# walks the application context three times and names the locale, for each
+# of the many strings a page shows: the largest single cost of a page whose
+# text is fixed (bench/README.md). Here
 # the catalogue is found once per locale a request uses and kept in `g`. The
 # locale Flask-Babel chose is checked first (its `babel_locale`, on the
 # namespace it keeps in `g`), so `force_locale` and `refresh` are honoured:

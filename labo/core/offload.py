@@ -1,8 +1,8 @@
 """Running a CPU-bound call without freezing the other requests.
 
 Under gunicorn's gevent worker every request of the process shares one
-thread: a password hash (scrypt, ~0.1 s of CPU by design) would stop every
-other resident's page for that long, and 300 people logging in at a
+thread: a password hash (scrypt, slow on purpose so that guessing is slow)
+would stop every other resident's page meanwhile, and 300 people logging in at a
 meeting's start would queue behind each other (bench/README.md, scale).
 hashlib's scrypt and pbkdf2 release the GIL, so in gevent's thread pool the
 hash runs beside the event loop. Without gevent (tests, `flask run`,

@@ -1,10 +1,9 @@
 """Pages of a long list, read the way the database answers fastest.
 
 `db.paginate` asks for the page's whole rows with LIMIT/OFFSET: deep in a
-commune's 10,000 contributions PostgreSQL then fetches and sorts thousands
-of rows (body text included) to keep twenty (80 ms at page 200, a sort
-spilled to disk), and it counts every matching row again on each page
-(28 ms over the 186,000 published ones). Here the page's ids come first,
+large commune's list PostgreSQL then fetches and sorts thousands of rows
+(body text included) to keep twenty, a sort that spills to disk, and it
+counts every matching row again on each page. Here the page's ids come first,
 in the order of the listing index (an index-only scan), then those twenty
 rows alone; the total comes from labo.core.memo.count_of (bench/README.md,
 scale)."""
