@@ -14,7 +14,7 @@ try:
 except ImportError:  # gevent is optional outside production
     pass
 
-from labo import create_app  # noqa: E402
+from labo.app import create_app  # noqa: E402
 
 app = create_app()
 
