@@ -14,13 +14,11 @@ from labo.actors import services
 from labo.actors.models import ActivityEntry, ActorProfile, Organisation
 from labo.extensions import db
 from labo.meetings import services as meeting_services
-from labo.meetings.models import Meeting
 from labo.permissions import can
 from labo.territory.models import Ambition
 from tests.conftest import page_text
-from tests.factories import commune, create_admin, create_referent, create_user
-
-SOON = datetime.now(timezone.utc) + timedelta(days=20)
+from tests.factories import (commune, create_activity, create_admin, create_meeting, create_organisation,
+                             create_profile, create_referent, create_user)
 
 
 def ambassador(email="amb@example.org", pseudonym="Mehdi", **kwargs):
@@ -29,23 +27,6 @@ def ambassador(email="amb@example.org", pseudonym="Mehdi", **kwargs):
 
 def ambition(slug_start: str) -> Ambition:
     return db.session.scalar(select(Ambition).where(Ambition.slug.startswith(slug_start)))
-
-
-def list_person(user, *, listed=True, email=None, phone=None, presentation="", communes=(), ambitions=()):
-    services.save_profile(user, listed=listed, public_email=email, public_phone=phone, presentation=presentation,
-                          communes=[commune(c) for c in communes], ambitions=list(ambitions))
-    db.session.commit()
-
-
-def make_organisation(name="Centre social", communes=("wingles",), kind="partenaire", ambitions=(), **kwargs):
-    admin = kwargs.pop("admin", None) or create_admin(email=f"admin-{name.replace(' ', '')}@example.org",
-                                                      pseudonym=f"Admin {name}"[:40])
-    organisation = services.save_organisation(
-        admin, Organisation(), name=name, kind=kind, description=kwargs.get("description", ""),
-        contact_email=kwargs.get("contact_email"), contact_phone=kwargs.get("contact_phone"), website=None,
-        communes=[commune(c) for c in communes], ambitions=list(ambitions))
-    db.session.commit()
-    return organisation
 
 
 def directory_text(client, query="") -> str:
@@ -60,8 +41,8 @@ def directory_text(client, query="") -> str:
 def test_a_person_who_did_not_opt_in_does_not_appear(client):
     ambassador(email="never@example.org", pseudonym="Jamais Inscrit")  # no card at all
     hesitant = ambassador(email="hesitant@example.org", pseudonym="Pas Encore")
-    list_person(hesitant, listed=False, email="public-hesitant@example.org", presentation="Bonjour",
-                communes=["lens"])
+    create_profile(hesitant, listed=False, email="public-hesitant@example.org", presentation="Bonjour",
+                   communes=["lens"])
     text = directory_text(client)
     assert "Jamais Inscrit" not in text and "Pas Encore" not in text
     assert "public-hesitant@example.org" not in text and "0 acteur." in text  # French: zero takes the singular
@@ -71,12 +52,12 @@ def test_a_person_who_did_not_opt_in_does_not_appear(client):
 
 def test_an_opted_in_email_appears_only_if_chosen(client):
     person = ambassador(email="login-address@example.org", pseudonym="Sabrina")
-    list_person(person, listed=True)  # pseudonym only
+    create_profile(person, listed=True)  # pseudonym only
     text = directory_text(client)
     assert "Sabrina" in text and "Ambassadrice ou ambassadeur" in text
     assert "login-address@example.org" not in text and "mailto:" not in text and "tel:" not in text
 
-    list_person(person, listed=True, email="sabrina.relais@example.org")
+    create_profile(person, listed=True, email="sabrina.relais@example.org")
     text = directory_text(client)
     assert "sabrina.relais@example.org" in text
     assert "login-address@example.org" not in text  # the account's address is never shown
@@ -115,7 +96,7 @@ def test_a_bad_phone_or_email_on_the_card_is_a_clear_message(client, auth):
 
 def test_someone_who_is_no_longer_ambassador_leaves_the_directory(client):
     person = ambassador(pseudonym="Ancienne Ambassadrice")
-    list_person(person)
+    create_profile(person)
     assert "Ancienne Ambassadrice" in directory_text(client)
     person.grants.clear()
     db.session.commit()
@@ -124,7 +105,7 @@ def test_someone_who_is_no_longer_ambassador_leaves_the_directory(client):
 
 def test_a_presentation_is_shown_as_text_not_markup(client):
     person = ambassador()
-    list_person(person, presentation='<script>alert("x")</script><b>gras</b>')
+    create_profile(person, presentation='<script>alert("x")</script><b>gras</b>')
     html = client.get("/acteurs/").get_data(as_text=True)
     assert "<script>alert" not in html and "<b>gras</b>" not in html
     assert "&lt;script&gt;" in html
@@ -133,10 +114,10 @@ def test_a_presentation_is_shown_as_text_not_markup(client):
 def test_the_directory_filters_by_commune_and_theme(client):
     jobs = ambition("2-5-")
     housing = ambition("2-3-")
-    make_organisation("Mission locale", communes=("lens", "lievin"), ambitions=[jobs])
-    make_organisation("Jardins de Wingles", communes=("wingles",), kind="association", ambitions=[housing])
+    create_organisation("Mission locale", communes=("lens", "lievin"), ambitions=[jobs])
+    create_organisation("Jardins de Wingles", communes=("wingles",), kind="association", ambitions=[housing])
     referent = create_referent("lens", pseudonym="Nadia", email="nadia@example.org")
-    list_person(referent, communes=["lens"], ambitions=[housing])
+    create_profile(referent, communes=["lens"], ambitions=[housing])
 
     text = directory_text(client, "?commune=lens")
     assert "Mission locale" in text and "Nadia" in text and "Jardins de Wingles" not in text
@@ -151,7 +132,7 @@ def test_the_directory_filters_by_commune_and_theme(client):
 
 
 def test_unknown_filters_and_pages_filter_nothing_and_never_fail(client):
-    make_organisation("Mission locale")
+    create_organisation("Mission locale")
     for query in ("?commune=nulle-part", "?theme=zzz", "?kind=robots", "?page=abc", "?page=999999", "?page=-1"):
         assert "Mission locale" in directory_text(client, query), query
 
@@ -159,7 +140,7 @@ def test_unknown_filters_and_pages_filter_nothing_and_never_fail(client):
 def test_a_long_directory_is_paginated(client, app):
     admin = create_admin()
     for n in range(app.config["LABO_PER_PAGE"] + 3):
-        make_organisation(f"Association {n:02d}", admin=admin)
+        create_organisation(f"Association {n:02d}", admin=admin)
     first = directory_text(client)
     assert "Association 00" in first and "Association 22" not in first and "Page 1 sur 2" in first
     second = directory_text(client, "?page=2")
@@ -195,7 +176,7 @@ def test_an_organisation_form_says_what_is_missing(client, auth):
 
 
 def test_a_referent_of_another_commune_cannot_edit_an_organisation_an_admin_removes_it(client, auth):
-    organisation = make_organisation("Centre social", communes=("wingles",))
+    organisation = create_organisation("Centre social", communes=("wingles",))
     create_referent("lens", email="ref@example.org")
     auth.login("ref@example.org")
     assert client.get(f"/acteurs/structures/{organisation.id}/modifier").status_code == 403
@@ -213,17 +194,10 @@ def test_a_referent_of_another_commune_cannot_edit_an_organisation_an_admin_remo
 # --- the ambassador's space ---------------------------------------------
 
 
-def make_meeting(starts_at=SOON, commune_slug="wingles", title="Rencontre de Wingles") -> Meeting:
-    meeting = Meeting(title=title, starts_at=starts_at, commune=commune(commune_slug), venue="Centre social")
-    db.session.add(meeting)
-    db.session.commit()
-    return meeting
-
-
 def test_the_space_gives_invite_links_and_flyers_and_counts_what_the_links_brought(client, auth, app):
     person = ambassador()
-    coming = make_meeting()
-    held = make_meeting(starts_at=datetime(2024, 3, 23, 13, tzinfo=timezone.utc), commune_slug="avion", title="Avion")
+    coming = create_meeting()
+    held = create_meeting(starts_at=datetime(2024, 3, 23, 13, tzinfo=timezone.utc), commune_slug="avion", title="Avion")
     for name in ("Monique", "Ali"):
         meeting_services.register(coming, first_name=name, contact="x@example.org", relay=person)
     seat = meeting_services.register(coming, first_name="Paul", contact="p@example.org", relay=person)
@@ -268,9 +242,8 @@ def test_an_ambassador_keeps_an_activity_log_of_their_own(client, auth):
 
 def test_nobody_else_reads_or_changes_an_ambassadors_note(client, auth):
     owner = ambassador()
-    entry = services.save_activity(owner, ActivityEntry(), happened_on=date.today(), kind="rencontre",
-                                   commune=commune("lens"), people_count=4, text="Mme Durand, rue des Lilas")
-    db.session.commit()
+    entry = create_activity(owner, kind="rencontre", commune_slug="lens", people_count=4,
+                            text="Mme Durand, rue des Lilas")
     ambassador(email="other@example.org", pseudonym="Autre")
     create_admin(email="boss@example.org", pseudonym="Boss")
     for email in ("other@example.org", "boss@example.org"):
@@ -312,9 +285,7 @@ def test_the_steering_committee_sees_counts_never_names_or_texts(client, auth):
         (nadia, "rencontre", "wingles", 3, "Chez Mme Martin"),
         (nadia, "retour", "lens", None, "Les trottoirs"),
     ]:
-        services.save_activity(user, ActivityEntry(), happened_on=march, kind=kind, commune=commune(where),
-                               people_count=people, text=text)
-    db.session.commit()
+        create_activity(user, happened_on=march, kind=kind, commune_slug=where, people_count=people, text=text)
     figures = services.activity_aggregates()
     assert [(f.month, f.commune, f.kind, f.entries, f.people) for f in figures] == [
         (date(2024, 3, 1), "Lens", "retour", 1, 0),
@@ -363,11 +334,9 @@ def test_permission_matrix(people, action, allowed):
 
 
 def test_permission_matrix_on_objects(people):
-    in_lens = make_organisation("À Lens", communes=("lens",), admin=people["admin"])
-    in_avion = make_organisation("À Avion", communes=("avion",), admin=people["admin"])
-    note = services.save_activity(people["ambassador"], ActivityEntry(), happened_on=date.today(), kind="relais",
-                                  commune=commune("lens"), people_count=None, text="")
-    db.session.commit()
+    in_lens = create_organisation("À Lens", communes=("lens",), admin=people["admin"])
+    in_avion = create_organisation("À Avion", communes=("avion",), admin=people["admin"])
+    note = create_activity(people["ambassador"], kind="relais", commune_slug="lens")
     assert {r for r in ROLES if can(people[r], "actors.manage_organisation", in_lens)} == {"referent", "admin"}
     assert {r for r in ROLES if can(people[r], "actors.manage_organisation", in_avion)} == {"admin"}
     assert {r for r in ROLES if can(people[r], "actors.edit_activity", note)} == {"ambassador"}
@@ -409,10 +378,8 @@ def test_erasing_an_account_removes_its_card_and_its_notes(client, auth, app):
     from labo.privacy.personal_data import erase_account
 
     person = ambassador()
-    list_person(person, email="pub@example.org")
-    services.save_activity(person, ActivityEntry(), happened_on=date.today(), kind="relais",
-                           commune=commune("lens"), people_count=2, text="note")
-    db.session.commit()
+    create_profile(person, email="pub@example.org")
+    create_activity(person, kind="relais", commune_slug="lens", people_count=2, text="note")
     erase_account(app.config, person, "un mot de passe")
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(ActorProfile)) == 0

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.meetings.test_meetings import make_meeting
+from tests.factories import create_meeting
 
 STARTS = datetime(2024, 5, 15, 13, 30, tzinfo=timezone.utc)  # 15:30 in Lens
 
@@ -24,7 +24,7 @@ STARTS = datetime(2024, 5, 15, 13, 30, tzinfo=timezone.utc)  # 15:30 in Lens
     ("from=0001-01-01T00:00:00%2B23:59&to=9999-12-31T23:59:59-23:59", True),  # beyond what UTC can hold
 ])
 def test_date_filters(client, query, found):
-    make_meeting(title="Rencontre d'Avion", starts_at=STARTS)
+    create_meeting(title="Rencontre d'Avion", starts_at=STARTS)
     response = client.get(f"/api/v1/meetings?{query}")
     assert response.status_code == 200
     assert [m["title"] for m in response.get_json()] == (["Rencontre d'Avion"] if found else [])

@@ -17,16 +17,7 @@ from labo.contributions.models import Comment, Contribution, Follow, Report, Sup
 from labo.extensions import db
 from labo.accounts.models import Notification
 from tests.conftest import page_text
-from tests.factories import PASSWORD, commune, create_admin, create_referent, create_user, qpv
-
-
-def post(user, title="Des bancs près de l'arrêt", commune_slug="lens", **kwargs):
-    contribution = services.create_contribution(
-        {"LABO_UPLOAD_DIR": "/nonexistent"}, user, kind=kwargs.pop("kind", "idee"), title=title,
-        body=kwargs.pop("body", "Les personnes âgées attendent debout."), commune=commune(commune_slug), **kwargs,
-    )
-    db.session.commit()
-    return contribution
+from tests.factories import PASSWORD, commune, create_admin, create_contribution, create_referent, create_user, qpv
 
 
 def jpeg_bytes(size=(2400, 1200)) -> bytes:
@@ -117,8 +108,8 @@ def test_without_a_title_the_first_words_of_the_text_make_one(auth):
 def test_list_filters_and_pagination(client, app):
     author = create_user()
     for n in range(25):
-        post(author, title=f"Idée numéro {n}", commune_slug="lens" if n % 2 else "lievin",
-             kind="question" if n % 5 == 0 else "idee")
+        create_contribution(author, title=f"Idée numéro {n}", commune_slug="lens" if n % 2 else "lievin",
+                            kind="question" if n % 5 == 0 else "idee")
     first = page_text(client.get("/idees/"))
     assert "25 contributions." in first and "Idée numéro 24" in first and "Idée numéro 0<" not in first
     assert "Page 1 sur 2" in first
@@ -135,7 +126,7 @@ def test_list_filters_and_pagination(client, app):
 
 def test_every_page_lists_its_own_contributions_newest_first(client, app):
     author = create_user()
-    made = [post(author, title=f"Banc {n:02d}").id for n in range(45)]
+    made = [create_contribution(author, title=f"Banc {n:02d}").id for n in range(45)]
     shown = []
     for number in (1, 2, 3):
         text = page_text(client.get(f"/idees/?page={number}"))
@@ -157,9 +148,9 @@ def test_the_count_follows_a_post_at_once_and_another_workers_change_within_the_
     clock = [1000.0]
     monkeypatch.setattr(memo(), "clock", lambda: clock[0])
     author = create_user()
-    post(author, title="Première")
+    create_contribution(author, title="Première")
     assert "1 contribution." in page_text(client.get("/idees/"))
-    post(author, title="Deuxième")
+    create_contribution(author, title="Deuxième")
     assert "2 contributions." in page_text(client.get("/idees/"))
     db.session.execute(text("UPDATE contribution SET visibility = 'hidden' WHERE title = 'Deuxième'"))
     db.session.commit()
@@ -179,11 +170,13 @@ def filter_corpus():
     pillar_2 = db.session.scalar(select(Pillar).where(Pillar.number == 2))
     ambition = db.session.scalars(select(Ambition).where(Ambition.pillar_id == pillar_2.id).order_by(Ambition.number)).first()
     made = {
-        "cite12-p1": post(author, title="Cité 12, pilier 1", qpv=qpv("QP062024"), pillar=pillar_1),
-        "cite12-ambition": post(author, title="Cité 12, ambition", qpv=qpv("QP062024"), ambition=ambition),
-        "grande-p2-retenue": post(author, title="Grande Résidence, retenue", qpv=qpv("QP062025"), pillar=pillar_2),
-        "grande-etude": post(author, title="Grande Résidence, à l'étude", qpv=qpv("QP062025")),
-        "sans-quartier": post(author, title="Sans quartier ni thème"),
+        "cite12-p1": create_contribution(author, title="Cité 12, pilier 1", qpv=qpv("QP062024"), pillar=pillar_1),
+        "cite12-ambition": create_contribution(author, title="Cité 12, ambition", qpv=qpv("QP062024"),
+                                               ambition=ambition),
+        "grande-p2-retenue": create_contribution(author, title="Grande Résidence, retenue", qpv=qpv("QP062025"),
+                                                 pillar=pillar_2),
+        "grande-etude": create_contribution(author, title="Grande Résidence, à l'étude", qpv=qpv("QP062025")),
+        "sans-quartier": create_contribution(author, title="Sans quartier ni thème"),
     }
     services.answer({}, referent, made["grande-p2-retenue"], "retenue", "Oui, au printemps.")
     services.answer({}, referent, made["grande-etude"], "en_etude", "")
@@ -233,7 +226,7 @@ def test_the_api_takes_a_qpv_by_its_official_code(client):
 def test_the_list_page_weighs_under_100_kb_before_photos(client):
     author = create_user()
     for n in range(30):
-        post(author, title=f"Une idée assez longue pour remplir la ligne numéro {n}", body="x" * 4000)
+        create_contribution(author, title=f"Une idée assez longue pour remplir la ligne numéro {n}", body="x" * 4000)
     html = client.get("/idees/").data
     css = client.get("/static/css/labo.css").data
     assert len(html) + len(css) < 100 * 1024, (len(html), len(css))
@@ -241,7 +234,7 @@ def test_the_list_page_weighs_under_100_kb_before_photos(client):
 
 def test_support_once_withdraw_and_follow(client, auth):
     author = create_user()
-    contribution = post(author)
+    contribution = create_contribution(author)
     create_user(email="fan@example.org")
     auth.login("fan@example.org")
     path = f"/idees/{contribution.id}"
@@ -259,7 +252,7 @@ def test_the_database_refuses_a_second_support():
     from sqlalchemy.exc import IntegrityError
 
     author, fan = create_user(), create_user()
-    contribution = post(author)
+    contribution = create_contribution(author)
     db.session.add(Support(contribution_id=contribution.id, user_id=fan.id))
     db.session.commit()
     db.session.add(Support(contribution_id=contribution.id, user_id=fan.id))
@@ -269,7 +262,7 @@ def test_the_database_refuses_a_second_support():
 
 
 def test_comments_are_sanitised_and_links_get_nofollow(client, auth):
-    contribution = post(create_user())
+    contribution = create_contribution(create_user())
     create_user(email="c@example.org")
     auth.login("c@example.org")
     path = f"/idees/{contribution.id}"
@@ -341,8 +334,8 @@ def actor(kind: str, author):
 
 def prepare(action: str, author):
     """A contribution in Lens in the state the action applies to, the form data, and a check."""
-    target = post(author, title="Autre idée")
-    contribution = post(author)
+    target = create_contribution(author, title="Autre idée")
+    contribution = create_contribution(author)
     if action == "restore":
         contribution.visibility, contribution.hidden_reason = "hidden", "hors sujet"
     if action == "approve":
@@ -402,9 +395,9 @@ def log_in_as(who: str, auth, author) -> None:
 def test_who_opens_the_moderation_queue_and_what_they_see_there(client, auth, who):
     author = create_user(email="author@example.org")
     for commune_slug, label in (("lens", "Lens"), ("lievin", "Liévin")):
-        pending = post(author, title=f"En attente à {label}", commune_slug=commune_slug)
+        pending = create_contribution(author, title=f"En attente à {label}", commune_slug=commune_slug)
         pending.visibility = "pending"
-        reported = post(author, title=f"Signalée à {label}", commune_slug=commune_slug)
+        reported = create_contribution(author, title=f"Signalée à {label}", commune_slug=commune_slug)
         db.session.add(Report(contribution_id=reported.id, reporter_id=create_user().id, reason=f"Insulte à {label}"))
     db.session.commit()
     log_in_as(who, auth, author)
@@ -429,7 +422,7 @@ def test_who_opens_the_late_answers_list_and_what_they_see_there(client, auth, a
     author = create_user(email="author@example.org")
     days = app.config["LABO_ANSWER_DAYS"]
     for commune_slug, label in (("lens", "Lens"), ("lievin", "Liévin")):
-        late = post(author, title=f"En retard à {label}", commune_slug=commune_slug)
+        late = create_contribution(author, title=f"En retard à {label}", commune_slug=commune_slug)
         late.created_at -= timedelta(days=days + 3)
     db.session.commit()
     log_in_as(who, auth, author)
@@ -458,7 +451,7 @@ def test_the_answer_delay_setting_decides_what_is_late_for_a_referents_communes(
     author = create_user()
     for title, age, commune_slug in (("Dix jours", 10, "lens"), ("Quarante jours", 40, "lens"),
                                      ("Quatre-vingts jours", 80, "lens"), ("Liévin, quarante jours", 40, "lievin")):
-        post(author, title=title, commune_slug=commune_slug).created_at -= timedelta(days=age)
+        create_contribution(author, title=title, commune_slug=commune_slug).created_at -= timedelta(days=age)
     db.session.commit()
     create_referent("lens", email="ref@example.org")
     auth.login("ref@example.org")
@@ -481,7 +474,7 @@ def test_the_answer_delay_setting_decides_what_is_late_for_a_referents_communes(
 
 def test_hiding_needs_a_reason_shown_to_the_author(client, auth):
     author = create_user(email="author@example.org")
-    contribution = post(author)
+    contribution = create_contribution(author)
     create_referent("lens", email="ref@example.org")
     auth.login("ref@example.org")
     path = f"/idees/{contribution.id}"
@@ -522,8 +515,8 @@ def test_a_premoderated_commune_holds_posts_until_a_referent_approves(client, au
 
 def test_the_queue_shows_only_the_referents_communes(client, auth):
     author = create_user()
-    post(author, title="Idée de Lens", commune_slug="lens")
-    post(author, title="Idée de Liévin", commune_slug="lievin")
+    create_contribution(author, title="Idée de Lens", commune_slug="lens")
+    create_contribution(author, title="Idée de Liévin", commune_slug="lievin")
     create_referent("lens", email="ref@example.org")
     auth.login("ref@example.org")
     queue = page_text(client.get("/moderation/"))
@@ -535,7 +528,7 @@ def test_the_queue_shows_only_the_referents_communes(client, auth):
 
 
 def test_reports_reach_the_referents_queue(client, auth):
-    contribution = post(create_user(), title="Idée signalée")
+    contribution = create_contribution(create_user(), title="Idée signalée")
     create_user(email="j@example.org")
     auth.login("j@example.org")
     path = f"/idees/{contribution.id}"
@@ -549,7 +542,8 @@ def test_reports_reach_the_referents_queue(client, auth):
 
 def test_merging_moves_supports_follows_and_comments_and_tells_only_the_duplicates_followers(client, auth):
     author, fan, both, keeper = create_user(), create_user(), create_user(), create_user()
-    keep, duplicate = post(keeper, title="Des bancs"), post(author, title="Des bancs aussi")
+    keep = create_contribution(keeper, title="Des bancs")
+    duplicate = create_contribution(author, title="Des bancs aussi")
     services.support(fan, duplicate)
     services.support(both, duplicate)
     services.support(both, keep)
@@ -573,7 +567,7 @@ def test_merging_moves_supports_follows_and_comments_and_tells_only_the_duplicat
 
 def test_a_hidden_contribution_cannot_be_merged_nor_act_as_target(auth):
     author = create_user()
-    keep, hidden = post(author, title="Visible"), post(author, title="Secret")
+    keep, hidden = create_contribution(author, title="Visible"), create_contribution(author, title="Secret")
     hidden.visibility = "hidden"
     db.session.commit()
     with pytest.raises(services.ContributionError):
@@ -583,7 +577,7 @@ def test_a_hidden_contribution_cannot_be_merged_nor_act_as_target(auth):
 
 
 def test_a_referent_hides_a_comment(client, auth):
-    contribution = post(create_user())
+    contribution = create_contribution(create_user())
     comment = services.add_comment(create_user(), contribution, "Spam http://spam.example")
     db.session.commit()
     create_referent("lens", email="ref@example.org")
@@ -599,7 +593,7 @@ def test_a_referent_hides_a_comment(client, auth):
 
 def test_a_final_status_needs_a_written_answer_sent_to_followers(client, auth):
     author = create_user(email="author@example.org")
-    contribution = post(author)
+    contribution = create_contribution(author)
     follower = create_user()
     services.follow(follower, contribution)
     db.session.commit()
@@ -620,7 +614,8 @@ def test_a_final_status_needs_a_written_answer_sent_to_followers(client, auth):
 
 def test_contributions_waiting_too_long_for_an_answer_are_listed(client, auth, app):
     author = create_user()
-    old, fresh, answered = post(author, title="Vieille idée"), post(author, title="Idée fraîche"), post(author, title="Idée traitée")
+    old, fresh, answered = (create_contribution(author, title=title)
+                            for title in ("Vieille idée", "Idée fraîche", "Idée traitée"))
     old.created_at -= timedelta(days=app.config["LABO_ANSWER_DAYS"] + 1)
     answered.created_at -= timedelta(days=app.config["LABO_ANSWER_DAYS"] + 5)
     answered.status = "realisee"
@@ -685,8 +680,8 @@ def test_photos_live_outside_the_web_root_and_never_show_the_uploads_name(client
 
 def test_api_lists_published_contributions_without_emails(client):
     author = create_user(pseudonym="Josiane", email="secret@example.org")
-    visible = post(author, title="Visible")
-    hidden = post(author, title="Cachée")
+    visible = create_contribution(author, title="Visible")
+    hidden = create_contribution(author, title="Cachée")
     hidden.visibility = "hidden"
     db.session.commit()
     data = client.get("/api/v1/contributions").get_json()
@@ -760,7 +755,7 @@ def test_followers_get_the_answer_by_email_in_their_language_with_a_full_link(cl
     from labo.mail.services import wait_for_deliveries
 
     author = create_user(email="author@example.org")
-    contribution = post(author)
+    contribution = create_contribution(author)
     english = create_user(email="english@example.org")
     english.locale = "en"
     services.follow(english, contribution)
@@ -805,7 +800,7 @@ def test_posting_too_fast_is_slowed_down_per_account(client, auth, app):
 
 
 def test_search_ignores_case_beyond_ascii(client):
-    post(create_user(), title="Éclairage de la rue Émile-Zola")
+    create_contribution(create_user(), title="Éclairage de la rue Émile-Zola")
     assert "1 contribution." in page_text(client.get("/idees/?q=éclairage"))
     assert "1 contribution." in page_text(client.get("/idees/?q=ÉMILE"))
 
@@ -824,7 +819,7 @@ def test_api_post_into_a_premoderated_commune_is_accepted_not_published(client, 
 
 
 def test_going_back_under_study_withdraws_the_old_answer():
-    contribution = post(create_user())
+    contribution = create_contribution(create_user())
     referent = create_referent("lens")
     services.answer({}, referent, contribution, "retenue", "Oui")
     services.answer({}, referent, contribution, "en_etude", "")

@@ -5,12 +5,11 @@ from __future__ import annotations
 from labo.contributions.models import Support
 from labo.extensions import db
 from tests.conftest import page_text
-from tests.contributions.test_contributions import post
-from tests.factories import create_user
+from tests.factories import create_contribution, create_user
 
 
 def test_an_idea_nobody_supports_or_comments_yet_says_so(client):
-    contribution = post(create_user(pseudonym="Amina"))
+    contribution = create_contribution(create_user(pseudonym="Amina"))
     body = page_text(client.get(f"/idees/{contribution.id}"))
     assert "Personne ne soutient encore cette idée" in body and "Pas encore de commentaire" in body
     assert "0 personne" not in body and "0 commentaire" not in body
@@ -19,7 +18,7 @@ def test_an_idea_nobody_supports_or_comments_yet_says_so(client):
 
 
 def test_the_list_says_no_support_yet_and_counts_supports_once_there_are(client):
-    contribution = post(create_user())
+    contribution = create_contribution(create_user())
     assert "pas encore de soutien" in page_text(client.get("/idees/"))
     fan = create_user(email="fan@example.org", pseudonym="Fan")
     db.session.add(Support(contribution_id=contribution.id, user_id=fan.id))

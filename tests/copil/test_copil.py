@@ -18,9 +18,9 @@ from labo.copil.periods import Period, default_period
 from labo.copil.presentation import Row, Table, suppress_small
 from labo.extensions import db
 from labo.meetings.models import Meeting, Registration
-from labo.processes.models import Participation, Process, Tally, TallyLine
+from labo.processes.models import Participation, Tally, TallyLine
 from tests.conftest import page_text
-from tests.factories import commune, create_admin, create_referent, create_user
+from tests.factories import commune, create_admin, create_meeting, create_referent, create_user, insert_process
 
 NOW = datetime.now(timezone.utc)
 TODAY = NOW.date()
@@ -33,12 +33,10 @@ def days_ago(n: int) -> datetime:
     return NOW - timedelta(days=n)
 
 
-def make_meeting(n_days_ago: int, slug: str = "wingles", cancelled: bool = False) -> Meeting:
-    meeting = Meeting(title=f"Rencontre il y a {n_days_ago} jours", starts_at=days_ago(n_days_ago),
-                      commune=commune(slug), venue="Salle", cancelled=cancelled)
-    db.session.add(meeting)
-    db.session.flush()
-    return meeting
+def held(n_days_ago: int, commune_slug: str = "wingles", **fields) -> Meeting:
+    """A meeting held `n_days_ago` days ago."""
+    return create_meeting(title=f"Rencontre il y a {n_days_ago} jours", starts_at=days_ago(n_days_ago),
+                          commune_slug=commune_slug, venue="Salle", **fields)
 
 
 def attend(meeting: Meeting, *people) -> None:
@@ -48,16 +46,10 @@ def attend(meeting: Meeting, *people) -> None:
     db.session.flush()
 
 
-def make_process(title: str = "Le square de la cité 12", level: str = "consultation", method: str = "avis",
-                 opened_days_ago: int = 60, answer_by: date | None = None, published: bool = True,
-                 **kwargs) -> Process:
-    process = Process(title=title, question="Qu'en pensez-vous ?", decider="Conseil municipal de Lens",
-                      level=level, method=method, opens_at=days_ago(opened_days_ago),
-                      closes_at=days_ago(opened_days_ago - 30), answer_by=answer_by or (TODAY - timedelta(days=10)),
-                      published=published, **kwargs)
-    db.session.add(process)
-    db.session.flush()
-    return process
+# The consultation the committee reads: opened 60 days ago for 30 days, its return due 10 days ago.
+CONSULTATION = dict(title="Le square de la cité 12", question="Qu'en pensez-vous ?", level="consultation",
+                    method="avis", options=(), secret=False, decision_rule="", commune_slug=None,
+                    opens_at=days_ago(60), closes_at=days_ago(30), answer_by=TODAY - timedelta(days=10))
 
 
 @pytest.fixture
@@ -65,9 +57,9 @@ def dataset():
     """3 meetings held in the period (and one cancelled, one before it), 7
     people present with an account, 2 of them at two meetings; one of them had
     come before the period. 6 live in Lens, 1 in Wingles."""
-    before = make_meeting(300)
-    first, second, third = make_meeting(150), make_meeting(100, "lens"), make_meeting(50)
-    make_meeting(40, cancelled=True)
+    before = held(300)
+    first, second, third = held(150), held(100, "lens"), held(50)
+    held(40, cancelled=True)
     people = [create_user(home="lens") for _ in range(6)] + [create_user(pseudonym=SECRET_NAMES[0],
                                                                           email=SECRET_NAMES[1], home="wingles")]
     people[0].age_band = "26_44"
@@ -84,7 +76,7 @@ def dataset():
 def consultation(dataset):
     """A consultation's opinions: 6 online from Lens (5 favourable, 1
     unfavourable), 4 online from Wingles and 5 from Liévin (favourable), 7 on paper."""
-    process = make_process()
+    process = insert_process(**CONSULTATION)
     lens_people = [create_user(home="lens") for _ in range(6)]
     wingles_people = [create_user(home="wingles") for _ in range(3)] + [dataset[6]]
     wingles_people += [create_user(home="lievin") for _ in range(5)]
@@ -126,7 +118,7 @@ PAGES = ["/copil/", "/copil/demarches/{id}", "/copil/rapport", "/copil/export/co
 
 @pytest.mark.parametrize("path", PAGES)
 def test_anonymous_visitors_are_sent_to_log_in(client, path):
-    process = make_process()
+    process = insert_process(**CONSULTATION)
     db.session.commit()
     response = client.get(path.format(id=process.id))
     assert response.status_code == 302 and "/compte/connexion" in response.headers["Location"]
@@ -134,7 +126,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, path):
 
 @pytest.mark.parametrize("who", ["resident", "referent", "animator", "ambassador"])
 def test_residents_referents_and_animators_are_refused(client, auth, who):
-    process = make_process()
+    process = insert_process(**CONSULTATION)
     if who == "referent":
         create_referent("lens", email="who@example.org")
     else:
@@ -222,10 +214,12 @@ def test_contributions_by_kind_initiatives_and_returns_on_time(app, dataset):
     contribution("idee", days_ago(days + 10))                            # no answer, delay over
     contribution("idee", days_ago(3))                                    # no answer yet, still in time
     contribution("idee", days_ago(400))                                  # before the period
-    make_process("À l'heure", answer_by=TODAY - timedelta(days=20), return_published_at=days_ago(25))
-    make_process("En retard", answer_by=TODAY - timedelta(days=20), return_published_at=days_ago(2))
-    make_process("Sans retour", answer_by=TODAY - timedelta(days=20))
-    make_process("Codécision", level="codecision", method="majority_judgment", answer_by=TODAY)  # due today: pending
+    late = TODAY - timedelta(days=20)
+    insert_process(**CONSULTATION | dict(title="À l'heure", answer_by=late, return_published_at=days_ago(25)))
+    insert_process(**CONSULTATION | dict(title="En retard", answer_by=late, return_published_at=days_ago(2)))
+    insert_process(**CONSULTATION | dict(title="Sans retour", answer_by=late))
+    insert_process(**CONSULTATION | dict(title="Codécision", level="codecision", method="majority_judgment",
+                                         answer_by=TODAY))  # due today: pending
     db.session.commit()
     figures = indicators(Period(TODAY - timedelta(days=days + 60), TODAY), days)
     by_key = {t.key: t for t in figures.tables}
@@ -308,7 +302,7 @@ def test_no_page_or_export_shows_a_group_under_five_or_anyone_s_name(client, aut
 
 
 def test_csv_cells_cannot_run_as_formulas(client, auth, dataset):
-    make_process(title="=HYPERLINK(\"http://example.org\")")
+    insert_process(**CONSULTATION | dict(title="=HYPERLINK(\"http://example.org\")"))
     db.session.commit()
     copil_login(auth)
     rows = rows_of(client.get("/copil/export/demarches.csv", query_string=PERIOD))
@@ -328,7 +322,7 @@ def test_the_dashboard_shows_charts_with_their_tables_and_the_report_has_no_menu
 
 
 def test_a_draft_or_missing_process_is_not_found(client, auth):
-    process = make_process(published=False)
+    process = insert_process(**CONSULTATION | dict(published=False))
     db.session.commit()
     copil_login(auth)
     assert client.get(f"/copil/demarches/{process.id}").status_code == 404
@@ -372,7 +366,7 @@ def people_with_an_account(client, **headers) -> str:
 def test_the_dashboard_keeps_its_figures_a_few_minutes_per_period_and_language(app, client, auth, dataset, kept):
     copil_login(auth)
     assert people_with_an_account(client) == "7"
-    attend(make_meeting(20), create_user(home="lens"))
+    attend(held(20), create_user(home="lens"))
     db.session.commit()
     assert people_with_an_account(client) == "7"  # kept
     page = page_text(client.get("/copil/", query_string=PERIOD))
@@ -383,7 +377,7 @@ def test_the_dashboard_keeps_its_figures_a_few_minutes_per_period_and_language(a
     assert people_with_an_account(client) == "7"  # still within its 5 minutes
     kept(2)
     assert people_with_an_account(client) == "8"  # its 5 minutes are over: counted afresh
-    attend(make_meeting(21), create_user(home="lens"))
+    attend(held(21), create_user(home="lens"))
     db.session.commit()
     app.config["LABO_COPIL_CACHE_SECONDS"] = 0
     assert people_with_an_account(client) == "9"  # not kept at all

@@ -34,8 +34,8 @@ from labo.meetings.models import Attachment
 from labo.partners.models import FollowUp
 from labo.processes.models import Tally
 from tests.conftest import page_text
-from tests.factories import commune, create_admin, create_referent, create_user
-from tests.meetings.test_attachments import PDF, png_bytes
+from tests.factories import (PDF, commune, create_admin, create_commitment, create_fiche, create_meeting,
+                             create_partner, create_referent, create_user, insert_process, option_ids, png_bytes)
 
 MB = 1024 * 1024
 PHP = b"<?php echo system($_GET['c']); ?>\n"
@@ -83,9 +83,8 @@ def _resident(auth):
 
 def _meeting_animator(auth):
     from tests.meetings.test_attachments import animator_of
-    from tests.meetings.test_meetings import make_meeting
 
-    meeting = make_meeting()
+    meeting = create_meeting()
     animator_of(meeting)
     auth.login("anim@example.org")
     return f"/rencontres/{meeting.id}/pieces-jointes", f"/rencontres/{meeting.id}/compte-rendu"
@@ -93,28 +92,22 @@ def _meeting_animator(auth):
 
 def _fiche_author(kind):
     def setup(auth):
-        from tests.fiches.test_fiches import make_fiche
-
-        fiche = make_fiche(create_user(email="auteur@example.org"))
+        fiche = create_fiche(create_user(email="auteur@example.org"))
         auth.login("auteur@example.org")
         return f"/boite-a-outils/{fiche.id}/{kind}", f"/boite-a-outils/{fiche.id}/photos-et-fichiers"
     return setup
 
 
 def _partners_admin(auth):
-    from tests.partners.test_partners import make_commitment, make_partner
-
     create_admin(email="admin@example.org")
     auth.login("admin@example.org")
-    commitment = make_commitment(make_partner())
+    commitment = create_commitment(create_partner())
     base = f"/partenaires/caf/engagements/{commitment.id}"
     return base + "/suivi", base
 
 
 def _tally_referent(auth):
-    from tests.processes.ballot_helpers import make_process
-
-    process = make_process(level="consultation", method="single", secret=False)
+    process = insert_process(level="consultation", method="single", secret=False)
     create_referent("lens", email="ref.lens@example.org")
     auth.login("ref.lens@example.org")
     url = f"/demarches/{process.id}/depouillement"
@@ -271,10 +264,8 @@ def _served_fiche_photo_and_file(kind):
         from flask import current_app
 
         from labo.fiches import services
-        from tests.fiches.test_fiches import make_fiche
-
         admin = create_admin()
-        fiche = make_fiche(admin, publish_by=admin)
+        fiche = create_fiche(admin, publish_by=admin)
         if kind == "photo":
             photo = services.add_photo(current_app.config, admin, fiche, io.BytesIO(png_bytes()), "La table")
             db.session.commit()
@@ -288,9 +279,8 @@ def _served_fiche_photo_and_file(kind):
 def _served_tally_photo(client, auth, uploads):
     from labo.core.db import utcnow
     from labo.processes import ballots
-    from tests.processes.ballot_helpers import make_process, option_ids
 
-    process = make_process(level="consultation", method="single", secret=False)
+    process = insert_process(level="consultation", method="single", secret=False)
     referent = create_referent("lens", email="ref.lens@example.org")
     sheet = ballots.add_tally(process, referent, channel="paper", place="Mairie", held_on=date.today() - timedelta(days=1),
                               participants=3, commune=commune("lens"), counts={option_ids(process)[0]: 3}, now=utcnow(),

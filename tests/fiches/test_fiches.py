@@ -6,16 +6,15 @@ import io
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from PIL import Image
 from sqlalchemy import func, select
 
 from labo.audit.models import AuditEntry
 from labo.extensions import db
 from labo.fiches import services
 from labo.fiches.models import Fiche, FicheRevision
-from labo.meetings.models import Meeting
 from tests.conftest import page_text
-from tests.factories import PASSWORD, commune, create_admin, create_referent, create_user
+from tests.factories import (PASSWORD, commune, create_admin, create_contribution, create_fiche, create_meeting,
+                             create_referent, create_user, jpeg_bytes)
 
 LONG = ("Nous avons installé une table au pied de l'immeuble et nous avons proposé du thé à celles et ceux qui "
         "passaient. ") * 10  # ~1 100 characters, one paragraph
@@ -30,25 +29,6 @@ def form(**overrides) -> dict:
     }
     data.update(overrides)
     return data
-
-
-def make_fiche(author, title="Une balade urbaine", communes=("lens",), publish_by=None, **fields) -> Fiche:
-    data = services.FicheInput(
-        kind=fields.pop("kind", "experience"), title=title, level=fields.pop("level", "concertation"),
-        method=fields.pop("method", "On marche ensemble et on note ce qu'on voit."),
-        communes=tuple(commune(c) for c in communes), **fields,
-    )
-    fiche = services.save_fiche(author, None, data, submit=True)
-    if publish_by is not None:
-        services.publish(publish_by, fiche)
-    db.session.commit()
-    return fiche
-
-
-def jpeg_bytes() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (800, 600), (40, 120, 200)).save(buffer, "JPEG")
-    return buffer.getvalue()
 
 
 # --- the workflow ---------------------------------------------------------------
@@ -93,7 +73,7 @@ def test_a_resident_proposes_a_fiche_that_a_lens_referent_publishes(client, auth
 def test_a_reviewer_sends_a_fiche_back_with_a_reason_its_author_reads(client, auth):
     author = create_user(email="auteur@example.org")
     create_referent("lens", email="nadia@example.org")
-    fiche = make_fiche(author)
+    fiche = create_fiche(author)
 
     auth.login("nadia@example.org")
     response = auth.post(f"/boite-a-outils/{fiche.id}/renvoyer", {"reason": ""}, form_page=f"/boite-a-outils/{fiche.id}")
@@ -119,8 +99,8 @@ def test_who_may_do_what_with_a_fiche(client, auth):
     author = create_user(email="auteur@example.org")
     create_user(email="autre@example.org")
     create_referent("lievin", email="karim@example.org")
-    fiche = make_fiche(author)
-    orphan = make_fiche(author, title="Sans commune", communes=())
+    fiche = create_fiche(author)
+    orphan = create_fiche(author, title="Sans commune", communes=())
 
     assert client.get("/boite-a-outils/proposer").status_code == 302  # anonymous: log in first
     auth.login("autre@example.org")
@@ -146,7 +126,7 @@ def test_who_may_do_what_with_a_fiche(client, auth):
 
 def test_publishing_twice_says_so(client, auth):
     admin = create_admin(email="admin@example.org")
-    fiche = make_fiche(create_user(), publish_by=admin)
+    fiche = create_fiche(create_user(), publish_by=admin)
     auth.login("admin@example.org")
     response = auth.post(f"/boite-a-outils/{fiche.id}/publier", form_page=f"/boite-a-outils/{fiche.id}")
     assert response.status_code == 409
@@ -159,7 +139,7 @@ def test_publishing_twice_says_so(client, auth):
 def test_every_edit_of_a_published_fiche_is_kept_in_its_history(client, auth):
     author = create_user(email="auteur@example.org", pseudonym="Josiane")
     admin = create_admin(email="admin@example.org", pseudonym="Admin")
-    fiche = make_fiche(author, publish_by=admin, method="Première façon de faire.")
+    fiche = create_fiche(author, publish_by=admin, method="Première façon de faire.")
     lens = str(commune("lens").id)
 
     auth.login("auteur@example.org")
@@ -189,7 +169,7 @@ def test_every_edit_of_a_published_fiche_is_kept_in_its_history(client, auth):
 
 def test_saving_without_change_adds_no_revision(app):
     admin = create_admin()
-    fiche = make_fiche(create_user(), publish_by=admin)
+    fiche = create_fiche(create_user(), publish_by=admin)
     data = services.FicheInput(kind=fiche.kind, title=fiche.title, level=fiche.level, method=fiche.method,
                                communes=tuple(fiche.communes))
     services.save_fiche(admin, fiche, data)
@@ -244,13 +224,13 @@ def test_a_link_to_a_hidden_idea_is_refused(client, auth):
 
 def test_search_ignores_accents_and_case_and_filters_combine(client):
     admin = create_admin()
-    make_fiche(admin, title="Un thé de quartier", communes=("avion",), level="consultation", publish_by=admin,
-               method="Une ardoise et des gâteaux.")
-    make_fiche(admin, title="Le jardin partagé", communes=("wingles",), level="codecision", publish_by=admin,
-               kind="experience", method="Des règles écrites ensemble.")
-    make_fiche(admin, title="Le porteur de parole", communes=(), level="consultation", kind="methode",
-               publish_by=admin)
-    make_fiche(admin, title="Un thé pas encore relu", communes=("avion",))  # submitted only
+    create_fiche(admin, title="Un thé de quartier", communes=("avion",), level="consultation", publish_by=admin,
+                 method="Une ardoise et des gâteaux.")
+    create_fiche(admin, title="Le jardin partagé", communes=("wingles",), level="codecision", publish_by=admin,
+                 kind="experience", method="Des règles écrites ensemble.")
+    create_fiche(admin, title="Le porteur de parole", communes=(), level="consultation", kind="methode",
+                 publish_by=admin)
+    create_fiche(admin, title="Un thé pas encore relu", communes=("avion",))  # submitted only
 
     def titles(query: str) -> set[str]:
         return {f["title"] for f in client.get(f"/api/v1/fiches?{query}").json["items"]}
@@ -276,8 +256,8 @@ def test_theme_filter_by_pillar_and_ambition(client):
 
     admin = create_admin()
     ambition = db.session.scalar(select(Ambition).order_by(Ambition.id).limit(1))
-    make_fiche(admin, title="Avec ambition", ambition=ambition, publish_by=admin)
-    make_fiche(admin, title="Sans thème", publish_by=admin)
+    create_fiche(admin, title="Avec ambition", ambition=ambition, publish_by=admin)
+    create_fiche(admin, title="Sans thème", publish_by=admin)
     assert {f["title"] for f in client.get(f"/api/v1/fiches?theme={ambition.slug}").json["items"]} == {"Avec ambition"}
     assert {f["title"] for f in client.get(f"/api/v1/fiches?theme=p{ambition.pillar.number}").json["items"]} == {"Avec ambition"}
 
@@ -287,10 +267,10 @@ def test_theme_filter_by_pillar_and_ambition(client):
 
 def test_contacts_are_shown_only_with_consent(client):
     admin = create_admin()
-    shown = make_fiche(admin, title="Avec accord", contact_name="Centre social", contact_details="03 21 11 22 33",
-                       contact_consent=True, publish_by=admin)
-    hidden = make_fiche(admin, title="Sans accord", contact_name="Madame Secret", contact_details="06 00 00 00 00",
-                        publish_by=admin)
+    shown = create_fiche(admin, title="Avec accord", contact_name="Centre social", contact_details="03 21 11 22 33",
+                         contact_consent=True, publish_by=admin)
+    hidden = create_fiche(admin, title="Sans accord", contact_name="Madame Secret", contact_details="06 00 00 00 00",
+                          publish_by=admin)
     assert "03 21 11 22 33" in page_text(client.get(f"/boite-a-outils/{shown.id}"))
     assert client.get(f"/api/v1/fiches/{shown.id}").json["contact"] == {"name": "Centre social", "details": "03 21 11 22 33"}
     for path in (f"/boite-a-outils/{hidden.id}", f"/boite-a-outils/{hidden.id}/imprimer", f"/api/v1/fiches/{hidden.id}",
@@ -308,15 +288,9 @@ def test_api_refuses_bad_parameters_with_a_message(client):
 
 
 def test_fiches_link_to_meetings_and_ideas_and_they_link_back(client, auth):
-    from labo.contributions import services as contributions
-
     admin = create_admin(email="admin@example.org")
-    meeting = Meeting(title="Rencontre de Wingles", starts_at=datetime.now(timezone.utc) - timedelta(days=3),
-                      commune=commune("wingles"), venue="Centre social")
-    db.session.add(meeting)
-    idea = contributions.create_contribution(current_app.config, admin, kind="idee", title="Un jardin",
-                                             body="Au pied des immeubles.", commune=commune("wingles"))
-    db.session.commit()
+    meeting = create_meeting(starts_at=datetime.now(timezone.utc) - timedelta(days=3))
+    idea = create_contribution(admin, title="Un jardin", body="Au pied des immeubles.", commune_slug="wingles")
 
     auth.login("admin@example.org")
     response = auth.post("/boite-a-outils/proposer", form(title="Le jardin partagé", meetings=[str(meeting.id)],
@@ -340,15 +314,16 @@ def test_fiches_link_to_meetings_and_ideas_and_they_link_back(client, auth):
 
 def test_a_photo_needs_its_description_and_a_file_is_downloaded(client, auth):
     author = create_user(email="auteur@example.org")
-    fiche = make_fiche(author)
+    fiche = create_fiche(author)
     auth.login("auteur@example.org")
     files = f"/boite-a-outils/{fiche.id}/photos-et-fichiers"
-    response = auth.post(f"/boite-a-outils/{fiche.id}/photos", {"photo": (io.BytesIO(jpeg_bytes()), "a.jpg"), "alt": ""},
+    photo = jpeg_bytes((800, 600))
+    response = auth.post(f"/boite-a-outils/{fiche.id}/photos", {"photo": (io.BytesIO(photo), "a.jpg"), "alt": ""},
                          form_page=files, content_type="multipart/form-data")
     assert response.status_code == 422
     assert "Décrivez la photo en quelques mots" in page_text(response)
     response = auth.post(f"/boite-a-outils/{fiche.id}/photos",
-                         {"photo": (io.BytesIO(jpeg_bytes()), "a.jpg"), "alt": "La table du thé"},
+                         {"photo": (io.BytesIO(photo), "a.jpg"), "alt": "La table du thé"},
                          form_page=files, content_type="multipart/form-data")
     assert response.status_code == 302
     response = auth.post(f"/boite-a-outils/{fiche.id}/fichiers", {"file": (io.BytesIO(b"not a pdf"), "x.exe")},
@@ -372,7 +347,7 @@ def test_a_photo_needs_its_description_and_a_file_is_downloaded(client, auth):
 
 def test_the_printable_view_lists_files_by_name(client):
     admin = create_admin()
-    fiche = make_fiche(admin, publish_by=admin, what_worked=LONG, difficulties=LONG, method=LONG)
+    fiche = create_fiche(admin, publish_by=admin, what_worked=LONG, difficulties=LONG, method=LONG)
     response = client.get(f"/boite-a-outils/{fiche.id}/imprimer")
     assert response.status_code == 200
     page = page_text(response)
@@ -387,10 +362,10 @@ def test_download_and_erasure_of_ones_fiches(app):
 
     author = create_user(pseudonym="Josiane")
     admin = create_admin()
-    published = make_fiche(author, title="Publiée", contact_name="Josiane", contact_details="06 11 22 33 44",
-                           contact_consent=True, publish_by=admin)
-    draft = make_fiche(author, title="Pas encore relue")
-    other = make_fiche(admin, title="Relue par Josiane", publish_by=admin)
+    published = create_fiche(author, title="Publiée", contact_name="Josiane", contact_details="06 11 22 33 44",
+                             contact_consent=True, publish_by=admin)
+    draft = create_fiche(author, title="Pas encore relue")
+    other = create_fiche(admin, title="Relue par Josiane", publish_by=admin)
     services.save_fiche(author, other, services.FicheInput(kind="experience", title="Relue par Josiane", level="concertation",
                                                            method="Autrement dit.", communes=tuple(other.communes)))
     db.session.commit()

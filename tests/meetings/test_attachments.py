@@ -15,11 +15,7 @@ from labo.extensions import db
 from labo.meetings import services
 from labo.meetings.models import Attachment
 from tests.conftest import page_text
-from tests.factories import create_admin, create_referent, create_user
-from tests.meetings.test_meetings import make_meeting
-
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-
+from tests.factories import PDF, create_admin, create_meeting, create_referent, create_user, png_bytes
 
 def docx_bytes() -> bytes:
     buffer = io.BytesIO()
@@ -38,14 +34,6 @@ def odt_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def png_bytes() -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 30), (200, 120, 40)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
 @pytest.fixture
 def uploads(app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "LABO_UPLOAD_DIR", str(tmp_path / "uploads"))
@@ -54,7 +42,7 @@ def uploads(app, tmp_path, monkeypatch):
 
 @pytest.fixture
 def meeting():
-    return make_meeting()
+    return create_meeting()
 
 
 def animator_of(meeting, email="anim@example.org"):

@@ -10,8 +10,7 @@ from labo.extensions import db
 from labo.meetings import services
 from labo.meetings.models import Registration
 from tests.conftest import page_text
-from tests.factories import create_user
-from tests.meetings.test_meetings import make_meeting
+from tests.factories import create_meeting, create_user
 
 HELD = datetime.now(timezone.utc) - timedelta(days=10)
 
@@ -31,7 +30,7 @@ def present(meeting, **kwargs):
 
 def a_held_meeting_with_people():
     relay = person("Mehdi le relais", roles=[(Role.AMBASSADOR, None)])
-    meeting = make_meeting(title="Rencontre de Wingles")
+    meeting = create_meeting(title="Rencontre de Wingles")
     present(meeting, user=person("Yasmine Zerouali", home="wingles", age_band="18_25"), relay=relay)
     present(meeting, user=person("Bernard Lefebvre", home="lens"))
     services.register(meeting, user=person("Chantal Absente", home="avion", age_band="65_plus"), relay=relay)
@@ -55,8 +54,8 @@ def test_who_came_by_commune_age_band_and_relay_in_counts():
 
 
 def test_a_person_who_comes_twice_counts_once_by_commune():
-    first = make_meeting(title="Première")
-    second = make_meeting(title="Seconde", starts_at=datetime.now(timezone.utc) + timedelta(days=30))
+    first = create_meeting(title="Première")
+    second = create_meeting(title="Seconde", starts_at=datetime.now(timezone.utc) + timedelta(days=30))
     regular = person("Habituée", home="wingles")
     for meeting in (first, second):
         present(meeting, user=regular)

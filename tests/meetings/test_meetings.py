@@ -13,17 +13,9 @@ from labo.extensions import db
 from labo.meetings import services
 from labo.meetings.models import Meeting, Registration
 from tests.conftest import page_text
-from tests.factories import commune, create_admin, create_user
+from tests.factories import commune, create_admin, create_meeting, create_user
 
 SOON = datetime.now(timezone.utc) + timedelta(days=20)
-
-
-def make_meeting(capacity=None, commune_slug="wingles", starts_at=SOON, **kwargs) -> Meeting:
-    meeting = Meeting(title=kwargs.pop("title", "Rencontre de Wingles"), starts_at=starts_at, commune=commune(commune_slug),
-                      venue="Centre social", capacity=capacity, **kwargs)
-    db.session.add(meeting)
-    db.session.commit()
-    return meeting
 
 
 def statuses(meeting) -> dict[str, int]:
@@ -59,7 +51,7 @@ def test_a_resident_cannot_create_a_meeting(client, auth):
 
 
 def test_anyone_registers_with_a_first_name_and_a_contact_and_cancels(client, auth):
-    meeting = make_meeting(capacity=1)
+    meeting = create_meeting(capacity=1)
     path = f"/rencontres/{meeting.id}"
     response = auth.post(f"{path}/inscription", {"first_name": "Monique", "contact": "06 00 00 00 00"}, form_page=path)
     assert response.status_code == 302
@@ -77,7 +69,7 @@ def test_anyone_registers_with_a_first_name_and_a_contact_and_cancels(client, au
 
 
 def test_registration_without_account_needs_a_way_to_reach_the_person(auth):
-    meeting = make_meeting()
+    meeting = create_meeting()
     path = f"/rencontres/{meeting.id}"
     response = auth.post(f"{path}/inscription", {"first_name": "Monique", "contact": ""}, form_page=path)
     assert response.status_code == 422
@@ -85,7 +77,7 @@ def test_registration_without_account_needs_a_way_to_reach_the_person(auth):
 
 
 def test_a_resident_with_an_account_registers_once(client, auth):
-    meeting = make_meeting()
+    meeting = create_meeting()
     create_user(email="j@example.org", pseudonym="Josiane")
     auth.login("j@example.org")
     path = f"/rencontres/{meeting.id}"
@@ -96,7 +88,7 @@ def test_a_resident_with_an_account_registers_once(client, auth):
 
 
 def test_an_ambassadors_link_records_who_brought_whom(client, auth, app):
-    meeting = make_meeting()
+    meeting = create_meeting()
     ambassador = create_user(email="amb@example.org", pseudonym="Mehdi", roles=[(Role.AMBASSADOR, None)])
     auth.login("amb@example.org")
     page = page_text(client.get(f"/rencontres/{meeting.id}"))
@@ -115,7 +107,7 @@ def test_an_ambassadors_link_records_who_brought_whom(client, auth, app):
 
 
 def test_sign_in_with_a_walk_in_and_a_paper_count(client, auth):
-    meeting = make_meeting(capacity=2)
+    meeting = create_meeting(capacity=2)
     seat = services.register(meeting, first_name="Monique", contact="m@example.org")
     create_admin(email="admin@example.org")
     auth.login("admin@example.org")
@@ -134,7 +126,7 @@ def test_sign_in_with_a_walk_in_and_a_paper_count(client, auth):
 
 
 def test_only_the_meetings_animators_sign_people_in(client, auth):
-    meeting = make_meeting()
+    meeting = create_meeting()
     other = create_user(email="other-anim@example.org", roles=[(Role.ANIMATOR, None)])
     auth.login("other-anim@example.org")
     assert client.get(f"/rencontres/{meeting.id}/emargement").status_code == 403
@@ -144,7 +136,7 @@ def test_only_the_meetings_animators_sign_people_in(client, auth):
 
 
 def test_the_calendar_files_are_valid_icalendar(client):
-    meeting = make_meeting(title="Rencontre à Wingles")
+    meeting = create_meeting(title="Rencontre à Wingles")
     feed = client.get("/rencontres/feed.ics")
     assert feed.mimetype == "text/calendar"
     calendar = Calendar.from_ical(feed.data)
@@ -156,7 +148,7 @@ def test_the_calendar_files_are_valid_icalendar(client):
 
 
 def test_the_calendar_files_answer_at_their_english_addresses_too(client):
-    meeting = make_meeting(title="Rencontre à Wingles")
+    meeting = create_meeting(title="Rencontre à Wingles")
     feed = client.get("/meetings/feed.ics")
     assert feed.status_code == 200 and feed.mimetype == "text/calendar"
     assert [str(e["summary"]) for e in Calendar.from_ical(feed.data).walk("VEVENT")] == ["Rencontre à Wingles"]
@@ -166,7 +158,7 @@ def test_the_calendar_files_answer_at_their_english_addresses_too(client):
 
 
 def test_the_programme_shows_the_rotation(client):
-    make_meeting(commune_slug="avion", starts_at=datetime(2024, 3, 23, 13, tzinfo=timezone.utc))
+    create_meeting(commune_slug="avion", starts_at=datetime(2024, 3, 23, 13, tzinfo=timezone.utc))
     text = page_text(client.get("/rencontres/"))
     assert "Avion" in text and "Pas encore accueilli de rencontre" in text and "Wingles" in text
 
@@ -185,7 +177,7 @@ def test_demo_meetings_add_up_to_287(app):
 
 def test_fifty_people_at_once_for_the_last_ten_seats(app):
     """Exactly 10 confirmed and 40 waiting, whatever the database."""
-    meeting = make_meeting(capacity=30)
+    meeting = create_meeting(capacity=30)
     for n in range(20):
         services.register(meeting, first_name=f"Déjà {n}", contact="x@example.org")
     meeting_id = meeting.id
@@ -218,7 +210,7 @@ def test_fifty_people_at_once_for_the_last_ten_seats(app):
 
 
 def test_api_lists_meetings_with_counts_but_no_names(client):
-    meeting = make_meeting(capacity=1)
+    meeting = create_meeting(capacity=1)
     services.register(meeting, first_name="Monique", contact="monique@example.org")
     services.register(meeting, first_name="Ali", contact="ali@example.org")
     data = client.get("/api/v1/meetings?commune=wingles").get_json()
@@ -232,7 +224,7 @@ def test_api_lists_meetings_with_counts_but_no_names(client):
 
 
 def test_a_relay_prints_a_flyer_whose_qr_code_carries_their_invite_link(client, auth, app):
-    meeting = make_meeting()
+    meeting = create_meeting()
     ambassador = create_user(email="amb@example.org", roles=[(Role.AMBASSADOR, None)])
     public = page_text(client.get(f"/rencontres/{meeting.id}/affiche"))
     assert "<svg" in public and "relais=" not in public
@@ -246,7 +238,7 @@ def test_minutes_with_a_decision_and_the_ideas_born_there_reach_the_participants
     from labo.contributions.models import Contribution
     from labo.accounts.models import Notification
 
-    meeting = make_meeting(starts_at=datetime.now(timezone.utc) - timedelta(days=1))
+    meeting = create_meeting(starts_at=datetime.now(timezone.utc) - timedelta(days=1))
     josiane = create_user(email="j@example.org", pseudonym="Josiane")
     meeting.starts_at = SOON
     db.session.commit()
@@ -275,7 +267,7 @@ def test_minutes_with_a_decision_and_the_ideas_born_there_reach_the_participants
 
 
 def test_only_its_animators_write_a_meetings_minutes(client, auth):
-    meeting = make_meeting()
+    meeting = create_meeting()
     create_user(email="j@example.org")
     auth.login("j@example.org")
     assert client.get(f"/rencontres/{meeting.id}/compte-rendu").status_code == 403
@@ -290,7 +282,8 @@ def test_indicators_reproduce_the_demo_and_count_newcomers_returning_and_relays(
     seed_demo_meetings(app.config)
     db.session.commit()
     relay = create_user(pseudonym="Mehdi", roles=[(Role.AMBASSADOR, None)])
-    first, second = make_meeting(title="Première", starts_at=SOON), make_meeting(title="Seconde", starts_at=SOON + timedelta(days=1))
+    first = create_meeting(title="Première", starts_at=SOON)
+    second = create_meeting(title="Seconde", starts_at=SOON + timedelta(days=1))
     regular = create_user(home="wingles")
     for meeting in (first, second):
         seat = services.register(meeting, user=regular, relay=relay)

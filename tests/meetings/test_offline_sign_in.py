@@ -10,15 +10,14 @@ from labo.extensions import db
 from labo.meetings import services
 from labo.meetings.models import Meeting, Registration
 from tests.conftest import page_text
-from tests.factories import create_user
-from tests.meetings.test_meetings import make_meeting
+from tests.factories import create_meeting, create_user
 
 JSON = {"Accept": "application/json"}
 
 
 def animated_meeting(auth, **kwargs):
     animator = create_user(email="anim@example.org", roles=[(Role.ANIMATOR, None)])
-    meeting = make_meeting(**kwargs)
+    meeting = create_meeting(**kwargs)
     meeting.animators = [animator]
     db.session.commit()
     auth.login("anim@example.org")
@@ -50,7 +49,7 @@ def test_a_walk_in_sent_twice_with_the_same_key_is_one_person(client, auth):
 
 
 def test_the_service_returns_the_first_walk_in_for_a_repeated_key():
-    meeting = make_meeting()
+    meeting = create_meeting()
     first = services.register(meeting, first_name="Inès", walk_in=True, client_key="key-0001-abcd")
     second = services.register(db.session.get(Meeting, meeting.id), first_name="Inès", walk_in=True,
                                client_key="key-0001-abcd")
@@ -64,7 +63,7 @@ def test_the_database_refuses_two_walk_ins_with_one_key():
     import pytest
     from sqlalchemy.exc import IntegrityError
 
-    meeting = make_meeting()
+    meeting = create_meeting()
     for n in range(2):
         db.session.add(Registration(meeting_id=meeting.id, first_name="Inès", walk_in=True, present=True,
                                     cancel_token=f"token-{n}", client_key="same-key-123"))
@@ -117,7 +116,7 @@ def test_a_bad_send_gets_a_clear_answer_not_an_error(client, auth):
 
 
 def test_someone_who_does_not_animate_the_meeting_cannot_tick(client, auth):
-    meeting = make_meeting()
+    meeting = create_meeting()
     seat = services.register(meeting, first_name="Monique", contact="m@example.org")
     create_user(email="other@example.org", roles=[(Role.ANIMATOR, None)])
     auth.login("other@example.org")

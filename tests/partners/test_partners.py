@@ -18,39 +18,16 @@ from labo.mail.models import OutboxMessage
 from labo.partners import services
 from labo.partners.models import Commitment, FollowUp, Partner
 from tests.conftest import page_text
-from tests.factories import create_admin, create_user
-from tests.meetings.test_attachments import PDF
+from tests.factories import PDF, create_admin, create_commitment, create_follow_up, create_partner, create_user
 
 TODAY = date.today()
-REFERENT_EMAIL = "julien.carpentier@example.org"
+REFERENT_EMAIL = "julien.carpentier@example.org"  # the commitments' referent (create_commitment's)
 
 
 @pytest.fixture
 def uploads(app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "LABO_UPLOAD_DIR", str(tmp_path / "uploads"))
     return tmp_path / "uploads"
-
-
-def make_partner(name="La CAF du Pas-de-Calais", slug="caf", kind="caf") -> Partner:
-    partner = services.save_partner(None, Partner(), name=name, slug=slug, kind=kind, description="")
-    db.session.commit()
-    return partner
-
-
-def make_commitment(partner, family="cooperation", title="Nommer un référent", review=None,
-                    email=REFERENT_EMAIL) -> Commitment:
-    commitment = services.save_commitment(None, Commitment(), partner=partner, family=family, title=title,
-                                          referent_name="Julien Carpentier", referent_email=email,
-                                          next_review_on=review)
-    db.session.commit()
-    return commitment
-
-
-def follow(commitment, on, status, review=None, public=True, note="Un point"):
-    entry = services.record_follow_up(None, None, commitment, happened_on=on, note=note, status_after=status,
-                                      next_review_on=review, public=public)
-    db.session.commit()
-    return entry
 
 
 def row(page_html: str, partner_slug: str) -> str:
@@ -87,8 +64,8 @@ def login_admin(auth):
     ("admin", 200, 200, 200),
 ])
 def test_who_sees_and_who_changes(client, auth, who, public, board, manage):
-    partner = make_partner()
-    commitment = make_commitment(partner)
+    partner = create_partner()
+    commitment = create_commitment(partner)
     roles = {"resident": [], "copil": [(Role.COPIL, None)], "admin": [(Role.ADMIN, None)]}
     if who:
         create_user(email=f"{who}@example.org", roles=roles[who])
@@ -110,8 +87,8 @@ def test_who_sees_and_who_changes(client, auth, who, public, board, manage):
 
 
 def test_the_referent_name_is_public_and_the_email_never(client, auth):
-    partner = make_partner()
-    commitment = make_commitment(partner, review=TODAY - timedelta(days=3))
+    partner = create_partner()
+    commitment = create_commitment(partner, review=TODAY - timedelta(days=3))
     create_user(email="copil@example.org", roles=[(Role.COPIL, None)])
     auth.login("copil@example.org")
     for path in ("/partenaires/", "/partenaires/caf", f"/partenaires/caf/engagements/{commitment.id}",
@@ -153,7 +130,7 @@ def test_an_administrator_creates_a_partner_and_its_commitments_from_the_templat
 
 def test_choosing_no_template_item_is_refused_with_a_message(client, auth):
     login_admin(auth)
-    make_partner()
+    create_partner()
     response = auth.post("/partenaires/caf/modeles?famille=pilotage", {"family": "pilotage", "items-0-title": "x"},
                          form_page="/partenaires/caf/modeles?famille=pilotage")
     assert response.status_code == 422
@@ -163,7 +140,7 @@ def test_choosing_no_template_item_is_refused_with_a_message(client, auth):
 
 def test_a_reserved_or_taken_slug_is_refused(client, auth):
     login_admin(auth)
-    make_partner()
+    create_partner()
     for slug in ("suivi", "caf"):
         response = auth.post("/partenaires/nouveau", {"name": "Autre", "slug": slug, "kind": "autre"})
         assert response.status_code == 422
@@ -172,7 +149,7 @@ def test_a_reserved_or_taken_slug_is_refused(client, auth):
 
 def test_an_administrator_edits_then_deletes_a_commitment_after_confirming(client, auth, uploads):
     login_admin(auth)
-    commitment = make_commitment(make_partner())
+    commitment = create_commitment(create_partner())
     base = f"/partenaires/caf/engagements/{commitment.id}"
     response = auth.post(base + "/modifier", {"family": "financement", "title": "Cofinancer deux actions",
                                               "referent_name": "J. C.", "referent_email": "pas-un-email"})
@@ -182,7 +159,7 @@ def test_an_administrator_edits_then_deletes_a_commitment_after_confirming(clien
     assert response.status_code == 302
     db.session.refresh(commitment)
     assert (commitment.family, commitment.title, commitment.referent_email) == ("financement", "Cofinancer deux actions", None)
-    follow(commitment, TODAY, "en_cours")
+    create_follow_up(commitment, TODAY, "en_cours")
     confirm = page_text(client.get(base + "/supprimer"))
     assert "Supprimer l'engagement ?" in confirm and "Cofinancer deux actions" in confirm
     assert auth.post(base + "/supprimer").status_code == 302
@@ -196,8 +173,8 @@ def test_an_administrator_edits_then_deletes_a_commitment_after_confirming(clien
 
 def test_recording_a_follow_up_with_evidence_moves_the_commitment_and_the_overview(client, auth, uploads):
     login_admin(auth)
-    commitment = make_commitment(make_partner())
-    follow(commitment, TODAY - timedelta(days=40), "en_cours")
+    commitment = create_commitment(create_partner())
+    create_follow_up(commitment, TODAY - timedelta(days=40), "en_cours")
     before = row(client.get("/partenaires/").get_data(as_text=True), "caf")
     assert cell(before, "cooperation", "en_cours") == 1 and cell(before, "cooperation", "tenu") == 0
     base = f"/partenaires/caf/engagements/{commitment.id}"
@@ -227,9 +204,9 @@ def test_recording_a_follow_up_with_evidence_moves_the_commitment_and_the_overvi
 
 
 def test_a_backdated_entry_does_not_replace_the_latest_status(client, auth):
-    commitment = make_commitment(make_partner())
-    follow(commitment, TODAY - timedelta(days=5), "tenu")
-    follow(commitment, TODAY - timedelta(days=100), "en_cours")
+    commitment = create_commitment(create_partner())
+    create_follow_up(commitment, TODAY - timedelta(days=5), "tenu")
+    create_follow_up(commitment, TODAY - timedelta(days=100), "en_cours")
     assert commitment.status == "tenu"
 
 
@@ -243,7 +220,7 @@ def test_a_backdated_entry_does_not_replace_the_latest_status(client, auth):
 ])
 def test_bad_follow_up_input_gets_a_clear_message_and_writes_nothing(client, auth, uploads, fields, message):
     login_admin(auth)
-    commitment = make_commitment(make_partner())
+    commitment = create_commitment(create_partner())
     base = f"/partenaires/caf/engagements/{commitment.id}"
     data = {"happened_on": TODAY.isoformat(), "status_after": "tenu", "note": "x", **fields}
     response = auth.post(base + "/suivi", data, form_page=base, content_type="multipart/form-data")
@@ -256,7 +233,7 @@ def test_bad_follow_up_input_gets_a_clear_message_and_writes_nothing(client, aut
 
 
 def test_a_non_public_entry_is_for_copil_and_administrators_only(client, auth, uploads):
-    commitment = make_commitment(make_partner())
+    commitment = create_commitment(create_partner())
     entry = services.record_follow_up(str(uploads), None, commitment, happened_on=TODAY, note="Note interne au comité",
                                       status_after="en_cours", public=False, file=PDF, filename="interne.pdf")
     db.session.commit()
@@ -274,13 +251,13 @@ def test_a_non_public_entry_is_for_copil_and_administrators_only(client, auth, u
 
 
 def test_each_year_s_photography_is_read_from_the_history(client):
-    partner = make_partner()
-    kept = make_commitment(partner, family="pilotage", title="Siéger au comité")
-    follow(kept, date(2024, 3, 1), "en_cours")
-    follow(kept, date(2025, 6, 1), "tenu")
-    dropped = make_commitment(partner, family="pilotage", title="Venir aux rencontres")
-    follow(dropped, date(2025, 12, 31), "non_tenu")
-    make_commitment(partner, family="pilotage", title="Répondre aux avis")
+    partner = create_partner()
+    kept = create_commitment(partner, family="pilotage", title="Siéger au comité")
+    create_follow_up(kept, date(2024, 3, 1), "en_cours")
+    create_follow_up(kept, date(2025, 6, 1), "tenu")
+    dropped = create_commitment(partner, family="pilotage", title="Venir aux rencontres")
+    create_follow_up(dropped, date(2025, 12, 31), "non_tenu")
+    create_commitment(partner, family="pilotage", title="Répondre aux avis")
     expected = {2024: {"a_engager": 2, "en_cours": 1, "tenu": 0, "non_tenu": 0},
                 2025: {"a_engager": 1, "en_cours": 0, "tenu": 1, "non_tenu": 1}}
     for year, counts in expected.items():
@@ -301,8 +278,8 @@ def test_a_year_outside_the_contract_is_refused_with_a_message(client, value):
 
 
 def test_the_csv_opens_in_french_spreadsheets(client):
-    partner = make_partner(name="=CAF du Pas-de-Calais")
-    follow(make_commitment(partner), date(2024, 5, 2), "en_cours")
+    partner = create_partner(name="=CAF du Pas-de-Calais")
+    create_follow_up(create_commitment(partner), date(2024, 5, 2), "en_cours")
     response = client.get("/partenaires/export.csv?annee=2024")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/csv")
@@ -320,13 +297,13 @@ def test_the_csv_opens_in_french_spreadsheets(client):
 
 
 def test_the_board_lists_overdue_reviews_then_those_due_soon(client, auth):
-    partner = make_partner()
-    make_commitment(partner, title="En retard depuis longtemps", review=TODAY - timedelta(days=30))
-    make_commitment(partner, title="En retard d'hier", review=TODAY - timedelta(days=1))
-    make_commitment(partner, title="Dans dix jours", review=TODAY + timedelta(days=10))
-    make_commitment(partner, title="Dans trois mois", review=TODAY + timedelta(days=90))
-    closed = make_commitment(partner, title="Déjà tenu")
-    follow(closed, TODAY - timedelta(days=60), "tenu", review=TODAY - timedelta(days=2))
+    partner = create_partner()
+    create_commitment(partner, title="En retard depuis longtemps", review=TODAY - timedelta(days=30))
+    create_commitment(partner, title="En retard d'hier", review=TODAY - timedelta(days=1))
+    create_commitment(partner, title="Dans dix jours", review=TODAY + timedelta(days=10))
+    create_commitment(partner, title="Dans trois mois", review=TODAY + timedelta(days=90))
+    closed = create_commitment(partner, title="Déjà tenu")
+    create_follow_up(closed, TODAY - timedelta(days=60), "tenu", review=TODAY - timedelta(days=2))
     create_user(email="copil@example.org", roles=[(Role.COPIL, None)])
     auth.login("copil@example.org")
     page = page_text(client.get("/partenaires/suivi"))
@@ -337,11 +314,11 @@ def test_the_board_lists_overdue_reviews_then_those_due_soon(client, auth):
 
 
 def test_overdue_referents_are_emailed_once_per_review_date(app, smtp):
-    partner = make_partner()
-    late = make_commitment(partner, title="Transmettre les indicateurs", review=TODAY - timedelta(days=3))
-    make_commitment(partner, title="Nommer un référent", review=TODAY - timedelta(days=8))
-    make_commitment(partner, title="Sans adresse", review=TODAY - timedelta(days=8), email=None)
-    make_commitment(partner, title="Pas encore", review=TODAY + timedelta(days=3), email="autre@example.org")
+    partner = create_partner()
+    late = create_commitment(partner, title="Transmettre les indicateurs", review=TODAY - timedelta(days=3))
+    create_commitment(partner, title="Nommer un référent", review=TODAY - timedelta(days=8))
+    create_commitment(partner, title="Sans adresse", review=TODAY - timedelta(days=8), email=None)
+    create_commitment(partner, title="Pas encore", review=TODAY + timedelta(days=3), email="autre@example.org")
     runner = app.test_cli_runner()
     result = runner.invoke(args=["labo", "remind-commitments"])
     assert result.exit_code == 0, result.output
@@ -353,7 +330,7 @@ def test_overdue_referents_are_emailed_once_per_review_date(app, smtp):
     assert "0 reminder(s) sent." in runner.invoke(args=["labo", "remind-commitments"]).output
     assert len(smtp) == 1
     # A new review date, once past, is reminded again.
-    follow(late, TODAY - timedelta(days=2), "en_cours", review=TODAY - timedelta(days=1))
+    create_follow_up(late, TODAY - timedelta(days=2), "en_cours", review=TODAY - timedelta(days=1))
     assert "1 reminder(s) sent." in runner.invoke(args=["labo", "remind-commitments"]).output
     from labo.mail.services import wait_for_deliveries
 
@@ -363,7 +340,7 @@ def test_overdue_referents_are_emailed_once_per_review_date(app, smtp):
 
 def test_without_mail_server_the_reminder_command_only_says_so(app):
     app.config["MAIL_SERVER"] = None
-    commitment = make_commitment(make_partner(), review=TODAY - timedelta(days=3))
+    commitment = create_commitment(create_partner(), review=TODAY - timedelta(days=3))
     result = app.test_cli_runner().invoke(args=["labo", "remind-commitments"])
     assert result.exit_code == 0 and "MAIL_SERVER is not configured" in result.output
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
@@ -375,10 +352,10 @@ def test_without_mail_server_the_reminder_command_only_says_so(app):
 
 
 def test_the_api_lists_partners_with_their_statuses_and_no_email(client):
-    partner = make_partner()
-    kept = make_commitment(partner, review=TODAY + timedelta(days=9))
-    follow(kept, TODAY, "tenu", review=TODAY + timedelta(days=9))
-    make_commitment(partner, family="evaluation", title="Transmettre les données")
+    partner = create_partner()
+    kept = create_commitment(partner, review=TODAY + timedelta(days=9))
+    create_follow_up(kept, TODAY, "tenu", review=TODAY + timedelta(days=9))
+    create_commitment(partner, family="evaluation", title="Transmettre les données")
     response = client.get("/api/v1/partners")
     assert response.status_code == 200
     body = response.get_json()

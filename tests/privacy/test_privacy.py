@@ -15,7 +15,7 @@ from labo.accounts.models import ErasedAccount, User
 from labo.core.db import utcnow
 from labo.extensions import db
 from tests.conftest import page_text
-from tests.factories import PASSWORD, commune, create_user
+from tests.factories import PASSWORD, commune, create_meeting, create_process, create_user
 
 
 def read_zip(data: bytes) -> dict[str, bytes]:
@@ -81,14 +81,12 @@ def test_the_download_is_a_zip_holding_every_table_that_refers_to_an_account(app
 
 
 def test_an_ambassador_s_download_leaves_out_the_neighbour_s_contact(app):
-    from labo.meetings.models import Meeting
     from labo.meetings.services import register
     from labo.privacy.export import personal_data_zip
 
     ambassador = create_user(pseudonym="Relais")
-    meeting = Meeting(title="Rencontre", starts_at=utcnow() + timedelta(days=3), commune=commune("lens"), venue="Salle")
-    db.session.add(meeting)
-    db.session.commit()
+    meeting = create_meeting(title="Rencontre", starts_at=utcnow() + timedelta(days=3), commune_slug="lens",
+                             venue="Salle")
     register(meeting, first_name="Voisine", contact="06 11 22 33 44", relay=ambassador)
     db.session.commit()
     header, row = csv_rows(read_zip(personal_data_zip(ambassador))["tables/meeting_registration.csv"])
@@ -105,10 +103,8 @@ def _a_resident_who_took_part(app):
     """Someone with an idea, a comment, a support, an opinion, a proposal
     support and a meeting registration, and the tallies of all that."""
     from labo.contributions import services as contributions
-    from labo.meetings.models import Meeting
     from labo.meetings.services import register
     from labo.processes import services as processes
-    from tests.processes.test_processes import make_process
 
     leaving = create_user(pseudonym="Partante", email="leaving@example.org", home="lens")
     other = create_user(pseudonym="Reste")
@@ -119,13 +115,11 @@ def _a_resident_who_took_part(app):
     contributions.support(leaving, theirs)
     contributions.support(other, theirs)
     contributions.add_comment(leaving, theirs, "Bonne idée")
-    consultation = make_process()
+    consultation = create_process()
     processes.give_opinion(consultation, leaving, stance="favorable", comment="Oui, vite", now=utcnow())
     processes.give_opinion(consultation, other, stance="reserve", comment="", now=utcnow())
-    meeting = Meeting(title="Rencontre de Lens", starts_at=utcnow() + timedelta(days=5), commune=commune("lens"),
-                      venue="Maison des associations")
-    db.session.add(meeting)
-    db.session.commit()
+    meeting = create_meeting(title="Rencontre de Lens", starts_at=utcnow() + timedelta(days=5), commune_slug="lens",
+                             venue="Maison des associations")
     register(meeting, user=leaving, first_name="Josiane", contact="josiane@example.org")
     db.session.commit()
     return leaving, idea, theirs, consultation, meeting
@@ -241,15 +235,13 @@ def test_a_backup_of_another_schema_or_a_random_zip_is_refused_with_a_reason(app
 
 def test_purge_deletes_what_is_past_its_duration_as_the_clock_moves(app, caplog):
     from labo.audit.models import AuditEntry
-    from labo.meetings.models import Meeting, Registration
+    from labo.meetings.models import Registration
     from labo.meetings.services import register
     from labo.accounts.models import Notification
     from labo.workshops.models import Board, Participant
 
     now = utcnow()
-    meeting = Meeting(title="Rencontre", starts_at=now + timedelta(hours=2), commune=commune("lens"), venue="Salle")
-    db.session.add(meeting)
-    db.session.commit()
+    meeting = create_meeting(title="Rencontre", starts_at=now + timedelta(hours=2), commune_slug="lens", venue="Salle")
     register(meeting, first_name="Josiane", contact="06 00 00 00 00")
     old_hand = create_user(pseudonym="Ancienne")
     old_hand.last_login_at = now - timedelta(days=3 * 365 - 100)  # unused for three years in 100 days

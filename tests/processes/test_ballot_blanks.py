@@ -14,8 +14,7 @@ from labo.extensions import db
 from labo.processes import ballots
 from labo.processes.models import Ballot, Participation
 from tests.conftest import csrf_from, page_text
-from tests.factories import create_user
-from tests.processes.ballot_helpers import make_process, option_ids
+from tests.factories import create_user, insert_process, option_ids
 
 
 def now() -> datetime:
@@ -37,7 +36,7 @@ def count(model) -> int:
 
 
 def test_the_service_asks_about_ungraded_options_and_writes_nothing_until_confirmed():
-    process = make_process()
+    process = insert_process()
     park, gardens, sport = option_ids(process)
     voter = create_user(home="lens")
     with pytest.raises(ballots.BlankGrades) as asked:
@@ -53,7 +52,7 @@ def test_the_service_asks_about_ungraded_options_and_writes_nothing_until_confir
 
 
 def test_a_full_ballot_is_never_asked_about():
-    process = make_process()
+    process = insert_process()
     full = {str(o): "passable" for o in option_ids(process)}
     assert ballots.ungraded_options(process, full) == []
     ballots.cast_ballot(process, create_user(home="lens"), full, now(), ask_about_blanks=True)
@@ -62,12 +61,12 @@ def test_a_full_ballot_is_never_asked_about():
 
 
 def test_other_methods_have_no_blanks_to_ask_about():
-    process = make_process(level="consultation", method="single", secret=False)
+    process = insert_process(level="consultation", method="single", secret=False)
     assert ballots.ungraded_options(process, [option_ids(process)[0]]) == []
 
 
 def test_the_form_sends_a_ballot_with_a_blank_back_with_the_question_then_takes_the_confirmation(client, auth):
-    process = make_process()
+    process = insert_process()
     park, gardens, sport = option_ids(process)
     create_user(email="josiane@example.org", home="lens")
     auth.login("josiane@example.org")
@@ -97,7 +96,7 @@ def test_the_form_sends_a_ballot_with_a_blank_back_with_the_question_then_takes_
 
 
 def test_two_blanks_are_named_together_and_choosing_instead_sends_at_once(client, auth):
-    process = make_process(secret=False, level="consultation")
+    process = insert_process(secret=False, level="consultation")
     park, gardens, sport = option_ids(process)
     create_user(email="karim@example.org", home="lens")
     auth.login("karim@example.org")
@@ -113,7 +112,7 @@ def test_two_blanks_are_named_together_and_choosing_instead_sends_at_once(client
 
 
 def test_the_api_is_not_asked_about_blanks(client, auth):
-    process = make_process(secret=False, level="consultation")
+    process = insert_process(secret=False, level="consultation")
     park = option_ids(process)[0]
     create_user(email="api@example.org", home="lens")
     auth.login("api@example.org")

@@ -19,8 +19,8 @@ from labo.processes import ballots
 from labo.processes.models import Ballot, BallotChoice, Participation, Process, Tally
 from labo.processes.rules import ProcessError
 from tests.conftest import Auth, csrf_from, page_text
-from tests.factories import commune, create_admin, create_referent, create_user
-from tests.processes.ballot_helpers import close, make_process, option_ids
+from tests.factories import (close_process, commune, create_admin, create_referent, create_user, insert_process,
+                             option_ids)
 
 
 def now() -> datetime:
@@ -36,7 +36,7 @@ def grades(process, *values):
 
 
 def test_a_secret_ballot_is_stored_apart_from_its_voter_and_cannot_be_changed():
-    process = make_process()
+    process = insert_process()
     voter = create_user(home="lens")
     ballots.cast_ballot(process, voter, grades(process, "excellent", "bien", None), now())
     db.session.commit()
@@ -62,7 +62,7 @@ def test_the_ballot_table_cannot_link_a_secret_ballot_to_anyone():
     for table in (Ballot.__table__, BallotChoice.__table__):
         assert not any(isinstance(c.type, DateTime) for c in table.columns)
         assert not any(fk.column.table.name == "user_account" for fk in table.foreign_keys)
-    process = make_process()
+    process = insert_process()
     ids = []  # in the order people voted
     for n in range(20):
         ids.append(ballots.cast_ballot(process, create_user(home="lens"),
@@ -85,7 +85,7 @@ def test_publishing_the_result_seals_secret_ballots_so_write_order_links_nobody(
     and its physical place (ctid), both following the order of voting. Once
     the result is published, neither links a voter to a ballot any more, and
     the result is what the ballots said."""
-    process = make_process(level="codecision", method="single", secret=True)
+    process = insert_process(level="codecision", method="single", secret=True)
     a, b, c = option_ids(process)
     voted = []  # ballot ids in the order people voted
     for n in range(12):
@@ -95,7 +95,7 @@ def test_publishing_the_result_seals_secret_ballots_so_write_order_links_nobody(
     by_xmin = "SELECT id FROM ballot WHERE process_id = :p ORDER BY xmin::text::bigint"
     if postgres:  # before: the transaction ids give the voting order back, to line up with the participations
         assert db.session.scalars(text(by_xmin), {"p": process.id}).all() == voted
-    close(process)
+    close_process(process)
     frozen = ballots.publish_result(process, create_admin(), now())
     db.session.commit()
     assert {r["label"]: r.get("count") for r in frozen["ranking"]} == {"Parc": 7, "Jardins": 5, "Terrain de sport": 0}
@@ -113,7 +113,7 @@ def test_publishing_the_result_seals_secret_ballots_so_write_order_links_nobody(
 
 
 def test_an_open_ballot_can_be_changed_until_closing():
-    process = make_process(level="consultation", method="approval", secret=False, max_choices=2)
+    process = insert_process(level="consultation", method="approval", secret=False, max_choices=2)
     voter = create_user(home="lens")
     a, b, c = option_ids(process)
     ballots.cast_ballot(process, voter, [a, b], now())
@@ -127,7 +127,7 @@ def test_an_open_ballot_can_be_changed_until_closing():
         ballots.cast_ballot(process, voter, [a, b, c], now())
     assert refused.value.code == "too-many-choices"
     db.session.rollback()
-    close(process)
+    close_process(process)
     with pytest.raises(ProcessError) as refused:
         ballots.cast_ballot(process, voter, [a], now())
     assert refused.value.code == "closed"
@@ -140,7 +140,7 @@ def test_an_open_ballot_can_be_changed_until_closing():
     ("majority_judgment", {"first": "genial"}, "unknown-grade"),
 ])
 def test_malformed_ballots_are_refused(method, choices, code):
-    process = make_process(level="consultation", method=method, secret=False)
+    process = insert_process(level="consultation", method=method, secret=False)
     ids = option_ids(process)
     if choices == "two":
         choices = ids[:2]
@@ -153,7 +153,7 @@ def test_malformed_ballots_are_refused(method, choices, code):
 
 @pytest.mark.parametrize("secret", [True, False])
 def test_fifty_submissions_at_once_from_one_account_store_one_ballot(app, secret):
-    process = make_process(secret=secret, level="codecision" if secret else "consultation")
+    process = insert_process(secret=secret, level="codecision" if secret else "consultation")
     voter = create_user(home="lens")
     process_id, voter_id = process.id, voter.id
     first = option_ids(process)[0]
@@ -201,7 +201,7 @@ def test_fifty_submissions_at_once_from_one_account_store_one_ballot(app, secret
 
 
 def test_voting_through_the_form_and_the_rules_messages(client, auth):
-    process = make_process(level="consultation", method="single", secret=False, verified_only=True)
+    process = insert_process(level="consultation", method="single", secret=False, verified_only=True)
     create_user(email="marie@example.org", home="lens")
     auth.login("marie@example.org")
     page = f"/demarches/{process.id}/resultats"
@@ -216,7 +216,7 @@ def test_voting_through_the_form_and_the_rules_messages(client, auth):
     done = client.post(f"/demarches/{process.id}/vote", data={"csrf_token": token, "option": first})
     assert done.status_code == 303
     assert "modifier jusqu'à la clôture" in page_text(client.get(done.headers["Location"]))
-    close(process)
+    close_process(process)
     late = client.post(f"/demarches/{process.id}/vote", data={"csrf_token": token, "option": first})
     assert late.status_code == 409 and "close" in page_text(late)
 
@@ -224,7 +224,7 @@ def test_voting_through_the_form_and_the_rules_messages(client, auth):
 def test_outside_the_territory_the_vote_is_refused_with_the_reason(client, auth):
     from labo.processes.models import Audience
 
-    process = make_process()
+    process = insert_process()
     process.audience = Audience.TERRITORY.value
     process.communes = [commune("lens")]
     db.session.commit()
@@ -238,7 +238,7 @@ def test_outside_the_territory_the_vote_is_refused_with_the_reason(client, auth)
 
 
 def test_the_majority_judgment_form_says_the_vote_is_secret_before_voting(client, auth):
-    process = make_process()
+    process = insert_process()
     create_user(email="ali@example.org", home="lens")
     auth.login("ali@example.org")
     text = page_text(client.get(f"/demarches/{process.id}/resultats"))
@@ -252,7 +252,7 @@ def test_the_majority_judgment_form_says_the_vote_is_secret_before_voting(client
 
 
 def test_tally_sheets_are_checked():
-    process = make_process(level="consultation", method="single", secret=False)
+    process = insert_process(level="consultation", method="single", secret=False)
     referent = create_referent("lens")
     a, b, c = option_ids(process)
     common = dict(channel="paper", place="Mairie de Lens", held_on=date.today(), commune=commune("lens"), now=now())
@@ -274,7 +274,7 @@ def test_tally_sheets_are_checked():
     assert {(line.option_id, line.count) for line in sheet.lines} == {(a, 6), (b, 4)}
     assert sheet.entered_by_id == referent.id
 
-    approval = make_process(level="consultation", method="approval", secret=False, max_choices=2, title="Approbation")
+    approval = insert_process(level="consultation", method="approval", secret=False, max_choices=2, title="Approbation")
     a, b, c = option_ids(approval)
     with pytest.raises(ProcessError) as error:
         ballots.add_tally(approval, referent, participants=5, counts={a: 5, b: 5, c: 1}, **common)
@@ -286,7 +286,7 @@ def test_tally_sheets_are_checked():
     db.session.rollback()
     ballots.add_tally(approval, referent, participants=5, counts={a: 5, b: 5}, **common)
 
-    mj = make_process(title="Jugement")
+    mj = insert_process(title="Jugement")
     with pytest.raises(ProcessError) as error:
         ballots.add_tally(mj, referent, participants=3, counts={option_ids(mj)[0]: {"bien": 2, "excellent": 2}}, **common)
     assert error.value.code == "too-many-grades"
@@ -297,7 +297,7 @@ def test_who_may_enter_a_tally_and_see_its_photo(client, auth, app, tmp_path):
 
     from PIL import Image
 
-    process = make_process(level="consultation", method="single", secret=False)
+    process = insert_process(level="consultation", method="single", secret=False)
     create_referent("lens", email="ref.lens@example.org")
     create_referent("avion", email="ref.avion@example.org")
     url = f"/demarches/{process.id}/depouillement"
@@ -349,7 +349,7 @@ ONLINE = [  # Parc, Jardins, Terrain de sport
 def _worked_example():
     """Five ballots online and a paper sheet of five, graded so that Parc and
     Jardins both have "Bien" as majority grade over the ten; see below."""
-    process = make_process()
+    process = insert_process()
     for row in ONLINE:
         ballots.cast_ballot(process, create_user(home="lens"), grades(process, *row), now())
         db.session.commit()
@@ -374,7 +374,7 @@ def test_majority_judgment_on_a_whole_process_worked_by_hand():
     Online alone (5 voters) Parc wins instead: both have "Bien" in the
     middle, then (n odd: left first) Parc's Passable beats Jardins' À rejeter."""
     process = _worked_example()
-    close(process)
+    close_process(process)
     res = ballots.results(process, now())
     assert res.visible
     labels = {o.id: o.label for o in process.options}
@@ -393,7 +393,7 @@ def test_secret_results_are_hidden_while_open():
     process = _worked_example()
     res = ballots.results(process, now())
     assert not res.visible and res.hidden_reason == "secret-open"
-    assert ballots.results(make_process(secret=False, level="consultation", title="Ouvert"), now()).visible
+    assert ballots.results(insert_process(secret=False, level="consultation", title="Ouvert"), now()).visible
 
 
 def test_a_codecision_result_is_frozen_as_the_decision_and_cannot_be_replaced(client, auth):
@@ -402,7 +402,7 @@ def test_a_codecision_result_is_frozen_as_the_decision_and_cannot_be_replaced(cl
     with pytest.raises(ProcessError) as refused:
         ballots.publish_result(process, admin, now())
     assert refused.value.code == "not-closed"
-    close(process)
+    close_process(process)
     frozen = ballots.publish_result(process, admin, now())
     db.session.commit()
     assert frozen["winner"] == "Jardins"
@@ -429,7 +429,7 @@ def test_a_codecision_result_is_frozen_as_the_decision_and_cannot_be_replaced(cl
 
 def test_publishing_through_the_page(client, auth):
     process = _worked_example()
-    close(process)
+    close_process(process)
     create_referent("lens", email="ref@example.org")
     create_referent("avion", email="autre@example.org")
     auth.login("autre@example.org")
@@ -449,7 +449,7 @@ def test_publishing_through_the_page(client, auth):
 def test_breakdown_suppresses_groups_under_five_and_their_complements():
     from labo.processes.models import Stance
 
-    process = make_process(level="consultation", method="avis", secret=False)
+    process = insert_process(level="consultation", method="avis", secret=False)
     people = [("lens", Stance.FAVOURABLE, 6), ("lens", Stance.RESERVED, 3), ("lens", Stance.UNFAVOURABLE, 5),
               ("avion", Stance.FAVOURABLE, 2), ("liévin", Stance.FAVOURABLE, 9)]
     for place, stance, n in people:
@@ -484,7 +484,7 @@ def test_breakdown_suppresses_groups_under_five_and_their_complements():
 
 
 def test_no_results_page_or_endpoint_shows_a_small_group_or_a_voter(client):
-    process = make_process(level="consultation", method="single", secret=False)
+    process = insert_process(level="consultation", method="single", secret=False)
     voters = [create_user(pseudonym=f"Votant{n}", home="lens") for n in range(3)]
     for voter in voters:
         ballots.cast_ballot(process, voter, [option_ids(process)[0]], now())
@@ -493,7 +493,7 @@ def test_no_results_page_or_endpoint_shows_a_small_group_or_a_voter(client):
                       held_on=date.today(), participants=20, commune=commune("lens"), now=now(),
                       counts={option_ids(process)[1]: 12, option_ids(process)[0]: 8})
     db.session.commit()
-    close(process)
+    close_process(process)
     body = client.get(f"/api/v1/processes/{process.id}/results")
     assert body.status_code == 200
     data = body.get_json()
@@ -520,8 +520,8 @@ def test_no_results_page_or_endpoint_shows_a_small_group_or_a_voter(client):
 
 
 def test_api_lists_processes_and_hides_drafts(client):
-    open_one = make_process(title="Ouverte")
-    draft = make_process(title="Brouillon", published=False)
+    open_one = insert_process(title="Ouverte")
+    draft = insert_process(title="Brouillon", published=False)
     listed = client.get("/api/v1/processes").get_json()
     assert [p["title"] for p in listed] == ["Ouverte"] and listed[0]["stage"] == "open"
     assert listed[0]["level"] == "codecision" and listed[0]["method"] == "majority_judgment"
@@ -535,7 +535,7 @@ def test_api_lists_processes_and_hides_drafts(client):
 
 
 def test_api_takes_a_participation_with_the_session_and_csrf(client, auth):
-    process = make_process()
+    process = insert_process()
     create_user(email="api@example.org", home="lens")
     url = f"/api/v1/processes/{process.id}/participations"
     token = csrf_from(client.get("/compte/connexion").get_data(as_text=True))
@@ -551,7 +551,7 @@ def test_api_takes_a_participation_with_the_session_and_csrf(client, auth):
                                                             "secret": True, "changeable": False}
     again = client.post(url, json={"grades": {str(parc): "bien"}}, headers={"X-CSRFToken": token})
     assert again.status_code == 409 and "secret" in again.get_json()["error"]
-    close(process)
+    close_process(process)
     late = client.post(url, json={"grades": {str(parc): "bien"}}, headers={"X-CSRFToken": token})
     assert late.status_code == 409
     assert client.post(f"/api/v1/processes/{process.id + 999}/participations", json={},
@@ -565,8 +565,8 @@ def test_download_my_data_holds_open_ballots_and_sheets_but_never_a_secret_ballo
     from labo.privacy.personal_data import erase_account, export_personal_data
     from tests.factories import PASSWORD
 
-    open_vote = make_process(level="consultation", method="single", secret=False, title="Vote ouvert")
-    secret_vote = make_process(title="Vote secret")
+    open_vote = insert_process(level="consultation", method="single", secret=False, title="Vote ouvert")
+    secret_vote = insert_process(title="Vote secret")
     voter = create_referent("lens", email="votante@example.org")
     ballots.cast_ballot(open_vote, voter, [option_ids(open_vote)[1]], now())
     db.session.commit()
@@ -587,8 +587,8 @@ def test_download_my_data_holds_open_ballots_and_sheets_but_never_a_secret_ballo
 
 
 def test_breakdown_across_processes_by_each_group_and_period():
-    first = make_process(level="consultation", method="single", secret=False, title="Premier")
-    second = make_process(title="Second")
+    first = insert_process(level="consultation", method="single", secret=False, title="Premier")
+    second = insert_process(title="Second")
     for n in range(7):
         person = create_user(home="lens")
         person.age_band = "26_44" if n < 6 else "65_plus"
@@ -615,8 +615,8 @@ def test_breakdown_across_processes_by_each_group_and_period():
 
 
 def test_api_opinions_and_open_ballots_count_live(client, auth):
-    consultation = make_process(level="consultation", method="avis", secret=False, title="Avis")
-    vote = make_process(level="consultation", method="approval", secret=False, max_choices=2, title="Approbation")
+    consultation = insert_process(level="consultation", method="avis", secret=False, title="Avis")
+    vote = insert_process(level="consultation", method="approval", secret=False, max_choices=2, title="Approbation")
     create_user(email="avis@example.org", home="lens")
     auth.login("avis@example.org")
     token = csrf_from(client.get("/").get_data(as_text=True))
@@ -642,7 +642,7 @@ def test_api_opinions_and_open_ballots_count_live(client, auth):
 def test_a_whole_room_on_one_wifi_can_vote_the_limit_counts_per_account(app):
     """35 residents log in at home, then vote from the community hall's one
     address: nobody is turned away by the rate limit, which counts per account."""
-    process = make_process(level="consultation", method="single", secret=False)
+    process = insert_process(level="consultation", method="single", secret=False)
     first = option_ids(process)[0]
     statuses = []
     for n in range(35):
@@ -662,9 +662,9 @@ def test_a_sheet_typed_wrong_is_removed_with_its_photo_until_the_result_is_publi
     from PIL import Image
 
     from labo.audit.models import AuditEntry
-    from labo.contributions.photos import photo_path
+    from labo.core.photos import photo_path
 
-    process = make_process(level="codecision", method="single", secret=True)
+    process = insert_process(level="codecision", method="single", secret=True)
     create_referent("lens", email="ref.lens@example.org")
     create_referent("avion", email="ref.avion@example.org")
     a, b, c = option_ids(process)
@@ -681,7 +681,7 @@ def test_a_sheet_typed_wrong_is_removed_with_its_photo_until_the_result_is_publi
     stored = photo_path(app.config["LABO_UPLOAD_DIR"], sheet.photo_key)
     assert stored.is_file()
     remove = f"/demarches/{process.id}/depouillement/{sheet.id}/retirer"
-    close(process)
+    close_process(process)
     assert "Retirer cette feuille" in page_text(client.get(f"/demarches/{process.id}/resultats"))
     confirm = client.get(remove)
     assert confirm.status_code == 200 and "Salle des fêtes" in page_text(confirm)

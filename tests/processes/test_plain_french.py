@@ -3,17 +3,18 @@
 ("Personne n'a encore participé en ligne."), big counts are grouped."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from labo.core.db import utcnow
 from labo.extensions import db
 from labo.processes import services
 from tests.conftest import page_text
-from tests.factories import create_admin
-from tests.processes.test_processes import close, make_process
+from tests.factories import close_process, create_admin, create_process
 
 
 def test_the_return_is_the_deciders_with_du_and_stays_english_in_english(client):
-    process = make_process()
-    close(process)
+    process = create_process()
+    close_process(process, ago=timedelta(hours=1))
     services.publish_return(create_admin(), process, "Le conseil a retenu l'idée du jardin.", utcnow())
     db.session.commit()
     body = page_text(client.get(f"/demarches/{process.id}"))
@@ -23,7 +24,7 @@ def test_the_return_is_the_deciders_with_du_and_stays_english_in_english(client)
 
 
 def test_nobody_has_taken_part_yet_is_said_in_words(client):
-    process = make_process()
+    process = create_process()
     body = page_text(client.get(f"/demarches/{process.id}"))
     assert "Personne n'a encore participé en ligne." in body and "0 personne" not in body
     english = page_text(client.get(f"/demarches/{process.id}", headers={"Accept-Language": "en"}))
@@ -33,7 +34,7 @@ def test_nobody_has_taken_part_yet_is_said_in_words(client):
 def test_a_proposal_without_support_says_so(client, auth):
     from tests.factories import create_user
 
-    process = make_process(level="concertation", method="proposals")
+    process = create_process(level="concertation", method="proposals")
     page = f"/demarches/{process.id}"
     create_user(email="a@example.org", pseudonym="Awa")
     auth.login("a@example.org")
@@ -43,6 +44,6 @@ def test_a_proposal_without_support_says_so(client, auth):
 
 
 def test_an_empty_list_of_commented_opinions_says_so(client):
-    process = make_process()
+    process = create_process()
     body = page_text(client.get(f"/demarches/{process.id}/avis"))
     assert "Pas encore d'avis commenté." in body and "0 avis" not in body

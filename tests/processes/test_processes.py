@@ -14,37 +14,10 @@ from labo.audit.models import AuditEntry
 from labo.core.db import utcnow
 from labo.extensions import db
 from labo.processes import services
-from labo.core.levels import Level
-from labo.processes.models import LEVEL_METHODS, Participation, Process, Proposal, ProposalSupport, Question
+from labo.processes.models import Participation, Process, Proposal, ProposalSupport, Question
 from labo.processes.rules import ProcessError
 from tests.conftest import csrf_from, page_text
-from tests.factories import commune, create_admin, create_referent, create_user, qpv
-
-
-def make_process(creator=None, *, level="consultation", method=None, commune_slug="lens", published=True,
-                 opens_in=timedelta(days=-1), lasts=timedelta(days=10), options=(), audience="everyone",
-                 communes=(), qpvs=(), verified_only=False, answer_in_days=30, title="Que faire de la friche ?"):
-    creator = creator or create_admin()
-    method = method or LEVEL_METHODS[Level(level)][0].value
-    now = utcnow()
-    process = services.save_process(
-        creator, Process(), title=title, question="Que voulez-vous y voir ?", context="<p>La friche <script>x</script></p>",
-        decider="le conseil municipal de Lens", level=level, method=method, options=list(options), secret=True,
-        max_choices=None, opens_at=now + opens_in, closes_at=now + opens_in + lasts,
-        answer_by=(now + opens_in + lasts + timedelta(days=answer_in_days)).date(), audience=audience,
-        communes=[commune(c) for c in communes], qpvs=[qpv(q) for q in qpvs], verified_only=verified_only,
-        commune=commune(commune_slug) if commune_slug else None, pillar=None, ambition=None, decision_rule="",
-        easy_read="On vous demande votre avis.\nLe conseil décide.", may_run_agglomeration=True)
-    if published:
-        services.publish_process(creator, process)
-    db.session.commit()
-    return process
-
-
-def close(process):
-    process.opens_at = utcnow() - timedelta(days=20)
-    process.closes_at = utcnow() - timedelta(hours=1)
-    db.session.commit()
+from tests.factories import close_process, commune, create_admin, create_process, create_referent, create_user, qpv
 
 
 def form_data(**overrides):
@@ -71,7 +44,7 @@ def form_data(**overrides):
     ("admin", True, True),
 ])
 def test_who_may_open_and_edit_a_process(client, auth, who, can_open, can_edit_lens):
-    lens_process = make_process(commune_slug="lens", published=False)
+    lens_process = create_process(commune_slug="lens", published=False)
     people = {
         "resident": lambda: create_user(email="r@example.org", home="lens"),
         "referent_lens": lambda: create_referent("lens", email="r@example.org"),
@@ -105,7 +78,7 @@ def test_who_may_open_and_edit_a_process(client, auth, who, can_open, can_edit_l
 
 
 def test_a_referent_of_another_commune_may_not_manage_it(client, auth):
-    process = make_process(commune_slug="lens", published=False)
+    process = create_process(commune_slug="lens", published=False)
     create_referent("lievin", email="ref@example.org")
     auth.login("ref@example.org")
     for action in ("publier", "terminer"):
@@ -162,7 +135,7 @@ def test_opening_form_refuses_bad_input_with_clear_messages(client, auth):
 
 
 def test_a_process_is_drafted_then_published_and_sanitised():
-    process = make_process(published=False)
+    process = create_process(published=False)
     assert "<script>" not in process.context
     assert process.decision_rule.startswith("Chaque personne donne son avis")
     assert not process.published
@@ -171,19 +144,19 @@ def test_a_process_is_drafted_then_published_and_sanitised():
 
 
 def test_codecision_is_secret_by_default_and_consultation_never():
-    codecision = make_process(level="codecision", method="majority_judgment", options=["Parc", "Jardin", "Parking"])
+    codecision = create_process(level="codecision", method="majority_judgment", options=["Parc", "Jardin", "Parking"])
     assert codecision.secret is True
     assert [o.label for o in codecision.options] == ["Parc", "Jardin", "Parking"]
     assert "meilleure mention majoritaire" in codecision.decision_rule
-    consultation = make_process(level="consultation", method="single", options=["Oui", "Non"])
+    consultation = create_process(level="consultation", method="single", options=["Oui", "Non"])
     assert consultation.secret is False
     with pytest.raises(ProcessError) as error:
-        make_process(level="concertation", method="single", options=["Oui", "Non"])
+        create_process(level="concertation", method="single", options=["Oui", "Non"])
     assert error.value.code == "method-level"
 
 
 def test_level_method_and_options_are_fixed_once_someone_took_part():
-    process = make_process()
+    process = create_process()
     services.give_opinion(process, create_user(), stance="favorable", comment="", now=utcnow())
     db.session.commit()
     admin = create_admin()
@@ -204,10 +177,10 @@ def test_level_method_and_options_are_fixed_once_someone_took_part():
 
 
 def test_list_shows_open_first_with_filters(client):
-    closed = make_process(title="Parc clos", opens_in=timedelta(days=-30), lasts=timedelta(days=5))
-    upcoming = make_process(title="Square à venir", opens_in=timedelta(days=5))
-    opened = make_process(title="Friche ouverte", level="concertation", method="proposals", commune_slug="lievin")
-    make_process(title="Brouillon caché", published=False)
+    closed = create_process(title="Parc clos", opens_in=timedelta(days=-30), lasts=timedelta(days=5))
+    upcoming = create_process(title="Square à venir", opens_in=timedelta(days=5))
+    opened = create_process(title="Friche ouverte", level="concertation", method="proposals", commune_slug="lievin")
+    create_process(title="Brouillon caché", published=False)
     page = page_text(client.get("/demarches/"))
     assert page.index("Friche ouverte") < page.index("Square à venir") < page.index("Parc clos")
     assert "Brouillon caché" not in page
@@ -226,9 +199,9 @@ def test_the_list_comes_in_pages_open_ones_first(app, client):
     upcoming, then the closed; the filters and their total hold across pages."""
     per_page = app.config["LABO_PER_PAGE"]
     for n in range(per_page + 1):
-        make_process(title=f"Close {n:02d}", opens_in=timedelta(days=-40 - n), lasts=timedelta(days=5))
-    make_process(title="Ouverte à Liévin", commune_slug="lievin")
-    make_process(title="Bientôt", opens_in=timedelta(days=3))
+        create_process(title=f"Close {n:02d}", opens_in=timedelta(days=-40 - n), lasts=timedelta(days=5))
+    create_process(title="Ouverte à Liévin", commune_slug="lievin")
+    create_process(title="Bientôt", opens_in=timedelta(days=3))
     first = page_text(client.get("/demarches/"))
     assert f"{per_page + 3} démarches." in first and "Page 1 sur 2" in first
     assert first.index("Ouverte à Liévin") < first.index("Bientôt") < first.index("Close 00")
@@ -247,7 +220,7 @@ def test_the_list_comes_in_pages_open_ones_first(app, client):
 
 
 def test_detail_says_the_level_first_in_one_plain_sentence(client):
-    process = make_process()
+    process = create_process()
     body = page_text(client.get(f"/demarches/{process.id}"))
     sentence = "Consultation : on vous demande votre avis ; c'est le conseil municipal de Lens qui décide"
     assert sentence in body
@@ -266,14 +239,14 @@ def _post_opinion(client, auth, process, stance="favorable", comment=""):
 
 def test_every_refusal_has_its_message_and_a_4xx(client, auth):
     user = create_user(email="h@example.org", home="lens")
-    upcoming = make_process(title="Pas encore", opens_in=timedelta(days=2))
-    closed = make_process(title="Close", opens_in=timedelta(days=-20), lasts=timedelta(days=5))
-    territory = make_process(title="Liévin", audience="territory", communes=["lievin"])
-    territory_qpv = make_process(title="Quartier", audience="territory", qpvs=["QP062028"])
-    verified = make_process(title="Vérifiés", verified_only=True)
+    upcoming = create_process(title="Pas encore", opens_in=timedelta(days=2))
+    closed = create_process(title="Close", opens_in=timedelta(days=-20), lasts=timedelta(days=5))
+    territory = create_process(title="Liévin", audience="territory", communes=["lievin"])
+    territory_qpv = create_process(title="Quartier", audience="territory", qpvs=["QP062028"])
+    verified = create_process(title="Vérifiés", verified_only=True)
     anonymous = _post_opinion(client, auth, upcoming)
     assert anonymous.status_code == 409  # not open: said before asking to log in
-    open_one = make_process(title="Ouverte")
+    open_one = create_process(title="Ouverte")
     response = _post_opinion(client, auth, open_one)
     assert response.status_code == 401 and "Connectez-vous pour participer." in page_text(response)
     auth.login("h@example.org")
@@ -298,7 +271,7 @@ def test_every_refusal_has_its_message_and_a_4xx(client, auth):
 
 def test_verified_people_take_part_after_a_referent_met_them(client, auth):
     person = create_user(email="h@example.org", home="lens", pseudonym="Nadia")
-    verified = make_process(title="Vérifiés", verified_only=True)
+    verified = create_process(title="Vérifiés", verified_only=True)
     create_referent("lievin", email="other@example.org")
     auth.login("other@example.org")
     # a referent of another commune may not vouch for her
@@ -322,7 +295,7 @@ def test_verified_people_take_part_after_a_referent_met_them(client, auth):
 
 
 def test_opinions_are_public_by_stance_and_changeable_until_closing(client, auth):
-    process = make_process()
+    process = create_process()
     create_user(email="h@example.org", pseudonym="Fatima")
     auth.login("h@example.org")
     assert _post_opinion(client, auth, process, "reserve", "Attention au bruit").status_code == 302
@@ -333,7 +306,7 @@ def test_opinions_are_public_by_stance_and_changeable_until_closing(client, auth
     assert "Finalement oui" in body and "Fatima" in body and "Attention au bruit" not in body
     assert "Changer mon avis" in body
     assert _post_opinion(client, auth, process, "bof").status_code == 422
-    close(process)
+    close_process(process, ago=timedelta(hours=1))
     response = _post_opinion(client, auth, process, "defavorable")
     assert response.status_code == 409
     assert db.session.scalar(select(Participation.stance).where(Participation.process_id == process.id)) == "favorable"
@@ -342,7 +315,7 @@ def test_opinions_are_public_by_stance_and_changeable_until_closing(client, auth
 def test_a_large_consultation_shows_the_latest_comments_and_pages_through_the_rest(client):
     """Thousands of opinions are not read on one page: the process's page shows
     the counts and the latest comments of each stance, its own pages all of them."""
-    process = make_process()
+    process = create_process()
     now = utcnow()
     for n in range(62):
         user = create_user(email=f"a{n}@example.org", pseudonym=f"Voix {n:02d}")
@@ -366,17 +339,17 @@ def test_a_large_consultation_shows_the_latest_comments_and_pages_through_the_re
     listed = [int(n) for n in re.findall(r"Commentaire numéro (\d\d)", first_text + second)]
     assert listed == list(range(59, -1, -1))  # every comment once, newest first
     assert "Voix 59 · Favorable" in first_text and "Voix 00 · Réservé" in second
-    assert client.get(f"/demarches/{make_process(level='concertation', title='Autre').id}/avis").status_code == 404
-    assert client.get(f"/demarches/{make_process(published=False, title='Brouillon').id}/avis").status_code == 404
+    assert client.get(f"/demarches/{create_process(level='concertation', title='Autre').id}/avis").status_code == 404
+    assert client.get(f"/demarches/{create_process(published=False, title='Brouillon').id}/avis").status_code == 404
 
 
 def test_a_consultation_cannot_finish_before_its_return(client, auth):
-    process = make_process()
+    process = create_process()
     admin = create_admin(email="admin@example.org")
     with pytest.raises(ProcessError) as error:
         services.publish_return(admin, process, "Trop tôt", utcnow())
     assert error.value.code == "return-not-closed"
-    close(process)
+    close_process(process, ago=timedelta(hours=1))
     auth.login("admin@example.org")
     response = auth.post(f"/demarches/{process.id}/terminer", form_page=f"/demarches/{process.id}/gestion")
     assert response.status_code == 409
@@ -393,7 +366,7 @@ def test_a_consultation_cannot_finish_before_its_return(client, auth):
 
 
 def test_a_late_return_is_flagged(client):
-    process = make_process(opens_in=timedelta(days=-40), lasts=timedelta(days=5), answer_in_days=3)
+    process = create_process(opens_in=timedelta(days=-40), lasts=timedelta(days=5), answer_in_days=3)
     assert "Le retour est en retard." in page_text(client.get(f"/demarches/{process.id}"))
     services.publish_return(create_admin(), process, "Voici notre réponse.", utcnow())
     db.session.commit()
@@ -401,7 +374,7 @@ def test_a_late_return_is_flagged(client):
 
 
 def test_fifty_concurrent_opinions_from_one_account_store_one(app):
-    process = make_process()
+    process = create_process()
     user = create_user()
     process_id, user_id = process.id, user.id
     barrier = threading.Barrier(50)
@@ -435,7 +408,7 @@ def test_fifty_concurrent_opinions_from_one_account_store_one(app):
 
 
 def test_questions_are_answered_publicly_and_abusive_ones_hidden(client, auth):
-    process = make_process(level="information", method="questions")
+    process = create_process(level="information", method="questions")
     create_user(email="h@example.org", pseudonym="Karim")
     auth.login("h@example.org")
     page = f"/demarches/{process.id}"
@@ -466,7 +439,7 @@ def test_questions_are_answered_publicly_and_abusive_ones_hidden(client, auth):
 
 
 def test_concertation_proposals_supports_and_answers(client, auth):
-    process = make_process(level="concertation", method="proposals")
+    process = create_process(level="concertation", method="proposals")
     page = f"/demarches/{process.id}"
     create_user(email="a@example.org", pseudonym="Awa")
     create_user(email="b@example.org", pseudonym="Bruno")
@@ -482,7 +455,7 @@ def test_concertation_proposals_supports_and_answers(client, auth):
     assert db.session.scalar(select(func.count(Participation.id)).where(Participation.process_id == process.id)) == 2
     assert "1 soutien" in page_text(client.get(page))
     auth.logout()
-    close(process)
+    close_process(process, ago=timedelta(hours=1))
     create_admin(email="admin@example.org")
     auth.login("admin@example.org")
     manage = f"{page}/gestion"
@@ -505,8 +478,8 @@ def test_concertation_proposals_supports_and_answers(client, auth):
 
 
 def test_codecision_finishes_only_with_its_result_shown_as_the_decision(client):
-    process = make_process(level="codecision", method="single", options=["Parc", "Jardin"])
-    close(process)
+    process = create_process(level="codecision", method="single", options=["Parc", "Jardin"])
+    close_process(process, ago=timedelta(hours=1))
     admin = create_admin()
     with pytest.raises(ProcessError) as error:
         services.publish_return(admin, process, "Nous ferons un parking.", utcnow())
@@ -530,7 +503,7 @@ def test_codecision_finishes_only_with_its_result_shown_as_the_decision(client):
 def test_export_and_erase_include_participations(app):
     from labo.privacy.personal_data import erase_account, export_personal_data
 
-    process = make_process()
+    process = create_process()
     user = create_user()
     services.give_opinion(process, user, stance="reserve", comment="Trop cher", now=utcnow())
     db.session.commit()
@@ -574,7 +547,7 @@ def test_the_demo_seeds_one_process_per_level_once(app, client):
 
 
 def test_residents_give_their_qpv_in_their_account_to_join_a_process_reserved_to_it(client, auth):
-    process = make_process(title="Quartier Calonne", audience="territory", qpvs=["QP062028"])
+    process = create_process(title="Quartier Calonne", audience="territory", qpvs=["QP062028"])
     create_user(email="h@example.org", home="lievin")
     auth.login("h@example.org")
     assert "Mon quartier prioritaire (facultatif)" in page_text(client.get("/compte/"))

@@ -12,8 +12,7 @@ from labo.contributions.models import Comment, Contribution
 from labo.extensions import db
 from labo.meetings.models import Meeting, Registration
 from tests.conftest import csrf_from, page_text
-from tests.factories import commune, create_admin, create_user
-from tests.meetings.test_meetings import make_meeting
+from tests.factories import commune, create_admin, create_meeting, create_user
 
 SENTENCE = "La page était ouverte depuis longtemps : vérifiez et renvoyez."
 OLD_TOKEN = "IjQ2ZDJmOGNhYjY0ZDg2ZTE2ODg4ZGU2NmYwNjQ3NjY2YzI3ZWYxNTci.aPq0Zw.not-a-real-signature"
@@ -80,7 +79,7 @@ def test_a_comment_comes_back_with_its_text_and_the_sentence(client, auth, bad_t
 
 
 def test_a_meeting_edit_comes_back_with_what_was_typed(client, auth, bad_token):
-    meeting = make_meeting(title="Rencontre de Wingles")
+    meeting = create_meeting(title="Rencontre de Wingles")
     create_admin(email="admin@example.org")
     auth.login("admin@example.org")
     response = client.post(f"/rencontres/{meeting.id}/modifier", data={
@@ -93,7 +92,7 @@ def test_a_meeting_edit_comes_back_with_what_was_typed(client, auth, bad_token):
 
 
 def test_a_registration_to_a_meeting_comes_back_with_the_first_name(client, bad_token):
-    meeting = make_meeting()
+    meeting = create_meeting()
     response = client.post(f"/rencontres/{meeting.id}/inscription",
                            data={"first_name": "Monique", "contact": "06 00 00 00 00", **bad_token})
     text = refused(response)
@@ -166,7 +165,7 @@ def test_the_json_api_answers_json(client, auth):
 
 
 def test_a_script_asking_for_json_is_not_sent_a_page_drawn_again(client, auth):
-    meeting = make_meeting()
+    meeting = create_meeting()
     create_admin(email="admin@example.org")
     auth.login("admin@example.org")
     response = client.post(f"/rencontres/{meeting.id}/emargement/sur-place", data={"first_name": "Ali"},

@@ -6,10 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.conftest import page_text
-from tests.contributions.test_contributions import post
-from tests.factories import create_admin, create_user
-from tests.meetings.test_meetings import make_meeting
-from tests.processes.test_processes import make_process
+from tests.factories import create_admin, create_contribution, create_meeting, create_process, create_user
 
 BUTTON = re.compile(r'<button type="button" class="btn btn-small listen-btn" data-listen-for="([\w-]+)"[^>]*>')
 
@@ -28,7 +25,7 @@ def listen_parts(html: str) -> dict[str, str]:
 
 def test_a_contribution_reads_its_title_and_its_text(client, auth):
     author = create_user(email="ecrit@example.org")
-    contribution = post(author, title="Des bancs au square", body="<p>Les anciens restent debout.</p>")
+    contribution = create_contribution(author, title="Des bancs au square", body="<p>Les anciens restent debout.</p>")
     create_admin(email="admin@example.org")
     auth.login("admin@example.org")
     parts = listen_parts(client.get(f"/idees/{contribution.id}").get_data(as_text=True))
@@ -37,7 +34,7 @@ def test_a_contribution_reads_its_title_and_its_text(client, auth):
 
 
 def test_a_process_reads_its_question_and_its_easy_read_rules_apart(client):
-    process = make_process()
+    process = create_process()
     parts = listen_parts(page_text(client.get(f"/demarches/{process.id}")))
     assert list(parts) == ["process", "easy-read"]
     assert "Que voulez-vous y voir ?" in parts["process"] and "La friche" in parts["process"]
@@ -45,7 +42,7 @@ def test_a_process_reads_its_question_and_its_easy_read_rules_apart(client):
 
 
 def test_a_meeting_reads_when_and_where(client):
-    meeting = make_meeting(title="Rencontre au centre social", running_order="Accueil\nAteliers")
+    meeting = create_meeting(title="Rencontre au centre social", running_order="Accueil\nAteliers")
     parts = listen_parts(page_text(client.get(f"/rencontres/{meeting.id}")))
     assert list(parts) == ["meeting"]
     assert "Rencontre au centre social" in parts["meeting"] and "Centre social" in parts["meeting"]
@@ -53,7 +50,7 @@ def test_a_meeting_reads_when_and_where(client):
 
 
 def test_the_button_speaks_the_page_language(client):
-    process = make_process()
+    process = create_process()
     html = client.get(f"/demarches/{process.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'data-label-stop="Stop"' in html and ">Listen<" in html and ">Listen to the rules<" in html
 

@@ -9,8 +9,8 @@ import re
 from labo.extensions import db
 from labo.accounts.models import Notification
 from tests.conftest import page_text
-from tests.factories import create_user
-from tests.workshops.test_pages import join, make_board
+from tests.factories import create_board, create_user
+from tests.workshops.test_pages import join
 
 
 def header_of(html: str) -> str:
@@ -57,7 +57,7 @@ def test_a_signed_in_resident_finds_her_account_and_unread_count_behind_menu(cli
 
 
 def test_the_workshop_phone_page_shows_the_board_without_the_site_header(client):
-    board = make_board()
+    board = create_board()
     join(client, board, "Zoé")
     html = client.get(f"/atelier/{board.code}").get_data(as_text=True)
     assert 'class="site-header"' not in html and 'class="main-nav"' not in html

@@ -12,29 +12,15 @@ from sqlalchemy import func, select
 from labo.accounts.models import Role
 from labo.contributions.models import Contribution
 from labo.extensions import db
-from labo.meetings.models import Meeting
 from labo.workshops import services
 from labo.workshops.models import Board, Dot, Note, NoteGroup, Participant
 from tests.conftest import csrf_from, page_text
-from tests.factories import commune, create_user
+from tests.factories import create_board, create_meeting, create_user
 
 ANIMATOR = [(Role.ANIMATOR, None)]
-
-
-def make_meeting(animator=None, where="avion") -> Meeting:
-    starts = datetime.now(timezone.utc) + timedelta(days=2)
-    meeting = Meeting(title="Rencontre à Avion", starts_at=starts, commune=commune(where), venue="Salle polyvalente",
-                      animators=[animator] if animator else [])
-    db.session.add(meeting)
-    db.session.commit()
-    return meeting
-
-
-def make_board(owner=None, **kwargs) -> Board:
-    owner = owner or create_user(roles=ANIMATOR)
-    board = services.create_board(owner, title=kwargs.pop("title", "Le cadre de vie"), **kwargs)
-    db.session.commit()
-    return board
+# The meeting a board is opened for: in two days.
+MEETING = dict(title="Rencontre à Avion", starts_at=datetime.now(timezone.utc) + timedelta(days=2),
+               venue="Salle polyvalente")
 
 
 def client_key(html: str) -> str:
@@ -91,7 +77,7 @@ def animator_pages(board: Board) -> list[str]:
 
 
 def test_anonymous_visitors_are_sent_to_log_in_for_the_animator_pages(client):
-    board = make_board()
+    board = create_board()
     for path in animator_pages(board):
         response = client.get(path)
         assert response.status_code == 302 and "/compte/connexion" in response.headers["Location"], path
@@ -107,8 +93,9 @@ def test_only_the_boards_animators_steer_it(client, auth, who, allowed):
         "resident": [], "another animator": ANIMATOR, "referent of Lens": [(Role.REFERENT, "lens")],
         "COPIL member": [(Role.COPIL, None)], "a co-animator": ANIMATOR, "an animator of its meeting": ANIMATOR,
         "administrator": [(Role.ADMIN, None)]}[who])
-    meeting = make_meeting(animator=person if who == "an animator of its meeting" else None, where="lens")
-    board = make_board(owner, meeting=meeting)
+    meeting = create_meeting(**MEETING, commune_slug="lens",
+                             animators=[person] if who == "an animator of its meeting" else [])
+    board = create_board(owner, meeting=meeting)
     if who == "a co-animator":
         services.add_animator(owner, board, person)
         db.session.commit()
@@ -124,7 +111,7 @@ def test_only_the_boards_animators_steer_it(client, auth, who, allowed):
 
 def test_an_animator_opens_a_board_for_a_meeting_with_its_columns(client, auth):
     animator = create_user(email="a@example.org", roles=ANIMATOR)
-    meeting = make_meeting(animator)
+    meeting = create_meeting(**MEETING, commune_slug="avion", animators=[animator])
     auth.login("a@example.org")
     form = client.get(f"/ateliers/nouveau?rencontre={meeting.id}").get_data(as_text=True)
     assert f'<option selected value="{meeting.id}"' in form or f'value="{meeting.id}" selected' in form
@@ -163,7 +150,7 @@ def test_a_board_with_bad_settings_is_refused_with_reasons(client, auth):
 
 
 def test_a_resident_joins_with_the_code_typed_as_it_comes_and_no_account(client):
-    board = make_board()
+    board = create_board()
     typed = board.code[:3].lower() + " " + board.code[3:].lower()
     response = client.get("/atelier/", query_string={"code": typed})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/atelier/{board.code}")
@@ -182,13 +169,13 @@ def test_an_unknown_code_says_so(client):
 
 
 def test_joining_needs_a_pseudonym(client):
-    board = make_board()
+    board = create_board()
     response = join(client, board, "   ")
     assert response.status_code == 422 and "Choisissez un prénom ou un pseudo." in page_text(response)
 
 
 def test_a_note_posted_from_a_phone_is_on_the_board_and_the_console(client, auth):
-    board = make_board(create_user(email="a@example.org", roles=ANIMATOR))
+    board = create_board(create_user(email="a@example.org", roles=ANIMATOR))
     join(client, board, "Zoé")
     response = post_note(client, board, "Des bancs à l'ombre", column=1)
     assert response.status_code == 302
@@ -201,7 +188,7 @@ def test_a_note_posted_from_a_phone_is_on_the_board_and_the_console(client, auth
 
 
 def test_a_note_sent_twice_with_the_same_key_is_stored_once(client):
-    board = make_board()
+    board = create_board()
     join(client, board)
     key = "resend-after-a-dead-zone"
     assert post_note(client, board, "Un banc", key=key).status_code == 302
@@ -210,7 +197,7 @@ def test_a_note_sent_twice_with_the_same_key_is_stored_once(client):
 
 
 def test_a_refused_note_comes_back_in_the_form(client):
-    board = make_board()
+    board = create_board()
     join(client, board)
     long_text = "Un texte bien trop long " * 20
     response = post_note(client, board, long_text, column=2)
@@ -226,7 +213,7 @@ def test_a_refused_note_comes_back_in_the_form(client):
 
 
 def test_a_phone_that_did_not_join_cannot_post(client):
-    board = make_board()
+    board = create_board()
     page = client.get(f"/atelier/{board.code}").get_data(as_text=True)
     response = client.post(f"/atelier/{board.code}/note", data={
         "csrf_token": csrf_from(page), "column": str(board.columns[0].id), "text": "Coucou", "client_key": "abcdefgh12"},
@@ -236,7 +223,7 @@ def test_a_phone_that_did_not_join_cannot_post(client):
 
 
 def test_without_a_csrf_token_a_note_is_refused(client):
-    board = make_board()
+    board = create_board()
     join(client, board)
     response = client.post(f"/atelier/{board.code}/note", data={
         "column": str(board.columns[0].id), "text": "Coucou", "client_key": "abcdefgh12"})
@@ -245,7 +232,7 @@ def test_without_a_csrf_token_a_note_is_refused(client):
 
 
 def test_private_writing_shows_each_phone_only_its_own_notes(app):
-    board = make_board(private_writing=True)
+    board = create_board(private_writing=True)
     zoe, yanis = app.test_client(), app.test_client()
     join(zoe, board, "Zoé")
     join(yanis, board, "Yanis")
@@ -260,7 +247,7 @@ def test_private_writing_shows_each_phone_only_its_own_notes(app):
 
 
 def test_hidden_authors_are_not_shown_to_phones(app):
-    board = make_board(authors_visible=False)
+    board = create_board(authors_visible=False)
     zoe = app.test_client()
     join(zoe, board, "Zoé Unique")
     post_note(zoe, board, "Un banc")
@@ -274,7 +261,7 @@ def test_hidden_authors_are_not_shown_to_phones(app):
 
 
 def test_dots_are_placed_until_there_are_none_left(client):
-    board = make_board(dots_per_person=3)
+    board = create_board(dots_per_person=3)
     join(client, board)
     post_note(client, board, "Un banc")
     [note] = notes_of(board)
@@ -308,7 +295,7 @@ def test_the_animator_steers_phase_timer_and_lock_from_the_form(app, client):
     from tests.conftest import Auth
 
     animator, console = animator_client(app, Auth)
-    board = make_board(animator)
+    board = create_board(animator)
     join(client, board)
     token = csrf_from(console.get(f"/ateliers/{board.id}").get_data(as_text=True))
     response = console.post(f"/ateliers/{board.id}/pilotage", data={
@@ -330,7 +317,7 @@ def test_a_hidden_note_leaves_the_phones_but_not_the_console(app, client):
     from tests.conftest import Auth
 
     animator, console = animator_client(app, Auth)
-    board = make_board(animator)
+    board = create_board(animator)
     join(client, board)
     post_note(client, board, "Un mot déplacé")
     [note] = notes_of(board)
@@ -350,7 +337,7 @@ def test_the_animator_groups_notes_and_titles_the_group_without_javascript(app, 
     from tests.conftest import Auth
 
     animator, console = animator_client(app, Auth)
-    board = make_board(animator)
+    board = create_board(animator)
     join(client, board)
     for text in ("Un local pour les jeunes", "Une salle le soir", "Des bus le soir"):
         post_note(client, board, text)
@@ -368,7 +355,7 @@ def test_the_animator_groups_notes_and_titles_the_group_without_javascript(app, 
     console.post(f"/ateliers/{board.id}/notes/{local.id}/regrouper", data={"csrf_token": token, "target": "seul"})
     assert db.session.scalar(select(func.count(NoteGroup.id))) == 0
     # A note of another board is not a target.
-    other = make_board(animator, title="Un autre")
+    other = create_board(animator, title="Un autre")
     response = console.post(f"/ateliers/{other.id}/notes/{bus.id}/regrouper", data={"csrf_token": token, "target": f"n{local.id}"})
     assert response.status_code == 404
 
@@ -377,7 +364,7 @@ def test_follow_me_brings_the_phones_to_a_group(app, client):
     from tests.conftest import Auth
 
     animator, console = animator_client(app, Auth)
-    board = make_board(animator)
+    board = create_board(animator)
     join(client, board)
     post_note(client, board, "Un banc")
     [note] = notes_of(board)
@@ -397,8 +384,8 @@ def test_the_summary_turns_chosen_notes_and_groups_into_ideas_linked_to_the_boar
     from tests.conftest import Auth
 
     animator, console = animator_client(app, Auth)
-    meeting = make_meeting(animator, where="avion")
-    board = make_board(animator, meeting=meeting, title="Les jeunes")
+    meeting = create_meeting(**MEETING, commune_slug="avion", animators=[animator])
+    board = create_board(animator, meeting=meeting, title="Les jeunes")
     join(client, board)
     for text in ("Un local pour les jeunes", "Une salle le soir", "Des bus après 20 heures"):
         post_note(client, board, text, column=1)
@@ -435,7 +422,7 @@ def test_choosing_nothing_or_a_board_without_commune_is_explained(app):
     from tests.conftest import Auth
 
     animator, console = animator_client(app, Auth)
-    board = make_board(animator)
+    board = create_board(animator)
     phone = app.test_client()
     join(phone, board)
     post_note(phone, board, "Un banc")
@@ -452,7 +439,7 @@ def test_the_export_lists_notes_with_groups_and_dots_but_no_pseudonyms(app, clie
     from tests.conftest import Auth
 
     animator, console = animator_client(app, Auth)
-    board = make_board(animator)
+    board = create_board(animator)
     join(client, board, "Pseudonyme Secret")
     post_note(client, board, "=1+1 un banc")  # a formula must not run in a spreadsheet
     response = console.get(f"/ateliers/{board.id}/export.csv")
@@ -466,15 +453,15 @@ def test_the_minutes_take_the_boards_summary_for_review(app, client):
     from tests.conftest import Auth
 
     animator, console = animator_client(app, Auth)
-    meeting = make_meeting(animator)
-    board = make_board(animator, meeting=meeting, title="Les jeunes")
+    meeting = create_meeting(**MEETING, commune_slug="avion", animators=[animator])
+    board = create_board(animator, meeting=meeting, title="Les jeunes")
     join(client, board)
     post_note(client, board, "Un local pour les jeunes")
     page = page_text(console.get(f"/rencontres/{meeting.id}/compte-rendu?atelier={board.id}"))
     assert "Atelier « Les jeunes » : ce qui en ressort" in page and "- Un local pour les jeunes (0 gommettes)" in page
     db.session.refresh(meeting)
     assert meeting.minutes_published_at is None  # nothing is published until the animator sends the form
-    other = make_board(animator, title="Sans rencontre")
+    other = create_board(animator, title="Sans rencontre")
     assert "Sans rencontre" not in page_text(console.get(f"/rencontres/{meeting.id}/compte-rendu?atelier={other.id}"))
 
 
@@ -485,7 +472,7 @@ def test_a_resident_who_joined_logged_in_finds_it_in_their_data_and_erasure_unsi
     from labo.privacy.personal_data import erase_account, export_personal_data
 
     resident = create_user(email="r@example.org")
-    board = make_board(title="Nos envies")
+    board = create_board(title="Nos envies")
     auth.login("r@example.org")
     join(client, board, "Rosa")
     post_note(client, board, "Un jardin partagé")
@@ -503,8 +490,8 @@ def test_the_copil_counts_boards_that_people_joined(client, auth):
     from labo.copil.indicators import indicators
     from labo.copil.periods import default_period
 
-    make_board(title="Personne n'est venu")
-    joined = make_board(title="Atelier tenu")
+    create_board(title="Personne n'est venu")
+    joined = create_board(title="Atelier tenu")
     join(client, joined)
     now = datetime.now(timezone.utc)
     figures = indicators(default_period(now.date()), 60, now)
@@ -514,7 +501,7 @@ def test_the_copil_counts_boards_that_people_joined(client, auth):
 
 
 def test_an_english_phone_reads_the_board_in_english(client):
-    board = make_board()
+    board = create_board()
     page = page_text(client.get(f"/atelier/{board.code}", headers={"Accept-Language": "en"}))
     assert "Join the workshop" in page
 
@@ -525,7 +512,7 @@ def test_the_animator_adds_a_co_animator_who_then_steers(app):
     animator, console = animator_client(app, Auth)
     colleague = create_user(email="c@example.org", pseudonym="Karim", roles=ANIMATOR)
     resident = create_user(email="r@example.org")
-    board = make_board(animator)
+    board = create_board(animator)
     token = csrf_from(console.get(f"/ateliers/{board.id}").get_data(as_text=True))
     assert "Karim" in page_text(console.get(f"/ateliers/{board.id}"))
     refused = console.post(f"/ateliers/{board.id}/co-animateurs", data={"csrf_token": token, "user": str(resident.id)},
@@ -543,7 +530,7 @@ def test_the_reveal_shows_every_note_to_every_phone(app):
     from tests.conftest import Auth
 
     animator, console = animator_client(app, Auth)
-    board = make_board(animator, private_writing=True)
+    board = create_board(animator, private_writing=True)
     zoe, yanis = app.test_client(), app.test_client()
     join(zoe, board, "Zoé")
     join(yanis, board, "Yanis")
