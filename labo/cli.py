@@ -6,8 +6,22 @@ import secrets
 import click
 from flask import current_app
 
+from labo.accounts.services import create_admin as create_admin_account
 from labo.core.i18n import translate_cli
+from labo.demo import (
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    seed_demo,
+    seed_demo_actors,
+    seed_demo_contributions,
+    seed_demo_features,
+    seed_demo_meetings,
+)
 from labo.extensions import db
+from labo.partners.services import remind_referents
+from labo.privacy.backup import BackupError, restore_backup, write_backup
+from labo.privacy.retention import purge as purge_data
+from labo.territory.services import seed_territory
 
 
 @click.group("labo")
@@ -19,15 +33,10 @@ def labo_cli() -> None:
 @click.option("--demo", is_flag=True, help="Also create demo accounts (never in production).")
 def seed(demo: bool) -> None:
     """Load the territory and the strategy from territory.toml (idempotent)."""
-    from labo.territory.services import seed_territory
-
     counts = seed_territory()
     db.session.commit()
     click.echo("Territory: " + ", ".join(f"{n} new {kind}" for kind, n in counts.items()))
     if demo:
-        from labo.demo import (DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo, seed_demo_actors, seed_demo_contributions,
-                               seed_demo_features, seed_demo_meetings)
-
         created = seed_demo(current_app.config)
         contributions = seed_demo_contributions(current_app.config)
         meetings = seed_demo_meetings(current_app.config)
@@ -49,8 +58,6 @@ def seed(demo: bool) -> None:
 @click.option("--pseudonym", help="Pseudonym for a new account.")
 def create_admin(email: str, password: str | None, pseudonym: str | None) -> None:
     """Make EMAIL an administrator, creating the account if needed."""
-    from labo.accounts.services import create_admin as create_admin_account
-
     generated = password is None
     password = password or secrets.token_urlsafe(12)
     user, created = create_admin_account(current_app.config, email, password, pseudonym)
@@ -66,8 +73,6 @@ def create_admin(email: str, password: str | None, pseudonym: str | None) -> Non
 @labo_cli.command("remind-commitments")
 def remind_commitments() -> None:
     """Email each partner referent their overdue commitments (once per review date)."""
-    from labo.partners.services import remind_referents
-
     click.echo(remind_referents(current_app))
 
 
@@ -78,8 +83,6 @@ def remind_commitments() -> None:
 def purge(dry_run: bool, as_of) -> None:
     """Delete the personal data kept longer than its declared duration (run daily)."""
     from datetime import timezone
-
-    from labo.privacy.retention import purge as purge_data
 
     done = purge_data(current_app.config, as_of.replace(tzinfo=timezone.utc) if as_of else None, dry_run=dry_run)
     if dry_run:
@@ -93,8 +96,6 @@ def purge(dry_run: bool, as_of) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 def backup(path: str) -> None:
     """Write the database and the uploaded files to PATH (a zip)."""
-    from labo.privacy.backup import write_backup
-
     counts = write_backup(current_app.config, path)
     click.echo(f"Backup: {sum(counts.values())} rows in {len(counts)} tables to {path}")
 
@@ -105,8 +106,6 @@ def backup(path: str) -> None:
 def restore(path: str, yes: bool) -> None:
     """Replace the database and the uploads with the backup at PATH; accounts
     erased since (or before) it are erased again."""
-    from labo.privacy.backup import BackupError, restore_backup
-
     if not yes:
         click.confirm("Every row of this database is replaced by the backup's. Go on?", abort=True)
     try:

@@ -8,8 +8,20 @@ from sqlalchemy import select
 
 from labo.accounts.models import Role, RoleGrant, User
 from labo.accounts.services import find_user_by_email, hash_password, pseudonym_key
+from labo.actors import services as actor_services
+from labo.actors.models import ActivityEntry, Organisation
+from labo.contributions import services as contribution_services
+from labo.contributions.models import Contribution, FINAL_STATUSES, Status
+from labo.core.db import utcnow
 from labo.extensions import db
-from labo.territory.models import Commune
+from labo.fiches import demo as fiches
+from labo.meetings.models import Meeting, RUNNING_ORDER_TEMPLATE
+from labo.partners import demo as partners
+from labo.processes import demo as processes
+from labo.proclamation import demo as proclamation
+from labo.territory.models import Commune, Pillar
+from labo.territory.services import resolve_theme
+from labo.workshops import demo as workshops
 
 DEMO_PASSWORD = "labo-demo-2024"
 
@@ -46,11 +58,6 @@ def seed_demo_contributions(config: Mapping) -> int:
     """A few dozen contributions over the communes, some supported, commented and answered."""
     from datetime import timedelta
 
-    from labo.contributions import services
-    from labo.contributions.models import FINAL_STATUSES, Contribution, Status
-    from labo.core.db import utcnow
-    from labo.territory.services import resolve_theme
-
     if db.session.scalar(select(Contribution.id).limit(1)) is not None:
         return 0
     residents = list(db.session.scalars(select(User).order_by(User.id)))
@@ -62,23 +69,23 @@ def seed_demo_contributions(config: Mapping) -> int:
         commune = communes[(n * 7) % len(communes)]
         author = residents[n % len(residents)]
         pillar, ambition = resolve_theme(theme)
-        contribution = services.create_contribution(
+        contribution = contribution_services.create_contribution(
             config, author, kind=kind, title=title if n < len(DEMO_CONTRIBUTIONS) else f"{title} ({commune.name})",
             body=body, commune=commune, qpv=commune.qpvs[0] if commune.qpvs else None, pillar=pillar, ambition=ambition,
         )
         created.append(contribution)
     for n, contribution in enumerate(created):
         for supporter in residents[: (n * 3) % len(residents)]:
-            services.support(supporter, contribution)
+            contribution_services.support(supporter, contribution)
         if n % 4 == 0:
-            services.add_comment(residents[(n + 1) % len(residents)], contribution, "Bonne idée, je suis d'accord !")
+            contribution_services.add_comment(residents[(n + 1) % len(residents)], contribution, "Bonne idée, je suis d'accord !")
         if n % 6 == 1:
-            services.answer(config, admin, contribution, Status.STUDYING.value, "")
+            contribution_services.answer(config, admin, contribution, Status.STUDYING.value, "")
         if n % 9 == 2:
-            services.answer(config, admin, contribution, Status.RETAINED.value,
+            contribution_services.answer(config, admin, contribution, Status.RETAINED.value,
                             "Le conseil municipal a retenu cette idée : les travaux sont prévus au printemps.")
         if n % 11 == 3:
-            services.answer(config, admin, contribution, Status.NOT_RETAINED.value,
+            contribution_services.answer(config, admin, contribution, Status.NOT_RETAINED.value,
                             "Pas retenue pour cette année : le budget est déjà engagé. Nous la reprendrons au prochain budget.")
     # A few posted 70 to 120 days ago and still unanswered (Liévin's, Lens's,
     # Harnes's), so that the late-answers list has something to show.
@@ -104,8 +111,6 @@ def seed_demo_meetings(config: Mapping) -> int:
     """The five 2023-24 meetings, held, with their head counts from the paper
     sheets, and one coming up in a month."""
     from datetime import datetime, timedelta, timezone
-
-    from labo.meetings.models import RUNNING_ORDER_TEMPLATE, Meeting
 
     if db.session.scalar(select(Meeting.id).limit(1)) is not None:
         return 0
@@ -193,10 +198,6 @@ def seed_demo_actors(config: Mapping) -> int:
     lines in their activity log. Returns how many organisations were made."""
     from datetime import date, timedelta
 
-    from labo.actors import services
-    from labo.actors.models import ActivityEntry, Organisation
-    from labo.territory.models import Pillar
-
     if db.session.scalar(select(Organisation.id).limit(1)) is not None:
         return 0
     communes = {c.name: c for c in db.session.scalars(select(Commune))}
@@ -209,7 +210,7 @@ def seed_demo_actors(config: Mapping) -> int:
         return [ambitions[k] for k in keys if k in ambitions]
 
     for name, kind, where, theme_keys, description, email, phone in DEMO_ORGANISATIONS:
-        services.save_organisation(
+        actor_services.save_organisation(
             admin, Organisation(), name=name, kind=kind, description=description, contact_email=email,
             contact_phone=phone, website=None, communes=[communes[c] for c in where if c in communes],
             ambitions=themes(theme_keys),
@@ -219,12 +220,12 @@ def seed_demo_actors(config: Mapping) -> int:
         user = find_user_by_email(email)
         if user is None:
             continue
-        services.save_profile(
+        actor_services.save_profile(
             user, listed=True, public_email=public_email, public_phone=None, presentation=presentation,
             communes=[communes[c] for c in where if c in communes], ambitions=themes(theme_keys),
         )
         for days_ago, kind, commune, people, text in log:
-            services.save_activity(user, ActivityEntry(), happened_on=today - timedelta(days=days_ago), kind=kind,
+            actor_services.save_activity(user, ActivityEntry(), happened_on=today - timedelta(days=days_ago), kind=kind,
                                    commune=communes[commune], people_count=people, text=text, today=today)
     db.session.flush()
     return len(DEMO_ORGANISATIONS)
@@ -234,12 +235,6 @@ def seed_demo_features(config: Mapping) -> dict[str, int]:
     """The proclamation and its signatures, the partners' commitments, the
     experience fiches and the participation processes of the demo. Returns how
     many of each were made."""
-    from labo.fiches import demo as fiches
-    from labo.partners import demo as partners
-    from labo.processes import demo as processes
-    from labo.proclamation import demo as proclamation
-    from labo.workshops import demo as workshops
-
     return {
         "signature(s)": proclamation.seed(config),
         "partner(s)": partners.seed(config),

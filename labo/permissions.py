@@ -11,7 +11,8 @@ from typing import Any, Callable
 from flask import abort
 from flask_login import current_user
 
-from labo.accounts.models import Role
+from labo.accounts.models import Role, User
+from labo.extensions import login_manager
 
 
 def _authenticated(user) -> bool:
@@ -116,10 +117,14 @@ def signed_it(user, signature: Any) -> bool:
     return _authenticated(user) and signature is not None and signature.signer_id == user.id
 
 
-def _is_process(obj: Any) -> bool:
-    from labo.processes.models import Process
+def _is(obj: Any, table: str) -> bool:
+    """Whether `obj` is a row of `table`: objects are recognised by their
+    table, so that this base module imports no feature's models."""
+    return getattr(obj, "__tablename__", None) == table
 
-    return isinstance(obj, Process)
+
+def _is_process(obj: Any) -> bool:
+    return _is(obj, "process")
 
 
 def manages_process(user, process: Any) -> bool:
@@ -144,8 +149,6 @@ def enters_tally(user, process: Any) -> bool:
 
 def verifies_person(user, person: Any) -> bool:
     """A referent vouches for people living in their communes (administrators for anyone)."""
-    from labo.accounts.models import User
-
     if not isinstance(person, User):
         return False
     return is_admin(user) or (person.home_commune is not None and is_referent_of(user, person.home_commune))
@@ -156,8 +159,6 @@ def gives_reset_code(user, person: Any) -> bool:
     choose a new password (for accounts without an email); administrators,
     for anyone. A referent's or an administrator's account, which holds more
     power, only an administrator; one's own, nobody (the profile does it)."""
-    from labo.accounts.models import User
-
     if not isinstance(person, User) or not _authenticated(user) or person.id == user.id:
         return False
     if is_admin(user):
@@ -184,8 +185,7 @@ def wrote_fiche(user, fiche: Any) -> bool:
 
 
 def _is_fiche(obj: Any) -> bool:
-    # By its table, so that this base module needs no import of the fiches feature.
-    return getattr(obj, "__tablename__", None) == "fiche"
+    return _is(obj, "fiche")
 
 
 def _fiche_rule(what: str, user, fiche: Any) -> bool:
@@ -201,9 +201,7 @@ def _fiche_rule(what: str, user, fiche: Any) -> bool:
 
 
 def _is_board(obj: Any) -> bool:
-    from labo.workshops.models import Board
-
-    return isinstance(obj, Board)
+    return _is(obj, "workshop_board")
 
 
 def runs_workshops(user, obj: Any = None) -> bool:
@@ -311,8 +309,6 @@ def authorize(action: str, obj: Any = None) -> None:
     if can(current_user, action, obj):
         return
     if not current_user.is_authenticated:
-        from labo.extensions import login_manager
-
         abort(login_manager.unauthorized())
     abort(403)
 

@@ -19,6 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from labo.accounts.models import AgeBand, Role, RoleGrant, User
 from labo.audit.services import audit_labels, record_audit
+from labo.core.db import utcnow
 from labo.core.errors import ServiceError
 from labo.core.offload import off_loop
 from labo.core.i18n import _
@@ -232,8 +233,6 @@ def authenticate(config: Mapping, identifier: str, password: str) -> Optional[Us
 
 def record_login(user: User) -> None:
     """The date of the last log-in, from which an unused account's retention runs."""
-    from labo.core.db import utcnow
-
     user.last_login_at = utcnow()
     db.session.commit()
 

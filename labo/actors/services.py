@@ -16,18 +16,14 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from labo.accounts.models import Role, RoleGrant, User
-from labo.actors.models import (
-    ActivityEntry,
-    ActivityKind,
-    ActorProfile,
-    Organisation,
-    OrganisationKind,
-)
+from labo.actors.models import ActivityEntry, ActivityKind, ActorProfile, Organisation, OrganisationKind
 from labo.audit.services import audit_labels, record_audit
-from labo.privacy import personal_data
 from labo.core.errors import ServiceError
 from labo.core.i18n import _
 from labo.extensions import db
+from labo.meetings.models import Meeting, Registration, RegistrationStatus
+from labo.meetings.services import relay_token
+from labo.privacy import personal_data
 from labo.territory.models import Ambition, Commune, Pillar
 
 PRESENTATION_MAX = 600
@@ -256,8 +252,6 @@ def listed_organisations(filters: DirectoryFilters) -> list[Organisation]:
 
 def person_entry(profile: ActorProfile) -> DirectoryEntry:
     """A person's card: the pseudonym, their role, and only the fields they filled."""
-    from labo.core.i18n import _
-
     user = profile.user
     if user.has_role(Role.AMBASSADOR) and user.referent_commune_ids:
         label = _("Ambassadrice ou ambassadeur, et personne référente")
@@ -401,8 +395,6 @@ class RelayedMeeting:
 
 def relayed_meetings(user: User) -> list[RelayedMeeting]:
     """The meetings `user`'s invite links brought people to, with counts only."""
-    from labo.meetings.models import Meeting, Registration, RegistrationStatus
-
     rows = db.session.execute(
         select(Registration.meeting_id,
                func.count(Registration.id),
@@ -418,8 +410,6 @@ def relayed_meetings(user: User) -> list[RelayedMeeting]:
 def invite_links(config: Mapping, user: User, meetings: list, link_for) -> list[tuple[object, str]]:
     """(meeting, personal invite link) for each meeting; `link_for(meeting, token)`
     builds the absolute address (the caller knows the site's URLs)."""
-    from labo.meetings.services import relay_token
-
     token = relay_token(config, user)
     return [(m, link_for(m, token)) for m in meetings]
 

@@ -9,12 +9,19 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 
 from labo.actors import services
-from labo.actors.forms import ERROR_MESSAGES, ActivityForm, DirectoryFilterForm, OrganisationForm, ProfileForm
-from labo.actors.models import ACTIVITY_KIND_LABELS, ORGANISATION_KIND_LABELS, ActivityEntry, ActivityKind, Organisation
+from labo.actors.forms import ActivityForm, DirectoryFilterForm, ERROR_MESSAGES, OrganisationForm, ProfileForm
+from labo.actors.models import (
+    ACTIVITY_KIND_LABELS,
+    ActivityEntry,
+    ActivityKind,
+    ORGANISATION_KIND_LABELS,
+    Organisation,
+)
 from labo.core.forms import ActionForm, edit_form, show_error
 from labo.core.i18n import _
 from labo.core.urls import absolute, page_number
 from labo.extensions import db
+from labo.meetings.services import upcoming
 from labo.permissions import authorize, can, require
 from labo.territory.services import get_commune, list_communes, list_pillars, resolve_theme, theme_choices
 
@@ -91,8 +98,6 @@ def my_profile():
 @login_required
 @require("actors.log_activity")
 def space():
-    from labo.meetings.services import upcoming
-
     def link_for(meeting, token):
         return absolute(url_for("meetings.detail", meeting_id=meeting.id, relais=token))
 

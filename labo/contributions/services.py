@@ -18,9 +18,9 @@ from sqlalchemy.orm import joinedload
 from labo.accounts.models import User
 from labo.audit.services import audit_labels, record_audit
 from labo.contributions.models import (
-    FINAL_STATUSES,
     Comment,
     Contribution,
+    FINAL_STATUSES,
     Follow,
     Kind,
     Photo,
@@ -32,10 +32,14 @@ from labo.contributions.models import (
 )
 from labo.core.db import contains_pattern, utcnow
 from labo.core.errors import ServiceError
-from labo.core.sanitize import clean_rich_text, plain_text
 from labo.core.i18n import _, _l
+from labo.core.photos import PhotoError, process_photo
+from labo.core.sanitize import clean_rich_text, plain_text
+from labo.core.urls import absolute
 from labo.extensions import db
-from labo.notifications.services import notify
+from labo.mail.services import send_email_after_commit
+from labo.notifications.services import describe, notify
+from labo.permissions import is_admin, is_referent_of
 from labo.privacy import personal_data, retention
 from labo.territory.models import Ambition, Commune, Pillar, Qpv
 
@@ -115,8 +119,6 @@ def create_contribution(
     behalf = plain_text(on_behalf_of or "")[:60] or None
 
     visibility = Visibility.PUBLISHED
-    from labo.permissions import is_referent_of
-
     if commune.premoderation and not is_referent_of(actor, commune):
         visibility = Visibility.PENDING
     contribution = Contribution(
@@ -308,8 +310,6 @@ def revisions_of(contribution: Contribution) -> list[Revision]:
 
 
 def attach_photo(config: Mapping, contribution: Contribution, stream: BinaryIO, alt: str = "") -> Photo:
-    from labo.contributions.photos import PhotoError, process_photo
-
     try:
         stored = process_photo(stream, config["LABO_UPLOAD_DIR"])
     except PhotoError as error:
@@ -498,10 +498,6 @@ def _notify(config: Mapping, contribution: Contribution, kind: str, link: str, *
     if is_email(contribution.guest_contact):
         from flask_babel import force_locale
 
-        from labo.core.urls import absolute
-        from labo.mail.services import send_email_after_commit
-        from labo.notifications.services import describe
-
         with force_locale("fr"):
             subject, text = describe(kind, params, subject=True), describe(kind, params)
         send_email_after_commit(db.session, contribution.guest_contact, subject, f"{text}\n\n{absolute(link)}")
@@ -639,8 +635,6 @@ def answer(config: Mapping, actor: User, contribution: Contribution, status: str
 
 def moderated_commune_ids(user: User) -> Optional[set[int]]:
     """The communes whose posts `user` moderates; None means all (administrators)."""
-    from labo.permissions import is_admin
-
     return None if is_admin(user) else set(user.referent_commune_ids)
 
 

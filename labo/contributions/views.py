@@ -12,20 +12,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from labo.core.files import send_photo
-from labo.core.forms import show_error
-from labo.core.limits import per_person, write_limit
-from labo.core.sanitize import rich_text_as_typed
-from labo.core.pagination import paginate
-from labo.core.uploads import accepts_uploads
-from labo.core.urls import page_number
 from labo.contributions import services
 from labo.contributions.forms import (
-    ERROR_MESSAGES,
     ActionForm,
     AnswerForm,
     CommentForm,
     ContributionForm,
+    ERROR_MESSAGES,
     FilterForm,
     GuestContributionForm,
     HideForm,
@@ -33,11 +26,21 @@ from labo.contributions.forms import (
     ReportForm,
     RewordForm,
 )
-from labo.contributions.models import KIND_LABELS, STATUS_LABELS, Comment, Contribution, Photo, Visibility
+from labo.contributions.models import Comment, Contribution, KIND_LABELS, Photo, STATUS_LABELS, Visibility
+from labo.core.files import send_photo
+from labo.core.forms import show_error
 from labo.core.grammar import noun
 from labo.core.i18n import _
+from labo.core.limits import per_person, write_limit
+from labo.core.pagination import paginate
+from labo.core.photos import WIDTHS, delete_photo
+from labo.core.sanitize import rich_text_as_typed
+from labo.core.uploads import accepts_uploads
+from labo.core.urls import page_number
 from labo.extensions import db, limiter
+from labo.meetings.models import Meeting
 from labo.permissions import authorize, can, require
+from labo.territory.models import Qpv
 from labo.territory.services import commune_options, get_commune, qpv_options, resolve_theme, theme_choices
 
 bp = Blueprint("contributions", __name__, url_prefix="/idees")
@@ -125,8 +128,6 @@ def photo(key: str):
     if entry is None or not (can(current_user, "contribution.view", entry.contribution)
                              or _posted_from_this_device(entry.contribution)):
         abort(404)
-    from labo.contributions.photos import WIDTHS
-
     asked = request.args.get("w", "")
     width = int(asked) if asked.isdigit() and len(asked) <= 4 and int(asked) in WIDTHS else None
     return send_photo(entry.key, entry.content_type, private=not entry.contribution.is_published, width=width)
@@ -137,8 +138,6 @@ def photo(key: str):
 
 def _meeting_from_args():
     """?rencontre=<id>: the contribution was born at that meeting."""
-    from labo.meetings.models import Meeting
-
     value = request.args.get("rencontre", "")
     return db.session.get(Meeting, int(value)) if re.fullmatch(r"[0-9]{1,9}", value) else None
 
@@ -222,8 +221,6 @@ def _theme_and_qpv(form):
     pillar, ambition = resolve_theme(form.theme.data)
     qpv = None
     if form.qpv.data:
-        from labo.territory.models import Qpv
-
         qpv = db.session.get(Qpv, int(form.qpv.data))
     return pillar, ambition, qpv
 
@@ -411,8 +408,6 @@ def _withdraw(contribution: Contribution, token: Optional[str]):
         return _back_to_author(contribution, token)
     db.session.commit()
     if photo_key:
-        from labo.contributions.photos import delete_photo
-
         delete_photo(current_app.config["LABO_UPLOAD_DIR"], photo_key)
     flash(_("Votre idée est retirée : elle n'est plus sur le site."), "success")
     response = redirect(url_for("site.home"))

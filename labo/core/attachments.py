@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import BinaryIO, Union
 
 from labo.core.uploads import read_capped
-from labo.contributions import photos
+from labo.core import photos
 
 MAX_BYTES = 10 * 1024 * 1024
 DOCUMENTS = {

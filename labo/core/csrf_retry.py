@@ -30,6 +30,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
+from labo.extensions import db
+
 log = logging.getLogger("labo")
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -96,8 +98,6 @@ def _after_csrf_hooks():
 def form_again() -> Optional[Response]:
     """The page the view draws for this refused POST, as a 400; None when the
     view gives no form to draw again (a redirect, an abort, a write)."""
-    from labo.extensions import db
-
     app = current_app._get_current_object()
     view = app.view_functions.get(request.endpoint or "")
     if view is None or g.get("csrf_rerun"):

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Optional
 
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -168,8 +169,6 @@ def _writing_request() -> bool:
     views read the object, then write through a service, in one transaction.
     A Socket.IO event's request is its connection's GET: its handlers take
     the write lock themselves (write_transaction)."""
-    from flask import g, has_request_context, request
-
     if not has_request_context() or request.method in ("GET", "HEAD", "OPTIONS"):
         return False
     # The request's first transaction only: after its commit come reads
@@ -317,18 +316,22 @@ def keep_prepared_statements(engine) -> None:
 
 
 def write_transaction() -> None:
-    """Make sure the caller's transaction holds the write lock from its first
-    statement (BEGIN IMMEDIATE on SQLite, which on a database file also takes
-    the process's turn to write, see WriteTurn): a SQLite transaction that
-    read before writing fails with "database is locked" when another writer
-    committed meanwhile, instead of waiting for its turn and meeting the
-    UNIQUE constraint. A transaction that already holds it goes on (a writing
-    HTTP request begins with it); otherwise the caller's transaction is
-    committed and a new one begun. On PostgreSQL: commit, then a new
-    transaction, with no lock."""
-    from labo.extensions import db
+    """COMMITS the caller's transaction, unless it already holds the write
+    lock, and begins a new one that holds it. Call it before the first read
+    of a write, knowing that whatever the session held is committed then.
 
-    session = db.session()  # the session itself, not its scoped proxy
+    Why: on SQLite the new transaction begins IMMEDIATE (which on a database
+    file also takes the process's turn to write, see WriteTurn); a SQLite
+    transaction that read before writing fails with "database is locked" when
+    another writer committed meanwhile, instead of waiting for its turn and
+    meeting the UNIQUE constraint. A transaction that already holds the lock
+    goes on uncommitted (a writing HTTP request begins with it, a socket
+    handler may have taken it). On PostgreSQL: commit, then a new
+    transaction, with no lock.
+
+    The session is the app's (labo.extensions.db), reached through the app:
+    labo.extensions imports this module's Base."""
+    session = current_app.extensions["sqlalchemy"].session()  # the session itself, not its scoped proxy
     if session.in_transaction():
         if session.info.get("write_lock") is session.get_transaction():
             return  # already in one (a socket handler opened it before reading)

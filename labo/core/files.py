@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, send_file
 
+from labo.core.attachments import AttachmentError, attachment_path
+from labo.core.photos import PhotoError, photo_path, variant_path
+
 
 def _private(response: Response, private: bool) -> Response:
     if private:  # no shared cache may keep what only some people may see
@@ -15,10 +18,8 @@ def _private(response: Response, private: bool) -> Response:
 
 
 def send_photo(key: str, content_type: str, private: bool = False, width: int | None = None) -> Response:
-    """A photo stored by labo.contributions.photos, shown inline; `width`: its
-    narrower copy for small screens (labo.contributions.photos.variant_path)."""
-    from labo.contributions.photos import PhotoError, photo_path, variant_path
-
+    """A photo stored by labo.core.photos, shown inline; `width`: its
+    narrower copy for small screens (labo.core.photos.variant_path)."""
     try:
         path = photo_path(current_app.config["LABO_UPLOAD_DIR"], key)
         if width is not None and path.is_file():
@@ -33,9 +34,7 @@ def send_photo(key: str, content_type: str, private: bool = False, width: int | 
 
 
 def send_attachment(key: str, content_type: str, filename: str, private: bool = False) -> Response:
-    """A file stored by labo.meetings.attachments, always as a download under its cleaned name."""
-    from labo.meetings.attachments import AttachmentError, attachment_path
-
+    """A file stored by labo.core.attachments, always as a download under its cleaned name."""
     try:
         path = attachment_path(current_app.config["LABO_UPLOAD_DIR"], key)
     except AttachmentError:

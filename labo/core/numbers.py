@@ -10,6 +10,8 @@ from typing import Any, Optional, Union
 
 from babel.numbers import format_currency, format_decimal
 
+from labo.core.i18n import _
+
 Number = Union[int, float, Decimal]
 
 
@@ -44,6 +46,14 @@ def format_euros(value: Optional[Number], locale: Optional[str] = None) -> Any:
     return format_currency(value, "EUR", locale=locale or _locale(),
                            format=None if not whole else _whole_pattern(locale or _locale()),
                            currency_digits=not whole)
+
+
+def file_size(size: Optional[int]) -> str:
+    """"340 Ko", "2,5 Mo": a file's size in the reader's language (at least 1 Ko)."""
+    size = size or 0
+    if size < 1024 * 1024:
+        return _("%(n)s Ko", n=format_number(max(1, round(size / 1024))))
+    return _("%(n)s Mo", n=format_number(round(size / (1024 * 1024), 1)))
 
 
 def _whole_pattern(locale: str) -> str:

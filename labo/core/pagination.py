@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 from labo.core.memo import count_of
+from labo.extensions import db
 
 
 class Page:
@@ -50,8 +51,6 @@ def paginate(query, key, *, count_key, page: int, per_page: int, max_per_page: i
     """The `page`th page (from 1) of `query`, an ORM select with its ORDER BY;
     `key` is its entity's primary key column (e.g. Contribution.id), `count_key`
     what tells this query's filters apart (its total is remembered under it)."""
-    from labo.extensions import db
-
     page = max(1, page)
     per_page = max(1, min(per_page, max_per_page or per_page))
     ids = list(db.session.scalars(query.with_only_columns(key).limit(per_page).offset((page - 1) * per_page)))

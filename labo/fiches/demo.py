@@ -7,7 +7,13 @@ from typing import Mapping
 from sqlalchemy import select
 
 from labo.accounts.models import User
+from labo.contributions.models import Contribution, Visibility
 from labo.extensions import db
+from labo.fiches import services
+from labo.fiches.models import Fiche
+from labo.meetings.models import Meeting
+from labo.territory.models import Commune
+from labo.territory.services import resolve_theme
 
 # title, kind, level, author email, communes, theme, public, method, what worked, difficulties, resources,
 # contact (name, details) or None, meeting theme to link or None, published?
@@ -114,8 +120,6 @@ DEMO_FICHES = [
 
 def _related_contributions(title: str) -> tuple:
     """The demo garden fiche points at the demo's ideas about gardens."""
-    from labo.contributions.models import Contribution, Visibility
-
     if "jardin" not in title.lower():
         return ()
     return tuple(db.session.scalars(
@@ -125,12 +129,6 @@ def _related_contributions(title: str) -> tuple:
 
 def seed(config: Mapping) -> int:
     """Idempotent; returns how many main records were made."""
-    from labo.fiches import services
-    from labo.fiches.models import Fiche
-    from labo.meetings.models import Meeting
-    from labo.territory.models import Commune
-    from labo.territory.services import resolve_theme
-
     made = 0
     for (title, kind, level, email, communes, theme, public, method, worked, difficulties, resources, contact,
          meeting_theme, published) in DEMO_FICHES:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from labo.accounts.models import User, display_name
 from labo.core.db import Base, UTCDateTime, utcnow
+from labo.core.numbers import file_size
 from labo.core.i18n import _l
 from labo.core.levels import Level
 from labo.territory.models import Ambition, Commune, Pillar, Qpv, Themed
@@ -201,13 +202,8 @@ class FicheAttachment(Base):
 
     @property
     def size_label(self) -> str:
-        from flask_babel import format_decimal
-
-        from labo.core.i18n import _
-
-        if self.size < 1024 * 1024:
-            return _("%(n)s Ko", n=format_decimal(max(1, round(self.size / 1024))))
-        return _("%(n)s Mo", n=format_decimal(round(self.size / (1024 * 1024), 1)))
+        """"340 Ko", "2,5 Mo": the size in the reader's language."""
+        return file_size(self.size)
 
 
 class FicheRevision(Base):

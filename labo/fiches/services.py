@@ -19,12 +19,14 @@ from sqlalchemy.orm import selectinload
 
 from labo.accounts.models import ERASED_LABEL, User
 from labo.audit.services import audit_labels, record_audit
+from labo.contributions.models import Contribution
+from labo.core.attachments import AttachmentError, delete_attachment_file, store_attachment
 from labo.core.db import contains_pattern, utcnow
 from labo.core.errors import ServiceError
-from labo.core.levels import LEVEL_VALUES
 from labo.core.i18n import _
+from labo.core.levels import LEVEL_VALUES
+from labo.core.photos import PhotoError, delete_photo, process_photo
 from labo.extensions import db
-from labo.privacy import personal_data
 from labo.fiches.models import (
     Fiche,
     FicheAttachment,
@@ -36,6 +38,9 @@ from labo.fiches.models import (
     fiche_contribution,
     fiche_meeting,
 )
+from labo.meetings.models import Meeting
+from labo.permissions import is_admin, reviews_fiche, wrote_fiche
+from labo.privacy import personal_data
 from labo.territory.models import Ambition, Commune, Pillar, Qpv
 
 TITLE_MAX = 140
@@ -91,14 +96,10 @@ def clean_text(value: Optional[str], lines: int) -> str:
 
 def reviews(user, fiche: Optional[Fiche]) -> bool:
     """Who reviews a fiche: the rule lives with the others, in labo.permissions."""
-    from labo.permissions import reviews_fiche
-
     return reviews_fiche(user, fiche)
 
 
 def is_author(user, fiche: Optional[Fiche]) -> bool:
-    from labo.permissions import wrote_fiche
-
     return wrote_fiche(user, fiche)
 
 
@@ -287,8 +288,6 @@ def send_back(actor: User, fiche: Fiche, reason: str) -> Fiche:
 
 
 def add_photo(config: Mapping, actor: User, fiche: Fiche, stream: BinaryIO, alt: str) -> FichePhoto:
-    from labo.contributions.photos import PhotoError, process_photo
-
     alt = clean_text(alt, 1)
     if not alt:
         raise FicheError("alt-required", "alt")
@@ -310,8 +309,6 @@ def add_photo(config: Mapping, actor: User, fiche: Fiche, stream: BinaryIO, alt:
 
 
 def remove_photo(config: Mapping, actor: User, photo: FichePhoto) -> None:
-    from labo.contributions.photos import delete_photo
-
     fiche = photo.fiche
     before = snapshot(fiche)
     fiche.photos.remove(photo)
@@ -324,8 +321,6 @@ def remove_photo(config: Mapping, actor: User, photo: FichePhoto) -> None:
 
 
 def add_attachment(config: Mapping, actor: User, fiche: Fiche, stream: BinaryIO, filename: str) -> FicheAttachment:
-    from labo.meetings.attachments import AttachmentError, store_attachment
-
     if len(fiche.attachments) >= ATTACHMENTS_MAX:
         raise FicheError("too-many-attachments", "file")
     before = snapshot(fiche)
@@ -342,8 +337,6 @@ def add_attachment(config: Mapping, actor: User, fiche: Fiche, stream: BinaryIO,
 
 
 def remove_attachment(config: Mapping, actor: User, attachment: FicheAttachment) -> None:
-    from labo.meetings.attachments import AttachmentError, delete_attachment_file
-
     fiche = attachment.fiche
     before = snapshot(fiche)
     fiche.attachments.remove(attachment)
@@ -405,8 +398,6 @@ def published_query(filters: Filters):
 
 def review_queue(user: User) -> list[Fiche]:
     """Fiches waiting for review that `user` may publish, oldest first."""
-    from labo.permissions import is_admin
-
     query = (select(Fiche).where(Fiche.status == FicheStatus.SUBMITTED.value)
              .options(selectinload(Fiche.communes)).order_by(Fiche.submitted_at, Fiche.id))
     if not is_admin(user):
@@ -438,14 +429,10 @@ def get_revision(fiche: Fiche, number: int) -> Optional[FicheRevision]:
 
 
 def recent_meetings(limit: int = 40) -> list:
-    from labo.meetings.models import Meeting
-
     return list(db.session.scalars(select(Meeting).order_by(Meeting.starts_at.desc()).limit(limit)))
 
 
 def contributions_by_ids(ids: Iterable[int]) -> list:
-    from labo.contributions.models import Contribution
-
     ids = list(ids)
     if not ids:
         return []

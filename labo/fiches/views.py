@@ -13,14 +13,23 @@ from sqlalchemy.exc import IntegrityError
 from labo.core.files import send_attachment, send_photo
 from labo.core.forms import show_error
 from labo.core.i18n import _
-from labo.core.uploads import accepts_uploads
 from labo.core.levels import LEVEL_LABELS, LEVEL_POWER, Level
 from labo.core.limits import per_person, write_limit
+from labo.core.uploads import accepts_uploads
 from labo.core.urls import page_number
 from labo.extensions import db, limiter
 from labo.fiches import services
-from labo.fiches.forms import ERROR_MESSAGES, ActionForm, AttachmentForm, FicheForm, FilterForm, PhotoForm, SendBackForm
-from labo.fiches.models import KIND_LABELS, Fiche, FicheAttachment, FichePhoto, FicheStatus
+from labo.fiches.forms import (
+    ActionForm,
+    AttachmentForm,
+    ERROR_MESSAGES,
+    FicheForm,
+    FilterForm,
+    PhotoForm,
+    SendBackForm,
+)
+from labo.fiches.models import Fiche, FicheAttachment, FichePhoto, FicheStatus, KIND_LABELS
+from labo.meetings.models import Meeting
 from labo.permissions import authorize, can, require
 from labo.territory.models import Commune, Qpv
 from labo.territory.services import list_communes, list_qpvs, resolve_theme, theme_choices
@@ -168,8 +177,6 @@ def _parse_contribution_ids(text: str) -> list[int]:
 
 
 def _input_from(form: FicheForm) -> services.FicheInput:
-    from labo.meetings.models import Meeting
-
     pillar, ambition = resolve_theme(form.theme.data)
     commune_ids = [i for i in (form.communes.data or [])]
     qpv_ids = [i for i in (form.qpvs.data or [])]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from labo.accounts.models import User
 from labo.core.db import Base, UTCDateTime, utcnow
+from labo.core.numbers import file_size
 from labo.core.i18n import _l
 from labo.territory.models import Commune
 
@@ -155,10 +156,4 @@ class Attachment(Base):
     @property
     def size_label(self) -> str:
         """"340 Ko", "2,5 Mo": the size in the reader's language."""
-        from flask_babel import format_decimal
-
-        from labo.core.i18n import _
-
-        if self.size < 1024 * 1024:
-            return _("%(n)s Ko", n=format_decimal(max(1, round(self.size / 1024))))
-        return _("%(n)s Mo", n=format_decimal(round(self.size / (1024 * 1024), 1)))
+        return file_size(self.size)

@@ -13,13 +13,17 @@ from typing import Mapping, Optional
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import case, func, insert, select, update
 
-from labo.accounts.models import ERASED_LABEL, Role, User
+from labo.accounts.models import AgeBand, ERASED_LABEL, Role, User
 from labo.audit.services import audit_labels, record_audit
+from labo.contributions.models import Contribution, Visibility
+from labo.core.attachments import AttachmentError, delete_attachment_file, store_attachment
 from labo.core.db import serialized, utcnow
 from labo.core.errors import ServiceError
 from labo.core.i18n import _, _l
+from labo.core.sanitize import clean_rich_text
 from labo.extensions import db
-from labo.meetings.models import Meeting, Registration, RegistrationStatus
+from labo.meetings.models import Attachment, Decision, Meeting, Registration, RegistrationStatus
+from labo.notifications.services import notify
 from labo.privacy import personal_data, retention
 from labo.territory.models import Commune
 
@@ -294,9 +298,6 @@ def rotation() -> Rotation:
 def publish_minutes(config: Mapping, actor: User, meeting: Meeting, text: str) -> None:
     """Write (or rewrite) the minutes; the first publication tells everyone
     registered with an account."""
-    from labo.core.sanitize import clean_rich_text
-    from labo.notifications.services import notify
-
     if not text or not text.strip():
         raise MeetingError("minutes-required", "minutes")
     first = meeting.minutes_published_at is None
@@ -312,8 +313,6 @@ def publish_minutes(config: Mapping, actor: User, meeting: Meeting, text: str) -
 
 def add_decision(actor: User, meeting: Meeting, *, text: str, rule: str, votes_for: Optional[int] = None,
                  votes_against: Optional[int] = None, abstentions: Optional[int] = None):
-    from labo.meetings.models import Decision
-
     text, rule = (text or "").strip(), (rule or "").strip()
     if not text:
         raise MeetingError("decision-required", "text")
@@ -331,9 +330,6 @@ def add_decision(actor: User, meeting: Meeting, *, text: str, rule: str, votes_f
 
 def add_attachment(upload_dir: str, actor: User, meeting: Meeting, stream, original_name: str):
     """Check and store a file for the minutes; AttachmentError when refused."""
-    from labo.meetings.attachments import store_attachment
-    from labo.meetings.models import Attachment
-
     stored = store_attachment(stream, original_name, upload_dir)
     attachment = Attachment(meeting=meeting, key=stored.key, filename=stored.filename,
                             content_type=stored.content_type, size=stored.size, uploaded_by_id=actor.id)
@@ -345,8 +341,6 @@ def add_attachment(upload_dir: str, actor: User, meeting: Meeting, stream, origi
 
 def delete_attachment(upload_dir: str, actor: User, attachment) -> None:
     """Remove the entry and the stored file (a file already gone is not an error)."""
-    from labo.meetings.attachments import AttachmentError, delete_attachment_file
-
     meeting = attachment.meeting
     record_audit(actor, "meeting.attachment_deleted", "meeting", meeting.id, title=meeting.title, file=attachment.filename)
     db.session.delete(attachment)
@@ -358,8 +352,6 @@ def delete_attachment(upload_dir: str, actor: User, attachment) -> None:
 
 
 def contributions_born_at(meeting: Meeting):
-    from labo.contributions.models import Contribution, Visibility
-
     return list(db.session.scalars(select(Contribution).where(
         Contribution.meeting_id == meeting.id, Contribution.visibility == Visibility.PUBLISHED.value
     ).order_by(Contribution.created_at)))
@@ -407,8 +399,6 @@ class Indicators:
 def indicators(meeting: Optional[Meeting] = None) -> Indicators:
     """Aggregates over the meetings held (or for one meeting): counts only,
     never the name of anyone who came."""
-    from labo.accounts.models import AgeBand
-
     held = [m for m in past() if not m.cancelled][::-1]  # oldest first
     present_rows = db.session.execute(
         select(Registration.meeting_id, Registration.user_id)

@@ -11,20 +11,31 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from labo.accounts.models import Role, RoleGrant, User
+from labo.core.attachments import AttachmentError
 from labo.core.files import send_attachment
 from labo.core.forms import ActionForm, edit_form, show_error
 from labo.core.i18n import _
-from labo.core.uploads import accepts_uploads
 from labo.core.limits import per_person, write_limit
 from labo.core.sanitize import rich_text_as_typed
+from labo.core.uploads import accepts_uploads
 from labo.core.urls import absolute
 from labo.extensions import db, limiter
 from labo.meetings import services
-from labo.meetings.forms import (ERROR_MESSAGES, AttachmentForm, DecisionForm, MeetingForm, MinutesForm, PaperCountForm,
-                                  RegisterForm, WalkInForm)
-from labo.meetings.models import RUNNING_ORDER_TEMPLATE, Attachment, Meeting, Registration
+from labo.meetings.forms import (
+    AttachmentForm,
+    DecisionForm,
+    ERROR_MESSAGES,
+    MeetingForm,
+    MinutesForm,
+    PaperCountForm,
+    RegisterForm,
+    WalkInForm,
+)
+from labo.meetings.ics import calendar_for
+from labo.meetings.models import Attachment, Meeting, RUNNING_ORDER_TEMPLATE, Registration
 from labo.permissions import authorize, can
 from labo.territory.services import get_commune, list_communes
+from labo.workshops.views import minutes_addition
 
 bp = Blueprint("meetings", __name__, url_prefix="/rencontres")
 
@@ -74,8 +85,6 @@ def indicators():
 
 @bp.route("/feed.ics")
 def feed():
-    from labo.meetings.ics import calendar_for  # icalendar only in the processes that serve calendars
-
     meetings = services.upcoming() + services.past()
     body = calendar_for(meetings, _link, _("Rencontres du Labo de la participation"))
     return Response(body, mimetype="text/calendar", headers={"Content-Disposition": 'inline; filename="rencontres-labo.ics"'})
@@ -83,8 +92,6 @@ def feed():
 
 @bp.route("/<id:meeting_id>.ics")
 def ics(meeting_id: int):
-    from labo.meetings.ics import calendar_for
-
     meeting = get_meeting(meeting_id)
     body = calendar_for([meeting], _link, meeting.title)
     return Response(body, mimetype="text/calendar",
@@ -337,8 +344,6 @@ def minutes(meeting_id: int):
     form = MinutesForm(data={"minutes": rich_text_as_typed(meeting.minutes)})
     board_id = request.args.get("atelier", "")
     if request.method == "GET" and re.fullmatch(r"[0-9]{1,9}", board_id):  # an id, not a number PostgreSQL refuses
-        from labo.workshops.views import minutes_addition
-
         addition = minutes_addition(meeting, int(board_id))
         if addition:
             form.minutes.data = ((form.minutes.data or "") + "\n\n" + addition).strip()
@@ -384,8 +389,6 @@ def add_decision(meeting_id: int):
 @accepts_uploads()
 @login_required
 def add_attachment(meeting_id: int):
-    from labo.meetings.attachments import AttachmentError
-
     meeting = get_meeting(meeting_id)
     authorize("meeting.manage", meeting)
     attachment_form = AttachmentForm()

@@ -9,9 +9,12 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 
 from labo.accounts.models import Notification, User
+from labo.contributions.models import Status
 from labo.core.db import utcnow
-from labo.core.i18n import _l
+from labo.core.i18n import _, _l
+from labo.core.urls import absolute
 from labo.extensions import db
+from labo.mail.services import send_email_after_commit
 from labo.privacy import retention
 
 
@@ -23,9 +26,6 @@ def notify(config: Mapping, user_ids: Iterable[int], kind: str, link: str = "", 
     if ids and config.get("MAIL_SERVER"):
         from flask_babel import force_locale
 
-        from labo.core.urls import absolute
-        from labo.mail.services import send_email_after_commit
-
         for user in db.session.scalars(select(User).where(User.id.in_(ids), User.active, User.email.is_not(None))):
             with force_locale(user.locale or "fr"):  # in the reader's language
                 subject, text = describe(kind, params, subject=True), describe(kind, params)
@@ -36,8 +36,6 @@ def notify(config: Mapping, user_ids: Iterable[int], kind: str, link: str = "", 
 
 def describe(kind: str, params: Mapping[str, Any], subject: bool = False) -> str:
     """The notification in the reader's language."""
-    from labo.core.i18n import _
-
     title = params.get("title", "")
     texts = {
         "contribution.hidden": lambda: _("« %(title)s » a été masquée par une personne référente. Raison : %(reason)s", title=title, reason=params.get("reason", "")),
@@ -55,8 +53,6 @@ def describe(kind: str, params: Mapping[str, Any], subject: bool = False) -> str
 
 
 def _status_label(value: Optional[str]) -> str:
-    from labo.contributions.models import Status
-
     try:
         return Status(value).label
     except ValueError:

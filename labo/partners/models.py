@@ -11,6 +11,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from labo.core.db import Base, UTCDateTime, utcnow
+from labo.core.numbers import file_size
 from labo.core.i18n import _l
 
 
@@ -193,11 +194,5 @@ class FollowUp(Base):
 
     @property
     def size_label(self) -> str:
-        from flask_babel import format_decimal
-
-        from labo.core.i18n import _
-
-        size = self.file_size or 0
-        if size < 1024 * 1024:
-            return _("%(n)s Ko", n=format_decimal(max(1, round(size / 1024))))
-        return _("%(n)s Mo", n=format_decimal(round(size / (1024 * 1024), 1)))
+        """"340 Ko", "2,5 Mo": the size in the reader's language."""
+        return file_size(self.file_size)

@@ -19,14 +19,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from labo.audit.services import audit_labels, record_audit
+from labo.core.attachments import AttachmentError, delete_attachment_file, store_attachment
+from labo.core.dates import format_day
 from labo.core.db import slugify
 from labo.core.errors import ServiceError
-from labo.core.spreadsheet import safe_cell
 from labo.core.grammar import noun
 from labo.core.i18n import _
+from labo.core.spreadsheet import safe_cell
+from labo.core.urls import absolute
 from labo.extensions import db
-from labo.partners.models import (CLOSED_STATUSES, Commitment, CommitmentStatus, Family, FollowUp, Partner,
-                                  PartnerKind)
+from labo.mail.services import send_email, wait_for_deliveries
+from labo.partners.models import CLOSED_STATUSES, Commitment, CommitmentStatus, Family, FollowUp, Partner, PartnerKind
 
 CONTRACT_START = 2024
 CONTRACT_END = 2030
@@ -152,8 +155,6 @@ def add_from_templates(actor, partner: Partner, family: str, titles: Iterable[st
 
 
 def delete_commitment(upload_dir, actor, commitment: Commitment) -> None:
-    from labo.meetings.attachments import AttachmentError, delete_attachment_file
-
     keys = [f.file_key for f in commitment.follow_ups if f.file_key]
     record_audit(actor, "commitment.deleted", "partner_commitment", commitment.id, title=commitment.title,
                  name=commitment.partner.name)
@@ -204,8 +205,6 @@ def record_follow_up(upload_dir, actor, commitment: Commitment, *, happened_on: 
     entry = FollowUp(happened_on=happened_on, note=note, link=link, status_after=status_after,
                      next_review_on=next_review_on, public=public, recorded_by_id=getattr(actor, "id", None))
     if file is not None:
-        from labo.meetings.attachments import store_attachment
-
         stored = store_attachment(file, filename, upload_dir)
         entry.file_key, entry.file_name = stored.key, stored.filename
         entry.file_type, entry.file_size = stored.content_type, stored.size
@@ -354,10 +353,6 @@ def reminders_due(today: Optional[date] = None) -> dict[str, list[Commitment]]:
 def send_reminders(config: Mapping, link_for, today: Optional[date] = None) -> int:
     """Email each referent their overdue commitments, once per review date;
     returns how many emails were sent. `link_for(commitment)` gives its address."""
-    from labo.core.dates import format_day
-    from labo.core.i18n import _
-    from labo.mail.services import send_email
-
     sent = 0
     for email, commitments in reminders_due(today).items():
         lines = [_("Bonjour,"), "",
@@ -403,9 +398,6 @@ def remind_referents(app, today: Optional[date] = None) -> str:
     """`flask labo remind-commitments`: send the reminders and commit; without
     MAIL_SERVER, send nothing (and mark nothing) and say so."""
     from flask import url_for
-
-    from labo.core.urls import absolute
-    from labo.mail.services import wait_for_deliveries
 
     due = reminders_due(today)
     if not app.config.get("MAIL_SERVER"):

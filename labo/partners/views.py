@@ -10,14 +10,15 @@ from datetime import date
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from labo.core.attachments import AttachmentError
 from labo.core.files import send_attachment
 from labo.core.forms import ActionForm, edit_form, show_error
 from labo.core.i18n import _
 from labo.core.uploads import accepts_uploads
 from labo.extensions import db
 from labo.partners import services
-from labo.partners.forms import ERROR_MESSAGES, CommitmentForm, FollowUpForm, PartnerForm, TemplatesForm
-from labo.partners.models import FAMILY_LABELS, KIND_LABELS, STATUS_LABELS, Commitment, Family, FollowUp, Partner
+from labo.partners.forms import CommitmentForm, ERROR_MESSAGES, FollowUpForm, PartnerForm, TemplatesForm
+from labo.partners.models import Commitment, FAMILY_LABELS, Family, FollowUp, KIND_LABELS, Partner, STATUS_LABELS
 from labo.permissions import authorize, can
 
 bp = Blueprint("partners", __name__, url_prefix="/partenaires")
@@ -118,8 +119,6 @@ def commitment(slug: str, commitment_id: int):
 @accepts_uploads()
 @login_required
 def add_follow_up(slug: str, commitment_id: int):
-    from labo.meetings.attachments import AttachmentError
-
     partner = get_partner(slug)
     authorize("partners.manage")
     commitment = get_commitment(partner, commitment_id)

@@ -9,15 +9,17 @@ from labo.core.db import utcnow
 from labo.core.files import send_photo
 from labo.core.forms import ActionForm
 from labo.core.i18n import _
-from labo.core.uploads import accepts_uploads
 from labo.core.limits import per_person, write_limit
+from labo.core.photos import content_type_of
+from labo.core.uploads import accepts_uploads
 from labo.extensions import db, limiter
 from labo.permissions import authorize, can
 from labo.processes import ballots, rules
 from labo.processes.ballot_forms import TallyForm
 from labo.processes.counting import GRADES
-from labo.processes.models import STANCE_LABELS, Channel, Method, Process, Stance, Tally
+from labo.processes.models import Channel, Method, Process, STANCE_LABELS, Stance, Tally
 from labo.processes.rules import ProcessError, Stage
+from labo.processes.views import _detail_context
 from labo.territory.services import list_communes
 
 bp = Blueprint("ballots", __name__, url_prefix="/demarches")
@@ -141,8 +143,6 @@ def _refused(process: Process, code: str):
     """The process's page again, with the reason and a 4xx."""
     flash(ballots.message(code), "error")
     try:
-        from labo.processes.views import _detail_context
-
         return render_template("processes/detail.html", **_detail_context(process)), _status(code)
     except ImportError:  # pragma: no cover - the processes' pages are part of the app
         return redirect(_process_page(process), 303)
@@ -291,6 +291,4 @@ def tally_photo(process_id: int, tally_id: int):
     sheet = db.session.get(Tally, tally_id)
     if sheet is None or sheet.process_id != process.id or not sheet.photo_key:
         abort(404)
-    from labo.contributions.photos import content_type_of
-
     return send_photo(sheet.photo_key, content_type_of(sheet.photo_key), private=True)

@@ -27,17 +27,36 @@ from sqlalchemy import delete, func, insert, select, update
 
 from labo.accounts.models import AgeBand, User
 from labo.audit.services import record_audit
-from labo.core.db import write_transaction
+from labo.contributions.forms import ERROR_MESSAGES as CONTRIBUTION_MESSAGES
+from labo.core.db import utcnow, write_transaction
 from labo.core.disclosure import THRESHOLD, hidden_cells
 from labo.core.i18n import _l
+from labo.core.levels import Level
+from labo.core.photos import PhotoError, delete_photo, process_photo
 from labo.extensions import db
 from labo.processes import counting
 from labo.processes.counting import GRADES
-from labo.core.levels import Level
-from labo.processes.models import (Ballot, BallotChoice, Channel, Method, Option, Participation, Process, Stance, Tally,
-                                   TallyLine)
-from labo.processes.rules import (MESSAGES as RULE_MESSAGES, ProcessError, Stage, check_can_take_part,
-                                  participation_of, record_participation, stage)
+from labo.processes.models import (
+    Ballot,
+    BallotChoice,
+    Channel,
+    Method,
+    Option,
+    Participation,
+    Process,
+    Stance,
+    Tally,
+    TallyLine,
+)
+from labo.processes.rules import (
+    MESSAGES as RULE_MESSAGES,
+    ProcessError,
+    Stage,
+    check_can_take_part,
+    participation_of,
+    record_participation,
+    stage,
+)
 from labo.territory.models import Commune, Qpv
 
 GRADE_LABELS = {
@@ -89,8 +108,6 @@ MESSAGES = {
 
 
 def _photo_messages() -> dict:
-    from labo.contributions.forms import ERROR_MESSAGES as CONTRIBUTION_MESSAGES
-
     return {k: v for k, v in CONTRIBUTION_MESSAGES.items() if k.startswith("photo-")}
 
 
@@ -265,8 +282,6 @@ def add_tally(process: Process, actor: User, *, channel: str, place: str, held_o
     `counts`: {option id: n} (single choice, approval), {option id: {grade:
     n}} (majority judgment: grades left out of an option count as "à
     rejeter"), or {stance: n} (consultation opinions). The caller commits."""
-    from labo.contributions.photos import PhotoError, process_photo
-
     method = process.method_enum
     if not counted_in_tallies(process):
         raise ProcessError("no-tally")
@@ -307,8 +322,6 @@ def add_tally(process: Process, actor: User, *, channel: str, place: str, held_o
 def delete_tally(process: Process, actor: User, tally: Tally, *, upload_dir: Optional[str] = None) -> None:
     """Remove a sheet typed wrong (it can then be entered again), until the
     result is published; its photo goes with it. The caller commits."""
-    from labo.contributions.photos import delete_photo
-
     if tally.process_id != process.id:
         raise ValueError("this sheet belongs to another process")
     if process.result_published_at is not None:
@@ -477,8 +490,6 @@ def results(process: Process, now: Optional[datetime] = None) -> Results:
     of fewer than 5 people is shown only inside the total, and then so is
     the next smallest one, so that the total minus the others does not give
     it away."""
-    from labo.core.db import utcnow
-
     now = now or utcnow()
     visible, reason = results_visible(process, now)
     per_channel: dict[str, dict] = {c.value: {"participants": 0, "votes": {}, "grades": {}, "stances": {}}

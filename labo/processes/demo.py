@@ -12,7 +12,8 @@ from sqlalchemy import select
 from labo.accounts.models import User
 from labo.core.db import utcnow
 from labo.extensions import db
-from labo.processes.models import Process
+from labo.processes import ballots, services
+from labo.processes.models import Process, Tally
 from labo.territory.models import Commune
 
 DEMO_TITLES = {
@@ -35,8 +36,6 @@ def _commune(name: str) -> Optional[Commune]:
 def _make(actor: User, key: str, *, level: str, method: str, commune: Optional[Commune], decider: str, question: str,
           context: str, easy_read: str, opens_days: int, closes_days: int, answer_days: int,
           options: tuple[str, ...] = ()) -> Process:
-    from labo.processes import services
-
     now = utcnow().replace(minute=0, second=0, microsecond=0)
     process = services.save_process(
         actor, Process(), title=DEMO_TITLES[key], question=question, context=context, decider=decider, level=level,
@@ -52,8 +51,6 @@ def _make(actor: User, key: str, *, level: str, method: str, commune: Optional[C
 
 def seed(config: Mapping) -> int:
     """Idempotent; returns how many processes were made."""
-    from labo.processes import services
-
     admin = _user("admin@labo.example")
     lens_referent = _user("referente.lens@labo.example") or admin
     lievin_referent = _user("referent.lievin@labo.example") or admin
@@ -164,9 +161,6 @@ def seed_ballots(config: Mapping) -> int:
     votes or opinions (the online ballots are left to the demo's visitors).
     Idempotent: a process that has a sheet already gets none; returns how
     many sheets were made."""
-    from labo.processes import ballots
-    from labo.processes.models import Tally
-
     made = 0
     now = utcnow()
     sheets = [

@@ -15,15 +15,28 @@ from sqlalchemy.orm import selectinload
 
 from labo.accounts.models import ERASED_NAME, User
 from labo.audit.services import audit_labels, record_audit
-from labo.core.sanitize import clean_rich_text, plain_text, text_to_html
 from labo.core.db import utcnow
 from labo.core.i18n import _, _l
 from labo.core.levels import Level
-from labo.core.sanitize import sanitize_html
+from labo.core.pagination import Page
+from labo.core.sanitize import clean_rich_text, plain_text, sanitize_html, text_to_html
 from labo.extensions import db
 from labo.privacy import personal_data
-from labo.processes.models import (HAS_COMMENT, LEVEL_METHODS, Audience, Ballot, Method, Option, Participation,
-                                   Process, Proposal, ProposalSupport, Question, Stance, Tally)
+from labo.processes.models import (
+    Audience,
+    Ballot,
+    HAS_COMMENT,
+    LEVEL_METHODS,
+    Method,
+    Option,
+    Participation,
+    Process,
+    Proposal,
+    ProposalSupport,
+    Question,
+    Stance,
+    Tally,
+)
 from labo.processes.rules import ProcessError, Stage, check_can_take_part, record_participation, stage
 from labo.territory.models import Ambition, Commune, Pillar, Qpv
 
@@ -311,8 +324,6 @@ def opinions(process: Process, shown: int = OPINIONS_SHOWN) -> Opinions:
 
 def opinion_comments(process: Process, page: int, per_page: int = 50):
     """Every commented opinion, newest first, one page of them: (stance, pseudonym, comment)."""
-    from labo.core.pagination import Page
-
     total = db.session.scalar(select(func.count()).select_from(_commented(process).order_by(None).subquery())) or 0
     rows = db.session.execute(_commented(process).limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
     return Page([(stance, pseudonym or str(ERASED_NAME), comment) for _id, stance, comment, pseudonym in rows],

@@ -6,21 +6,32 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
+from labo.core.dates import format_day as spoken_day
 from labo.core.db import utcnow
 from labo.core.forms import ActionForm, edit_form, show_error
 from labo.core.i18n import _, _l
 from labo.core.levels import Level, level_choices
 from labo.core.limits import per_person, write_limit
-from labo.core.sanitize import rich_text_as_typed
 from labo.core.pagination import paginate
+from labo.core.sanitize import rich_text_as_typed
 from labo.core.urls import page_number
 from labo.extensions import db, limiter
 from labo.meetings.views import from_local, to_local
 from labo.permissions import authorize, can, is_admin
 from labo.processes import rules, services
-from labo.processes.forms import (ERROR_MESSAGES, AnswerForm, DecideForm, FilterForm, OpinionForm, ProcessForm,
-                                  ProposalForm, QuestionForm, ReturnForm)
-from labo.processes.models import LEVEL_METHODS, METHOD_LABELS, Audience, Method, Process, Proposal, Question, Stance
+from labo.processes.ballots import counted_in_tallies, frozen_result
+from labo.processes.forms import (
+    AnswerForm,
+    DecideForm,
+    ERROR_MESSAGES,
+    FilterForm,
+    OpinionForm,
+    ProcessForm,
+    ProposalForm,
+    QuestionForm,
+    ReturnForm,
+)
+from labo.processes.models import Audience, LEVEL_METHODS, METHOD_LABELS, Method, Process, Proposal, Question, Stance
 from labo.processes.rules import ProcessError, Stage
 from labo.territory.services import get_commune, list_communes, list_qpvs, resolve_theme, theme_choices
 
@@ -94,8 +105,6 @@ def _level_sentence(process: Process) -> str:
 
 
 def format_day(value) -> str:
-    from labo.core.dates import format_day as spoken_day
-
     return spoken_day(value)
 
 
@@ -130,14 +139,10 @@ def _detail_context(process: Process, **forms):
 
 def _results_url(process: Process):
     """The results page, for what can be counted: ballots and opinions."""
-    from labo.processes.ballots import counted_in_tallies
-
     return url_for("ballots.results", process_id=process.id) if counted_in_tallies(process) else None
 
 
 def _frozen_result(process: Process):
-    from labo.processes.ballots import frozen_result
-
     return frozen_result(process) if process.result_published_at is not None else None
 
 

@@ -6,6 +6,12 @@ from typing import Mapping
 
 from sqlalchemy import func, select
 
+from labo.accounts.services import find_user_by_email
+from labo.extensions import db
+from labo.proclamation import services
+from labo.proclamation.models import Signature
+from labo.territory.models import Commune
+
 PLACEHOLDER_TITLE = "Faire de notre agglomération un territoire participatif"
 
 # Our own placeholder words, to be replaced by the text the Labo writes.
@@ -35,12 +41,6 @@ ORGANISATIONS = [
 
 def seed(config: Mapping) -> int:
     """Idempotent; returns how many main records were made."""
-    from labo.accounts.services import find_user_by_email
-    from labo.extensions import db
-    from labo.proclamation import services
-    from labo.proclamation.models import Signature
-    from labo.territory.models import Commune
-
     made = 0
     if services.current_version() is None:
         admin = find_user_by_email("admin@labo.example")

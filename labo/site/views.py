@@ -15,10 +15,16 @@ from werkzeug.exceptions import HTTPException
 
 from labo.accounts.models import Role
 from labo.audit.services import describe_audit
-from labo.core.i18n import LANGUAGES, _
+from labo.contributions.views import device_contributions
+from labo.core import abbr, csrf_retry, dates, grammar, numbers
+from labo.core.attachments import MAX_BYTES as FILE_MAX
+from labo.core.db import utcnow
+from labo.core.i18n import DEFAULT_LOCALE, LANGUAGES, _
+from labo.core.photos import MAX_BYTES as PHOTO_MAX
 from labo.core.urls import safe_next
 from labo.extensions import db
 from labo.permissions import can
+from labo.processes.services import wanting_opinions_now
 from labo.territory.models import Commune, Qpv
 
 bp = Blueprint("site", __name__)
@@ -29,10 +35,6 @@ log = logging.getLogger("labo")
 def home():
     qpv_count = db.session.scalar(select(func.count(Qpv.id)).where(Qpv.in_contract)) or 0
     commune_count = db.session.scalar(select(func.count(Commune.id)).where(Commune.in_call)) or 0
-    from labo.contributions.views import device_contributions
-    from labo.core.db import utcnow
-    from labo.processes.services import wanting_opinions_now
-
     return render_template("site/home.html", qpv_count=qpv_count, commune_count=commune_count,
                            open_process=wanting_opinions_now(utcnow()),
                            sent=[] if current_user.is_authenticated else device_contributions())
@@ -129,9 +131,6 @@ def _wants_json() -> bool:
 
 
 def _too_big_text() -> str:
-    from labo.contributions.photos import MAX_BYTES as PHOTO_MAX
-    from labo.meetings.attachments import MAX_BYTES as FILE_MAX
-
     # Forms with a photo or a file take much more (labo.core.uploads) and say "too heavy"
     # themselves with what was typed: this page is for what no form of ours sends.
     return _("Ce que vous envoyez est trop lourd : %(file)s Mo au plus par photo ou par fichier. Revenez en "
@@ -206,8 +205,6 @@ def render_unavailable():
     notification count, the language from the session or the browser."""
     from flask_babel import force_locale
 
-    from labo.core.i18n import DEFAULT_LOCALE
-
     chosen = session.get("lang")
     lang = chosen if chosen in LANGUAGES else request.accept_languages.best_match(list(LANGUAGES), DEFAULT_LOCALE)
     with force_locale(lang):
@@ -227,8 +224,6 @@ def render_unavailable():
 
 
 def register_errors(app) -> None:
-    from labo.core import csrf_retry
-
     csrf_retry.install()
 
     @app.errorhandler(CSRFError)
@@ -275,8 +270,6 @@ def _unread_notifications() -> int:
 
 
 def register_template_helpers(app) -> None:
-    from labo.core import abbr, dates, grammar, numbers
-
     dates.register(app)
     abbr.register(app)
     grammar.register(app)

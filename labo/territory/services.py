@@ -6,6 +6,7 @@ import tomllib
 from pathlib import Path
 from typing import Optional
 
+from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -13,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from labo.audit.services import audit_labels, record_audit
 from labo.core.db import slugify
 from labo.core.i18n import _
+from labo.core.memo import remembered
 from labo.extensions import db
 from labo.territory.models import Ambition, Axis, Commune, Pillar, Qpv
 
@@ -128,11 +130,6 @@ THEME_TABLES = ("pillar", "ambition")
 def theme_choices(empty_label: str) -> list[tuple[str, str]]:
     """A select's choices for a theme: each pillar ("p2"), then its ambitions (slug).
     Remembered a little (labo.core.memo): every list and form asks for them."""
-    from flask_babel import get_locale
-
-    from labo.core.i18n import _
-    from labo.core.memo import remembered
-
     def compute() -> tuple[tuple[str, str], ...]:
         choices = []
         for pillar in list_pillars():
@@ -146,16 +143,12 @@ def theme_choices(empty_label: str) -> list[tuple[str, str]]:
 
 def commune_options(by: str = "id") -> list[tuple[str, str]]:
     """(id or slug, name) of every commune, in list_communes' order; remembered a little."""
-    from labo.core.memo import remembered
-
     return list(remembered(("communes", by), TERRITORY_TABLES,
                            lambda: tuple((str(getattr(c, by)), c.name) for c in list_communes())))
 
 
 def qpv_options(by: str = "id") -> list[tuple[str, str]]:
     """(id or slug, "name (its communes)") of every QPV, in list_qpvs' order; remembered a little."""
-    from labo.core.memo import remembered
-
     return list(remembered(("qpvs", by), TERRITORY_TABLES, lambda: tuple(
         (str(getattr(q, by)), f"{q.name} ({', '.join(c.name for c in q.communes)})") for q in list_qpvs())))
 

@@ -32,6 +32,7 @@ from labo.core.errors import ServiceError
 from labo.extensions import db
 from labo.permissions import can
 from labo.workshops import services
+from labo.workshops.forms import ERROR_MESSAGES
 from labo.workshops.models import Board, Note, NoteGroup, Participant
 
 NAMESPACE = "/board"
@@ -298,8 +299,6 @@ def announce_board(board: Board, *, whole: bool = False) -> None:
 
 
 def _message(code: str) -> str:
-    from labo.workshops.forms import ERROR_MESSAGES
-
     return str(ERROR_MESSAGES.get(code, ERROR_MESSAGES["server-error"]))
 
 

@@ -15,16 +15,29 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from labo.accounts.models import ERASED_LABEL, User
+from labo.accounts.models import ERASED_LABEL, Role, RoleGrant, User
 from labo.audit.services import audit_labels, record_audit
-from labo.core.sanitize import plain_text
+from labo.contributions.services import create_contribution
 from labo.core.db import utcnow, write_transaction
 from labo.core.errors import ServiceError
 from labo.core.i18n import _, _l
+from labo.core.sanitize import plain_text
 from labo.extensions import db
+from labo.meetings.models import Meeting, meeting_animator
+from labo.permissions import is_admin, runs_workshops
 from labo.privacy import personal_data, retention
 from labo.territory.models import Commune
-from labo.workshops.models import DEFAULT_COLUMNS, Board, BoardColumn, Dot, Note, NoteGroup, Participant, Phase
+from labo.workshops.models import (
+    Board,
+    BoardColumn,
+    DEFAULT_COLUMNS,
+    Dot,
+    Note,
+    NoteGroup,
+    Participant,
+    Phase,
+    board_animator,
+)
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read from the back of a hall
 CODE_LENGTH = 6
@@ -99,10 +112,6 @@ def create_board(actor: User, *, title: str, columns: Iterable[str] = (), meetin
 
 def boards_for(user: User, *, limit: int = 100) -> list[Board]:
     """The boards a person animates, newest first."""
-    from labo.meetings.models import Meeting, meeting_animator
-    from labo.permissions import is_admin
-    from labo.workshops.models import board_animator
-
     query = select(Board).order_by(Board.created_at.desc(), Board.id.desc()).limit(limit)
     if not is_admin(user):
         meetings = select(meeting_animator.c.meeting_id).where(meeting_animator.c.user_id == user.id)
@@ -126,8 +135,6 @@ def boards_of_meeting(meeting) -> list[Board]:
 
 def co_animator_candidates(board: Board, limit: int = 300) -> list[User]:
     """Who may be asked to co-animate: animators, referents and administrators."""
-    from labo.accounts.models import Role, RoleGrant
-
     roles = (Role.ANIMATOR.value, Role.REFERENT.value, Role.ADMIN.value)
     taken = {u.id for u in board.animators} | {board.created_by_id}
     people = db.session.scalars(select(User).where(User.active.is_(True), User.grants.any(RoleGrant.role.in_(roles)))
@@ -136,8 +143,6 @@ def co_animator_candidates(board: Board, limit: int = 300) -> list[User]:
 
 
 def add_animator(actor: User, board: Board, user: User) -> None:
-    from labo.permissions import runs_workshops
-
     if not runs_workshops(user):
         raise WorkshopError("not-an-animator", "user")
     if user not in board.animators and user.id != board.created_by_id:
@@ -656,8 +661,6 @@ def to_contributions(config: Mapping, actor: User, board: Board, *, note_ids: It
     """Turn chosen notes or groups into contributions of the idea base, typed
     in by the animator for the workshop, each keeping its link to the board.
     One already turned is not turned twice."""
-    from labo.contributions.services import create_contribution
-
     commune = board.target_commune
     if commune is None:
         raise WorkshopError("commune-required", "commune")

@@ -16,17 +16,30 @@ from markupsafe import Markup
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from labo.accounts.models import User
 from labo.core.forms import ActionForm, show_error
 from labo.core.i18n import _
 from labo.core.spreadsheet import csv_bytes
 from labo.core.urls import absolute
 from labo.extensions import db, limiter
+from labo.meetings.models import Meeting
 from labo.permissions import authorize, can
 from labo.territory.services import get_commune, list_communes
 from labo.workshops import events, services
-from labo.workshops.forms import (ERROR_MESSAGES, BoardForm, CoAnimatorForm, CodeForm, ContributionsForm, DotForm, GroupForm,
-                                  JoinForm, NoteForm, RenameForm, SteerForm)
-from labo.workshops.models import PHASES, Board, Note, NoteGroup
+from labo.workshops.forms import (
+    BoardForm,
+    CoAnimatorForm,
+    CodeForm,
+    ContributionsForm,
+    DotForm,
+    ERROR_MESSAGES,
+    GroupForm,
+    JoinForm,
+    NoteForm,
+    RenameForm,
+    SteerForm,
+)
+from labo.workshops.models import Board, Note, NoteGroup, PHASES
 
 bp = Blueprint("workshops", __name__, url_prefix="/ateliers")
 phone_bp = Blueprint("board", __name__, url_prefix="/atelier")
@@ -78,8 +91,6 @@ def _qr(board: Board) -> Markup:
 
 
 def _meeting_choices():
-    from labo.meetings.models import Meeting
-
     meetings = db.session.scalars(select(Meeting).where(Meeting.cancelled.is_(False))
                                   .order_by(Meeting.starts_at.desc()).limit(60))
     return [SelectChoice("", _("Aucune (atelier à part)"))] + [
@@ -96,8 +107,6 @@ def index():
 @bp.route("/nouveau", methods=["GET", "POST"])
 @login_required
 def new():
-    from labo.meetings.models import Meeting
-
     authorize("workshop.create")
     form = BoardForm()
     form.meeting.choices = _meeting_choices()
@@ -200,8 +209,6 @@ def reveal(board_id: int):
 @bp.route("/<id:board_id>/co-animateurs", methods=["POST"])
 @login_required
 def co_animators(board_id: int):
-    from labo.accounts.models import User
-
     board = get_board(board_id)
     authorize("workshop.animate", board)
     if ActionForm().validate_on_submit():

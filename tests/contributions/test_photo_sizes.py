@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from labo.contributions import photos, services
+from labo.contributions import services
+from labo.core import photos
 from labo.contributions.models import Contribution
 from labo.extensions import db
 from tests.conftest import page_text

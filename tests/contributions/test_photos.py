@@ -1,4 +1,4 @@
-"""`labo.contributions.photos`: what a resident's photo goes through before it
+"""`labo.core.photos`: what a resident's photo goes through before it
 is stored. Every image here is made with Pillow on the spot."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import ExifTags, Image, ImageCms, PngImagePlugin
 
-from labo.contributions.photos import (
+from labo.core.photos import (
     ALLOWED,
     MAX_BYTES,
     MAX_SIDE,
