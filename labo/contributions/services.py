@@ -38,7 +38,7 @@ from labo.core.sanitize import clean_rich_text, plain_text
 from labo.core.urls import absolute
 from labo.extensions import db
 from labo.mail.services import send_email_after_commit
-from labo.notifications.services import describe, notify
+from labo.notifications.services import describe, notification_texts, notify
 from labo.permissions import is_admin, is_referent_of
 from labo.privacy import personal_data, retention
 from labo.territory.models import Ambition, Commune, Pillar, Qpv
@@ -756,3 +756,19 @@ def _status(value) -> str:
         return Status(value).label
     except ValueError:
         return value or ""
+
+
+# What a person following a contribution reads when something happens to it.
+notification_texts({
+    "contribution.hidden": lambda p: _("« %(title)s » a été masquée par une personne référente. Raison : %(reason)s",
+                                       title=p.get("title", ""), reason=p.get("reason", "")),
+    "contribution.restored": lambda p: _("« %(title)s » est de nouveau visible.", title=p.get("title", "")),
+    "contribution.approved": lambda p: _("« %(title)s » a été validée et publiée.", title=p.get("title", "")),
+    "contribution.merged": lambda p: _("« %(title)s » a été regroupée avec « %(target)s », qui disait la même chose.",
+                                       title=p.get("title", ""), target=p.get("target", "")),
+    "contribution.status": lambda p: _("« %(title)s » est maintenant : %(status)s.",
+                                       title=p.get("title", ""), status=_status(p.get("status"))),
+    "contribution.answered": lambda p: _("Réponse pour « %(title)s » (%(status)s) : %(answer)s", title=p.get("title", ""),
+                                         status=_status(p.get("status")), answer=p.get("answer_text", "")),
+})
+

@@ -23,7 +23,7 @@ from labo.core.i18n import _, _l
 from labo.core.sanitize import clean_rich_text
 from labo.extensions import db
 from labo.meetings.models import Attachment, Decision, Meeting, Registration, RegistrationStatus
-from labo.notifications.services import notify
+from labo.notifications.services import notification_texts, notify
 from labo.privacy import personal_data, retention
 from labo.territory.models import Commune
 
@@ -501,3 +501,10 @@ audit_labels({
     "meeting.attachment_deleted": lambda d: _("Pièce jointe retirée de %(name)s : %(file)s",
             name=d.name, file=d.get("file", "")),
 })
+
+
+# What a person following a meeting reads when something happens to it.
+notification_texts({
+    "meeting.minutes": lambda p: _("Le compte-rendu de « %(title)s » est en ligne.", title=p.get("title", "")),
+})
+

@@ -2,14 +2,13 @@
 by email too when an SMTP server is configured."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Callable, Iterable, Mapping
 
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
 
 from labo.accounts.models import Notification, User
-from labo.contributions.models import Status
 from labo.core.db import utcnow
 from labo.core.i18n import _, _l
 from labo.core.urls import absolute
@@ -34,29 +33,22 @@ def notify(config: Mapping, user_ids: Iterable[int], kind: str, link: str = "", 
     return len(ids)
 
 
+Text = Callable[[Mapping[str, Any]], str]
+_TEXTS: dict[str, Text] = {}
+
+
+def notification_texts(texts: Mapping[str, Text]) -> None:
+    """A feature says, for each kind of notification it sends, the sentence
+    its reader gets, written when read (in the reader's language)."""
+    _TEXTS.update(texts)
+
+
 def describe(kind: str, params: Mapping[str, Any], subject: bool = False) -> str:
-    """The notification in the reader's language."""
-    title = params.get("title", "")
-    texts = {
-        "contribution.hidden": lambda: _("« %(title)s » a été masquée par une personne référente. Raison : %(reason)s", title=title, reason=params.get("reason", "")),
-        "contribution.restored": lambda: _("« %(title)s » est de nouveau visible.", title=title),
-        "contribution.approved": lambda: _("« %(title)s » a été validée et publiée.", title=title),
-        "contribution.merged": lambda: _("« %(title)s » a été regroupée avec « %(target)s », qui disait la même chose.", title=title, target=params.get("target", "")),
-        "contribution.status": lambda: _("« %(title)s » est maintenant : %(status)s.", title=title, status=_status_label(params.get("status"))),
-        "meeting.minutes": lambda: _("Le compte-rendu de « %(title)s » est en ligne.", title=title),
-        "contribution.answered": lambda: _("Réponse pour « %(title)s » (%(status)s) : %(answer)s", title=title, status=_status_label(params.get("status")), answer=params.get("answer_text", "")),
-    }
-    text = texts[kind]() if kind in texts else kind
+    """The notification in the reader's language (the mail's subject with `subject`)."""
     if subject:
-        return _("Labo de la participation : du nouveau pour « %(title)s »", title=title)
-    return text
-
-
-def _status_label(value: Optional[str]) -> str:
-    try:
-        return Status(value).label
-    except ValueError:
-        return value or ""
+        return _("Labo de la participation : du nouveau pour « %(title)s »", title=params.get("title", ""))
+    text = _TEXTS.get(kind)
+    return text(params) if text is not None else kind
 
 
 def list_for(user: User, limit: int = 50) -> list[Notification]:
