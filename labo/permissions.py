@@ -92,6 +92,15 @@ def relays(user, obj: Any = None) -> bool:
     return _authenticated(user) and (user.has_role(Role.AMBASSADOR) or bool(user.referent_commune_ids) or is_admin(user))
 
 
+def places_in_commune(user, commune: Any = None) -> bool:
+    """Where an organisation of the directory, or a process, may be placed:
+    administrators anywhere, and `commune` None (the whole agglomeration)
+    is theirs alone; referents in their own communes."""
+    if is_admin(user):
+        return True
+    return commune is not None and is_referent_of(user, commune)
+
+
 def appears_as_actor(user, obj: Any = None) -> bool:
     """Ambassadors and referents may have a card in the directory of actors."""
     return _authenticated(user) and (user.has_role(Role.AMBASSADOR) or bool(user.referent_commune_ids))
@@ -258,6 +267,7 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     # directory of actors and the ambassadors' space
     "actors.appear": appears_as_actor,
     "actors.manage_organisation": manages_organisation,
+    "actors.place_organisation": places_in_commune,  # in this commune (the form lists only those)
     "actors.log_activity": relays,
     "actors.edit_activity": owns_activity,
     "actors.read_aggregates": is_copil,
@@ -279,9 +289,10 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     # participation processes (labo/processes)
     "process.create": is_any_referent,    # administrators (any commune or none), referents (their communes)
     "process.manage": manages_process,    # edit, publish, answer, publish the return, finish
+    "process.run_in": places_in_commune,  # this commune, or None: the whole agglomeration
     "process.view": sees_process,
-    "process.take_part": is_authenticated,  # then labo.processes.rules.refusal() says why not, if need be
-    "ballot.vote": is_authenticated,      # then labo.processes.rules.refusal() says why not, if need be
+    "process.take_part": is_authenticated,  # then labo.processes.eligibility.refusal() says why not, if need be
+    "ballot.vote": is_authenticated,      # then labo.processes.eligibility.refusal() says why not, if need be
     "ballot.publish": manages_process,    # codécision: freeze the computed result as the decision
     "tally.enter": enters_tally,          # a paper or workshop tally sheet
     "tally.photo": manages_process,       # the photo of a sheet: its managers only

@@ -23,6 +23,7 @@ from labo.core.i18n import _
 from labo.extensions import db
 from labo.meetings.models import Meeting, Registration, RegistrationStatus
 from labo.meetings.services import relay_token
+from labo.permissions import can
 from labo.privacy import personal_data
 from labo.territory.models import Ambition, Commune, Pillar
 
@@ -109,13 +110,11 @@ def save_organisation(actor: User, organisation: Organisation, *, name: str, kin
         raise ActorError("kind-unknown", "kind")
     if not communes:
         raise ActorError("commune-required", "communes")
-    if not actor.has_role(Role.ADMIN):
-        mine = actor.referent_commune_ids
-        outside = [c for c in communes if c.id not in mine]
-        kept = [c for c in organisation.communes if c.id not in mine] if organisation.id else []
-        # A referent keeps the other communes an organisation already had, but adds none.
-        if any(c not in kept for c in outside):
-            raise ActorError("commune-not-yours", "communes")
+    outside = [c for c in communes if not can(actor, "actors.place_organisation", c)]
+    kept = [c for c in organisation.communes if not can(actor, "actors.place_organisation", c)] if organisation.id else []
+    # A referent keeps the other communes an organisation already had, but adds none.
+    if any(c not in kept for c in outside):
+        raise ActorError("commune-not-yours", "communes")
     website = (website or "").strip() or None
     if website and (len(website) > 300 or not WEBSITE_RE.match(website)):
         raise ActorError("website-invalid", "website")

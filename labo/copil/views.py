@@ -22,7 +22,7 @@ from labo.core.i18n import _
 from labo.extensions import db
 from labo.permissions import require
 from labo.processes.models import Process
-from labo.processes.rules import stage
+from labo.processes.eligibility import stage
 from labo.site.views import render_error
 
 bp = Blueprint("copil", __name__, url_prefix="/copil")

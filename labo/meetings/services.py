@@ -24,6 +24,7 @@ from labo.core.sanitize import clean_rich_text
 from labo.extensions import db
 from labo.meetings.models import Attachment, Decision, Meeting, Registration, RegistrationStatus
 from labo.notifications.services import notification_texts, notify
+from labo.permissions import can
 from labo.privacy import personal_data, retention
 from labo.territory.models import Commune
 
@@ -251,7 +252,7 @@ def relay_for(config: Mapping, token: Optional[str]) -> Optional[User]:
     except BadSignature:
         return None
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
-    if user is None or not (user.has_role(Role.AMBASSADOR) or user.referent_commune_ids or user.has_role(Role.ADMIN)):
+    if user is None or not can(user, "relay.invite"):  # no longer an ambassador or referent
         return None
     return user
 

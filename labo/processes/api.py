@@ -7,14 +7,17 @@ from __future__ import annotations
 from flask import jsonify, request, url_for
 from flask_login import current_user
 
-from labo.api.views import _api_error, bp
+from labo.api.common import PLACE, api_error, bp, describe, error_response, id_param
 from labo.core.db import utcnow
 from labo.core.i18n import _
 from labo.core.levels import LEVEL_VALUES
 from labo.core.limits import per_person, write_limit
 from labo.extensions import db, limiter
+from labo.processes import ballots, eligibility, services
+from labo.processes.forms import ERROR_MESSAGES
 from labo.processes.models import Method, Process, Stance
-from labo.processes.rules import ProcessError, Stage
+from labo.processes.eligibility import ProcessError, Stage
+from labo.territory.services import get_commune
 
 STAGES = [s.value for s in Stage if s is not Stage.DRAFT]
 METHODS = [m.value for m in Method]
@@ -28,8 +31,6 @@ def _published(process_id: int):
 
 
 def process_json(p: Process, now, full: bool = False) -> dict:
-    from labo.processes import rules
-
     data = {
         "id": p.id,
         "title": p.title,
@@ -44,7 +45,7 @@ def process_json(p: Process, now, full: bool = False) -> dict:
         "opens_at": p.opens_at.isoformat(),
         "closes_at": p.closes_at.isoformat(),
         "answer_by": p.answer_by.isoformat(),
-        "stage": rules.stage(p, now).value,
+        "stage": eligibility.stage(p, now).value,
         "url": url_for("processes.detail", process_id=p.id),
     }
     if full:
@@ -68,22 +69,19 @@ def process_json(p: Process, now, full: bool = False) -> dict:
 
 @bp.route("/processes")
 def processes():
-    from labo.processes import services
-    from labo.territory.services import get_commune
-
     args = request.args
     # A level or stage given but empty is unknown too, as documented.
     level, stage_value, commune_slug = args.get("level"), args.get("stage"), args.get("commune") or None
     if level is not None and level not in LEVEL_VALUES:
-        return _api_error(400, _("Niveau inconnu : information, consultation, concertation ou codecision."),
-                          {"level": _("Niveau inconnu.")})
+        return api_error(400, _("Niveau inconnu : information, consultation, concertation ou codecision."),
+                         {"level": _("Niveau inconnu.")})
     if stage_value is not None and stage_value not in STAGES:
-        return _api_error(400, _("Étape inconnue."), {"stage": _("Étape inconnue.")})
+        return api_error(400, _("Étape inconnue."), {"stage": _("Étape inconnue.")})
     commune = None
     if commune_slug:
         commune = get_commune(commune_slug)
         if commune is None:
-            return _api_error(400, _("Commune inconnue."), {"commune": _("Commune inconnue.")})
+            return api_error(400, _("Commune inconnue."), {"commune": _("Commune inconnue.")})
     now = utcnow()
     found = services.list_processes(now, level=level, commune=commune, stage_filter=stage_value)
     return jsonify([process_json(p, now) for p in found])
@@ -93,26 +91,24 @@ def processes():
 def process(process_id: int):
     p = _published(process_id)
     if p is None:
-        return _api_error(404, _("Cette démarche n'existe pas ou n'est pas publiée."))
+        return api_error(404, _("Cette démarche n'existe pas ou n'est pas publiée."))
     return jsonify(process_json(p, utcnow(), full=True))
 
 
 @bp.route("/processes/<id:process_id>/results")
 def process_results(process_id: int):
-    from labo.processes import ballots, rules
-
     p = _published(process_id)
     if p is None:
-        return _api_error(404, _("Cette démarche n'existe pas ou n'est pas publiée."))
+        return api_error(404, _("Cette démarche n'existe pas ou n'est pas publiée."))
     if not ballots.counted_in_tallies(p):
-        return _api_error(404, _("Cette démarche n'a ni vote ni avis à compter."))
+        return api_error(404, _("Cette démarche n'a ni vote ni avis à compter."))
     now = utcnow()
     res = ballots.results(p, now)
     if not res.visible:
         if res.hidden_reason == "secret-open":
-            return _api_error(403, _("Le vote est secret : les résultats restent cachés jusqu'à la clôture."))
-        return _api_error(403, _("Les résultats seront visibles une fois la démarche ouverte."))
-    body = {"process_id": p.id, "method": p.method, "stage": rules.stage(p, now).value,
+            return api_error(403, _("Le vote est secret : les résultats restent cachés jusqu'à la clôture."))
+        return api_error(403, _("Les résultats seront visibles une fois la démarche ouverte."))
+    body = {"process_id": p.id, "method": p.method, "stage": eligibility.stage(p, now).value,
             **ballots.results_json(res),
             "participation": ballots.breakdown(p, "channel"),
             "decision": ballots.frozen_result(p)}
@@ -133,68 +129,55 @@ def _fields_of(method: Method) -> set[str] | None:
 @bp.route("/processes/<id:process_id>/participations", methods=["POST"])
 @limiter.limit(write_limit, key_func=per_person)
 def take_part(process_id: int):
-    from labo.processes import ballots, services
-
     if not current_user.is_authenticated:
-        return _api_error(401, _("Connectez-vous pour participer."))
+        return api_error(401, _("Connectez-vous pour participer."))
     p = _published(process_id)
     if p is None:
-        return _api_error(404, _("Cette démarche n'existe pas ou n'est pas publiée."))
+        return api_error(404, _("Cette démarche n'existe pas ou n'est pas publiée."))
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        return _api_error(400, _("Envoyez un objet JSON."))
+        return api_error(400, _("Envoyez un objet JSON."))
     method = p.method_enum
     expected = _fields_of(method)
     if expected is None:
         message = _("On participe à cette démarche par des questions ou des propositions, sur sa page.")
-        return _api_error(400, message, {"participation": message})
+        return api_error(400, message, {"participation": message})
     unexpected = sorted(set(data) - expected)
     if unexpected:  # e.g. grades sent to a consultation: never taken as something else
         message = _("Cette démarche ne prend pas ce champ.")
-        return _api_error(400, message, {name[:100]: message for name in unexpected[:10]})
+        return api_error(400, message, {name[:100]: message for name in unexpected[:10]})
     now = utcnow()
     try:
         if method is Method.MAJORITY_JUDGMENT:
             grades = data.get("grades")
             if not isinstance(grades, dict):
-                return _api_error(400, _("Envoyez « grades » : une mention pour chaque option."),
-                                  {"grades": _("Un objet {id de l'option : mention}.")})
+                return api_error(400, _("Envoyez « grades » : une mention pour chaque option."),
+                                 {"grades": _("Un objet {id de l'option : mention}.")})
             ballots.cast_ballot(p, current_user, grades, now)
         elif method.is_ballot:
             choices = data.get("choices")
             if not isinstance(choices, list) or not all(isinstance(c, int) and not isinstance(c, bool) for c in choices):
-                return _api_error(400, _("Envoyez « choices » : la liste des options choisies."),
-                                  {"choices": _("Une liste d'identifiants d'options.")})
+                return api_error(400, _("Envoyez « choices » : la liste des options choisies."),
+                                 {"choices": _("Une liste d'identifiants d'options.")})
             ballots.cast_ballot(p, current_user, choices, now)
         elif method is Method.OPINIONS:
             stance, comment = data.get("stance"), data.get("comment", "")
             if not isinstance(stance, str) or not isinstance(comment, str):
-                return _api_error(400, _("Envoyez « stance » (favorable, reserve ou defavorable) et un « comment » facultatif."),
-                                  {"stance": _("Une chaîne de caractères.")})
+                return api_error(400, _("Envoyez « stance » (favorable, reserve ou defavorable) et un « comment » facultatif."),
+                                 {"stance": _("Une chaîne de caractères.")})
             services.give_opinion(p, current_user, stance=stance, comment=comment, now=now)
     except ProcessError as error:
         db.session.rollback()
         message = ballots.message(error.code)
         if error.code in ("stance-required", "wrong-method"):
-            from labo.processes.forms import ERROR_MESSAGES
-
             message = str(ERROR_MESSAGES.get(error.code, error.code))
         status = STATUS.get(error.code, 400)
-        return _api_error(status, message, {error.field or "participation": message} if status == 400 else None)
+        return api_error(status, message, {error.field or "participation": message} if status == 400 else None)
     db.session.commit()
     changeable = not p.secret
     return jsonify({"process_id": p.id, "recorded": True, "secret": p.secret, "changeable": changeable}), 201
 
 
-def _error(description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-
-
-def _id_param() -> dict:
-    return {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
-
-
-_PLACE = {"type": "object", "properties": {"slug": {"type": "string"}, "name": {"type": "string"}}}
 _COUNT = {"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "enum": ["< 5"]}],
           "description": "A count; \"< 5\" when it concerns fewer than 5 people (or would reveal such a group)."}
 
@@ -213,7 +196,7 @@ SCHEMAS: dict = {
             "method": {"type": "string", "enum": METHODS},
             "secret": {"type": "boolean", "description": "A secret ballot: votes cannot be changed nor linked to voters."},
             "decider": {"type": "string"},
-            "commune": {"oneOf": [_PLACE, {"type": "null"}], "description": "The commune running it; null: the agglomeration."},
+            "commune": {"oneOf": [PLACE, {"type": "null"}], "description": "The commune running it; null: the agglomeration."},
             "opens_at": {"type": "string", "format": "date-time"},
             "closes_at": {"type": "string", "format": "date-time"},
             "answer_by": {"type": "string", "format": "date", "description": "The decider's return is due by this date."},
@@ -228,7 +211,7 @@ SCHEMAS: dict = {
                 "decision_rule": {"type": "string"},
                 "easy_read": {"type": ["string", "null"], "description": "The rules in easy-to-read French (FALC)."},
                 "audience": {"type": "string", "enum": ["everyone", "territory"]},
-                "communes": {"type": "array", "items": _PLACE},
+                "communes": {"type": "array", "items": PLACE},
                 "qpv": {"type": "array", "items": {"type": "object", "properties": {
                     "code": {"type": ["string", "null"]}, "name": {"type": "string"}, "slug": {"type": "string"}}}},
                 "verified_only": {"type": "boolean"},
@@ -336,7 +319,7 @@ PATHS: dict = {
             "responses": {
                 "200": {"description": "The processes.", "content": {"application/json": {"schema": {
                     "type": "array", "items": {"$ref": "#/components/schemas/ProcessSummary"}}}}},
-                "400": _error("An unknown level, stage or commune."),
+                "400": error_response("An unknown level, stage or commune."),
             },
         },
     },
@@ -345,11 +328,11 @@ PATHS: dict = {
             "operationId": "getProcess",
             "summary": "One published process: level, method, rule, dates, stage, return.",
             "tags": ["processes"],
-            "parameters": [_id_param()],
+            "parameters": [id_param()],
             "responses": {
                 "200": {"description": "The process.",
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Process"}}}},
-                "404": _error("Unknown, or not published."),
+                "404": error_response("Unknown, or not published."),
             },
         },
     },
@@ -358,12 +341,12 @@ PATHS: dict = {
             "operationId": "getProcessResults",
             "summary": "Aggregated results per channel and together; never a voter's identity, no group under 5.",
             "tags": ["processes"],
-            "parameters": [_id_param()],
+            "parameters": [id_param()],
             "responses": {
                 "200": {"description": "The results.",
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProcessResults"}}}},
-                "403": _error("Hidden for now: a secret ballot until closing, or not open yet."),
-                "404": _error("Unknown, not published, or nothing to count (questions, proposals)."),
+                "403": error_response("Hidden for now: a secret ballot until closing, or not open yet."),
+                "404": error_response("Unknown, not published, or nothing to count (questions, proposals)."),
             },
         },
     },
@@ -372,20 +355,22 @@ PATHS: dict = {
             "operationId": "takePart",
             "summary": "Vote or give one's opinion, as the logged-in person (session cookie and X-CSRFToken header).",
             "tags": ["processes"],
-            "parameters": [_id_param(),
+            "parameters": [id_param(),
                            {"name": "X-CSRFToken", "in": "header", "required": True, "schema": {"type": "string"}}],
             "requestBody": {"required": True, "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/ParticipationInput"}}}},
             "responses": {
                 "201": {"description": "Recorded.", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/ParticipationRecorded"}}}},
-                "400": _error("A malformed body, or a ballot the method does not allow."),
-                "401": _error("Not logged in."),
-                "403": _error("Outside the territory, or the account is not verified in person."),
-                "404": _error("Unknown, or not published."),
-                "409": _error("Not open yet, closed, or a secret ballot already cast."),
-                "429": _error("Too many participations in a short time from this account."),
+                "400": error_response("A malformed body, or a ballot the method does not allow."),
+                "401": error_response("Not logged in."),
+                "403": error_response("Outside the territory, or the account is not verified in person."),
+                "404": error_response("Unknown, or not published."),
+                "409": error_response("Not open yet, closed, or a secret ballot already cast."),
+                "429": error_response("Too many participations in a short time from this account."),
             },
         },
     },
 }
+
+describe(PATHS, SCHEMAS)

@@ -14,11 +14,11 @@ from labo.core.photos import content_type_of
 from labo.core.uploads import accepts_uploads
 from labo.extensions import db, limiter
 from labo.permissions import authorize, can
-from labo.processes import ballots, rules
+from labo.processes import ballots, eligibility
 from labo.processes.ballot_forms import TallyForm
 from labo.processes.counting import GRADES
 from labo.processes.models import Channel, Method, Process, STANCE_LABELS, Stance, Tally
-from labo.processes.rules import ProcessError, Stage
+from labo.processes.eligibility import ProcessError, Stage
 from labo.processes.views import _detail_context
 from labo.territory.services import list_communes
 
@@ -78,9 +78,9 @@ def ballot_context(process: Process, mine=_LOOK_UP) -> dict:
     sent back with an error), and the rule about changing one's vote. `mine`:
     the visitor's participation when the page has already looked it up."""
     now = utcnow()
-    refusal = rules.refusal(process, current_user, now)
+    refusal = eligibility.refusal(process, current_user, now)
     if mine is _LOOK_UP:
-        mine = rules.participation_of(process, current_user)
+        mine = eligibility.participation_of(process, current_user)
     chosen: dict[str, str] = {}
     blank = []  # majority judgment sent back: the options left without a grade, to ask about
     if request.method == "POST" and request.endpoint == "ballots.vote":
@@ -105,7 +105,7 @@ def ballot_context(process: Process, mine=_LOOK_UP) -> dict:
         "can_vote": can_vote,
         "refusal": ballots.message(refusal) if refusal and refusal != "login" else None,
         "login": refusal == "login",
-        "open": rules.stage(process, now) is Stage.OPEN,
+        "open": eligibility.stage(process, now) is Stage.OPEN,
         "secret": process.secret,
         "max_choices": process.max_choices or len(process.options),
         "results_url": url_for("ballots.results", process_id=process.id),
@@ -155,7 +155,7 @@ def _results_page(process: Process, *, status: int = 200):
     now = utcnow()
     res = ballots.results(process, now)
     manager = can(current_user, "process.manage", process)
-    current = rules.stage(process, now)
+    current = eligibility.stage(process, now)
     frozen = ballots.frozen_result(process)
     can_publish = (can(current_user, "ballot.publish", process) and process.level == "codecision"
                    and process.method_enum.is_ballot and frozen is None

@@ -48,7 +48,7 @@ from labo.processes.models import (
     Tally,
     TallyLine,
 )
-from labo.processes.rules import (
+from labo.processes.eligibility import (
     MESSAGES as RULE_MESSAGES,
     ProcessError,
     Stage,
@@ -207,7 +207,7 @@ def new_ballot_id() -> str:
 
 
 def cast_ballot(process: Process, user: User, choices, now: datetime, *, ask_about_blanks: bool = False) -> Ballot:
-    """Vote online. Checks who may take part (labo.processes.rules) and the
+    """Vote online. Checks who may take part (labo.processes.eligibility) and the
     ballot itself, then writes it. The caller commits.
 
     `ask_about_blanks` (the web form, until the voter confirms): a majority-

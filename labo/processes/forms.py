@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from labo.core.forms import SelectField
 from labo.core.i18n import _l
 from labo.processes.models import Audience, Stance
-from labo.processes.rules import MESSAGES
+from labo.processes.eligibility import MESSAGES
 from labo.territory.forms import MultiCheckboxField
 
 ERROR_MESSAGES = {

@@ -1,7 +1,7 @@
 """Processes, free of Flask's request: opening and editing them, the
 questions (information), opinions (consultation), proposals and supports
 (concertation), and the decider's return. Every way of taking part checks
-labo.processes.rules first; the actor is always passed in."""
+labo.processes.eligibility first; the actor is always passed in."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -37,7 +37,7 @@ from labo.processes.models import (
     Stance,
     Tally,
 )
-from labo.processes.rules import ProcessError, Stage, check_can_take_part, record_participation, stage
+from labo.processes.eligibility import ProcessError, Stage, check_can_take_part, record_participation, stage
 from labo.territory.models import Ambition, Commune, Pillar, Qpv
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 20
@@ -188,7 +188,7 @@ LIST_ORDER = {Stage.OPEN: 0, Stage.UPCOMING: 1, Stage.CLOSED: 2, Stage.ANSWERED:
 
 
 def _stage_rank(now: datetime):
-    """rules.stage() of a published process as SQL, valued as LIST_ORDER."""
+    """eligibility.stage() of a published process as SQL, valued as LIST_ORDER."""
     return case(
         (Process.finished_at.is_not(None), LIST_ORDER[Stage.FINISHED]),
         (Process.return_published_at.is_not(None), LIST_ORDER[Stage.ANSWERED]),

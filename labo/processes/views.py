@@ -17,8 +17,8 @@ from labo.core.sanitize import rich_text_as_typed
 from labo.core.urls import page_number
 from labo.extensions import db, limiter
 from labo.meetings.views import from_local, to_local
-from labo.permissions import authorize, can, is_admin
-from labo.processes import rules, services
+from labo.permissions import authorize, can
+from labo.processes import eligibility, services
 from labo.processes.ballots import counted_in_tallies, frozen_result
 from labo.processes.forms import (
     AnswerForm,
@@ -32,7 +32,7 @@ from labo.processes.forms import (
     ReturnForm,
 )
 from labo.processes.models import Audience, LEVEL_METHODS, METHOD_LABELS, Method, Process, Proposal, Question, Stance
-from labo.processes.rules import ProcessError, Stage
+from labo.processes.eligibility import ProcessError, Stage
 from labo.territory.services import get_commune, list_communes, list_qpvs, resolve_theme, theme_choices
 
 bp = Blueprint("processes", __name__, url_prefix="/demarches")
@@ -83,7 +83,7 @@ def index():
         drafts = services.drafts_for(current_user, lambda p: can(current_user, "process.manage", p))
     return render_template("processes/index.html", form=form, page=page, drafts=drafts,
                            filters={k: v for k, v in values.items() if v},
-                           stage_of=lambda p: rules.stage(p, now), stage_labels=STAGE_LABELS,
+                           stage_of=lambda p: eligibility.stage(p, now), stage_labels=STAGE_LABELS,
                            filtered=any(values.values()), creator=can(current_user, "process.create"))
 
 
@@ -110,11 +110,11 @@ def format_day(value) -> str:
 
 def _detail_context(process: Process, **forms):
     now = utcnow()
-    current = rules.stage(process, now)
+    current = eligibility.stage(process, now)
     manager = can(current_user, "process.manage", process)
     user = current_user if current_user.is_authenticated else None
-    refusal = rules.refusal(process, current_user, now)
-    mine = rules.participation_of(process, current_user)
+    refusal = eligibility.refusal(process, current_user, now)
+    mine = eligibility.participation_of(process, current_user)
     method = process.method_enum
     context = dict(
         process=process, stage=current, stage_label=STAGE_LABELS[current], manager=manager, refusal=refusal,
@@ -168,7 +168,7 @@ def _refused(process: Process, error: ProcessError, form=None, **forms):
 
 def _check_open(process: Process):
     """Refuse a POST that cannot succeed before reading its form."""
-    code = rules.refusal(process, current_user, utcnow())
+    code = eligibility.refusal(process, current_user, utcnow())
     if code:
         return _refused(process, ProcessError(code))
     return None
@@ -275,11 +275,8 @@ def support(process_id: int, proposal_id: int):
 
 
 def _commune_choices() -> list[tuple[str, str]]:
-    communes = list_communes()
-    if is_admin(current_user):
-        return [("", _("Toute l'agglomération (CALL)"))] + [(str(c.id), c.name) for c in communes]
-    mine = current_user.referent_commune_ids
-    return [(str(c.id), c.name) for c in communes if c.id in mine]
+    whole = [("", _("Toute l'agglomération (CALL)"))] if can(current_user, "process.run_in", None) else []
+    return whole + [(str(c.id), c.name) for c in list_communes() if can(current_user, "process.run_in", c)]
 
 
 def _theme_of(process: Process) -> str:
@@ -336,7 +333,7 @@ def edit(process_id: int | None):
                 communes=[c for c in communes if c.id in chosen_communes],
                 qpvs=[q for q in qpvs if q.id in chosen_qpvs], verified_only=form.verified_only.data,
                 commune=commune, pillar=pillar, ambition=ambition, decision_rule=form.decision_rule.data or "",
-                easy_read=form.easy_read.data or "", may_run_agglomeration=is_admin(current_user),
+                easy_read=form.easy_read.data or "", may_run_agglomeration=can(current_user, "process.run_in", None),
             )
         except ProcessError as error:
             db.session.rollback()
@@ -366,8 +363,8 @@ def _manage_page(process: Process, *, return_form=None, answer_forms=None, decid
     manager_proposals = (services.proposals(process, None, include_hidden=True)
                          if process.method == Method.PROPOSALS.value else [])
     return render_template(
-        "processes/manage.html", process=process, stage=rules.stage(process, now),
-        stage_label=STAGE_LABELS[rules.stage(process, now)], questions=manager_questions, proposals=manager_proposals,
+        "processes/manage.html", process=process, stage=eligibility.stage(process, now),
+        stage_label=STAGE_LABELS[eligibility.stage(process, now)], questions=manager_questions, proposals=manager_proposals,
         return_form=return_form or ReturnForm(formdata=None, data={"return_text": rich_text_as_typed(process.return_text)}),
         answer_forms=answer_forms or {}, decide_forms=decide_forms or {}, action_form=ActionForm(formdata=None),
         late=services.return_is_late(process, now.date()), unanswered=services.unanswered_proposals(process),

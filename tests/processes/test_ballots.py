@@ -17,7 +17,7 @@ from labo.core.db import utcnow
 from labo.extensions import db
 from labo.processes import ballots
 from labo.processes.models import Ballot, BallotChoice, Participation, Process, Tally
-from labo.processes.rules import ProcessError
+from labo.processes.eligibility import ProcessError
 from tests.conftest import Auth, csrf_from, page_text
 from tests.factories import (close_process, commune, create_admin, create_referent, create_user, insert_process,
                              option_ids)

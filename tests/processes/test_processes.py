@@ -15,7 +15,7 @@ from labo.core.db import utcnow
 from labo.extensions import db
 from labo.processes import services
 from labo.processes.models import Participation, Process, Proposal, ProposalSupport, Question
-from labo.processes.rules import ProcessError
+from labo.processes.eligibility import ProcessError
 from tests.conftest import csrf_from, page_text
 from tests.factories import close_process, commune, create_admin, create_process, create_referent, create_user, qpv
 
@@ -531,7 +531,7 @@ def test_the_demo_seeds_one_process_per_level_once(app, client):
     assert set(processes) == set(DEMO_TITLES.values())
     assert {p.level for p in processes.values()} == {"information", "consultation", "concertation", "codecision"}
     now = utcnow()
-    from labo.processes.rules import stage
+    from labo.processes.eligibility import stage
 
     answered = processes[DEMO_TITLES["consultation_answered"]]
     assert stage(answered, now).value == "answered" and not services.return_is_late(answered, now.date())

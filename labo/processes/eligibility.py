@@ -1,5 +1,12 @@
-"""Where a process stands and who may take part: the rules every way of
-taking part (opinion, proposal, ballot, question) checks the same way."""
+"""Eligibility: where a process stands (draft, not open yet, open, closed)
+and whether this person may take part in it (signed in, living in the
+territory it is for, verified in person if it asks so), checked the same way
+by every way of taking part (opinion, proposal, ballot, question).
+
+This is not labo.permissions, which says what a role may do on the site
+(e.g. "process.take_part": any signed-in account); as Decidim separates
+permissions from authorizations, eligibility then says why this person may
+not take part in this process now, in words they can act on."""
 from __future__ import annotations
 
 import enum
