@@ -3,15 +3,16 @@
 Published fiches only; a contact appears only when its owner agreed."""
 from __future__ import annotations
 
-import re
-
 from flask import jsonify, request, url_for
 
-from labo.api.openapi import PAGE, PER_PAGE
-from labo.api.views import _api_error, bp
+from labo.api.common import (
+    PAGE, PER_PAGE, PLACE, api_error, bp, describe, error_response, id_param, page_args, page_error, query_param,
+)
 from labo.core.i18n import _
 from labo.core.levels import LEVEL_VALUES
 from labo.extensions import db
+from labo.fiches import services
+from labo.fiches.models import Fiche
 
 KINDS = ["experience", "methode", "formation", "compte_rendu"]
 
@@ -52,23 +53,21 @@ def fiche_json(f, full: bool = False) -> dict:
 
 @bp.route("/fiches")
 def fiches():
-    from labo.fiches import services
-
     args = request.args
-    page, per_page = args.get("page", "1"), args.get("per_page", "20")
-    if not (re.fullmatch(r"[0-9]{1,5}", page) and re.fullmatch(r"[0-9]{1,3}", per_page)) \
-            or int(page) < 1 or not 1 <= int(per_page) <= 100:
-        return _api_error(400, _("page doit être un entier ≥ 1 et per_page entre 1 et 100."))
+    paging = page_args(args)
+    if paging is None:
+        return page_error()
+    page, per_page = paging
     level, kind = args.get("level"), args.get("kind")  # given but empty is unknown too, as documented
     if level is not None and level not in LEVEL_VALUES:
-        return _api_error(400, _("Niveau inconnu : information, consultation, concertation ou codecision."),
-                          {"level": _("Niveau inconnu.")})
+        return api_error(400, _("Niveau inconnu : information, consultation, concertation ou codecision."),
+                         {"level": _("Niveau inconnu.")})
     if kind is not None and kind not in KINDS:
-        return _api_error(400, _("Type inconnu : experience, methode, formation ou compte_rendu."),
-                          {"kind": _("Type inconnu.")})
+        return api_error(400, _("Type inconnu : experience, methode, formation ou compte_rendu."),
+                         {"kind": _("Type inconnu.")})
     filters = services.Filters(q=(args.get("q") or "")[:100] or None, commune=args.get("commune") or None,
                                theme=args.get("theme") or None, level=level, kind=kind)
-    result = db.paginate(services.published_query(filters), page=int(page), per_page=int(per_page), error_out=False)
+    result = db.paginate(services.published_query(filters), page=page, per_page=per_page, error_out=False)
     return jsonify({
         "items": [fiche_json(f) for f in result.items],
         "page": result.page, "per_page": result.per_page, "pages": result.pages, "total": result.total,
@@ -77,26 +76,12 @@ def fiches():
 
 @bp.route("/fiches/<id:fiche_id>")
 def fiche(fiche_id: int):
-    from labo.fiches.models import Fiche
-
     f = db.session.get(Fiche, fiche_id)
     if f is None or not f.is_published:
-        return _api_error(404, _("Cette fiche n'existe pas ou n'est pas publiée."))
+        return api_error(404, _("Cette fiche n'existe pas ou n'est pas publiée."))
     return jsonify(fiche_json(f, full=True))
 
 
-def _query(name: str, description: str, enum: list | None = None) -> dict:
-    schema: dict = {"type": "string"}
-    if enum:
-        schema["enum"] = enum
-    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
-
-
-def _error(description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-
-
-_PLACE = {"type": "object", "properties": {"slug": {"type": "string"}, "name": {"type": "string"}}}
 _LINK = {"type": "object", "properties": {"id": {"type": "integer"}, "url": {"type": "string", "format": "uri-reference"}}}
 
 SCHEMAS: dict = {
@@ -109,7 +94,7 @@ SCHEMAS: dict = {
             "title": {"type": "string", "maxLength": 140},
             "level": {"type": "string", "enum": list(LEVEL_VALUES),
                       "description": "The level of participation used: how much say participants had."},
-            "communes": {"type": "array", "items": _PLACE},
+            "communes": {"type": "array", "items": PLACE},
             "qpv": {"type": "array", "items": {"type": "object", "properties": {
                 "code": {"type": ["string", "null"]}, "name": {"type": "string"}, "slug": {"type": "string"}}}},
             "theme": {"type": "object", "properties": {
@@ -159,17 +144,17 @@ PATHS: dict = {
             "summary": "Published fiches of the toolbox, latest first, paginated.",
             "tags": ["fiches"],
             "parameters": [
-                _query("q", "Words to find in any text of the fiche (accents and case ignored)."),
-                _query("commune", "A commune's slug."),
-                _query("theme", "p1, p2, p3, or an ambition's slug."),
-                _query("level", "The level of participation.", list(LEVEL_VALUES)),
-                _query("kind", "The kind of fiche.", KINDS),
+                query_param("q", "Words to find in any text of the fiche (accents and case ignored)."),
+                query_param("commune", "A commune's slug."),
+                query_param("theme", "p1, p2, p3, or an ambition's slug."),
+                query_param("level", "The level of participation.", list(LEVEL_VALUES)),
+                query_param("kind", "The kind of fiche.", KINDS),
                 PAGE, PER_PAGE,
             ],
             "responses": {
                 "200": {"description": "One page of fiches.",
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FichePage"}}}},
-                "400": _error("A malformed page or per_page, or an unknown level or kind."),
+                "400": error_response("A malformed page or per_page, or an unknown level or kind."),
             },
         },
     },
@@ -178,12 +163,14 @@ PATHS: dict = {
             "operationId": "getFiche",
             "summary": "One published fiche, with all its sections.",
             "tags": ["fiches"],
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "parameters": [id_param()],
             "responses": {
                 "200": {"description": "The fiche.",
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Fiche"}}}},
-                "404": _error("Unknown, or not published."),
+                "404": error_response("Unknown, or not published."),
             },
         },
     },
 }
+
+describe(PATHS, SCHEMAS)

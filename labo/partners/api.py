@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import jsonify, url_for
 
-from labo.api.views import bp
+from labo.api.common import bp, describe
 from labo.partners import services
 
 _STATUS_ENUM = list(services.STATUSES)
@@ -64,3 +64,5 @@ SCHEMAS: dict = {
         },
     },
 }
+
+describe(PATHS, SCHEMAS)

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from labo.api.views import bp
+from labo.api.common import bp, describe
+from labo.proclamation import services
 
 
 @bp.route("/proclamation/signatures/stats")
 def proclamation_signature_stats():
     """How many signed, by kind, category and commune: counts, never names."""
-    from labo.proclamation import services
-
     figures = services.stats()
     return jsonify({
         "total": figures.total,
@@ -56,3 +55,5 @@ PATHS: dict = {
         }
     },
 }
+
+describe(PATHS, SCHEMAS)
