@@ -25,7 +25,7 @@ from labo.config import Config, engine_options
 from labo.contributions import api as contribution_api  # noqa: F401  (adds its routes to the API blueprint)
 from labo.contributions import views as contribution_views
 from labo.copil import views as copil_views
-from labo.core import i18n, memo, uploads
+from labo.core import error_pages, i18n, memo, uploads
 from labo.core.db import configure_sqlite, keep_prepared_statements
 from labo.core.realtime import SharedQueue
 from labo.extensions import babel, csrf, db, limiter, login_manager, talisman
@@ -190,7 +190,7 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
         privacy_views.bp,
     ):
         app.register_blueprint(blueprint)
-    site_views.register_errors(app)
+    error_pages.register_errors(app)
     site_views.register_template_helpers(app)
 
     app.cli.add_command(labo_cli)

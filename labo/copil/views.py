@@ -23,7 +23,7 @@ from labo.extensions import db
 from labo.permissions import require
 from labo.processes.models import Process
 from labo.processes.eligibility import stage
-from labo.site.views import render_error
+from labo.core.error_pages import render_error
 
 bp = Blueprint("copil", __name__, url_prefix="/copil")
 

@@ -47,6 +47,16 @@ def local(value: datetime) -> datetime:
     return value.astimezone(_zone())
 
 
+def from_local(value: Optional[datetime]) -> Optional[datetime]:
+    """A date and time typed in a form (the Labo's local time, naive) as UTC."""
+    return value.replace(tzinfo=_zone()).astimezone(timezone.utc) if value else None
+
+
+def to_local(value: Optional[datetime]) -> Optional[datetime]:
+    """A stored moment as a form shows it: the Labo's local time, naive."""
+    return value.astimezone(_zone()).replace(tzinfo=None) if value else None
+
+
 def _today() -> date:
     return datetime.now(_zone()).date()
 

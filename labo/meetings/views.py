@@ -3,14 +3,13 @@ animators' pages (create, edit, sign-in) and the calendar files."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from labo.accounts.models import Role, RoleGrant, User
+from labo.core.dates import from_local, to_local
 from labo.core.attachments import AttachmentError
 from labo.core.files import send_attachment
 from labo.core.forms import ActionForm, edit_form, show_error
@@ -42,19 +41,6 @@ bp = Blueprint("meetings", __name__, url_prefix="/rencontres")
 
 def get_meeting(meeting_id: int) -> Meeting:
     return db.get_or_404(Meeting, meeting_id)
-
-
-def _local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["LABO_TIMEZONE"])
-
-
-def from_local(value: datetime | None) -> datetime | None:
-    """A date typed in a form (local time) as UTC."""
-    return value.replace(tzinfo=_local_zone()).astimezone(timezone.utc) if value else None
-
-
-def to_local(value: datetime | None) -> datetime | None:
-    return value.astimezone(_local_zone()).replace(tzinfo=None) if value else None
 
 
 def _link(meeting: Meeting) -> str:

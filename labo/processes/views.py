@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 from labo.core.dates import format_day as spoken_day
+from labo.core.dates import from_local, to_local
 from labo.core.db import utcnow
 from labo.core.forms import ActionForm, edit_form, show_error
 from labo.core.i18n import _, _l
@@ -16,7 +17,6 @@ from labo.core.pagination import paginate
 from labo.core.sanitize import rich_text_as_typed
 from labo.core.urls import page_number
 from labo.extensions import db, limiter
-from labo.meetings.views import from_local, to_local
 from labo.permissions import authorize, can
 from labo.processes import eligibility, services
 from labo.processes.ballots import counted_in_tallies, frozen_result
