@@ -1,8 +1,19 @@
-"""Forms shared by every feature."""
+"""Forms shared by every feature, and the write a view makes through a
+service (carry_out)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Callable, Mapping
+
 import wtforms
+from flask import flash
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import widgets
+
+from labo.core.errors import ServiceError
+from labo.extensions import db
 
 
 class Select(widgets.Select):
@@ -30,14 +41,50 @@ class ActionForm(FlaskForm):
 def show_error(form, error, messages) -> None:
     """A service's refusal in the reader's language: beside the field it
     concerns when the form has that field, else as a flashed message."""
-    from flask import flash
-
     message = messages.get(error.code, error.code)
     field = getattr(form, error.field, None) if (form is not None and error.field) else None
     if field is not None:
         field.errors = list(field.errors) + [message]
     else:
         flash(message, "error")
+
+
+@dataclass
+class Outcome:
+    """What `carry_out` did: true when the service went through (`value` is
+    what it returned), false when it refused (shown to the person already)."""
+
+    ok: bool
+    value: Any = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def carry_out(operation: Callable[[], Any], form, messages: Mapping, success=None, *,
+              refusals: tuple[type[Exception], ...] = (ServiceError,)) -> Outcome:
+    """A view's write, written once: run `operation` (a service call) in the
+    request's transaction; if the service refuses (a ServiceError, or one of
+    `refusals`), roll back and show why beside the form's field or flashed
+    (show_error, with `messages`); else commit and flash `success` (a text,
+    or a function of what the service returned). The view then redirects on
+    success or draws the form again:
+
+        if form.validate_on_submit() and carry_out(lambda: services.save(...), form, ERROR_MESSAGES,
+                                                   _("C'est enregistré.")):
+            return redirect(...)
+        return render_template(..., form=form), 422 if form.errors else 200
+    """
+    try:
+        value = operation()
+    except refusals as error:
+        db.session.rollback()
+        show_error(form, error, messages)
+        return Outcome(False)
+    db.session.commit()
+    if success is not None:
+        flash(success(value) if callable(success) else success, "success")
+    return Outcome(True, value)
 
 
 class _Prefilled:
@@ -59,8 +106,6 @@ class _Prefilled:
 
 
 def _field_value(value):
-    from enum import Enum
-
     if isinstance(value, Enum):
         return value.value
     if hasattr(value, "__mapper__"):
