@@ -99,7 +99,9 @@ def _dummy_hash(config: Mapping) -> str:
 
 
 @dataclass
-class Registration:
+class NewAccount:
+    """What register_account made: the account, and whom to warn."""
+
     user: User
     # The account that already has the address typed, to be told by email
     # (the address then waits on the new account, never confirmed).
@@ -115,7 +117,7 @@ def register_account(
     home_commune: Optional[Commune] = None,
     age_band: Optional[str] = None,
     locale: Optional[str] = None,
-) -> Registration:
+) -> NewAccount:
     """Create a resident's account, with a pseudonym and a password.
 
     A taken pseudonym is refused (pseudonyms are public). An email, if given,
@@ -147,7 +149,7 @@ def register_account(
         # Lost a race with another registration for the same name.
         raise AccountError("pseudonym-taken", "pseudonym") from None
     owner = request_email(user, email) if email and email.strip() else None
-    return Registration(user=user, email_owner=owner)
+    return NewAccount(user=user, email_owner=owner)
 
 
 def request_email(user: User, email: str) -> Optional[User]:
@@ -239,11 +241,6 @@ def record_login(user: User) -> None:
 
 def _reset_serializer(config: Mapping) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(config["SECRET_KEY"], salt=RESET_SALT)
-
-
-def session_id(user: User) -> str:
-    """What the session cookie holds (User.get_id)."""
-    return user.get_id()
 
 
 @functools.cache

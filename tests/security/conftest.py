@@ -11,7 +11,6 @@ refused one must not) the rows it touched are put back, ids and all.
 This file's `fresh_database` replaces the suite's for tests/security."""
 from __future__ import annotations
 
-import hashlib
 import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -20,12 +19,13 @@ from typing import Any, Optional
 
 import pytest
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from labo.accounts.models import Role, User
 from labo.extensions import db
 from tests.conftest import CSRF_RE
 from tests.factories import commune, create_user
+from tests.snapshot import digests, restore_rows, table_rows
 # The live server and its Socket.IO screens, for the board's events.
 from tests.workshops.conftest import live_url, quick_websocket_close  # noqa: F401
 
@@ -288,105 +288,16 @@ def build_world() -> World:
     return world
 
 
-def digests() -> dict[str, str]:
-    """A digest of each table's rows, read on a connection of its own with
-    the DB-API (a fifth of the ORM's time): on SQLite one query per table, on
-    PostgreSQL one query for all of them (computed by the server)."""
-    tables = db.metadata.sorted_tables
-    connection = db.engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        if db.engine.dialect.name == "postgresql":
-            cursor.execute(" UNION ALL ".join(
-                f"SELECT '{t.name}', md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) FROM \"{t.name}\" r"
-                for t in tables))
-            found = dict(cursor.fetchall())
-        else:
-            found = {}
-            for table in tables:
-                order = ", ".join(f'"{c.name}"' for c in table.primary_key.columns) or "1"
-                cursor.execute(f'SELECT * FROM "{table.name}" ORDER BY {order}')
-                found[table.name] = hashlib.sha256(repr(cursor.fetchall()).encode()).hexdigest()
-        connection.rollback()
-    finally:
-        connection.close()
-    return found
-
-
-def table_rows(tables=None) -> dict[str, list[dict]]:
-    db.session.rollback()
-    rows = {}
-    for table in tables or db.metadata.sorted_tables:
-        order = list(table.primary_key.columns) or list(table.columns)
-        rows[table.name] = [dict(r) for r in db.session.execute(table.select().order_by(*order)).mappings()]
-    db.session.rollback()
-    return rows
-
-
-def _key(table, row: dict) -> tuple:
-    columns = list(table.primary_key.columns) or list(table.columns)
-    return tuple(row[c.name] for c in columns)
-
-
-def restore_rows(saved: dict[str, list[dict]], names: set[str]) -> None:
-    """Put the tables `names` back as they were in `saved`, row by row:
-    what was added is deleted, what was removed is inserted again (same id),
-    what was changed is updated back. Only rows the request touched are
-    written, so no cascade reaches a row it did not."""
-    tables = [t for t in db.metadata.sorted_tables if t.name in names]
-    now = table_rows(tables)
-    plans = []
-    for table in tables:
-        before = {_key(table, r): r for r in saved[table.name]}
-        after = {_key(table, r): r for r in now[table.name]}
-        plans.append((table, before, after))
-    for table, before, after in reversed(plans):  # children first
-        for key in after.keys() - before.keys():
-            db.session.execute(table.delete().where(*_where(table, key)))
-    for table, before, after in plans:  # parents first
-        missing = [before[key] for key in before.keys() - after.keys()]
-        if missing:
-            db.session.execute(table.insert(), missing)
-        for key in before.keys() & after.keys():
-            if before[key] != after[key]:
-                db.session.execute(table.update().where(*_where(table, key)).values(**before[key]))
-    db.session.commit()
-
-
-def _where(table, key: tuple) -> list:
-    columns = list(table.primary_key.columns) or list(table.columns)
-    return [c == v if v is not None else c.is_(None) for c, v in zip(columns, key)]
-
-
-def wipe_and_seed() -> None:
-    """What tests/conftest.py's fresh_database does: the territory and nothing else."""
-    from labo.extensions import limiter
-    from labo.territory.services import seed_territory
-
-    db.session.rollback()
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(text(f'DELETE FROM "{table}"'))
-    seed_territory()
-    db.session.commit()
-    limiter.reset()
-
-
 def log_in(app, world: World) -> None:
     """A session cookie and a CSRF token for each person of the matrix,
     taken from a page as a browser would."""
-    from labo.accounts.services import session_id
-
     cookie_name = app.config.get("SESSION_COOKIE_NAME", "session")
     for role in ROLES:
         client = app.test_client()
         if role != "anonymous":
             user = db.session.get(User, world.users[role])
             with client.session_transaction() as session:
-                session["_user_id"] = session_id(user)
+                session["_user_id"] = user.get_id()
                 session["_fresh"] = True
         if role == "resident":
             # The resident's phone joined the live board: its place is in the session.
@@ -420,8 +331,9 @@ class WorldKeeper:
     """The current world: built once, put back (rows and uploaded files)
     after a request that changed it, built again if that fails."""
 
-    def __init__(self, app):
+    def __init__(self, app, seeded):
         self.app = app
+        self.seeded = seeded
         self.world: Optional[World] = None
         self.rows: dict[str, list[dict]] = {}
         self.files: dict[str, bytes] = {}
@@ -429,7 +341,10 @@ class WorldKeeper:
         self.touched: set[str] = set()
 
     def build(self) -> World:
-        wipe_and_seed()
+        from labo.extensions import limiter
+
+        self.seeded.restore()  # the territory and nothing else, as every test starts
+        limiter.reset()
         world = build_world()
         log_in(self.app, world)
         self.rows, self.files, self.digests = table_rows(), upload_files(), digests()
@@ -476,8 +391,8 @@ KEEPERS: dict[str, WorldKeeper] = {}
 
 
 @pytest.fixture(scope="session")
-def keeper(app):
-    KEEPERS["keeper"] = WorldKeeper(app)
+def keeper(app, seeded):
+    KEEPERS["keeper"] = WorldKeeper(app, seeded)
     return KEEPERS["keeper"]
 
 
