@@ -53,7 +53,10 @@ class MeetingForm(FlaskForm):
                                    description=_l("Qui anime cette rencontre : l'animation tourne."))
 
 
-class RegisterForm(FlaskForm):
+class SeatForm(FlaskForm):
+    """Asking for a place at a meeting without an account (with one, the
+    button alone: ActionForm)."""
+
     first_name = StringField(_l("Votre prénom"), validators=[DataRequired(_l("Indiquez votre prénom.")), Length(max=60)],
                              render_kw={"autocomplete": "given-name"})
     contact = StringField(_l("Téléphone ou e-mail"), validators=[Optional(), Length(max=254)],
@@ -88,7 +91,7 @@ class DecisionForm(FlaskForm):
     abstentions = IntegerField(_l("Abstentions (facultatif)"), validators=[Optional(), NumberRange(min=0, max=100000)])
 
 
-class AttachmentForm(FlaskForm):
+class MinutesAttachmentForm(FlaskForm):
     file = FileField(_l("Un fichier à joindre au compte-rendu"),
                      description=_l("PDF, image (JPEG, PNG, WebP) ou document (ODT, DOCX), 10 Mo au plus. "
                                     "Visible de tous, comme le compte-rendu : pas de feuille d'émargement ni de "

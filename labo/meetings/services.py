@@ -377,7 +377,7 @@ class RelayFigures:
 
 
 @dataclass
-class Indicators:
+class MeetingIndicators:
     meetings: list[MeetingFigures]
     total_present: int
     average_days_between: Optional[float]
@@ -397,7 +397,7 @@ class Indicators:
         return sum(m.returning for m in self.meetings)
 
 
-def indicators(meeting: Optional[Meeting] = None) -> Indicators:
+def indicators(meeting: Optional[Meeting] = None) -> MeetingIndicators:
     """Aggregates over the meetings held (or for one meeting): counts only,
     never the name of anyone who came."""
     held = [m for m in past() if not m.cancelled][::-1]  # oldest first
@@ -443,7 +443,7 @@ def indicators(meeting: Optional[Meeting] = None) -> Indicators:
     if meeting is not None:
         relay_query = relay_query.where(Registration.meeting_id == meeting.id)
     by_relay = [RelayFigures(name, brought, int(came or 0)) for _, name, brought, came in db.session.execute(relay_query)]
-    return Indicators(
+    return MeetingIndicators(
         meetings=figures,
         total_present=sum(f.counts.present for f in figures),
         average_days_between=(sum(gaps) / len(gaps)) if gaps else None,

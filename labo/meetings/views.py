@@ -21,13 +21,13 @@ from labo.core.urls import absolute
 from labo.extensions import db, limiter
 from labo.meetings import services
 from labo.meetings.forms import (
-    AttachmentForm,
     DecisionForm,
     ERROR_MESSAGES,
     MeetingForm,
+    MinutesAttachmentForm,
     MinutesForm,
     PaperCountForm,
-    RegisterForm,
+    SeatForm,
     WalkInForm,
 )
 from labo.meetings.ics import calendar_for
@@ -99,7 +99,7 @@ def detail(meeting_id: int):
     if can(current_user, "relay.invite"):
         invite = absolute(url_for("meetings.detail", meeting_id=meeting.id, relais=services.relay_token(current_app.config, current_user)))
     return render_template(
-        "meetings/detail.html", meeting=meeting, counts=services.counts(meeting), form=RegisterForm(formdata=None),
+        "meetings/detail.html", meeting=meeting, counts=services.counts(meeting), form=SeatForm(formdata=None),
         mine=services.registration_of(meeting, current_user), relay=relay, invite=invite,
         manager=can(current_user, "meeting.manage", meeting), action_form=ActionForm(formdata=None),
         born=services.contributions_born_at(meeting),
@@ -116,7 +116,7 @@ def register(meeting_id: int):
         valid = form.validate_on_submit()
         fields = {"user": current_user._get_current_object()}
     else:
-        form = RegisterForm()
+        form = SeatForm()
         valid = form.validate_on_submit()
         fields = {"first_name": form.first_name.data or "", "contact": form.contact.data}
     if valid:
@@ -318,7 +318,7 @@ def _minutes_page(meeting: Meeting, *, form=None, decision_form=None, attachment
         form = MinutesForm(formdata=None, data={"minutes": rich_text_as_typed(meeting.minutes)})
     return render_template("meetings/minutes.html", meeting=meeting, form=form,
                            decision_form=decision_form if decision_form is not None else DecisionForm(formdata=None),
-                           attachment_form=attachment_form if attachment_form is not None else AttachmentForm(formdata=None),
+                           attachment_form=attachment_form if attachment_form is not None else MinutesAttachmentForm(formdata=None),
                            action_form=ActionForm(formdata=None)), status
 
 
@@ -377,7 +377,7 @@ def add_decision(meeting_id: int):
 def add_attachment(meeting_id: int):
     meeting = get_meeting(meeting_id)
     authorize("meeting.manage", meeting)
-    attachment_form = AttachmentForm()
+    attachment_form = MinutesAttachmentForm()
     status = 422
     if attachment_form.validate_on_submit():
         upload = attachment_form.file.data
