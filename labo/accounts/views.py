@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from labo.accounts.models import User, display_name
 from labo.core.db import utcnow
-from labo.core.forms import ActionForm, show_error
+from labo.core.forms import ActionForm, carry_out
 from labo.accounts import services
 from labo.accounts.forms import (
     ERROR_MESSAGES,
@@ -164,7 +164,8 @@ def register():
     form.age_band.choices = age_band_choices()
     if form.validate_on_submit():
         config = current_app.config
-        try:
+
+        def register_and_mail() -> User:
             result = services.register_account(
                 config,
                 pseudonym=form.pseudonym.data,
@@ -174,21 +175,20 @@ def register():
                 age_band=form.age_band.data or None,
                 locale=session.get("lang"),
             )
-        except services.AccountError as error:
-            show_error(form, error, ERROR_MESSAGES)
-        else:
-            user = result.user
-            if user.pending_email:
-                _mail_for_address(config, user, result.email_owner)
-            db.session.commit()
+            if result.user.pending_email:
+                _mail_for_address(config, result.user, result.email_owner)
+            return result.user
+
+        registered = carry_out(register_and_mail, form, ERROR_MESSAGES, lambda user: _(
+            "Bienvenue %(name)s ! Votre compte est créé et ouvert.", name=user.pseudonym))
+        if registered:
+            user = registered.value
             login_user(user)
             services.record_login(user)
-            flash(_("Bienvenue %(name)s ! Votre compte est créé et ouvert.", name=user.pseudonym), "success")
             if user.pending_email:
                 # The same words whether or not the address already had an account.
                 flash(_("Pour enregistrer votre adresse e-mail, ouvrez le lien que nous venons d'y envoyer."), "info")
             return redirect(next_url or url_for("site.home"))
-        db.session.rollback()
     return render_template("accounts/register.html", form=form, next=next_url), (422 if form.errors else 200)
 
 
@@ -396,15 +396,11 @@ def profile():
 def change_password():
     authorize("profile.edit", current_user)
     password_form = ChangePasswordForm(prefix="pw")
-    if password_form.validate_on_submit():
-        try:
-            services.change_password(current_app.config, current_user, password_form.current_password.data, password_form.password.data)
-        except services.AccountError as error:
-            show_error(password_form, error, ERROR_MESSAGES)
-        else:
-            db.session.commit()
-            flash(_("Votre mot de passe est changé."), "success")
-            return redirect(url_for("accounts.profile"))
+    if password_form.validate_on_submit() and carry_out(
+            lambda: services.change_password(current_app.config, current_user, password_form.current_password.data,
+                                             password_form.password.data),
+            password_form, ERROR_MESSAGES, _("Votre mot de passe est changé.")):
+        return redirect(url_for("accounts.profile"))
     form = profile_form()
     return render_profile(form, password_form=password_form)
 

@@ -17,7 +17,7 @@ from labo.actors.models import (
     ORGANISATION_KIND_LABELS,
     Organisation,
 )
-from labo.core.forms import ActionForm, edit_form, show_error
+from labo.core.forms import ActionForm, carry_out, edit_form
 from labo.core.i18n import _
 from labo.core.urls import absolute, page_number
 from labo.extensions import db
@@ -70,21 +70,16 @@ def my_profile():
         form = edit_form(ProfileForm, profile, themes=[a.id for a in profile.ambitions])
     form.communes.choices = _commune_choices()
     form.themes.choices = _ambition_choices()
-    if form.validate_on_submit():
-        try:
-            services.save_profile(
+    if form.validate_on_submit() and carry_out(
+            lambda: services.save_profile(
                 current_user, listed=form.listed.data, public_email=form.public_email.data,
                 public_phone=form.public_phone.data, presentation=form.presentation.data or "",
                 communes=services.communes_by_id(form.communes.data), ambitions=services.ambitions_by_id(form.themes.data),
-            )
-        except services.ActorError as error:
-            db.session.rollback()
-            show_error(form, error, ERROR_MESSAGES)
-        else:
-            db.session.commit()
-            flash(_("Votre fiche est enregistrée.") if form.listed.data
-                  else _("C'est enregistré : vous n'apparaissez pas dans l'annuaire."), "success")
-            return redirect(url_for("actors.my_profile"))
+            ),
+            form, ERROR_MESSAGES,
+            _("Votre fiche est enregistrée.") if form.listed.data
+            else _("C'est enregistré : vous n'apparaissez pas dans l'annuaire.")):
+        return redirect(url_for("actors.my_profile"))
     preview = None
     if profile is not None and profile.listed:
         preview = services.person_entry(profile)
@@ -135,19 +130,13 @@ def edit_activity(entry_id: int | None):
         if not can(current_user, "actors.edit_activity", entry):
             abort(404)  # someone else's note: not even its existence is told
     form = _activity_form(entry)
-    if form.validate_on_submit():
-        try:
-            services.save_activity(
+    if form.validate_on_submit() and carry_out(
+            lambda: services.save_activity(
                 current_user, entry or ActivityEntry(), happened_on=form.happened_on.data, kind=form.kind.data,
                 commune=get_commune(form.commune.data), people_count=form.people_count.data, text=form.text.data or "",
-            )
-        except services.ActorError as error:
-            db.session.rollback()
-            show_error(form, error, ERROR_MESSAGES)
-        else:
-            db.session.commit()
-            flash(_("C'est noté dans votre journal."), "success")
-            return redirect(url_for("actors.space") + "#journal")
+            ),
+            form, ERROR_MESSAGES, _("C'est noté dans votre journal.")):
+        return redirect(url_for("actors.space") + "#journal")
     title = _("Noter une activité") if entry is None else _("Modifier une note")
     return render_template("actors/activity_edit.html", form=form, entry=entry, title=title,
                            action_form=ActionForm(formdata=None)), (422 if form.errors else 200)
@@ -199,21 +188,15 @@ def edit_organisation(organisation_id: int | None):
     form.kind.choices = [("", _("Choisir…"))] + [(k.value, label) for k, label in ORGANISATION_KIND_LABELS.items()]
     form.communes.choices = _commune_choices()
     form.themes.choices = _ambition_choices()
-    if form.validate_on_submit():
-        try:
-            services.save_organisation(
+    if form.validate_on_submit() and carry_out(
+            lambda: services.save_organisation(
                 current_user, organisation, name=form.name.data, kind=form.kind.data,
                 description=form.description.data or "", contact_email=form.contact_email.data,
                 contact_phone=form.contact_phone.data, website=form.website.data,
                 communes=services.communes_by_id(form.communes.data), ambitions=services.ambitions_by_id(form.themes.data),
-            )
-        except services.ActorError as error:
-            db.session.rollback()
-            show_error(form, error, ERROR_MESSAGES)
-        else:
-            db.session.commit()
-            flash(_("La structure est enregistrée dans l'annuaire."), "success")
-            return redirect(url_for("actors.index", kind="structures"))
+            ),
+            form, ERROR_MESSAGES, _("La structure est enregistrée dans l'annuaire.")):
+        return redirect(url_for("actors.index", kind="structures"))
     title = _("Ajouter une structure") if organisation_id is None else _("Modifier la structure")
     return render_template("actors/organisation_edit.html", form=form, organisation=organisation if organisation_id else None,
                            title=title, action_form=ActionForm(formdata=None)), (422 if form.errors else 200)

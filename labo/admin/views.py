@@ -1,7 +1,7 @@
 """Administration pages: accounts and their roles, the audit log, the outbox."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -12,6 +12,7 @@ from labo.accounts.models import Role, RoleGrant, User
 from labo.admin.forms import GrantRoleForm, RevokeRoleForm
 from labo.audit.services import audit_query
 from labo.core.db import contains_pattern
+from labo.core.forms import carry_out
 from labo.core.i18n import _
 from labo.core.urls import page_number
 from labo.extensions import db
@@ -56,17 +57,10 @@ def account(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     form = GrantRoleForm()
     form.commune.choices = commune_choices("—")
-    if form.validate_on_submit():
-        try:
-            account_services.grant_role(current_user, user, Role(form.role.data), get_commune(form.commune.data))
-        except account_services.AccountError as error:
-            db.session.rollback()
-            field = getattr(form, error.field, form.role)
-            field.errors = list(field.errors) + [ERROR_MESSAGES[str(error)]]
-        else:
-            db.session.commit()
-            flash(_("Rôle donné à %(name)s.", name=user.pseudonym), "success")
-            return redirect(url_for("admin.account", user_id=user.id))
+    if form.validate_on_submit() and carry_out(
+            lambda: account_services.grant_role(current_user, user, Role(form.role.data), get_commune(form.commune.data)),
+            form, ERROR_MESSAGES, _("Rôle donné à %(name)s.", name=user.pseudonym)):
+        return redirect(url_for("admin.account", user_id=user.id))
     return render_template("admin/account.html", user=user, form=form, revoke_form=RevokeRoleForm()), (422 if form.errors else 200)
 
 
@@ -78,14 +72,7 @@ def revoke(user_id: int, grant_id: int):
         abort(404)
     if not RevokeRoleForm().validate_on_submit():
         abort(400)
-    try:
-        account_services.revoke_role(current_user, grant)
-    except account_services.AccountError as error:
-        db.session.rollback()
-        flash(ERROR_MESSAGES[str(error)], "error")
-    else:
-        db.session.commit()
-        flash(_("Rôle retiré."), "success")
+    carry_out(lambda: account_services.revoke_role(current_user, grant), None, ERROR_MESSAGES, _("Rôle retiré."))
     return redirect(url_for("admin.account", user_id=user_id))
 
 
