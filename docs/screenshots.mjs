@@ -33,7 +33,7 @@ const adminShots = [
   ['admin-accounts', '/admin/comptes'],
   ['admin-audit', '/admin/journal'],
   ['indicators', '/rencontres/indicateurs'],
-  ['sign-in', '/rencontres/6/emargement'],
+  ['attendance', '/rencontres/6/emargement'],
   ['copil', '/copil/'],
   ['process', '/demarches/5'],
 ];

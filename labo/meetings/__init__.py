@@ -1,3 +1,3 @@
 """The Labo's nomadic meetings: programme and rotation, registration with a
-waiting list, invitations relayed hand to hand, sign-in on the day, and
-calendar files."""
+waiting list, invitations relayed hand to hand, attendance on the day
+(émargement), and calendar files."""

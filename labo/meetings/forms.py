@@ -1,4 +1,4 @@
-"""Forms for meetings: creating one, registering, signing in on the day."""
+"""Forms for meetings: creating one, registering, attendance on the day."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm

@@ -1,5 +1,5 @@
 """The programme, a meeting's page, registering and cancelling, the
-animators' pages (create, edit, sign-in) and the calendar files."""
+animators' pages (create, edit, attendance on the day) and the calendar files."""
 from __future__ import annotations
 
 import re
@@ -204,20 +204,22 @@ def edit(meeting_id: int | None):
 
 @bp.route("/<id:meeting_id>/emargement")
 @login_required
-def sign_in(meeting_id: int):
+def attendance(meeting_id: int):
+    """The day's attendance (émargement): tick who came, add walk-ins and
+    the paper sheet's count."""
     meeting = get_meeting(meeting_id)
     authorize("meeting.manage", meeting)
     q = request.args.get("q", "").strip().lower()
     people = services.registrations(meeting)
     if q:
         people = [p for p in people if q in p.first_name.lower()]
-    return render_template("meetings/sign_in.html", meeting=meeting, people=people, q=q, counts=services.counts(meeting),
+    return render_template("meetings/attendance.html", meeting=meeting, people=people, q=q, counts=services.counts(meeting),
                            walk_in_form=WalkInForm(formdata=None), paper_form=PaperCountForm(formdata=None, data={"count": meeting.paper_count}),
                            action_form=ActionForm(formdata=None))
 
 
 def _wants_json() -> bool:
-    """The sign-in page's script asks for JSON; a plain form gets a page."""
+    """The attendance page's script asks for JSON; a plain form gets a page."""
     return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
 
 
@@ -248,7 +250,7 @@ def tick(meeting_id: int, registration_id: int):
     db.session.commit()
     if _wants_json():
         return _entry_json(meeting, entry)
-    return redirect(url_for("meetings.sign_in", meeting_id=meeting.id, q=request.args.get("q") or None) + f"#r{entry.id}")
+    return redirect(url_for("meetings.attendance", meeting_id=meeting.id, q=request.args.get("q") or None) + f"#r{entry.id}")
 
 
 @bp.route("/<id:meeting_id>/emargement/sur-place", methods=["POST"])
@@ -277,7 +279,7 @@ def walk_in(meeting_id: int):
         if _wants_json():
             return jsonify(error=message), 422
         flash(message, "error")
-    return redirect(url_for("meetings.sign_in", meeting_id=meeting.id))
+    return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
 
 
 @bp.route("/<id:meeting_id>/emargement/papier", methods=["POST"])
@@ -292,7 +294,7 @@ def paper(meeting_id: int):
         flash(_("Le compte de la feuille papier est enregistré."), "success")
     else:
         flash(_("Indiquez un nombre de personnes."), "error")
-    return redirect(url_for("meetings.sign_in", meeting_id=meeting.id))
+    return redirect(url_for("meetings.attendance", meeting_id=meeting.id))
 
 
 @bp.route("/<id:meeting_id>/affiche")

@@ -32,7 +32,7 @@
 //     {"do": "back"}   (the browser's Back button)
 //     {"do": "click", "selector"}   (a click that loads no page, e.g. one handled by the page's script)
 //     {"do": "wait", "selector", "text"?, "state": "visible" | "detached" | ..., "timeout": ms}
-//     {"do": "noscript", "script": "sign_in.js"}   (from now on the site's static/js/<script> is
+//     {"do": "noscript", "script": "attendance.js"}   (from now on the site's static/js/<script> is
 //         served empty, as for a phone where it did not run: the page's forms alone are used)
 //     {"do": "evaluate", "script": "JS expression", "equals": any?, "save": "name"?}   (runs the
 //         expression in the page, awaiting a promise, e.g. two fetch() of a form at once; fails

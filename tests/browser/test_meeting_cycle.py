@@ -2,8 +2,8 @@
 animator creates a meeting in Wingles with two seats; the ambassador's
 personal invite link brings a first registrant; a second fills the seats and
 a third waits; one cancels by her own link and the waiting one gets the
-seat; on the day the animator signs one in, adds a walk-in and the paper
-count; then writes the minutes with a decision. The pages say so at every
+seat; on the day the animator ticks one present, adds a walk-in and the
+paper count; then writes the minutes with a decision. The pages say so at every
 step, axe-core (WCAG 2.1 A/AA) checks each page reached at 360 and 1280 px,
 and the database agrees at the end. One Chromium launch, forms only (no
 script needed). Runs on tests/browser/run_pages.mjs's "script" flow."""
@@ -30,11 +30,11 @@ WALK_IN_FORM = 'main form[action$="/emargement/sur-place"]'
 PAPER_FORM = 'main form[action$="/emargement/papier"]'
 MINUTES_FORM = "main form.form:not([action])"
 DECISION_FORM = 'main form[action$="/decisions"]'
-SIGN_LIST = "main ul.sign-list"
+ATTENDANCE_LIST = "main ul.attendance-list"
 
 
 def person(name: str) -> str:
-    return f"{SIGN_LIST} li:has-text('{name}') button"
+    return f"{ATTENDANCE_LIST} li:has-text('{name}') button"
 
 
 def test_a_meeting_from_creation_to_minutes(live_server, run_browser):
@@ -147,38 +147,38 @@ def test_a_meeting_from_creation_to_minutes(live_server, run_browser):
         see("2 inscrits sur 2 places", "main dl.facts"),
         see("en liste d'attente", "main dl.facts", absent=True, name="nobody waits any more"),
 
-        # On the day: the animator signs Aïcha in, adds a walk-in and the paper count, with the
-        # page's forms alone (tests/browser/test_sign_in_offline.py runs its script).
-        noscript("sign_in.js"),
+        # On the day: the animator ticks Aïcha present, adds a walk-in and the paper count, with the
+        # page's forms alone (tests/browser/test_attendance_offline.py runs its script).
+        noscript("attendance.js"),
         login(ANIMATOR),
         goto(meeting + "/emargement"),
-        see("Aïcha", SIGN_LIST),
-        see("Chantal", SIGN_LIST),
-        see("Bernard", SIGN_LIST, absent=True, name="a cancelled registration is not on the sign-in list"),
+        see("Aïcha", ATTENDANCE_LIST),
+        see("Chantal", ATTENDANCE_LIST),
+        see("Bernard", ATTENDANCE_LIST, absent=True, name="a cancelled registration is not on the attendance list"),
         see("Présents : 0 (dont 0 sans inscription et 0 sur papier).", "main [role=status]"),
-        axe("the sign-in page"),
+        axe("the attendance page"),
         fill("main form[role=search] input[name=q]", "aïc"),
         submit("main form[role=search] button[type=submit]", url=r"^/rencontres/\d+/emargement\?q=a%C3%AFc$",
                name="searching a first name"),
-        see("Aïcha", SIGN_LIST),
-        see("Chantal", SIGN_LIST, absent=True, name="the search keeps only the matching names"),
-        axe("the sign-in page, searching"),
+        see("Aïcha", ATTENDANCE_LIST),
+        see("Chantal", ATTENDANCE_LIST, absent=True, name="the search keeps only the matching names"),
+        axe("the attendance page, searching"),
         submit(person("Aïcha"), url=r"^/rencontres/\d+/emargement\?q=a%C3%AFc#r\d+$", name="ticking Aïcha present"),
-        count(f"{SIGN_LIST} li:has-text('Aïcha') button[aria-pressed=true]", 1, name="Aïcha's button shows her present"),
+        count(f"{ATTENDANCE_LIST} li:has-text('Aïcha') button[aria-pressed=true]", 1, name="Aïcha's button shows her present"),
         see("Présents : 1 (dont 0 sans inscription et 0 sur papier).", "main [role=status]"),
         goto(meeting + "/emargement"),
-        count(f"{SIGN_LIST} li:has-text('Chantal') button[aria-pressed=false]", 1, name="Chantal is not ticked"),
+        count(f"{ATTENDANCE_LIST} li:has-text('Chantal') button[aria-pressed=false]", 1, name="Chantal is not ticked"),
         fill(f"{WALK_IN_FORM} input[name=first_name]", "Dominique"),
         submit(f"{WALK_IN_FORM} button[type=submit]", url=r"^/rencontres/\d+/emargement$", name="adding a walk-in"),
         see("Dominique : présence notée.", "main .flashes"),
-        see("Dominique (sur place)", SIGN_LIST),
+        see("Dominique (sur place)", ATTENDANCE_LIST),
         see("Présents : 2 (dont 1 sans inscription et 0 sur papier).", "main [role=status]"),
         fill(f"{PAPER_FORM} input[name=count]", 7),
         submit(f"{PAPER_FORM} button[type=submit]", url=r"^/rencontres/\d+/emargement$", name="entering the paper count"),
         see("Le compte de la feuille papier est enregistré.", "main .flashes"),
         see("Présents : 9 (dont 1 sans inscription et 7 sur papier).", "main [role=status]"),
         count(f"{PAPER_FORM} input[name=count][value='7']", 1, name="the paper count is shown back"),
-        axe("the sign-in page, after the day"),
+        axe("the attendance page, after the day"),
 
         # After the meeting: the minutes and a decision with its rule and count.
         goto(meeting + "/compte-rendu"),

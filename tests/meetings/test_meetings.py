@@ -1,5 +1,5 @@
 """Nomadic meetings: creating, registering with a waiting list, relays,
-sign-in on the day, and calendar files."""
+attendance on the day, and calendar files."""
 from __future__ import annotations
 
 import threading
@@ -106,7 +106,7 @@ def test_an_ambassadors_link_records_who_brought_whom(client, auth, app):
     assert forged is None
 
 
-def test_sign_in_with_a_walk_in_and_a_paper_count(client, auth):
+def test_attendance_with_a_walk_in_and_a_paper_count(client, auth):
     meeting = create_meeting(capacity=2)
     seat = services.register(meeting, first_name="Monique", contact="m@example.org")
     create_admin(email="admin@example.org")
@@ -125,7 +125,7 @@ def test_sign_in_with_a_walk_in_and_a_paper_count(client, auth):
     assert client.get(f"/api/v1/meetings/{meeting.id}").get_json()["counts"]["registered"] == 1
 
 
-def test_only_the_meetings_animators_sign_people_in(client, auth):
+def test_only_the_meetings_animators_take_attendance(client, auth):
     meeting = create_meeting()
     other = create_user(email="other-anim@example.org", roles=[(Role.ANIMATOR, None)])
     auth.login("other-anim@example.org")

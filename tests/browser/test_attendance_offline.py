@@ -1,4 +1,4 @@
-"""Sign-in on the day with a network that drops, in Chromium at phone size:
+"""Attendance on the day (émargement) with a network that drops, in Chromium at phone size:
 the animator searches the list, the network goes, a tick and a walk-in wait
 on the phone ("en attente d'envoi"), the network comes back, and both reach
 the database exactly once. axe-core (WCAG 2.1 A/AA) runs on the page while
@@ -38,7 +38,7 @@ def test_ticks_and_walk_ins_made_offline_arrive_once_when_the_network_returns(li
         {"do": "login", "email": ANIMATOR, "password": DEMO_PASSWORD},
         {"do": "goto", "path": page},
         {"do": "fill", "selector": "#q", "value": registrant[:-2].lower()},
-        {"do": "count", "selector": "#sign-list li[data-name]:visible", "equals": 1,
+        {"do": "count", "selector": "#attendance-list li[data-name]:visible", "equals": 1,
          "name": "typing part of a first name leaves only that person in the list"},
         {"do": "see", "selector": "#search-count", "text": "Personnes affichées : 1"},
         {"do": "fill", "selector": "#q", "value": ""},
@@ -50,26 +50,26 @@ def test_ticks_and_walk_ins_made_offline_arrive_once_when_the_network_returns(li
          "name": "the person shows as present at once"},
         {"do": "fill", "selector": "#first_name", "value": walk_in},
         {"do": "click", "selector": "#walk-in-form button[type=submit]"},
-        {"do": "wait", "selector": "#sign-list li[data-key]", "text": walk_in,
+        {"do": "wait", "selector": "#attendance-list li[data-key]", "text": walk_in,
          "name": "the walk-in added offline is listed"},
-        {"do": "see", "selector": "#sign-list li[data-key]", "text": pending,
+        {"do": "see", "selector": "#attendance-list li[data-key]", "text": pending,
          "name": "the walk-in says it waits to be sent"},
         {"do": "see", "selector": "#sync-status", "text": f"2 {pending}",
          "name": "the page says two things wait on this device"},
-        {"do": "axe", "label": "sign-in, offline, two things waiting", "lang": "fr"},
+        {"do": "axe", "label": "attendance, offline, two things waiting", "lang": "fr"},
         {"do": "offline", "value": False},
-        {"do": "wait", "selector": "#sign-list .pending-mark", "state": "detached", "timeout": 20000,
+        {"do": "wait", "selector": "#attendance-list .pending-mark", "state": "detached", "timeout": 20000,
          "name": "back online, nothing waits any more"},
         {"do": "see", "selector": "#sync-status", "text": "Tout est envoyé."},
-        {"do": "wait", "selector": "#sign-list li[id^=r] form.tick-form", "text": walk_in,
+        {"do": "wait", "selector": "#attendance-list li[id^=r] form.tick-form", "text": walk_in,
          "name": "the walk-in, once sent, can be ticked like the others"},
-        {"do": "axe", "label": "sign-in, everything sent", "lang": "fr"},
+        {"do": "axe", "label": "attendance, everything sent", "lang": "fr"},
         {"do": "goto", "path": page, "name": "reload the page"},
         {"do": "count", "selector": f"{entry} button[aria-pressed=true]", "equals": 1,
          "name": "after a reload the person is still present"},
-        {"do": "count", "selector": f"#sign-list li[data-name='{walk_in}']", "equals": 1,
+        {"do": "count", "selector": f"#attendance-list li[data-name='{walk_in}']", "equals": 1,
          "name": "after a reload the walk-in is listed once"},
-        {"do": "count", "selector": "#sign-list .pending-mark", "equals": 0, "name": "after a reload nothing waits"},
+        {"do": "count", "selector": "#attendance-list .pending-mark", "equals": 0, "name": "after a reload nothing waits"},
     ]})
     failed = [f"{s['name']}: {s['detail']}" for s in result["steps"] if not s["ok"]]
     assert not failed, "\n".join(failed)

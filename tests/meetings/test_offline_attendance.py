@@ -1,4 +1,4 @@
-"""Sign-in on the day when the network comes and goes: the page's script
+"""Attendance on the day (émargement) when the network comes and goes: the page's script
 sends ticks and walk-ins again after a dropped connection, so the server
 must take the same thing twice without counting it twice."""
 from __future__ import annotations
@@ -97,7 +97,7 @@ def test_the_forms_still_work_without_the_script(client, auth):
     assert response.status_code == 302
     page = page_text(client.get(path))
     assert "Kevin : présence notée." in page and "Présents : 2" in page
-    assert 'src="/static/js/sign_in.js"' in page and "<script>" not in page
+    assert 'src="/static/js/attendance.js"' in page and "<script>" not in page
 
 
 def test_a_bad_send_gets_a_clear_answer_not_an_error(client, auth):

@@ -1,4 +1,4 @@
-/* Sign-in on the day (émargement), on a tablet or a phone in a community
+/* Attendance on the day (émargement), on a tablet or a phone in a community
    hall where the network comes and goes. The page works with its forms
    alone; this script adds:
    - a search that filters the list as you type;
@@ -9,19 +9,20 @@
      loads, and every few seconds. Nothing is lost, nothing is sent twice:
      a tick carries the state wanted (present or not), never a toggle, and a
      walk-in carries an id made here, which the server keeps and recognises.
-   Its texts come from data- attributes of #sign-in, in the page's language. */
+   Its texts come from data- attributes of #attendance, in the page's language. */
 (function () {
   'use strict';
-  var root = document.getElementById('sign-in');
+  var root = document.getElementById('attendance');
   if (!root || !window.fetch || !window.FormData || !window.JSON) return;
 
+  // The key keeps its first name: ticks waiting on a device are not lost.
   var KEY = 'labo-sign-in:' + root.getAttribute('data-meeting');
   var RETRY_EVERY = 15000;
-  var list = document.getElementById('sign-list');
+  var list = document.getElementById('attendance-list');
   var summary = document.getElementById('presence-summary');
   var statusBox = document.getElementById('sync-status');
   var walkInForm = document.getElementById('walk-in-form');
-  var searchForm = document.getElementById('sign-in-search');
+  var searchForm = document.getElementById('attendance-search');
   var search = document.getElementById('q');
   var searchCount = document.getElementById('search-count');
   var msg = function (name, n) {
@@ -184,7 +185,7 @@
       .then(function (response) { return response.text(); })
       .then(function (html) {
         var page = new DOMParser().parseFromString(html, 'text/html');
-        var input = page.querySelector('#sign-in input[name=csrf_token]');
+        var input = page.querySelector('#attendance input[name=csrf_token]');
         if (input) setToken(input.value);
       }, function () {});
   };
