@@ -28,7 +28,7 @@ from labo.contributions.forms import (
 )
 from labo.contributions.models import Comment, Contribution, KIND_LABELS, Photo, STATUS_LABELS, Visibility
 from labo.core.files import send_photo
-from labo.core.forms import show_error
+from labo.core.forms import carry_out, show_error
 from labo.core.grammar import noun
 from labo.core.i18n import _
 from labo.core.limits import per_person, write_limit
@@ -364,20 +364,16 @@ def _back_to_author(contribution: Contribution, token: Optional[str]):
 def _reword(contribution: Contribution, token: Optional[str]):
     form = RewordForm()
     if request.method == "POST" and form.validate_on_submit():
-        try:
-            changed = services.reword(current_app.config, contribution, title=form.title.data or "", body=form.body.data)
-        except services.ContributionError as error:
-            db.session.rollback()
-            show_error(form, error, ERROR_MESSAGES)
-        else:
-            db.session.commit()
+        def said(changed: bool) -> str:
             if not changed:
-                flash(_("Rien n'a changé : c'était déjà enregistré ainsi."), "success")
-            elif contribution.is_pending:
-                flash(_("C'est modifié. Une personne référente de la commune relit la nouvelle version avant qu'elle "
-                        "soit visible."), "success")
-            else:
-                flash(_("C'est modifié."), "success")
+                return _("Rien n'a changé : c'était déjà enregistré ainsi.")
+            if contribution.is_pending:
+                return _("C'est modifié. Une personne référente de la commune relit la nouvelle version avant qu'elle "
+                         "soit visible.")
+            return _("C'est modifié.")
+
+        if carry_out(lambda: services.reword(current_app.config, contribution, title=form.title.data or "", body=form.body.data),
+                     form, ERROR_MESSAGES, said):
             return _back_to_author(contribution, token)
     elif request.method == "GET":
         form = RewordForm(formdata=None, data={"title": contribution.title,
@@ -400,16 +396,12 @@ def withdraw_as_guest(token: str):
 def _withdraw(contribution: Contribution, token: Optional[str]):
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        photo_key = services.withdraw(current_app.config, contribution)
-    except services.ContributionError as error:
-        db.session.rollback()
-        flash(str(ERROR_MESSAGES.get(error.code, error.code)), "error")
+    withdrawn = carry_out(lambda: services.withdraw(current_app.config, contribution), None, ERROR_MESSAGES,
+                          _("Votre idée est retirée : elle n'est plus sur le site."))
+    if not withdrawn:
         return _back_to_author(contribution, token)
-    db.session.commit()
-    if photo_key:
-        delete_photo(current_app.config["LABO_UPLOAD_DIR"], photo_key)
-    flash(_("Votre idée est retirée : elle n'est plus sur le site."), "success")
+    if withdrawn.value:  # the key of its photo
+        delete_photo(current_app.config["LABO_UPLOAD_DIR"], withdrawn.value)
     response = redirect(url_for("site.home"))
     if token:
         _keep_on_device(response, [t for t in device_tokens() if t != token])
@@ -424,14 +416,9 @@ def claim(token: str):
     authorize("contribution.claim", contribution)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        services.attach_to_account(contribution, current_user)
-    except services.ContributionError as error:
-        db.session.rollback()
-        flash(str(ERROR_MESSAGES.get(error.code, error.code)), "error")
+    if not carry_out(lambda: services.attach_to_account(contribution, current_user), None, ERROR_MESSAGES,
+                     _("Votre idée est maintenant dans votre compte, signée de votre pseudonyme.")):
         return redirect(url_for("site.home"))
-    db.session.commit()
-    flash(_("Votre idée est maintenant dans votre compte, signée de votre pseudonyme."), "success")
     response = redirect(url_for("contributions.detail", contribution_id=contribution.id))
     return _keep_on_device(response, [t for t in device_tokens() if t != token])
 
@@ -512,19 +499,13 @@ def _moderate(contribution_id: int, action: str = "contribution.moderate") -> Co
 
 
 def _run(contribution: Contribution, form, operation, success: str, anchor: str = "", **forms):
-    """Validate `form`, run `operation`, commit and go back to the
-    contribution; on a refusal, show the page again with the message."""
-    if form.validate_on_submit():
-        try:
-            outcome = operation()
-        except services.ContributionError as error:
-            db.session.rollback()
-            show_error(form, error, ERROR_MESSAGES)
-        else:
-            db.session.commit()
-            # An operation that says False changed nothing: nobody was told anything either.
-            flash(_("Rien n'a changé : c'était déjà enregistré ainsi.") if outcome is False else success, "success")
-            return _back(contribution, anchor)
+    """Validate `form` and carry out `operation` (carry_out), then go back to
+    the contribution; on a refusal, show the page again with the message."""
+    # An operation that says False changed nothing: nobody was told anything either.
+    if form.validate_on_submit() and carry_out(
+            operation, form, ERROR_MESSAGES,
+            lambda changed: _("Rien n'a changé : c'était déjà enregistré ainsi.") if changed is False else success):
+        return _back(contribution, anchor)
     if not form.errors:
         abort(400)
     return _render_detail(contribution, 422, **forms)
@@ -575,16 +556,8 @@ def merge(contribution_id: int):
         authorize("contribution.moderate", target)
         services.merge(current_app.config, current_user, contribution, target)
 
-    if form.validate_on_submit():
-        try:
-            operation()
-        except services.ContributionError as error:
-            db.session.rollback()
-            show_error(form, error, ERROR_MESSAGES)
-        else:
-            db.session.commit()
-            flash(_("Les deux contributions sont regroupées."), "success")
-            return redirect(url_for("contributions.detail", contribution_id=int(form.target.data)))
+    if form.validate_on_submit() and carry_out(operation, form, ERROR_MESSAGES, _("Les deux contributions sont regroupées.")):
+        return redirect(url_for("contributions.detail", contribution_id=int(form.target.data)))
     if not form.errors:
         abort(400)
     return _render_detail(contribution, 422, merge_form=form)
