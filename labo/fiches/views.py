@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from labo.core.files import send_attachment, send_photo
-from labo.core.forms import show_error
+from labo.core.forms import carry_out, show_error
 from labo.core.i18n import _
 from labo.core.levels import LEVEL_LABELS, LEVEL_POWER, Level
 from labo.core.limits import per_person, write_limit
@@ -217,25 +217,23 @@ def _edit_page(fiche: Fiche | None):
     _choices(form)
     if form.validate_on_submit():
         submit = request.form.get("action") == "submit"
-        try:
-            saved = services.save_fiche(current_user, fiche, _input_from(form), submit=submit)
-        except services.FicheError as error:
-            db.session.rollback()
-            show_error(form, error, ERROR_MESSAGES)
-        else:
-            try:
-                db.session.commit()
-            except IntegrityError:  # two edits of one published fiche at the same moment
-                db.session.rollback()
-                flash(_("Quelqu'un a modifié cette fiche au même moment : rechargez-la et recommencez."), "error")
-                return redirect(url_for("fiches.detail", fiche_id=fiche.id)) if fiche is not None else abort(409)
+
+        def said(saved: Fiche) -> str:
             if saved.status == FicheStatus.SUBMITTED.value and submit:
-                flash(_("Merci ! Votre fiche est envoyée : une personne référente va la relire avant de la publier."), "success")
-            elif saved.is_published:
-                flash(_("La fiche est enregistrée ; l'ancienne version reste dans l'historique."), "success")
-            else:
-                flash(_("Le brouillon est enregistré. Envoyez-le pour relecture quand il est prêt."), "success")
-            return redirect(url_for("fiches.detail", fiche_id=saved.id))
+                return _("Merci ! Votre fiche est envoyée : une personne référente va la relire avant de la publier.")
+            if saved.is_published:
+                return _("La fiche est enregistrée ; l'ancienne version reste dans l'historique.")
+            return _("Le brouillon est enregistré. Envoyez-le pour relecture quand il est prêt.")
+
+        try:
+            saved = carry_out(lambda: services.save_fiche(current_user, fiche, _input_from(form), submit=submit),
+                              form, ERROR_MESSAGES, said)
+        except IntegrityError:  # two edits of one published fiche at the same moment
+            db.session.rollback()
+            flash(_("Quelqu'un a modifié cette fiche au même moment : rechargez-la et recommencez."), "error")
+            return redirect(url_for("fiches.detail", fiche_id=fiche.id)) if fiche is not None else abort(409)
+        if saved:
+            return redirect(url_for("fiches.detail", fiche_id=saved.value.id))
     title = _("Proposer une fiche") if fiche is None else _("Modifier la fiche")
     return render_template("fiches/edit.html", form=form, fiche=fiche, title=title,
                            level_power=LEVEL_POWER), (422 if form.errors else 200)
@@ -399,14 +397,9 @@ def publish(fiche_id: int):
     fiche = get_fiche(fiche_id, "fiche.review")
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        services.publish(current_user, fiche)
-    except services.FicheError as error:
-        db.session.rollback()
-        flash(ERROR_MESSAGES.get(error.code, error.code), "error")
+    if not carry_out(lambda: services.publish(current_user, fiche), None, ERROR_MESSAGES,
+                     _("La fiche est publiée : elle est dans la boîte à outils.")):
         return _render_detail(fiche, 409)
-    db.session.commit()
-    flash(_("La fiche est publiée : elle est dans la boîte à outils."), "success")
     return redirect(url_for("fiches.detail", fiche_id=fiche.id))
 
 
