@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from labo.core.attachments import AttachmentError
 from labo.core.files import send_attachment
-from labo.core.forms import ActionForm, edit_form, show_error
+from labo.core.forms import ActionForm, carry_out, edit_form, show_error
 from labo.core.i18n import _
 from labo.core.uploads import accepts_uploads
 from labo.extensions import db
@@ -175,17 +175,11 @@ def edit_partner(slug: str | None):
     authorize("partners.manage")
     partner = Partner() if slug is None else get_partner(slug)
     form = edit_form(PartnerForm, partner) if slug else PartnerForm()
-    if form.validate_on_submit():
-        try:
-            services.save_partner(current_user, partner, name=form.name.data, slug=form.slug.data or "",
-                                  kind=form.kind.data, description=form.description.data or "")
-        except services.PartnerError as error:
-            db.session.rollback()
-            show_error(form, error, ERROR_MESSAGES)
-        else:
-            db.session.commit()
-            flash(_("Le partenaire est enregistré."), "success")
-            return redirect(url_for("partners.partner", slug=partner.slug))
+    if form.validate_on_submit() and carry_out(
+            lambda: services.save_partner(current_user, partner, name=form.name.data, slug=form.slug.data or "",
+                                          kind=form.kind.data, description=form.description.data or ""),
+            form, ERROR_MESSAGES, _("Le partenaire est enregistré.")):
+        return redirect(url_for("partners.partner", slug=partner.slug))
     title = _("Nouveau partenaire") if slug is None else _("Modifier le partenaire")
     return render_template("partners/partner_edit.html", form=form, title=title, partner=partner if slug else None), \
         (422 if form.errors else 200)
@@ -207,17 +201,13 @@ def from_templates(slug: str):
         form = TemplatesForm(data={"family": family, "items": items} if request.method == "GET" else None)
         if request.method == "POST" and form.validate_on_submit():
             chosen = [i for i in form.items.entries if i.form.chosen.data]
-            try:
-                made = services.add_from_templates(
-                    current_user, partner, family, [i.form.title.data or "" for i in chosen],
-                    [i.form.description.data or "" for i in chosen], referent_name=form.referent_name.data or "",
-                    referent_email=form.referent_email.data, next_review_on=form.next_review_on.data)
-            except services.PartnerError as error:
-                db.session.rollback()
-                show_error(form, error, ERROR_MESSAGES)
-            else:
-                db.session.commit()
-                flash(_("%(n)s engagement(s) ajouté(s) pour %(name)s.", n=len(made), name=partner.name), "success")
+            if carry_out(
+                    lambda: services.add_from_templates(
+                        current_user, partner, family, [i.form.title.data or "" for i in chosen],
+                        [i.form.description.data or "" for i in chosen], referent_name=form.referent_name.data or "",
+                        referent_email=form.referent_email.data, next_review_on=form.next_review_on.data),
+                    form, ERROR_MESSAGES,
+                    lambda made: _("%(n)s engagement(s) ajouté(s) pour %(name)s.", n=len(made), name=partner.name)):
                 return redirect(url_for("partners.partner", slug=partner.slug) + f"#famille-{family}")
         elif request.method == "POST" and not form.errors:
             abort(400)
@@ -234,20 +224,14 @@ def edit_commitment(slug: str, commitment_id: int | None):
     partner = get_partner(slug)
     commitment = Commitment() if commitment_id is None else get_commitment(partner, commitment_id)
     form = edit_form(CommitmentForm, commitment) if commitment_id else CommitmentForm()
-    if form.validate_on_submit():
-        try:
-            services.save_commitment(current_user, commitment, partner=partner, family=form.family.data,
-                                     title=form.title.data, description=form.description.data or "",
-                                     referent_name=form.referent_name.data or "",
-                                     referent_email=form.referent_email.data,
-                                     next_review_on=form.next_review_on.data)
-        except services.PartnerError as error:
-            db.session.rollback()
-            show_error(form, error, ERROR_MESSAGES)
-        else:
-            db.session.commit()
-            flash(_("L'engagement est enregistré."), "success")
-            return redirect(url_for("partners.commitment", slug=partner.slug, commitment_id=commitment.id))
+    if form.validate_on_submit() and carry_out(
+            lambda: services.save_commitment(current_user, commitment, partner=partner, family=form.family.data,
+                                             title=form.title.data, description=form.description.data or "",
+                                             referent_name=form.referent_name.data or "",
+                                             referent_email=form.referent_email.data,
+                                             next_review_on=form.next_review_on.data),
+            form, ERROR_MESSAGES, _("L'engagement est enregistré.")):
+        return redirect(url_for("partners.commitment", slug=partner.slug, commitment_id=commitment.id))
     title = _("Nouvel engagement") if commitment_id is None else _("Modifier l'engagement")
     return render_template("partners/commitment_edit.html", form=form, title=title, partner=partner,
                            commitment=commitment if commitment_id else None), (422 if form.errors else 200)
