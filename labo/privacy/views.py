@@ -3,16 +3,15 @@ of the people it concerns, in plain French; and those rights at work from
 one's profile: downloading one's data, erasing one's account."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required, logout_user
 
 from labo.accounts.forms import ERROR_MESSAGES, EraseAccountForm
-from labo.accounts.services import AccountError
 from labo.accounts.views import auth_limit, profile_form, refused, render_profile
-from labo.core.forms import show_error
+from labo.core.forms import carry_out
 from labo.core.i18n import _
 from labo.core.limits import per_person
-from labo.extensions import db, limiter
+from labo.extensions import limiter
 from labo.permissions import authorize
 from labo.privacy.export import personal_data_zip
 from labo.privacy.personal_data import erase_account, export_personal_data
@@ -58,15 +57,9 @@ def export_archive():
 def erase():
     authorize("profile.edit", current_user)
     erase_form = EraseAccountForm(prefix="erase")
-    if erase_form.validate_on_submit():
-        try:
-            erase_account(current_app.config, current_user._get_current_object(), erase_form.password.data)
-        except AccountError as error:
-            db.session.rollback()
-            show_error(erase_form, error, ERROR_MESSAGES)
-        else:
-            db.session.commit()
-            logout_user()
-            flash(_("Votre compte est supprimé. Merci d'avoir participé."), "success")
-            return redirect(url_for("site.home"))
+    if erase_form.validate_on_submit() and carry_out(
+            lambda: erase_account(current_app.config, current_user._get_current_object(), erase_form.password.data),
+            erase_form, ERROR_MESSAGES, _("Votre compte est supprimé. Merci d'avoir participé.")):
+        logout_user()
+        return redirect(url_for("site.home"))
     return render_profile(profile_form(), erase_form=erase_form)
