@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from labo.core.db import utcnow
 from labo.core.files import send_photo
-from labo.core.forms import ActionForm
+from labo.core.forms import ActionForm, carry_out
 from labo.core.i18n import _
 from labo.core.limits import per_person, write_limit
 from labo.core.photos import content_type_of
@@ -272,14 +272,9 @@ def delete_tally(process_id: int, tally_id: int):
     if request.method == "GET" or not form.validate_on_submit():
         return render_template("processes/tally_delete.html", process=process, sheet=sheet, form=form,
                                channel_label=lambda c: Channel(c).label), (400 if request.method == "POST" else 200)
-    try:
-        ballots.delete_tally(process, current_user, sheet, upload_dir=current_app.config["LABO_UPLOAD_DIR"])
-        db.session.commit()
-    except ProcessError as error:
-        db.session.rollback()
-        flash(ballots.message(error.code), "error")
-        return redirect(url_for("ballots.results", process_id=process.id) + "#feuilles", 303)
-    flash(_("La feuille de dépouillement est retirée des résultats."), "success")
+    upload_dir = current_app.config["LABO_UPLOAD_DIR"]
+    carry_out(lambda: ballots.delete_tally(process, current_user, sheet, upload_dir=upload_dir),
+              None, ballots.MESSAGES, _("La feuille de dépouillement est retirée des résultats."))
     return redirect(url_for("ballots.results", process_id=process.id) + "#feuilles", 303)
 
 

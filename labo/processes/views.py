@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from labo.core.dates import format_day as spoken_day
 from labo.core.dates import from_local, to_local
 from labo.core.db import utcnow
-from labo.core.forms import ActionForm, edit_form, show_error
+from labo.core.forms import ActionForm, carry_out, edit_form
 from labo.core.i18n import _, _l
 from labo.core.levels import Level, level_choices
 from labo.core.limits import per_person, write_limit
@@ -322,8 +322,8 @@ def edit(process_id: int | None):
         commune = get_commune(form.commune.data)
         if commune is not None and form.commune.data not in {c[0] for c in form.commune.choices}:
             abort(403)
-        try:
-            services.save_process(
+        saved = carry_out(
+            lambda: services.save_process(
                 current_user, process, title=form.title.data, question=form.question.data,
                 context=form.context.data or "", decider=form.decider.data, level=form.level.data,
                 method=form.method.data, options=services.parse_options(form.options.data or ""),
@@ -334,15 +334,11 @@ def edit(process_id: int | None):
                 qpvs=[q for q in qpvs if q.id in chosen_qpvs], verified_only=form.verified_only.data,
                 commune=commune, pillar=pillar, ambition=ambition, decision_rule=form.decision_rule.data or "",
                 easy_read=form.easy_read.data or "", may_run_agglomeration=can(current_user, "process.run_in", None),
-            )
-        except ProcessError as error:
-            db.session.rollback()
-            show_error(form, error, ERROR_MESSAGES)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("La démarche est enregistrée."), "success")
+            ),
+            form, ERROR_MESSAGES, _("La démarche est enregistrée."))
+        if saved:
             return redirect(url_for("processes.manage", process_id=process.id))
+        status = 422
     elif form.is_submitted():
         status = 422
     title = _("Ouvrir une démarche") if process_id is None else _("Modifier la démarche")
@@ -381,14 +377,8 @@ def _manage_action(process_id: int, action, success: str, *, anchor: str = ""):
     process = _manageable(db.get_or_404(Process, process_id))
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        action(process)
-    except ProcessError as error:
-        db.session.rollback()
-        flash(ERROR_MESSAGES.get(error.code, error.code), "error")
+    if not carry_out(lambda: action(process), None, ERROR_MESSAGES, success):
         return _manage_page(process, status=409)
-    db.session.commit()
-    flash(success, "success")
     return redirect(url_for("processes.manage", process_id=process_id) + anchor)
 
 
@@ -412,14 +402,9 @@ def publish_return(process_id: int):
     process = _manageable(db.get_or_404(Process, process_id))
     form = ReturnForm()
     if form.validate_on_submit():
-        try:
-            services.publish_return(current_user, process, form.return_text.data, utcnow())
-        except ProcessError as error:
-            db.session.rollback()
-            show_error(form, error, ERROR_MESSAGES)
+        if not carry_out(lambda: services.publish_return(current_user, process, form.return_text.data, utcnow()),
+                         form, ERROR_MESSAGES, _("Le retour est publié.")):
             return _manage_page(process, return_form=form, status=409)
-        db.session.commit()
-        flash(_("Le retour est publié."), "success")
         return redirect(url_for("processes.detail", process_id=process_id) + "#retour")
     if not form.errors:
         abort(400)
@@ -460,14 +445,9 @@ def decide(process_id: int, proposal_id: int):
     proposal = _get_proposal(process, proposal_id)
     form = DecideForm(prefix=f"p{proposal.id}")
     if form.validate_on_submit():
-        try:
-            services.decide_proposal(current_user, proposal, decision=form.decision.data, reason=form.reason.data)
-        except ProcessError as error:
-            db.session.rollback()
-            show_error(form, error, ERROR_MESSAGES)
-        else:
-            db.session.commit()
-            flash(_("La réponse à la proposition est publiée."), "success")
+        if carry_out(lambda: services.decide_proposal(current_user, proposal, decision=form.decision.data,
+                                                      reason=form.reason.data),
+                     form, ERROR_MESSAGES, _("La réponse à la proposition est publiée.")):
             return redirect(url_for("processes.manage", process_id=process_id) + f"#proposition-{proposal.id}")
     elif not form.errors:
         abort(400)
