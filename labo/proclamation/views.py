@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 
 from labo.core.limits import per_person, write_limit
-from labo.core.forms import show_error
+from labo.core.forms import carry_out, show_error
 from labo.core.i18n import _
 from labo.core.urls import page_number
 from labo.extensions import db, limiter
@@ -166,15 +166,11 @@ def edit():
     if request.method == "GET" and current is not None:
         form.title.data, form.body.data = current.title, current.body
     if form.validate_on_submit():
-        try:
-            version = services.publish_version(current_user, title=form.title.data, body=form.body.data,
-                                               change_note=form.change_note.data)
-        except services.ProclamationError as error:
-            db.session.rollback()
-            show_error(form, error, ERROR_MESSAGES)
-        else:
-            db.session.commit()
-            flash(_("La version %(number)s du texte est en ligne.", number=version.number), "success")
-            return redirect(url_for("proclamation.version", number=version.number))
+        published = carry_out(
+            lambda: services.publish_version(current_user, title=form.title.data, body=form.body.data,
+                                             change_note=form.change_note.data),
+            form, ERROR_MESSAGES, lambda version: _("La version %(number)s du texte est en ligne.", number=version.number))
+        if published:
+            return redirect(url_for("proclamation.version", number=published.value.number))
     return render_template("proclamation/edit.html", form=form, current=current), (422 if form.errors else 200)
 

@@ -6,8 +6,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from labo.accounts.services import referents_of
-from labo.core.forms import edit_form
-from labo.core.i18n import _
+from labo.core.forms import carry_out, edit_form
+from labo.core.i18n import _, _l
 from labo.extensions import db
 from labo.permissions import require
 from labo.territory import services
@@ -16,6 +16,8 @@ from labo.territory.models import Axis, Commune, Pillar, Qpv
 
 bp = Blueprint("territory", __name__, url_prefix="/territoire")
 admin_bp = Blueprint("territory_admin", __name__, url_prefix="/admin/territoire")
+
+ERROR_MESSAGES = {"qpv-code-taken": _l("Ce code est déjà celui d'un autre quartier.")}
 
 
 def _get_or_404(model, **filters):
@@ -93,17 +95,13 @@ def edit_qpv(slug: str | None):
     form.communes.choices = [(c.id, c.name) for c in communes]
     if form.validate_on_submit():
         chosen = [c for c in communes if c.id in set(form.communes.data)]
-        try:
-            services.update_qpv(
-                current_user, qpv, code=form.code.data, name=form.name.data,
-                in_contract=form.in_contract.data, note=form.note.data or "", communes=chosen,
-            )
-        except services.TerritoryError:
-            db.session.rollback()
-            form.code.errors = [_("Ce code est déjà celui d'un autre quartier.")]
-        else:
-            db.session.commit()
-            flash(_("Le quartier %(name)s est enregistré.", name=qpv.name), "success")
+        if carry_out(
+                lambda: services.update_qpv(
+                    current_user, qpv, code=form.code.data, name=form.name.data,
+                    in_contract=form.in_contract.data, note=form.note.data or "", communes=chosen,
+                ),
+                form, ERROR_MESSAGES, lambda saved: _("Le quartier %(name)s est enregistré.", name=saved.name),
+                refusals=(services.TerritoryError,)):
             return redirect(url_for("territory_admin.admin_index"))
     title = _("Modifier %(name)s", name=qpv.name) if slug else _("Ajouter un quartier")
     return render_template("territory/admin_edit.html", form=form, title=title), (422 if form.errors else 200)
