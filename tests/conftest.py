@@ -1,6 +1,7 @@
 """Fixtures: one app per run on SQLite (or on PostgreSQL when
 LABO_TEST_DATABASE_URL is set by tests/pgcluster.py), migrated with Alembic;
-the territory seeded afresh before each test; a client and an `auth` helper."""
+the territory seeded once and put back before each test (tests/snapshot.py); a
+client and an `auth` helper."""
 from __future__ import annotations
 
 import contextvars
@@ -14,7 +15,6 @@ from pathlib import Path
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -83,25 +83,31 @@ def app(tmp_path_factory):
     return app
 
 
+@pytest.fixture(scope="session")
+def seeded(app):
+    """The seeded territory, taken once; `seeded.restore()` puts it back (tests/snapshot.py)."""
+    from labo.territory.services import seed_territory
+    from tests.snapshot import Seeded
+
+    with app.app_context():
+        state = Seeded(seed_territory)
+        state.take()
+    return state
+
+
 @pytest.fixture(autouse=True)
 def fresh_database(request, app):
-    """Every test starts from the seeded territory and nothing else."""
+    """Every test starts from the seeded territory and nothing else: what the
+    tests before it left (whoever wrote it) is put back, not seeded again."""
     if "browser" in request.keywords:
         yield
         return
     from labo.core.memo import memo
     from labo.extensions import db, limiter
-    from labo.territory.services import seed_territory
 
+    seeded = request.getfixturevalue("seeded")
     with app.app_context():
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                db.session.execute(text(f'DELETE FROM "{table}"'))
-        seed_territory()
-        db.session.commit()
+        seeded.restore()
         limiter.reset()
         memo().clear()  # the rows above went by plain SQL, which the memo does not see
     ctx = app.app_context()
