@@ -1,11 +1,12 @@
 """The live boards' pages. Every page works with its forms alone; the script
 static/js/board.js adds live updates over Socket.IO (labo/workshops/events.py).
 
-- `workshops` (/ateliers): the animator's list, a new board, the console
-  (steer, moderate, group), the projector, the summary, exports, and turning
-  notes into contributions.
-- `board` (/atelier): a phone joins with the code (no account), posts notes
-  and places dots."""
+- `workshops` (/ateliers), for the animators: their list, a new board, the
+  console (steer, moderate, group), the projector, the summary, exports, and
+  turning notes into contributions.
+- `workshop_phone` (/atelier), for the participants' phones: one enters the
+  code (no account), joins, sees the board (`workshop_phone.page`), posts
+  notes and places dots."""
 from __future__ import annotations
 
 import secrets
@@ -42,7 +43,7 @@ from labo.workshops.forms import (
 from labo.workshops.models import Board, Note, NoteGroup, PHASES
 
 bp = Blueprint("workshops", __name__, url_prefix="/ateliers")
-phone_bp = Blueprint("board", __name__, url_prefix="/atelier")
+phone_bp = Blueprint("workshop_phone", __name__, url_prefix="/atelier")
 
 # A whole hall joins and writes at once, often from one Wi-Fi address.
 HALL_LIMIT = "600 per minute"
@@ -76,7 +77,7 @@ def board_of_code(code: str) -> Board:
 
 
 def _join_link(board: Board) -> str:
-    return absolute(url_for("board.phone", code=board.code))
+    return absolute(url_for("workshop_phone.page", code=board.code))
 
 
 def _qr(board: Board) -> Markup:
@@ -399,13 +400,14 @@ def enter():
     if request.args.get("code") is not None and form.validate():
         board = services.board_by_code(form.code.data)
         if board is not None:
-            return redirect(url_for("board.phone", code=board.code))
+            return redirect(url_for("workshop_phone.page", code=board.code))
         form.code.errors = [ERROR_MESSAGES["code-unknown"]]
     return render_template("workshops/enter.html", form=form), 404 if form.code.errors and request.args.get("code") else 200
 
 
 @phone_bp.route("/<code>")
-def phone(code: str):
+def page(code: str):
+    """The board on a participant's phone (the form to join it first)."""
     board = board_of_code(code)
     participant, token = _token_for(board)
     if participant is None:
@@ -431,7 +433,7 @@ def join(code: str):
             # The ten most recent boards are enough for one phone.
             session[SESSION_KEY] = dict(list(tokens.items())[-10:])
             events.announce_people(board)
-            return redirect(url_for("board.phone", code=board.code))
+            return redirect(url_for("workshop_phone.page", code=board.code))
     return render_template("workshops/join.html", board=board, form=form), 422
 
 
@@ -448,7 +450,7 @@ def post_note(code: str):
     board = board_of_code(code)
     participant, token = _participant_or_join(board)
     if participant is None:
-        return redirect(url_for("board.phone", code=board.code))
+        return redirect(url_for("workshop_phone.page", code=board.code))
     form = NoteForm()
     form.column.choices = [SelectChoice(c.id, c.title) for c in board.columns]
     if form.validate_on_submit():
@@ -463,7 +465,7 @@ def post_note(code: str):
             if created:
                 events.announce_note(board, note)
             flash(_("Votre note est sur le tableau."), "success")
-            return redirect(url_for("board.phone", code=board.code) + "#ecrire")
+            return redirect(url_for("workshop_phone.page", code=board.code) + "#ecrire")
     # What was typed comes back in the form, never lost.
     return _phone_page(board, participant, token, note_form=form, status=422)
 
@@ -474,7 +476,7 @@ def dot(code: str):
     board = board_of_code(code)
     participant, _token = _participant_or_join(board)
     if participant is None:
-        return redirect(url_for("board.phone", code=board.code))
+        return redirect(url_for("workshop_phone.page", code=board.code))
     form = DotForm()
     target = form.target.data or ""
     if form.validate_on_submit() and target.isdigit():
@@ -492,4 +494,4 @@ def dot(code: str):
                 events.announce_dots(board, form.kind.data, int(target), participant)
     else:
         flash(str(ERROR_MESSAGES["target-unknown"]), "error")
-    return redirect(url_for("board.phone", code=board.code) + f"#{form.kind.data or 'note'}-{target}")
+    return redirect(url_for("workshop_phone.page", code=board.code) + f"#{form.kind.data or 'note'}-{target}")
