@@ -12,7 +12,7 @@ from labo.accounts.models import Role, RoleGrant, User
 from labo.core.dates import from_local, to_local
 from labo.core.attachments import AttachmentError
 from labo.core.files import send_attachment
-from labo.core.forms import ActionForm, edit_form, show_error
+from labo.core.forms import ActionForm, carry_out, edit_form
 from labo.core.i18n import _
 from labo.core.limits import per_person, write_limit
 from labo.core.sanitize import rich_text_as_typed
@@ -120,12 +120,9 @@ def register(meeting_id: int):
         valid = form.validate_on_submit()
         fields = {"first_name": form.first_name.data or "", "contact": form.contact.data}
     if valid:
-        try:
-            seat = services.register(meeting, relay=relay, **fields)
-        except services.MeetingError as error:
-            show_error(form, error, ERROR_MESSAGES)
-        else:
-            return redirect(url_for("meetings.registration", token=seat.cancel_token))
+        seat = carry_out(lambda: services.register(meeting, relay=relay, **fields), form, ERROR_MESSAGES)
+        if seat:
+            return redirect(url_for("meetings.registration", token=seat.value.cancel_token))
     elif not form.errors:
         abort(400)
     return render_template(
@@ -180,23 +177,16 @@ def edit(meeting_id: int | None):
     form.animators.choices = _animator_choices()
     if form.validate_on_submit():
         chosen = set(form.animators.data or [])
-        try:
-            services.save_meeting(
+        animators = list(db.session.scalars(select(User).where(User.id.in_(chosen)))) if chosen else []
+        if carry_out(lambda: services.save_meeting(
                 current_user, meeting, title=form.title.data, theme=form.theme.data or "",
                 starts_at=from_local(form.starts_at.data), ends_at=from_local(form.ends_at.data),
                 commune=get_commune(form.commune.data), venue=form.venue.data, address=form.address.data or "",
                 step_free=form.step_free.data, public_transport=form.public_transport.data or "",
                 childcare=form.childcare.data, access_notes=form.access_notes.data or "",
-                capacity=form.capacity.data, running_order=form.running_order.data or "",
-                animators=list(db.session.scalars(select(User).where(User.id.in_(chosen)))) if chosen else [],
-            )
-        except services.MeetingError as error:
-            db.session.rollback()
-            show_error(form, error, ERROR_MESSAGES)
-        else:
-            db.session.commit()
+                capacity=form.capacity.data, running_order=form.running_order.data or "", animators=animators),
+                form, ERROR_MESSAGES, _("La rencontre est enregistrée.")):
             services.promote_waiting(meeting.id)  # more seats may free some for the waiting list
-            flash(_("La rencontre est enregistrée."), "success")
             return redirect(url_for("meetings.detail", meeting_id=meeting.id))
     title = _("Nouvelle rencontre") if meeting_id is None else _("Modifier la rencontre")
     return render_template("meetings/edit.html", form=form, title=title), (422 if form.errors else 200)
@@ -336,16 +326,10 @@ def minutes(meeting_id: int):
         if addition:
             form.minutes.data = ((form.minutes.data or "") + "\n\n" + addition).strip()
             flash(_("La synthèse de l'atelier est ajoutée au texte ci-dessous : relisez, puis publiez."), "info")
-    if form.validate_on_submit():
-        try:
-            services.publish_minutes(current_app.config, current_user, meeting, form.minutes.data)
-        except services.MeetingError as error:
-            db.session.rollback()
-            show_error(form, error, ERROR_MESSAGES)
-        else:
-            db.session.commit()
-            flash(_("Le compte-rendu est publié."), "success")
-            return redirect(url_for("meetings.detail", meeting_id=meeting.id) + "#compte-rendu")
+    if form.validate_on_submit() and carry_out(
+            lambda: services.publish_minutes(current_app.config, current_user, meeting, form.minutes.data),
+            form, ERROR_MESSAGES, _("Le compte-rendu est publié.")):
+        return redirect(url_for("meetings.detail", meeting_id=meeting.id) + "#compte-rendu")
     return _minutes_page(meeting, form=form, status=422 if form.errors else 200)
 
 
@@ -355,18 +339,13 @@ def add_decision(meeting_id: int):
     meeting = get_meeting(meeting_id)
     authorize("meeting.manage", meeting)
     decision_form = DecisionForm()
-    if decision_form.validate_on_submit():
-        try:
-            services.add_decision(current_user, meeting, text=decision_form.text.data, rule=decision_form.rule.data,
-                                  votes_for=decision_form.votes_for.data, votes_against=decision_form.votes_against.data,
-                                  abstentions=decision_form.abstentions.data)
-        except services.MeetingError as error:
-            db.session.rollback()
-            show_error(decision_form, error, ERROR_MESSAGES)
-        else:
-            db.session.commit()
-            flash(_("La décision est ajoutée."), "success")
-            return redirect(url_for("meetings.minutes", meeting_id=meeting.id))
+    if decision_form.validate_on_submit() and carry_out(
+            lambda: services.add_decision(
+                current_user, meeting, text=decision_form.text.data, rule=decision_form.rule.data,
+                votes_for=decision_form.votes_for.data, votes_against=decision_form.votes_against.data,
+                abstentions=decision_form.abstentions.data),
+            decision_form, ERROR_MESSAGES, _("La décision est ajoutée.")):
+        return redirect(url_for("meetings.minutes", meeting_id=meeting.id))
     return _minutes_page(meeting, decision_form=decision_form, status=422)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from labo.accounts.models import User
-from labo.core.forms import ActionForm, show_error
+from labo.core.forms import ActionForm, carry_out
 from labo.core.i18n import _
 from labo.core.spreadsheet import csv_bytes
 from labo.core.urls import absolute
@@ -117,17 +117,14 @@ def new():
     if form.validate_on_submit():
         meeting = db.session.get(Meeting, int(form.meeting.data)) if (form.meeting.data or "").isdigit() else None
         commune = get_commune(int(form.commune.data)) if (form.commune.data or "").isdigit() else None
-        try:
-            board = services.create_board(
+        made = carry_out(
+            lambda: services.create_board(
                 current_user, title=form.title.data, columns=(form.columns.data or "").splitlines(), meeting=meeting,
                 commune=commune, dots_per_person=form.dots_per_person.data, private_writing=form.private_writing.data,
-                authors_visible=form.authors_visible.data)
-        except services.WorkshopError as error:
-            show_error(form, error, ERROR_MESSAGES)
-        else:
-            db.session.commit()
-            flash(_("L'atelier est ouvert. Code : %(code)s", code=board.code), "success")
-            return redirect(url_for("workshops.console", board_id=board.id))
+                authors_visible=form.authors_visible.data),
+            form, ERROR_MESSAGES, lambda board: _("L'atelier est ouvert. Code : %(code)s", code=board.code))
+        if made:
+            return redirect(url_for("workshops.console", board_id=made.value.id))
     return render_template("workshops/new.html", form=form), 422 if form.errors else 200
 
 
@@ -176,20 +173,18 @@ def steer(board_id: int):
     if not form.validate_on_submit():
         return _console_page(board, status=422, steer_form=form)
     before = (board.authors_visible, board.private_writing)
-    try:
+
+    def change() -> None:
         if form.phase.data != board.phase:
             services.set_phase(current_user, board, form.phase.data)
         if form.minutes.data is not None:
             services.set_timer(board, form.minutes.data * 60)
         services.set_flags(board, locked=form.locked.data, authors_visible=form.authors_visible.data,
                            private_writing=form.private_writing.data)
-    except services.WorkshopError as error:
-        db.session.rollback()
-        show_error(form, error, ERROR_MESSAGES)
+
+    if not carry_out(change, form, ERROR_MESSAGES, _("Le tableau est à jour.")):
         return _console_page(board, status=422, steer_form=form)
-    db.session.commit()
     events.announce_board(board, whole=(board.authors_visible, board.private_writing) != before)
-    flash(_("Le tableau est à jour."), "success")
     return redirect(url_for("workshops.console", board_id=board.id))
 
 
@@ -222,14 +217,8 @@ def co_animators(board_id: int):
             db.session.commit()
             flash(_("%(name)s n'anime plus ce tableau.", name=person.pseudonym), "success")
         else:
-            try:
-                services.add_animator(current_user, board, person)
-            except services.WorkshopError as error:
-                db.session.rollback()
-                flash(str(ERROR_MESSAGES.get(error.code, error.code)), "error")
-            else:
-                db.session.commit()
-                flash(_("%(name)s co-anime ce tableau.", name=person.pseudonym), "success")
+            carry_out(lambda: services.add_animator(current_user, board, person), None, ERROR_MESSAGES,
+                      _("%(name)s co-anime ce tableau.", name=person.pseudonym))
     return redirect(url_for("workshops.console", board_id=board.id) + "#co-animation")
 
 
@@ -264,27 +253,26 @@ def group_note(board_id: int, note_id: int):
     form = GroupForm()
     target = request.form.get("target", "")
     form.target.choices = [SelectChoice(target, target)]
-    if form.validate_on_submit():
-        try:
-            if target == "seul":
-                removed = services.ungroup_note(board, note)
-                grouping = None
-            elif target[:1] == "g" and target[1:].isdigit():
-                grouping = services.group_notes(board, note, onto_group=services.get_group(board, int(target[1:])))
-            elif target[:1] == "n" and target[1:].isdigit():
-                grouping = services.group_notes(board, note, onto_note=services.get_note(board, int(target[1:])))
-            else:
-                raise services.WorkshopError("group-target-required")
-        except services.WorkshopError as error:
-            db.session.rollback()
-            flash(str(ERROR_MESSAGES.get(error.code, error.code)), "error")
+
+    def regroup():
+        """(the grouping made, None) or (None, the id of the group the note left)."""
+        if target == "seul":
+            return None, services.ungroup_note(board, note)
+        if target[:1] == "g" and target[1:].isdigit():
+            return services.group_notes(board, note, onto_group=services.get_group(board, int(target[1:]))), None
+        if target[:1] == "n" and target[1:].isdigit():
+            return services.group_notes(board, note, onto_note=services.get_note(board, int(target[1:]))), None
+        raise services.WorkshopError("group-target-required")
+
+    done = form.validate_on_submit() and carry_out(
+        regroup, None, ERROR_MESSAGES,
+        lambda made: _("Les notes sont regroupées.") if made[0] else _("La note est sortie de son groupe."))
+    if done:
+        grouping, removed = done.value
+        if grouping is None:
+            events.announce_ungrouped(board, note, removed)
         else:
-            db.session.commit()
-            if grouping is None:
-                events.announce_ungrouped(board, note, removed)
-            else:
-                events.announce_grouping(board, grouping)
-            flash(_("Les notes sont regroupées.") if grouping else _("La note est sortie de son groupe."), "success")
+            events.announce_grouping(board, grouping)
     return redirect(url_for("workshops.console", board_id=board.id) + f"#note-{note.id}")
 
 
@@ -314,18 +302,13 @@ def focus(board_id: int):
     board = get_board(board_id)
     authorize("workshop.animate", board)
     target = request.form.get("target", "")
-    if ActionForm().validate_on_submit():
-        try:
-            if target[:1] in ("g", "n") and target[1:].isdigit():
-                services.set_focus(board, "group" if target[0] == "g" else "note", int(target[1:]))
-            else:
-                services.set_focus(board, None, None)
-        except services.WorkshopError as error:
-            db.session.rollback()
-            flash(str(ERROR_MESSAGES.get(error.code, error.code)), "error")
-        else:
-            db.session.commit()
-            events.announce_board(board)
+    if target[:1] in ("g", "n") and target[1:].isdigit():
+        kind, target_id = ("group" if target[0] == "g" else "note"), int(target[1:])
+    else:
+        kind, target_id = None, None
+    if ActionForm().validate_on_submit() and carry_out(lambda: services.set_focus(board, kind, target_id),
+                                                       None, ERROR_MESSAGES):
+        events.announce_board(board)
     return redirect(url_for("workshops.console", board_id=board.id))
 
 
@@ -342,19 +325,17 @@ def summary(board_id: int):
         if form.validate_on_submit():
             note_ids = [int(v) for v in request.form.getlist("note") if v.isdigit()]
             group_ids = [int(v) for v in request.form.getlist("group") if v.isdigit()]
-            try:
+
+            def make() -> list:
                 if not note_ids and not group_ids:
                     raise services.WorkshopError("nothing-chosen")
-                made = services.to_contributions(current_app.config, current_user, board, note_ids=note_ids,
+                return services.to_contributions(current_app.config, current_user, board, note_ids=note_ids,
                                                  group_ids=group_ids, kind=form.kind.data)
-            except services.WorkshopError as error:
-                db.session.rollback()
-                flash(str(ERROR_MESSAGES.get(error.code, error.code)), "error")
-                status = 422
-            else:
-                db.session.commit()
-                flash(_("%(n)s contribution(s) ajoutée(s) à la base des idées.", n=len(made)), "success")
+
+            if carry_out(make, None, ERROR_MESSAGES,
+                         lambda made: _("%(n)s contribution(s) ajoutée(s) à la base des idées.", n=len(made))):
                 return redirect(url_for("workshops.summary", board_id=board.id))
+            status = 422
         else:
             status = 422
     return render_template("workshops/summary.html", board=board, columns=services.summary(board), form=form,
@@ -421,15 +402,11 @@ def join(code: str):
     board = board_of_code(code)
     form = JoinForm()
     if form.validate_on_submit():
-        try:
-            user = current_user if current_user.is_authenticated else None
-            participant = services.join_board(board, form.pseudonym.data, user=user)
-        except services.WorkshopError as error:
-            show_error(form, error, ERROR_MESSAGES)
-        else:
-            db.session.commit()
+        user = current_user if current_user.is_authenticated else None
+        joined = carry_out(lambda: services.join_board(board, form.pseudonym.data, user=user), form, ERROR_MESSAGES)
+        if joined:
             tokens = dict(session.get(SESSION_KEY) or {})
-            tokens[str(board.id)] = services.participant_token(current_app.config, participant)
+            tokens[str(board.id)] = services.participant_token(current_app.config, joined.value)
             # The ten most recent boards are enough for one phone.
             session[SESSION_KEY] = dict(list(tokens.items())[-10:])
             events.announce_people(board)
@@ -453,19 +430,15 @@ def post_note(code: str):
         return redirect(url_for("workshop_phone.page", code=board.code))
     form = NoteForm()
     form.column.choices = [SelectChoice(c.id, c.title) for c in board.columns]
-    if form.validate_on_submit():
-        try:
-            note, created = services.post_note(board, participant, column_id=form.column.data, text=form.text.data,
-                                               client_key=form.client_key.data or "")
-        except services.WorkshopError as error:
-            db.session.rollback()
-            show_error(form, error, ERROR_MESSAGES)
-        else:
-            db.session.commit()
-            if created:
-                events.announce_note(board, note)
-            flash(_("Votre note est sur le tableau."), "success")
-            return redirect(url_for("workshop_phone.page", code=board.code) + "#ecrire")
+    posted = form.validate_on_submit() and carry_out(
+        lambda: services.post_note(board, participant, column_id=form.column.data, text=form.text.data,
+                                   client_key=form.client_key.data or ""),
+        form, ERROR_MESSAGES, _("Votre note est sur le tableau."))
+    if posted:
+        note, created = posted.value
+        if created:
+            events.announce_note(board, note)
+        return redirect(url_for("workshop_phone.page", code=board.code) + "#ecrire")
     # What was typed comes back in the form, never lost.
     return _phone_page(board, participant, token, note_form=form, status=422)
 
@@ -480,17 +453,9 @@ def dot(code: str):
     form = DotForm()
     target = form.target.data or ""
     if form.validate_on_submit() and target.isdigit():
+        change = services.remove_dot if form.action.data == "remove" else services.place_dot
         with events.dots_in_turn(board.id):
-            try:
-                if form.action.data == "remove":
-                    services.remove_dot(board, participant, form.kind.data, int(target))
-                else:
-                    services.place_dot(board, participant, form.kind.data, int(target))
-            except services.WorkshopError as error:
-                db.session.rollback()
-                flash(str(ERROR_MESSAGES.get(error.code, error.code)), "error")
-            else:
-                db.session.commit()
+            if carry_out(lambda: change(board, participant, form.kind.data, int(target)), None, ERROR_MESSAGES):
                 events.announce_dots(board, form.kind.data, int(target), participant)
     else:
         flash(str(ERROR_MESSAGES["target-unknown"]), "error")
