@@ -39,7 +39,7 @@ from labo.fiches.models import (
     fiche_meeting,
 )
 from labo.meetings.models import Meeting
-from labo.permissions import is_admin, reviews_fiche, wrote_fiche
+from labo.permissions import is_admin
 from labo.privacy import personal_data
 from labo.territory.models import Ambition, Commune, Pillar, Qpv
 
@@ -92,15 +92,6 @@ def clean_text(value: Optional[str], lines: int) -> str:
 
 
 # --- permissions' helpers -------------------------------------------------
-
-
-def reviews(user, fiche: Optional[Fiche]) -> bool:
-    """Who reviews a fiche: the rule lives with the others, in labo.permissions."""
-    return reviews_fiche(user, fiche)
-
-
-def is_author(user, fiche: Optional[Fiche]) -> bool:
-    return wrote_fiche(user, fiche)
 
 
 # --- writing --------------------------------------------------------------
@@ -359,7 +350,7 @@ def _after_files(actor: User, fiche: Fiche, before: dict) -> None:
 
 
 @dataclass
-class Filters:
+class FicheFilters:
     q: Optional[str] = None
     commune: Optional[str] = None   # slug
     theme: Optional[str] = None     # "p2" or an ambition's slug
@@ -370,7 +361,7 @@ class Filters:
         return {k: v for k, v in self.__dict__.items() if v}
 
 
-def published_query(filters: Filters):
+def published_query(filters: FicheFilters):
     """Published fiches matching `filters`, the latest published first.
     Every word of `q` must appear somewhere (accents and case ignored)."""
     query = (

@@ -24,13 +24,13 @@ from labo.fiches.forms import (
     AttachmentForm,
     ERROR_MESSAGES,
     FicheForm,
-    FilterForm,
+    FicheFilterForm,
     PhotoForm,
     SendBackForm,
 )
 from labo.fiches.models import Fiche, FicheAttachment, FichePhoto, FicheStatus, KIND_LABELS
 from labo.meetings.models import Meeting
-from labo.permissions import authorize, can, require
+from labo.permissions import authorize, can, require, wrote_fiche
 from labo.territory.models import Commune, Qpv
 from labo.territory.services import list_communes, list_qpvs, resolve_theme, theme_choices
 
@@ -71,8 +71,8 @@ def participation_levels() -> list[Level]:
 # --- reading ---------------------------------------------------------------
 
 
-def filter_form() -> tuple[FilterForm, services.Filters]:
-    form = FilterForm(request.args)
+def filter_form() -> tuple[FicheFilterForm, services.FicheFilters]:
+    form = FicheFilterForm(request.args)
     form.commune.choices = [("", _("Toutes"))] + [(c.slug, c.name) for c in list_communes()]
     form.theme.choices = theme_choices(_("Tous"))
     form.level.choices = [("", _("Tous"))] + [(lv.value, LEVEL_LABELS[lv]) for lv in Level]
@@ -81,7 +81,7 @@ def filter_form() -> tuple[FilterForm, services.Filters]:
     for name, value in list(valid.items()):
         if value and value not in {c[0] for c in getattr(form, name).choices}:
             valid[name] = None  # an unknown filter value filters nothing
-    return form, services.Filters(q=(form.q.data or "").strip()[:100] or None, **valid)
+    return form, services.FicheFilters(q=(form.q.data or "").strip()[:100] or None, **valid)
 
 
 @bp.route("/")
@@ -102,7 +102,7 @@ def _render_detail(fiche: Fiche, status: int = 200, send_back_form=None):
     return render_template(
         "fiches/detail.html", fiche=fiche,
         editor=can(current_user, "fiche.edit", fiche), reviewer=can(current_user, "fiche.review", fiche),
-        author=services.is_author(current_user, fiche),
+        author=wrote_fiche(current_user, fiche),
         send_back_form=send_back_form or SendBackForm(formdata=None), action_form=ActionForm(formdata=None),
     ), status
 
