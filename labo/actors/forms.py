@@ -34,7 +34,7 @@ class DirectoryFilterForm(FlaskForm):
     kind = SelectField(_l("Qui"), validators=[Optional()])
 
 
-class ProfileForm(FlaskForm):
+class ActorProfileForm(FlaskForm):
     listed = BooleanField(
         _l("Apparaître dans l'annuaire des acteurs"),
         description=_l("Décoché, personne ne vous voit dans l'annuaire. Coché, on voit votre pseudonyme, votre rôle et seulement ce que vous remplissez ci-dessous."),

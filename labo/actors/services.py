@@ -8,7 +8,7 @@ never a name."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Mapping, Optional
 
@@ -20,6 +20,7 @@ from labo.actors.models import ActivityEntry, ActivityKind, ActorProfile, Organi
 from labo.audit.services import audit_labels, record_audit
 from labo.core.errors import ServiceError
 from labo.core.i18n import _
+from labo.core.pagination import Page
 from labo.extensions import db
 from labo.meetings.models import Meeting, Registration, RegistrationStatus
 from labo.meetings.services import relay_token
@@ -182,36 +183,6 @@ class DirectoryEntry:
     is_person: bool = False
 
 
-@dataclass
-class Page:
-    """A page of a list built in Python, with what the pager macro reads."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-    pages: int = field(init=False)
-
-    def __post_init__(self):
-        self.pages = max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
 def _theme_clause(ambitions_rel, filters: DirectoryFilters):
     if filters.ambition is not None:
         return ambitions_rel.any(Ambition.id == filters.ambition.id)
@@ -280,10 +251,8 @@ def directory(filters: DirectoryFilters, page: int = 1, per_page: int = 20) -> P
     if filters.kind != "personnes":
         entries += [organisation_entry(o) for o in listed_organisations(filters)]
     entries.sort(key=lambda e: (not e.is_person, e.name.casefold()))
-    result = Page([], page, per_page, len(entries))
-    result.page = min(max(page, 1), result.pages)
-    result.items = entries[(result.page - 1) * per_page: result.page * per_page]
-    return result
+    page = min(max(page, 1), max(1, -(-len(entries) // per_page)))  # the last page when asked for further
+    return Page(entries[(page - 1) * per_page: page * per_page], page, per_page, len(entries))
 
 
 def ambitions_by_id(ids: Iterable[int]) -> list[Ambition]:

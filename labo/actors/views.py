@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 
 from labo.actors import services
-from labo.actors.forms import ActivityForm, DirectoryFilterForm, ERROR_MESSAGES, OrganisationForm, ProfileForm
+from labo.actors.forms import ActivityForm, DirectoryFilterForm, ERROR_MESSAGES, OrganisationForm, ActorProfileForm
 from labo.actors.models import (
     ACTIVITY_KIND_LABELS,
     ActivityEntry,
@@ -65,9 +65,9 @@ def index():
 def my_profile():
     profile = services.profile_of(current_user)
     if profile is None:
-        form = ProfileForm(data={"communes": services.suggested_communes(current_user)})
+        form = ActorProfileForm(data={"communes": services.suggested_communes(current_user)})
     else:
-        form = edit_form(ProfileForm, profile, themes=[a.id for a in profile.ambitions])
+        form = edit_form(ActorProfileForm, profile, themes=[a.id for a in profile.ambitions])
     form.communes.choices = _commune_choices()
     form.themes.choices = _ambition_choices()
     if form.validate_on_submit() and carry_out(

@@ -56,7 +56,7 @@ def contributions():
     if paging is None:
         return page_error()
     page, per_page = paging
-    filters = services.Filters(
+    filters = services.ContributionFilters(
         commune=args.get("commune") or None, qpv=args.get("qpv") or None, theme=args.get("theme") or None,
         kind=args.get("kind") or None, status=args.get("status") or None, q=(args.get("q") or "")[:100] or None,
     )

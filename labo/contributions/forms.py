@@ -163,7 +163,7 @@ class AnswerForm(FlaskForm):
     )
 
 
-class FilterForm(FlaskForm):
+class ContributionFilterForm(FlaskForm):
     class Meta:
         csrf = False
 

@@ -326,7 +326,7 @@ def attach_photo(config: Mapping, contribution: Contribution, stream: BinaryIO, 
 
 
 @dataclass
-class Filters:
+class ContributionFilters:
     commune: Optional[str] = None   # slug
     qpv: Optional[str] = None       # slug or code
     theme: Optional[str] = None     # "p3" (pillar 3) or an ambition slug
@@ -353,7 +353,7 @@ def support_counts(ids: Iterable[int]) -> dict[int, int]:
     return {cid: n for cid, n in rows}
 
 
-def published_query(filters: Filters):
+def published_query(filters: ContributionFilters):
     """Published contributions matching `filters`, newest first."""
     query = (
         select(Contribution)

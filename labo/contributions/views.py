@@ -19,7 +19,7 @@ from labo.contributions.forms import (
     CommentForm,
     ContributionForm,
     ERROR_MESSAGES,
-    FilterForm,
+    ContributionFilterForm,
     GuestContributionForm,
     HideForm,
     MergeForm,
@@ -63,7 +63,7 @@ def qpv_choices(empty: str, by: str = "id") -> list[tuple[str, str]]:
 
 @bp.route("/")
 def index():
-    form = FilterForm(request.args)
+    form = ContributionFilterForm(request.args)
     form.commune.choices = [("", _("Toutes"))] + commune_options("slug")
     form.qpv.choices = qpv_choices(_("Tous"), by="slug")
     form.theme.choices = theme_choices(_("Tous"))
@@ -73,7 +73,7 @@ def index():
     for name, value in list(valid.items()):
         if value and value not in {c[0] for c in getattr(form, name).choices}:
             valid[name] = None  # an unknown filter value filters nothing
-    filters = services.Filters(q=(form.q.data or "").strip()[:100] or None, **valid)
+    filters = services.ContributionFilters(q=(form.q.data or "").strip()[:100] or None, **valid)
     page = paginate(services.published_query(filters), Contribution.id, count_key=filters.key(),
                     page=page_number(), per_page=current_app.config["LABO_PER_PAGE"],
                     max_per_page=50)

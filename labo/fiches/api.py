@@ -65,7 +65,7 @@ def fiches():
     if kind is not None and kind not in KINDS:
         return api_error(400, _("Type inconnu : experience, methode, formation ou compte_rendu."),
                          {"kind": _("Type inconnu.")})
-    filters = services.Filters(q=(args.get("q") or "")[:100] or None, commune=args.get("commune") or None,
+    filters = services.FicheFilters(q=(args.get("q") or "")[:100] or None, commune=args.get("commune") or None,
                                theme=args.get("theme") or None, level=level, kind=kind)
     result = db.paginate(services.published_query(filters), page=page, per_page=per_page, error_out=False)
     return jsonify({

@@ -165,7 +165,7 @@ class SendBackForm(FlaskForm):
     )
 
 
-class FilterForm(FlaskForm):
+class FicheFilterForm(FlaskForm):
     class Meta:
         csrf = False
 

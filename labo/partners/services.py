@@ -251,7 +251,9 @@ def statuses_on(as_of: Optional[date]) -> dict[int, str]:
 
 
 @dataclass
-class Tally:
+class StatusCounts:
+    """How many commitments stand at each status."""
+
     counts: dict[str, int] = field(default_factory=lambda: {s: 0 for s in STATUSES})
 
     def add(self, status: str) -> None:
@@ -265,31 +267,31 @@ class Tally:
 @dataclass
 class PartnerTally:
     partner: Partner
-    families: dict[str, Tally]
-    total: Tally
+    families: dict[str, StatusCounts]
+    total: StatusCounts
 
 
 @dataclass
 class Photography:
     as_of: Optional[date]
     partners: list[PartnerTally]
-    families: dict[str, Tally]
-    total: Tally
+    families: dict[str, StatusCounts]
+    total: StatusCounts
 
 
 def photography(as_of: Optional[date] = None) -> Photography:
     """Per partner and per family, how many commitments are à engager, en
     cours, tenus, non tenus on `as_of` (today when None)."""
     status_of = statuses_on(as_of)
-    families = {f: Tally() for f in FAMILIES}
-    total = Tally()
+    families = {f: StatusCounts() for f in FAMILIES}
+    total = StatusCounts()
     tallies = []
     commitments = defaultdict(list)
     for c in db.session.scalars(select(Commitment)):
         commitments[c.partner_id].append(c)
     for partner in list_partners():
-        per_family = {f: Tally() for f in FAMILIES}
-        partner_total = Tally()
+        per_family = {f: StatusCounts() for f in FAMILIES}
+        partner_total = StatusCounts()
         for c in commitments.get(partner.id, []):
             status = status_of.get(c.id, c.status)
             for tally in (per_family[c.family], partner_total, families[c.family], total):
@@ -324,12 +326,12 @@ def _cell(value: str) -> str:
 
 
 @dataclass
-class Board:
+class ReviewsDue:
     overdue: list[Commitment]
     soon: list[Commitment]
 
 
-def board(today: Optional[date] = None) -> Board:
+def board(today: Optional[date] = None) -> ReviewsDue:
     """Open commitments whose review date is past, then those due within 30 days."""
     today = today or date.today()
     query = (select(Commitment).where(Commitment.next_review_on.is_not(None),
@@ -337,7 +339,7 @@ def board(today: Optional[date] = None) -> Board:
                                       Commitment.next_review_on <= today + timedelta(days=SOON_DAYS))
              .order_by(Commitment.next_review_on, Commitment.id))
     found = list(db.session.scalars(query))
-    return Board([c for c in found if c.next_review_on < today], [c for c in found if c.next_review_on >= today])
+    return ReviewsDue([c for c in found if c.next_review_on < today], [c for c in found if c.next_review_on >= today])
 
 
 def reminders_due(today: Optional[date] = None) -> dict[str, list[Commitment]]:

@@ -32,7 +32,7 @@ Step = Callable[[Mapping, datetime, bool], int]
 
 
 @dataclass(frozen=True)
-class Kind:
+class RetentionKind:
     key: str  # LABO_RETAIN_<KEY>_DAYS
     days: int  # the default duration
     what: object  # lazy text: the data
@@ -41,7 +41,7 @@ class Kind:
     step: Step  # step(config, before, dry_run) -> rows touched
 
 
-_KINDS: dict[str, Kind] = {}
+_KINDS: dict[str, RetentionKind] = {}
 
 
 def kind(key: str, days: int, what, after, *, rank: int) -> Callable[[Step], Step]:
@@ -49,12 +49,12 @@ def kind(key: str, days: int, what, after, *, rank: int) -> Callable[[Step], Ste
     anonymises what is older than `before` (in the caller's transaction,
     returning how many rows it touched)."""
     def register(step: Step) -> Step:
-        _KINDS[key] = Kind(key, days, what, after, rank, step)
+        _KINDS[key] = RetentionKind(key, days, what, after, rank, step)
         return step
     return register
 
 
-def kinds() -> list[Kind]:
+def kinds() -> list[RetentionKind]:
     """Every declared kind, in the privacy page's order."""
     return sorted(_KINDS.values(), key=lambda k: k.rank)
 

@@ -409,7 +409,7 @@ class ChannelResult:
 
     channel: str
     participants: int  # online: ballots (or opinions); paper/workshop: people on the sheets
-    outcome: Optional[counting.Outcome] = None  # ballots
+    outcome: Optional[counting.VoteOutcome] = None  # ballots
     stances: dict[str, int] = field(default_factory=dict)  # consultation opinions
     suppressed: bool = False  # fewer than 5 people (or the complement of such a group): figures not shown
 
@@ -474,7 +474,7 @@ def _merits(process: Process, participants: int, grades: Mapping[int, Mapping[st
     return merits
 
 
-def _outcome(process: Process, participants: int, votes, grades) -> Optional[counting.Outcome]:
+def _outcome(process: Process, participants: int, votes, grades) -> Optional[counting.VoteOutcome]:
     method = process.method_enum
     if method is Method.MAJORITY_JUDGMENT:
         return counting.rank_merits(_merits(process, participants, grades))
@@ -554,7 +554,7 @@ def results(process: Process, now: Optional[datetime] = None) -> Results:
                    options={o.id: o for o in process.options})
 
 
-def _outcome_json(process: Process, outcome: Optional[counting.Outcome], suppressed: bool) -> Optional[dict]:
+def _outcome_json(process: Process, outcome: Optional[counting.VoteOutcome], suppressed: bool) -> Optional[dict]:
     if outcome is None:
         return None
     labels = {str(o.id): o.label for o in process.options}

@@ -32,7 +32,7 @@ class OptionResult:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class VoteOutcome:
     """The ranking, and the winners (more than one only on an exact tie)."""
 
     ranking: list
@@ -44,7 +44,7 @@ class Outcome:
         return len(self.winners) > 1
 
 
-def count_choices(options: Sequence[str], ballots: Iterable[Iterable[str]]) -> Outcome:
+def count_choices(options: Sequence[str], ballots: Iterable[Iterable[str]]) -> VoteOutcome:
     """Single choice (each ballot holds one option) or approval (each ballot
     holds any number of options): an option's score is how many ballots hold
     it. Options nobody chose are listed with 0. Unknown options are refused."""
@@ -60,7 +60,7 @@ def count_choices(options: Sequence[str], ballots: Iterable[Iterable[str]]) -> O
     return tally_choices(votes, n)
 
 
-def tally_choices(votes: Mapping[str, int], ballots: int) -> Outcome:
+def tally_choices(votes: Mapping[str, int], ballots: int) -> VoteOutcome:
     """Rank options by their vote counts (from ballots, paper sheets, or both
     added together). Equal counts share a rank; the original order only
     breaks ties for display, never for the winner."""
@@ -72,7 +72,7 @@ def tally_choices(votes: Mapping[str, int], ballots: int) -> Outcome:
             rank, previous = position, v
         results.append(OptionResult(option, v, rank, (v / ballots) if ballots else 0.0))
     winners = [r.option for r in results if r.rank == 1 and r.votes > 0]
-    return Outcome(ranking=results, ballots=ballots, winners=winners)
+    return VoteOutcome(ranking=results, ballots=ballots, winners=winners)
 
 
 # --- majority judgment ------------------------------------------------------
@@ -182,7 +182,7 @@ class MeritResult:
     counts: dict[str, int]
 
 
-def rank_merits(merits: Sequence[Merit]) -> Outcome:
+def rank_merits(merits: Sequence[Merit]) -> VoteOutcome:
     """Majority judgment's ranking: best first, equal ranks on exact ties."""
     order = {m.option: i for i, m in enumerate(merits)}
     ordered = sorted(merits, key=cmp_to_key(lambda a, b: compare_merits(a, b) or order[a.option] - order[b.option]))
@@ -199,4 +199,4 @@ def rank_merits(merits: Sequence[Merit]) -> Outcome:
         ))
     ballots = max((m.total for m in merits), default=0)
     winners = [r.option for r in results if r.rank == 1] if ballots else []
-    return Outcome(ranking=results, ballots=ballots, winners=winners)
+    return VoteOutcome(ranking=results, ballots=ballots, winners=winners)

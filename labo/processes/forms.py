@@ -109,7 +109,7 @@ class QuestionForm(FlaskForm):
                          render_kw={"rows": 3})
 
 
-class AnswerForm(FlaskForm):
+class QuestionAnswerForm(FlaskForm):
     answer = TextAreaField(_l("Réponse publique"), validators=[DataRequired(_l("Écrivez la réponse.")), Length(max=5000)],
                            render_kw={"rows": 3})
 
@@ -137,7 +137,7 @@ class ReturnForm(FlaskForm):
                                 render_kw={"rows": 8})
 
 
-class FilterForm(FlaskForm):
+class ProcessFilterForm(FlaskForm):
     class Meta:
         csrf = False
 

@@ -21,10 +21,10 @@ from labo.permissions import authorize, can
 from labo.processes import eligibility, services
 from labo.processes.ballots import counted_in_tallies, frozen_result
 from labo.processes.forms import (
-    AnswerForm,
+    QuestionAnswerForm,
     DecideForm,
     ERROR_MESSAGES,
-    FilterForm,
+    ProcessFilterForm,
     OpinionForm,
     ProcessForm,
     ProposalForm,
@@ -65,7 +65,7 @@ def _manageable(process: Process) -> Process:
 @bp.route("/")
 def index():
     now = utcnow()
-    form = FilterForm(request.args)
+    form = ProcessFilterForm(request.args)
     form.level.choices = level_choices(_("Tous"))
     communes = list_communes()
     form.commune.choices = [("", _("Toutes"))] + [(c.slug, c.name) for c in communes]
@@ -366,7 +366,7 @@ def _manage_page(process: Process, *, return_form=None, answer_forms=None, decid
         late=services.return_is_late(process, now.date()), unanswered=services.unanswered_proposals(process),
         participants=services.participation_count(process), result_frozen=_frozen_result(process),
         results_url=_results_url(process),
-        answer_form_for=lambda q: AnswerForm(formdata=None, prefix=f"q{q.id}", data={"answer": rich_text_as_typed(q.answer)}),
+        answer_form_for=lambda q: QuestionAnswerForm(formdata=None, prefix=f"q{q.id}", data={"answer": rich_text_as_typed(q.answer)}),
         decide_form_for=lambda p: DecideForm(formdata=None, prefix=f"p{p.id}",
                                              data={"decision": p.decision, "reason": p.reason}),
     ), status
@@ -416,7 +416,7 @@ def publish_return(process_id: int):
 def answer(process_id: int, question_id: int):
     process = _manageable(db.get_or_404(Process, process_id))
     question = _get_question(process, question_id)
-    form = AnswerForm(prefix=f"q{question.id}")
+    form = QuestionAnswerForm(prefix=f"q{question.id}")
     if form.validate_on_submit():
         services.answer_question(current_user, question, form.answer.data)
         db.session.commit()
