@@ -4,6 +4,7 @@
 //
 // Pages mode:  {"base": "http://127.0.0.1:PORT", "login": {"email", "password"} | null,
 //               "pages": ["/path", ...], "widths": [360, 1280], "name": "public"}
+//   each page loaded once, at the narrowest width, then widened (see checkPage)
 // Flow mode:   {"base": ..., "login": {...}, "flow": "language"}
 // Contribution flows, at a 360x740 phone viewport, axe-core on every page visited:
 //   {"flow": "contribution-resident", "login", "commune": {"id", "name"}, "title", "body",
@@ -108,6 +109,11 @@ async function launch() {
     locatorProto.laboPlainText = true;
   }
   page.setDefaultTimeout(15000);
+  // Images being fetched, for resizeTo() to wait for a wider srcset copy.
+  page.laboImages = new Set();
+  page.on('request', (r) => { if (r.resourceType() === 'image') page.laboImages.add(r); });
+  page.on('requestfinished', (r) => page.laboImages.delete(r));
+  page.on('requestfailed', (r) => page.laboImages.delete(r));
   const errors = [];
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
@@ -143,8 +149,30 @@ async function runAxe(page) {
   }));
 }
 
+// Resize the page and let it settle: resize observers (chart.js) run at the
+// next frames, and a photo's srcset may fetch a wider copy (whose errors count
+// as console errors).
+async function resizeTo(page, width, height) {
+  await page.setViewportSize({ width, height });
+  const frames = () => page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+  await frames();
+  for (let waited = 0; page.laboImages.size && waited < 3000; waited += 25) await page.waitForTimeout(25);
+  await frames();
+}
+
 async function skipLinkFirst(page) {
-  await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
+  // Tab from the top of the page, as after a fresh load: focus the body for a
+  // moment (a link blurred at another width would stay Tab's starting point).
+  await page.evaluate(() => {
+    const body = document.body;
+    document.activeElement?.blur();
+    window.scrollTo(0, 0);
+    if (!body.hasAttribute('tabindex')) {
+      body.setAttribute('tabindex', '-1');
+      body.focus({ preventScroll: true });
+      body.removeAttribute('tabindex');
+    }
+  });
   await page.keyboard.press('Tab');
   return page.evaluate(() => {
     const el = document.activeElement;
@@ -165,25 +193,46 @@ const screenName = (prefix, pagePath) => {
   return `${prefix ? prefix + '--' : ''}${slug}.png`;
 };
 
-async function checkPage(page, errors, base, pagePath, width, prefix) {
+// One page at several widths, loaded once: at the narrowest width (a phone,
+// 360 px), then widened to each other width. The server never sees the
+// viewport, so the status, redirect, language and HTML are those of the one
+// load; the site's own scripts do not read the width when the page loads
+// (static/js), and chart.js redraws on a resize: a widened page is the page
+// loaded at that width, as a phone turned sideways is. At every width: every
+// axe rule, the skip link first, sideways scrolling, console and CSP errors
+// (the load's at the first width, the widening's at the others); a screenshot
+// at the first. One result per width; only the first has `load: true`.
+async function checkPage(page, errors, base, pagePath, widths, prefix) {
+  const [narrow, ...wider] = [...widths].sort((a, b) => a - b);
   errors.length = 0;
-  await page.setViewportSize({ width, height: 800 });
+  await page.setViewportSize({ width: narrow, height: 800 });
   const response = await page.goto(base + pagePath, { waitUntil: 'load' });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
-  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-  const violations = await runAxe(page);
-  if (width === 360) {
-    mkdirSync(SCREENS, { recursive: true });
-    await page.screenshot({ path: path.join(SCREENS, screenName(prefix, pagePath)), fullPage: true });
-  }
-  const skip = await skipLinkFirst(page);
-  return {
-    path: pagePath, width, status: response ? response.status() : null,
+  const loaded = {
+    status: response ? response.status() : null,
     finalPath: page.url().slice(base.length),
     lang: await htmlLang(page),
-    violations, skipLinkFirst: skip.ok, skipLinkVisible: skip.visible, firstFocus: skip.focused,
-    overflow, scrollWidth, errors: [...errors],
   };
+  const results = [];
+  for (const width of [narrow, ...wider]) {
+    if (width !== narrow) {
+      errors.length = 0;
+      await resizeTo(page, width, 800);
+    }
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    const violations = await runAxe(page);
+    if (width === narrow) {
+      mkdirSync(SCREENS, { recursive: true });
+      await page.screenshot({ path: path.join(SCREENS, screenName(prefix, pagePath)), fullPage: true });
+    }
+    const skip = await skipLinkFirst(page);
+    results.push({
+      path: pagePath, width, load: width === narrow, ...loaded,
+      violations, skipLinkFirst: skip.ok, skipLinkVisible: skip.visible, firstFocus: skip.focused,
+      overflow, scrollWidth, errors: [...errors],
+    });
+  }
+  return results;
 }
 
 async function runPages(job, page, errors) {
@@ -193,9 +242,7 @@ async function runPages(job, page, errors) {
     if (!result.login.ok) return result;
   }
   for (const pagePath of job.pages) {
-    for (const width of job.widths || [360, 1280]) {
-      result.results.push(await checkPage(page, errors, job.base, pagePath, width, job.name));
-    }
+    result.results.push(...await checkPage(page, errors, job.base, pagePath, job.widths || [360, 1280], job.name));
   }
   return result;
 }
