@@ -3,8 +3,8 @@ tests/helpers.py): keyword defaults for what the tests vary, the site's own
 service where there is one (what is built is what the site would build),
 and a commit, so that requests, live servers and other threads see it.
 
-The territory (communes, QPVs, pillars, ambitions, axes) is seeded before
-every test (tests/conftest.py): `commune(slug)` and `qpv(code)` find it."""
+Every test starts from the seeded territory (communes, QPVs, pillars,
+ambitions, axes; tests/snapshot.py): `commune(slug)` and `qpv(code)` find it."""
 from __future__ import annotations
 
 import io
@@ -141,7 +141,7 @@ def create_registration(meeting: Meeting, user: Optional[User] = None, *, first_
                         contact: Optional[str] = None, relay: Optional[User] = None, walk_in: bool = False,
                         present: bool = False) -> Registration:
     """A seat (or a place on the waiting list) taken as the site's form takes
-    it; `present`: signed in on the day."""
+    it; `present`: ticked on the day's attendance list."""
     if user is None and contact is None and not walk_in:
         contact = f"{first_name.lower()}@example.org"
     seat = meetings.register(meeting, user=user, first_name=first_name, contact=contact, relay=relay,

@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from labo.accounts.models import Role
 from labo.extensions import db
-from tests.factories import commune, create_user, qpv
+from tests.factories import commune, create_board, create_note, create_participant, create_user, qpv
 
 # Tables a save may write to without changing what was saved: who did what, when.
 JOURNALS = {"audit_entry"}
@@ -533,13 +533,10 @@ def build_minutes():
 def _board(people):
     from labo.workshops import services
 
-    board = services.create_board(people["animator"], title="Atelier du quartier", commune=commune("lens"))
-    db.session.flush()
-    phone = services.join_board(board, "Alice")
-    first, _ = services.post_note(board, phone, column_id=board.columns[0].id, text="Plus de bancs",
-                                  client_key="cle-de-note-001")
-    second, _ = services.post_note(board, phone, column_id=board.columns[0].id, text="Un marché",
-                                   client_key="cle-de-note-002")
+    board = create_board(people["animator"], title="Atelier du quartier", commune=commune("lens"))
+    phone = create_participant(board, "Alice")
+    first = create_note(board, phone, "Plus de bancs", client_key="cle-de-note-001")
+    second = create_note(board, phone, "Un marché", client_key="cle-de-note-002")
     grouping = services.group_notes(board, first, onto_note=second, title="Le quartier")
     services.set_flags(board, locked=False, authors_visible=True, private_writing=False)
     db.session.commit()

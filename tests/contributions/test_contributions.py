@@ -17,7 +17,8 @@ from labo.contributions.models import Comment, Contribution, Follow, Report, Sup
 from labo.extensions import db
 from labo.accounts.models import Notification
 from tests.conftest import page_text
-from tests.factories import PASSWORD, commune, create_admin, create_contribution, create_referent, create_user, qpv
+from tests.factories import (PASSWORD, commune, create_admin, create_comment, create_contribution, create_referent,
+                             create_user, qpv)
 
 
 def jpeg_bytes(size=(2400, 1200)) -> bytes:
@@ -578,8 +579,7 @@ def test_a_hidden_contribution_cannot_be_merged_nor_act_as_target(auth):
 
 def test_a_referent_hides_a_comment(client, auth):
     contribution = create_contribution(create_user())
-    comment = services.add_comment(create_user(), contribution, "Spam http://spam.example")
-    db.session.commit()
+    comment = create_comment(create_user(), contribution, "Spam http://spam.example")
     create_referent("lens", email="ref@example.org")
     auth.login("ref@example.org")
     path = f"/idees/{contribution.id}"

@@ -8,9 +8,8 @@ from datetime import datetime, timedelta, timezone
 from labo.accounts.models import Role
 from labo.extensions import db
 from labo.meetings import services
-from labo.meetings.models import Registration
 from tests.conftest import page_text
-from tests.factories import create_meeting, create_user
+from tests.factories import create_meeting, create_registration, create_user
 
 HELD = datetime.now(timezone.utc) - timedelta(days=10)
 
@@ -22,17 +21,12 @@ def person(pseudonym, home=None, age_band=None, **kwargs):
     return user
 
 
-def present(meeting, **kwargs):
-    seat = services.register(meeting, **kwargs)
-    services.set_present(None, db.session.get(Registration, seat.registration_id), True)
-    db.session.commit()
-
-
 def a_held_meeting_with_people():
     relay = person("Mehdi le relais", roles=[(Role.AMBASSADOR, None)])
     meeting = create_meeting(title="Rencontre de Wingles")
-    present(meeting, user=person("Yasmine Zerouali", home="wingles", age_band="18_25"), relay=relay)
-    present(meeting, user=person("Bernard Lefebvre", home="lens"))
+    create_registration(meeting, person("Yasmine Zerouali", home="wingles", age_band="18_25"), relay=relay,
+                        present=True)
+    create_registration(meeting, person("Bernard Lefebvre", home="lens"), present=True)
     services.register(meeting, user=person("Chantal Absente", home="avion", age_band="65_plus"), relay=relay)
     services.register(meeting, first_name="Kevin Surplace", walk_in=True)
     meeting.paper_count = 7
@@ -58,7 +52,7 @@ def test_a_person_who_comes_twice_counts_once_by_commune():
     second = create_meeting(title="Seconde", starts_at=datetime.now(timezone.utc) + timedelta(days=30))
     regular = person("Habituée", home="wingles")
     for meeting in (first, second):
-        present(meeting, user=regular)
+        create_registration(meeting, regular, present=True)
     first.starts_at, second.starts_at = HELD - timedelta(days=30), HELD
     db.session.commit()
     figures = services.indicators()

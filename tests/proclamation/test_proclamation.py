@@ -14,14 +14,7 @@ from labo.extensions import db
 from labo.proclamation import services
 from labo.proclamation.models import ProclamationVersion, Signature
 from tests.conftest import page_text
-from tests.factories import PASSWORD, commune, create_admin, create_user
-
-
-def publish(author=None, title="Faire de notre agglomération un territoire participatif",
-            body="<p>Premier paragraphe.</p><p>Deuxième paragraphe.</p>", note="Première version"):
-    version = services.publish_version(author, title=title, body=body, change_note=note)
-    db.session.commit()
-    return version
+from tests.factories import PASSWORD, commune, create_admin, create_signature, create_user, publish_proclamation
 
 
 def signature_count(**where) -> int:
@@ -35,7 +28,7 @@ def signature_count(**where) -> int:
 
 
 def test_a_visitor_reads_the_text_and_is_asked_to_log_in_to_sign(client):
-    publish(body="<p>Chacun sait des choses.</p><script>alert(1)</script>")
+    publish_proclamation(body="<p>Chacun sait des choses.</p><script>alert(1)</script>")
     text = page_text(client.get("/proclamation/"))
     assert "Faire de notre agglomération un territoire participatif" in text
     assert "Chacun sait des choses." in text and "<script>alert" not in text
@@ -46,7 +39,7 @@ def test_a_visitor_reads_the_text_and_is_asked_to_log_in_to_sign(client):
 
 
 def test_a_resident_signs_publicly_is_listed_and_counted_then_cannot_sign_twice(client, auth):
-    publish()
+    publish_proclamation()
     create_user(pseudonym="Josiane", email="j@example.org", home="mazingarbe")
     auth.login("j@example.org")
     form = page_text(client.get("/proclamation/"))
@@ -86,8 +79,7 @@ def test_an_unknown_category_is_refused_with_a_message(client, auth):
 
 def test_withdrawing_asks_for_confirmation_deletes_the_signature_and_audits_no_name(client, auth):
     user = create_user(pseudonym="Partante", email="p@example.org")
-    signature = services.sign_as_person(user, category="habitant", commune=commune("lens"))
-    db.session.commit()
+    signature = create_signature(user)
     signature_id = signature.id
     auth.login("p@example.org")
     confirm = page_text(client.get(f"/proclamation/signatures/{signature_id}/retirer"))
@@ -104,8 +96,7 @@ def test_withdrawing_asks_for_confirmation_deletes_the_signature_and_audits_no_n
 def test_only_the_signer_may_withdraw(client, auth):
     owner = create_user()
     create_user(email="other@example.org")
-    signature = services.sign_as_person(owner, category="habitant", commune=None)
-    db.session.commit()
+    signature = create_signature(owner, commune_slug=None)
     path = f"/proclamation/signatures/{signature.id}/retirer"
     assert client.get(path).status_code == 302  # anonymous: to the login page
     auth.login("other@example.org")
@@ -240,7 +231,7 @@ def test_the_api_gives_counts_by_category_kind_and_commune_and_no_names(client):
 
 def test_an_administrator_publishes_a_new_version_and_the_old_one_stays_readable(client, auth):
     admin = create_admin(pseudonym="Admin Labo", email="admin@example.org")
-    publish(admin)
+    publish_proclamation(admin)
     auth.login("admin@example.org")
     edit = page_text(client.get("/proclamation/modifier"))
     assert "Deuxième paragraphe." in edit  # starts from the current text
@@ -271,7 +262,7 @@ def test_an_administrator_publishes_a_new_version_and_the_old_one_stays_readable
 
 def test_a_new_version_needs_a_note_and_a_change(client, auth):
     create_admin(email="admin@example.org")
-    publish()
+    publish_proclamation()
     auth.login("admin@example.org")
     current = services.current_version()
     no_note = auth.post("/proclamation/modifier", {"title": current.title, "body": "<p>Autre</p>", "change_note": ""})
@@ -315,7 +306,7 @@ def test_my_signatures_are_in_my_data_and_go_with_my_account(client, auth):
 
 
 def test_an_english_visitor_reads_the_pages_in_english(client):
-    publish()
+    publish_proclamation()
     page = page_text(client.get("/proclamation/", headers={"Accept-Language": "en"}))
     assert "Sign the proclamation" in page and "Log in to sign" in page and "Nobody has signed yet." in page
     listing = page_text(client.get("/proclamation/signataires", headers={"Accept-Language": "en"}))

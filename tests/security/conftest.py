@@ -24,7 +24,7 @@ from sqlalchemy import select
 from labo.accounts.models import Role, User
 from labo.extensions import db
 from tests.conftest import CSRF_RE
-from tests.factories import commune, create_user
+from tests.factories import PDF, commune, create_user, jpeg_bytes
 from tests.snapshot import digests, restore_rows, table_rows
 # The live server and its Socket.IO screens, for the board's events.
 from tests.workshops.conftest import live_url, quick_websocket_close  # noqa: F401
@@ -43,16 +43,7 @@ REFERENT_A = frozenset({"referent_a", "admin"})
 REFERENTS = frozenset({"referent_a", "referent_b", "admin"})
 
 
-def jpeg_bytes() -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), (40, 120, 200)).save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
 JPEG = jpeg_bytes()
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 @dataclass
