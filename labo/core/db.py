@@ -124,6 +124,12 @@ class WriteTurn:
         with self._guard:
             self.holder, self._thread = raw, me
 
+    @property
+    def waiting(self) -> int:
+        """How many writers wait for their turn now."""
+        with self._guard:
+            return len(self._queue)
+
     def give_back(self, raw) -> bool:
         """End `raw`'s turn, if it has it, and give it to the next writer
         (from any thread: a connection may be collected elsewhere)."""

@@ -14,7 +14,7 @@ import time
 import pytest
 from sqlalchemy import select, text
 
-from labo.core.db import holds_write_turn, write_transaction
+from labo.core.db import holds_write_turn, write_transaction, write_turn
 from labo.extensions import db
 from labo.workshops import services
 from labo.workshops.models import Board
@@ -22,6 +22,16 @@ from tests.conftest import ROOT
 from tests.factories import create_user
 
 pytestmark = pytest.mark.sqlite  # run in the SQLite pass only (make test-postgres leaves them out)
+
+
+def wait_until(condition, timeout: float = 5.0) -> bool:
+    """Poll `condition` until it holds (True) or `timeout` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
 
 
 @pytest.fixture
@@ -81,6 +91,7 @@ def test_the_turn_comes_back_however_a_transaction_ends(app, sqlite_file):
         "close": lambda conn: conn.close(),
         "invalidate": lambda conn: conn.invalidate(),
     }
+    turn = write_turn(os.path.abspath(engine.url.database))
     for name, end in endings.items():
         conn = engine.connect()
         conn.execution_options(sqlite_begin="IMMEDIATE").begin()
@@ -88,8 +99,9 @@ def test_the_turn_comes_back_however_a_transaction_ends(app, sqlite_file):
         assert holds_write_turn(conn), name
         waiting = threading.Thread(target=write_in_another_thread)
         waiting.start()
-        time.sleep(0.2)
-        assert waiting.is_alive(), f"{name}: another writer did not wait for its turn"
+        # The other writer is seen queued for the turn (not merely slow to start) before this one ends.
+        assert wait_until(lambda: turn.waiting == 1 or not waiting.is_alive()), f"{name}: no writer queued"
+        assert waiting.is_alive() and turn.waiting == 1, f"{name}: another writer did not wait for its turn"
         end(conn)
         waiting.join(timeout=5)
         assert not waiting.is_alive(), f"{name}: the turn was not given back"
