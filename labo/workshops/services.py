@@ -107,6 +107,11 @@ def create_board(actor: User, *, title: str, columns: Iterable[str] = (), meetin
     else:  # pragma: no cover - 31**6 codes
         raise WorkshopError("code-exhausted")
     record_audit(actor, "workshop.created", "workshop_board", board.id, title=title)
+    if meeting is not None:
+        # Opened from a meeting: its animators (those who may run a workshop) co-animate it.
+        for person in meeting.animators:
+            if person.id != actor.id and person.active and runs_workshops(person):
+                add_animator(actor, board, person)
     return board
 
 

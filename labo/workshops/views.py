@@ -112,8 +112,17 @@ def new():
     form = BoardForm()
     form.meeting.choices = _meeting_choices()
     form.commune.choices = [SelectChoice("", _("— Choisir —"))] + [SelectChoice(str(c.id), c.name) for c in list_communes()]
-    if request.method == "GET" and request.args.get("rencontre", "").isdigit():
-        form.meeting.data = request.args["rencontre"]
+    # Opened from a meeting's page (?rencontre=<id>): its title and commune fill the
+    # form; its animators become co-animators when the board is made (services.create_board).
+    wanted = request.args.get("rencontre", "") if request.method == "GET" else request.form.get("meeting", "")
+    from_meeting = db.session.get(Meeting, int(wanted)) if wanted.isdigit() and len(wanted) < 10 else None
+    if from_meeting is not None and not any(c.value == str(from_meeting.id) for c in form.meeting.choices):
+        # An older meeting than the list shows keeps its place in it.
+        form.meeting.choices.append(SelectChoice(str(from_meeting.id), f"{from_meeting.title} — {from_meeting.commune.name}"))
+    if request.method == "GET" and from_meeting is not None:
+        form.meeting.data = str(from_meeting.id)
+        form.title.data = from_meeting.title
+        form.commune.data = str(from_meeting.commune_id)
     if form.validate_on_submit():
         meeting = db.session.get(Meeting, int(form.meeting.data)) if (form.meeting.data or "").isdigit() else None
         commune = get_commune(int(form.commune.data)) if (form.commune.data or "").isdigit() else None
@@ -125,7 +134,7 @@ def new():
             form, ERROR_MESSAGES, lambda board: _("L'atelier est ouvert. Code : %(code)s", code=board.code))
         if made:
             return redirect(url_for("workshops.console", board_id=made.value.id))
-    return render_template("workshops/new.html", form=form), 422 if form.errors else 200
+    return render_template("workshops/new.html", form=form, from_meeting=from_meeting), 422 if form.errors else 200
 
 
 def _console_page(board: Board, *, status: int = 200, steer_form=None):

@@ -539,3 +539,40 @@ def test_the_reveal_shows_every_note_to_every_phone(app):
     token = csrf_from(console.get(f"/ateliers/{board.id}").get_data(as_text=True))
     assert console.post(f"/ateliers/{board.id}/devoiler", data={"csrf_token": token}).status_code == 302
     assert "La note de Yanis" in page_text(zoe.get(f"/atelier/{board.code}"))
+
+
+# --- opened from a meeting, printed for its minutes ---------------------------------------
+
+
+def test_a_board_opened_from_a_meeting_takes_its_title_commune_and_animators(client, auth):
+    opener = create_user(email="a@example.org", roles=ANIMATOR)
+    partner = create_user(email="b@example.org", pseudonym="Karim Anime", roles=ANIMATOR)
+    resident = create_user(email="c@example.org", pseudonym="Josiane Voisine")  # helps, runs no workshop
+    meeting = create_meeting(**MEETING, commune_slug="avion", animators=[opener, partner, resident])
+    auth.login("a@example.org")
+    page = client.get(f"/ateliers/nouveau?rencontre={meeting.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'value="Rencontre à Avion"' in html  # the title field
+    commune = re.search(r'<select[^>]*name="commune".*?</select>', html, re.S).group(0)
+    assert re.search(r'<option selected value="\d+">Avion</option>|<option value="\d+" selected>Avion</option>', commune)
+    assert "Les personnes qui l'animent animeront aussi ce tableau." in page_text(page)
+    response = client.post("/ateliers/nouveau", data={
+        "csrf_token": csrf_from(html), "title": "Rencontre à Avion", "meeting": str(meeting.id),
+        "commune": str(meeting.commune_id), "columns": "", "dots_per_person": "3", "authors_visible": "y"})
+    assert response.status_code == 302
+    board = db.session.scalar(select(Board).where(Board.meeting_id == meeting.id))
+    assert board.title == "Rencontre à Avion" and board.target_commune.slug == "avion"
+    # The other animator co-animates it; the opener is its owner, the resident runs no workshop.
+    assert [p.pseudonym for p in board.animators] == ["Karim Anime"]
+    assert "Karim Anime" in page_text(client.get(response.headers["Location"]))
+
+
+def test_an_unknown_meeting_in_the_address_leaves_the_form_empty(client, auth):
+    create_user(email="a@example.org", roles=ANIMATOR)
+    auth.login("a@example.org")
+    for value in ("999999", "abc", "9" * 30):
+        page = client.get(f"/ateliers/nouveau?rencontre={value}")
+        assert page.status_code == 200
+        title = re.search(r'<input[^>]*name="title"[^>]*>', page.get_data(as_text=True)).group(0)
+        assert not re.search(r'value="[^"]', title), title
