@@ -203,6 +203,157 @@
     }
   };
 
+  // --- the projector: the wall of the hall ----------------------------------------
+  // The whole screen, never a page that scrolls (static/css/board.css): each
+  // column shows its newest note first; while people join (writing, no note
+  // yet) the code and QR code are drawn large, then as a strip. The vote
+  // keeps the notes' order, not the dots' (no ranking to herd the room); the
+  // synthesis ranks groups and lone notes by dots, the focus drawn large.
+  // A note or a dot that just arrived stands out for FRESH_MS.
+  var FRESH_MS = 6000;
+  var arrivedAt = {};
+  var drawnOnce = false;
+  var freshTimer = null;
+  var fresh = function (key, value) {
+    var before = arrivedAt[key];
+    if (!before || before.value < value) arrivedAt[key] = { value: value, at: drawnOnce ? Date.now() : 0 };
+    else if (before.value > value) arrivedAt[key] = { value: value, at: before.at };
+    var young = Date.now() - arrivedAt[key].at < FRESH_MS;
+    if (young && !freshTimer) freshTimer = window.setTimeout(function () { freshTimer = null; render(); }, FRESH_MS);
+    return young;
+  };
+  var columnTitle = function (id) {
+    var c = model.columns.filter(function (col) { return col.id === id; })[0];
+    return c ? c.title : '';
+  };
+  var notesTotal = function () {
+    var n = 0;
+    Object.keys(model.counts || {}).forEach(function (k) { n += model.counts[k]; });
+    return Math.max(n, Object.keys(model.notes).length);
+  };
+
+  var projectorDots = function (kind, id, text) {
+    var n = dotCount(kind, id);
+    if (!n) return null;
+    return el('p', { class: 'dots-count' + (fresh('d' + kind + id, n) ? ' is-fresh' : '') }, text || plural('dots', n));
+  };
+
+  var projectorNote = function (note) {
+    var li = el('li', { class: 'note' + (isFocus('note', note.id) ? ' is-focus' : '') + (fresh('n' + note.id, 1) ? ' is-fresh' : ''),
+      id: 'note-' + note.id, 'data-note': note.id });
+    li.appendChild(el('p', { class: 'note-text' }, note.text));
+    if (note.author) li.appendChild(el('p', { class: 'note-author' }, note.author));
+    var dots = projectorDots('note', note.id);
+    if (dots) li.appendChild(dots);
+    return li;
+  };
+
+  var projectorColumns = function (notes) {
+    var wrap = el('div', { class: 'board-columns', id: 'board-columns' });
+    var newestFirst = function (a, b) { return b.id - a.id; };
+    model.columns.forEach(function (column) {
+      var mine = notes.filter(function (n) { return n.column === column.id; });
+      var count = model.board.private_writing ? (model.counts[String(column.id)] || 0) : mine.length;
+      var section = el('section', { class: 'board-column', 'aria-labelledby': 'col-' + column.id, tabindex: '0' });
+      var h2 = el('h2', { id: 'col-' + column.id });
+      h2.appendChild(el('span', { class: 'column-title' }, column.title));
+      h2.appendChild(document.createTextNode(' '));
+      h2.appendChild(el('span', { class: 'column-count' }, plural('notes', count)));
+      section.appendChild(h2);
+      if (model.board.private_writing) section.appendChild(el('p', { class: 'private-count' }, plural('written', count)));
+      Object.keys(model.groups).map(function (id) { return model.groups[id]; })
+        .filter(function (g) { return g.column === column.id; })
+        .sort(newestFirst)
+        .forEach(function (group) {
+          var box = el('div', { class: 'note-group' + (isFocus('group', group.id) ? ' is-focus' : ''), id: 'group-' + group.id });
+          box.appendChild(el('h3', {}, group.title));
+          var dots = projectorDots('group', group.id, plural('group-dots', dotCount('group', group.id)));
+          if (dots) box.appendChild(dots);
+          var list = el('ul', { class: 'notes' });
+          notes.filter(function (n) { return n.group === group.id; }).forEach(function (n) { list.appendChild(projectorNote(n)); });
+          box.appendChild(list);
+          section.appendChild(box);
+        });
+      var loose = el('ul', { class: 'notes', 'data-column': column.id });
+      mine.filter(function (n) { return !(n.group && model.groups[n.group]); }).sort(newestFirst)
+        .forEach(function (n) { loose.appendChild(projectorNote(n)); });
+      section.appendChild(loose);
+      wrap.appendChild(section);
+    });
+    return wrap;
+  };
+
+  // Groups (their own dots and their notes') and lone notes, most dots first;
+  // on a tie, groups before notes, then the oldest first (as the server draws it).
+  var rankedItems = function (notes) {
+    var items = [];
+    Object.keys(model.groups).map(function (id) { return model.groups[id]; })
+      .sort(function (a, b) { return a.id - b.id; })
+      .forEach(function (g) {
+        var inside = notes.filter(function (n) { return n.group === g.id; });
+        var sum = dotCount('group', g.id);
+        inside.forEach(function (n) { sum += dotCount('note', n.id); });
+        items.push({ kind: 'group', id: g.id, text: g.title, column: g.column, dots: sum, notes: inside });
+      });
+    notes.forEach(function (n) {
+      if (!(n.group && model.groups[n.group])) items.push({ kind: 'note', id: n.id, text: n.text, column: n.column, dots: dotCount('note', n.id), notes: [] });
+    });
+    items.forEach(function (item, i) { item.order = i; });
+    return items.sort(function (a, b) { return b.dots - a.dots || a.order - b.order; });
+  };
+
+  var projectorSynthesis = function (notes) {
+    var items = rankedItems(notes);
+    var f = model.board.focus;
+    var focused = f ? items.filter(function (i) { return i.kind === f.kind && i.id === f.id; })[0] : null;
+    var wrap = el('div', { class: 'synthesis' + (focused ? ' has-focus' : '') });
+    if (focused) {
+      var big = el('section', { class: 'synthesis-focus', 'aria-labelledby': 'focus-title' });
+      big.appendChild(el('h2', { id: 'focus-title' }, focused.text));
+      big.appendChild(el('p', { class: 'dots-count' }, plural('dots', focused.dots)));
+      if (focused.notes.length) {
+        var ul = el('ul', { class: 'focus-notes' });
+        focused.notes.forEach(function (n) { ul.appendChild(el('li', {}, n.text)); });
+        big.appendChild(ul);
+      }
+      wrap.appendChild(big);
+    }
+    var ranking = el('section', { class: 'ranking', 'aria-labelledby': 'ranking-title', tabindex: '0' });
+    ranking.appendChild(el('h2', { id: 'ranking-title' }, msg('ranking')));
+    var ol = el('ol', { class: 'ranked-list' });
+    items.forEach(function (item) {
+      var li = el('li', { class: 'ranked ranked-' + item.kind + (focused === item ? ' is-focus' : ''),
+        'data-dots': item.dots, 'data-kind': item.kind, 'data-id': item.id });
+      li.appendChild(el('span', { class: 'rank-dots' }, plural('dots', item.dots)));
+      li.appendChild(el('span', { class: 'rank-text' }, item.text));
+      li.appendChild(el('span', { class: 'rank-where' }, columnTitle(item.column) +
+        (item.kind === 'group' ? ' · ' + plural('group-of', item.notes.length) : '')));
+      ol.appendChild(li);
+    });
+    ranking.appendChild(ol);
+    wrap.appendChild(ranking);
+    return wrap;
+  };
+
+  var drawProjector = function () {
+    var b = model.board;
+    root.setAttribute('data-phase', b.phase);
+    root.setAttribute('data-stage', b.phase === 'writing' && notesTotal() === 0 ? 'joining' : 'board');
+    var notes = visibleNotes();
+    var scrolled = {};
+    Array.prototype.forEach.call(renderBox.querySelectorAll('[aria-labelledby]'), function (s) {
+      scrolled[s.getAttribute('aria-labelledby')] = s.scrollTop;
+    });
+    renderBox.textContent = '';
+    renderBox.appendChild(b.phase === 'synthesis' ? projectorSynthesis(notes) : projectorColumns(notes));
+    // A column someone scrolled by hand stays where it was; the others show the newest.
+    Array.prototype.forEach.call(renderBox.querySelectorAll('[aria-labelledby]'), function (s) {
+      var top = scrolled[s.getAttribute('aria-labelledby')];
+      if (top) s.scrollTop = top;
+    });
+    drawnOnce = true;
+  };
+
   // --- phase, timer, lock, focus ------------------------------------------------------
   var timerEnd = null;
   var timerBox = document.getElementById('timer');
@@ -238,7 +389,8 @@
     if (banner) {
       var f = b.focus;
       var target = f && (f.kind === 'group' ? model.groups[f.id] : (model.notes[f.id] || null));
-      banner.hidden = !target;
+      // The projector's synthesis draws the focus large: no banner there.
+      banner.hidden = !target || (view === 'projector' && b.phase === 'synthesis');
       if (target) {
         banner.textContent = msg('looking') + ' ' + (target.title || target.text);
       }
@@ -255,7 +407,8 @@
   var draw = function () {
     if (!model.board) return;
     drawBoardInfo();
-    drawBoard();
+    if (view === 'projector') drawProjector();
+    else drawBoard();
   };
 
   // --- the phone's outbox -----------------------------------------------------------
@@ -301,11 +454,31 @@
     });
   };
 
+  // Where the script's own messages go: the page's #live-notices, or the board's top.
+  var notices = document.getElementById('live-notices') || root;
+  // The server's refusal of an earlier try ("Écrivez votre idée avant d'envoyer."),
+  // drawn with the page: once a note is on the board it is no longer true.
+  var clearFormErrors = function () {
+    var section = document.getElementById('ecrire');
+    if (!section) return;
+    Array.prototype.forEach.call(section.querySelectorAll('[data-error-summary], .field .error'), function (box) {
+      box.parentNode.removeChild(box);
+    });
+    Array.prototype.forEach.call(section.querySelectorAll('.has-error'), function (f) { f.classList.remove('has-error'); });
+    Array.prototype.forEach.call(section.querySelectorAll('[aria-invalid]'), function (field) {
+      field.removeAttribute('aria-invalid');
+      var ids = (field.getAttribute('aria-describedby') || '').split(/\s+/).filter(function (id) {
+        return id && document.getElementById(id);
+      });
+      if (ids.length) field.setAttribute('aria-describedby', ids.join(' '));
+      else field.removeAttribute('aria-describedby');
+    });
+  };
   var formError = function (text) {
     var box = document.getElementById('live-error');
     if (!box) {
       box = el('p', { id: 'live-error', class: 'flash flash-error', role: 'alert' });
-      root.insertBefore(box, root.firstChild);
+      notices.insertBefore(box, notices.firstChild);
     }
     box.textContent = text;
     box.hidden = !text;
@@ -390,6 +563,7 @@
       if (answer.ok) {
         if (me && !me.notes.some(function (n) { return n.id === answer.note.id; })) me.notes.push(answer.note);
         formError('');
+        clearFormErrors();
         setStatus(msg('sent'), 'online');
         render();
       } else {
@@ -441,7 +615,7 @@
     var box = document.getElementById('live-link');
     if (!box) {
       box = el('p', { id: 'live-link', class: 'flash flash-info', role: 'status' });
-      root.insertBefore(box, root.firstChild);
+      notices.insertBefore(box, notices.firstChild);
     }
     box.textContent = l.linked ? '' : msg('unlinked');
     box.hidden = !!l.linked;

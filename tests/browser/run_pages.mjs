@@ -32,6 +32,8 @@
 //     {"do": "offline", "value": true | false}   (the browser's network cut or back)
 //     {"do": "back"}   (the browser's Back button)
 //     {"do": "click", "selector"}   (a click that loads no page, e.g. one handled by the page's script)
+//     {"do": "viewport", "width", "height"}   (the window's size from now on; an "axe" step goes back to 360x740)
+//     {"do": "screenshot", "file": "docs/screenshots/x.png"}   (the viewport as seen, path from the repository's root)
 //     {"do": "wait", "selector", "text"?, "state": "visible" | "detached" | ..., "timeout": ms}
 //     {"do": "noscript", "script": "attendance.js"}   (from now on the site's static/js/<script> is
 //         served empty, as for a phone where it did not run: the page's forms alone are used)
@@ -685,6 +687,15 @@ async function runScript(job, page, errors, context) {
           break;
         case 'click':
           await page.locator(s.selector).first().click();
+          break;
+        case 'viewport':
+          await resizeTo(page, s.width, s.height);
+          ok = step(s.name || `the window is ${s.width}x${s.height}`, true);
+          break;
+        case 'screenshot':
+          mkdirSync(path.dirname(path.join(ROOT, s.file)), { recursive: true });
+          await page.screenshot({ path: path.join(ROOT, s.file) });
+          ok = step(s.name || `screenshot ${s.file}`, true);
           break;
         case 'evaluate': {
           const seen = errors.length;

@@ -127,3 +127,13 @@ def run_script(run_browser, steps: list[Step], widths: tuple[int, ...] = (360, 1
     axe_passed = sum(1 for s in result["steps"] if s["name"].endswith("axe finds no WCAG 2.1 A/AA violation"))
     assert axe_passed == axe_checks * len(widths), "some axe checks did not run"
     return result
+
+
+def viewport(width: int, height: int) -> Step:
+    """The browser window's size from now on (an "axe" step puts it back to the phone's)."""
+    return {"do": "viewport", "width": width, "height": height}
+
+
+def screenshot(file: str) -> Step:
+    """The window as it looks now, saved at `file` (from the repository's root)."""
+    return {"do": "screenshot", "file": file}

@@ -1,0 +1,298 @@
+"""The projector as the back of a community hall sees it, in Chromium at the
+sizes projectors give (1280x720, 1920x1080, a 4:3 1024x768): a board of 40
+notes in 4 columns fills the screen without the page ever scrolling, the
+newest note of each column is on screen, the join code and QR code are large
+while people join and a strip once notes arrive, the vote shows the dots
+without ranking them, the synthesis ranks by dots; axe-core on each phase.
+The screenshots at 1280x720 go to docs/screenshots/projector-*.png (README).
+
+And the phone: an error left by a refused post ("Écrivez votre idée…")
+is gone once a note reaches the board."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from labo.demo import DEMO_PASSWORD
+from tests.browser.script import (Step, axe, check, count, evaluate, fill, goto, login, run_script, screenshot,
+                                  see, submit, viewport)
+
+pytestmark = pytest.mark.browser
+
+ANIMATOR = "animatrice@labo.example"
+SIZES = ((1280, 720), (1920, 1080), (1024, 768))
+AXE_WIDTHS = (1024, 1280, 1920)  # the "axe" step checks each width (at 740 px high)
+SHOTS = "docs/screenshots"
+COLUMNS = ["Ce qui va", "Ce qui manque", "Ce qu'on propose", "Ce qu'on veut garder"]
+IDEAS = [
+    "Des bancs à l'ombre près de l'arrêt de bus",
+    "Plus de lumière le soir rue Voltaire",
+    "Un jardin partagé derrière l'école",
+    "La fête des voisins chaque année",
+    "Des poubelles plus souvent vidées",
+    "Un terrain de foot pour les jeunes du quartier, avec des filets neufs",
+    "La navette gratuite le samedi",
+    "Une salle pour les anciens",
+    "Des pistes cyclables jusqu'au centre",
+    "Le marché du mercredi",
+]
+
+# In the page: the page does not scroll either way.
+NO_SCROLL = ("(() => { const s = document.scrollingElement;"
+             " return {tall: s.scrollHeight <= innerHeight, wide: s.scrollWidth <= innerWidth}; })()")
+
+
+def _latest_in_view(ids: list[int]) -> str:
+    """JS: for each note id, whether its card is drawn whole inside the window."""
+    return ("(() => %s.map((id) => { const n = document.getElementById('note-' + id);"
+            " if (!n) return 'missing ' + id; const r = n.getBoundingClientRect();"
+            " return r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth"
+            " && r.height > 0 ? 'in view' : 'out of view ' + id + ' ' + JSON.stringify(r); }))()" % ids)
+
+
+def _qr_share() -> str:
+    """JS: the QR code's height, as a share of the window's (rounded to 1 %)."""
+    return "Math.round(100 * document.querySelector('.join-qr svg').getBoundingClientRect().height / innerHeight)"
+
+
+def wait(selector: str, text: str = "", name: str = "") -> Step:
+    """Wait (up to 10 s) for `selector` (holding `text`) to show."""
+    step: Step = {"do": "wait", "selector": selector, "name": name or f"{selector} shows"}
+    if text:
+        step["text"] = text
+    return step
+
+
+def _seed(app, *, notes: bool = True, suffix: str = "") -> dict:
+    """A board with 4 columns and (if `notes`) 40 notes from 8 people, written
+    column after column in turns; returns its ids and each column's newest note."""
+    from labo.accounts.models import User
+    from labo.extensions import db
+    from labo.workshops import services
+
+    with app.app_context():
+        animator = db.session.scalar(select(User).where(User.email == ANIMATOR))
+        board = services.create_board(animator, title=f"Vivre à Lens-Liévin {suffix}", columns=COLUMNS,
+                                      dots_per_person=10)
+        db.session.flush()
+        people = [services.join_board(board, name) for name in
+                  ("Nadia", "Karim", "Josette", "Léo", "Fatou", "Marcel", "Inès", "Bruno")]
+        latest: dict[int, int] = {}
+        ids: list[list[int]] = [[] for _ in COLUMNS]
+        if notes:
+            for i in range(10):
+                for c, column in enumerate(board.columns):
+                    note, _ = services.post_note(board, people[(i + c) % len(people)], column_id=column.id,
+                                                 text=f"{IDEAS[(i + 3 * c) % len(IDEAS)]} ({c + 1}.{i + 1})",
+                                                 client_key=uuid.uuid4().hex)
+                    db.session.flush()
+                    latest[c] = note.id
+                    ids[c].append(note.id)
+        db.session.commit()
+        return {"id": board.id, "code": board.code, "latest": [latest[c] for c in sorted(latest)], "ids": ids,
+                "people": [p.id for p in people]}
+
+
+def _steer(app, board_id: int, change) -> None:
+    from labo.extensions import db
+    from labo.workshops.models import Board
+
+    with app.app_context():
+        change(db.session.get(Board, board_id))
+        db.session.commit()
+
+
+def _open(board_id: int, size: tuple[int, int]) -> list:
+    return [viewport(*size), goto(f"/ateliers/{board_id}/projection"),
+            wait('#live-status[data-state="online"]', name=f"the projector is live at {size[0]}x{size[1]}")]
+
+
+def _fits(size: tuple[int, int], latest: list[int]) -> list:
+    where = f"{size[0]}x{size[1]}"
+    return [
+        evaluate(NO_SCROLL, equals={"tall": True, "wide": True}, name=f"{where}: the page does not scroll"),
+        evaluate(_latest_in_view(latest), equals=["in view"] * len(latest),
+                 name=f"{where}: the newest note of each column is on screen"),
+    ]
+
+
+def test_writing_fills_each_screen_with_the_newest_notes_and_a_small_code(live_server, run_browser):
+    board = _seed(live_server.app, suffix=uuid.uuid4().hex[:4])
+    steps = [login(ANIMATOR, DEMO_PASSWORD)]
+    for size in SIZES:
+        steps += _open(board["id"], size) + _fits(size, board["latest"])
+        steps.append(evaluate(f"{_qr_share()} <= 15", equals=True,
+                              name=f"{size[0]}x{size[1]}: once notes arrive the QR code is a strip"))
+        steps.append(evaluate("document.getElementById('live-board').dataset.stage", equals="board"))
+        if size == (1280, 720):
+            steps.append(screenshot(f"{SHOTS}/projector-writing.png"))
+    # Each column says how many notes it holds; the newest comes first.
+    steps.append(evaluate("[...document.querySelectorAll('.column-count')].map((e) => e.textContent)",
+                          equals=["10 notes"] * 4, name="each column counts its notes"))
+    steps.append(evaluate("[...document.querySelectorAll('ul.notes[data-column]')].map("
+                          "(u) => Number(u.firstElementChild.dataset.note))", equals=board["latest"],
+                          name="each column starts with its newest note"))
+    steps.append(see("Nadia", selector="#board-render", name="the authors show: the board allows it"))
+    steps.append(axe("projector, writing"))
+    run_script(run_browser, steps, widths=AXE_WIDTHS)
+
+
+def test_while_people_join_the_code_and_qr_code_fill_the_screen(live_server, run_browser):
+    board = _seed(live_server.app, notes=False, suffix=uuid.uuid4().hex[:4])
+    steps = [login(ANIMATOR, DEMO_PASSWORD)]
+    for size in SIZES:
+        steps += _open(board["id"], size)
+        steps.append(evaluate(NO_SCROLL, equals={"tall": True, "wide": True},
+                              name=f"{size[0]}x{size[1]}: the page does not scroll"))
+        steps.append(evaluate(f"{_qr_share()} >= 40", equals=True,
+                              name=f"{size[0]}x{size[1]}: no note yet: the QR code is large"))
+        steps.append(evaluate("document.getElementById('live-board').dataset.stage", equals="joining"))
+        if size == (1280, 720):
+            steps.append(screenshot(f"{SHOTS}/projector-joining.png"))
+    steps.append(see(board["code"], selector=".join-box"))
+    steps.append(axe("projector, people joining"))
+    run_script(run_browser, steps, widths=AXE_WIDTHS)
+
+
+def test_grouping_then_voting_shows_groups_and_dots_without_ranking(live_server, run_browser):
+    from labo.workshops import services
+    from labo.workshops.models import Note, Participant
+
+    app = live_server.app
+    board = _seed(app, suffix=uuid.uuid4().hex[:4])
+    first, second = board["ids"][1][0], board["ids"][1][1]
+
+    def group(b):
+        from labo.extensions import db
+        services.set_phase(None, b, "grouping")
+        services.group_notes(b, db.session.get(Note, second), onto_note=db.session.get(Note, first),
+                             title="Propreté et lumière")
+        services.group_notes(b, db.session.get(Note, board["ids"][2][0]),
+                             onto_note=db.session.get(Note, board["ids"][2][1]), title="Pour les jeunes")
+
+    _steer(app, board["id"], group)
+    steps = [login(ANIMATOR, DEMO_PASSWORD)] + _open(board["id"], (1280, 720)) + _fits((1280, 720), board["latest"])
+    steps += [count("#board-render .note-group", 2, name="the two groups show"),
+              see("Propreté et lumière", selector="#board-render .note-group h3"),
+              screenshot(f"{SHOTS}/projector-grouping.png"), axe("projector, grouping")]
+    run_script(run_browser, steps, widths=AXE_WIDTHS)
+
+    # The vote: the oldest note of column 1 gets the most dots; it stays where it was.
+    oldest = board["ids"][0][0]
+
+    def vote(b):
+        from labo.extensions import db
+        services.set_phase(None, b, "voting")
+        people = [db.session.get(Participant, p) for p in board["people"]]
+        for person in people[:6]:
+            services.place_dot(b, person, "note", oldest)
+        services.place_dot(b, people[6], "note", board["latest"][0])
+
+    _steer(app, board["id"], vote)
+    steps = [login(ANIMATOR, DEMO_PASSWORD)]
+    for size in SIZES:
+        steps += _open(board["id"], size) + _fits(size, board["latest"])
+        if size == (1280, 720):
+            steps.append(screenshot(f"{SHOTS}/projector-voting.png"))
+    steps += [
+        see("6 gommettes", selector=f"#note-{oldest}", name="the dots show on the note"),
+        evaluate("Number(document.querySelector('ul.notes[data-column]').firstElementChild.dataset.note)",
+                 equals=board["latest"][0], name="no ranking during the vote: the newest note stays first"),
+        evaluate("Number(document.querySelector('ul.notes[data-column]').lastElementChild.dataset.note)",
+                 equals=oldest, name="and the note with the most dots stays last, where it was"),
+        axe("projector, voting"),
+    ]
+    run_script(run_browser, steps, widths=AXE_WIDTHS)
+
+
+def test_the_synthesis_ranks_groups_and_notes_by_dots(live_server, run_browser):
+    from labo.extensions import db
+    from labo.workshops import services
+    from labo.workshops.models import Note, Participant
+
+    app = live_server.app
+    board = _seed(app, suffix=uuid.uuid4().hex[:4])
+    ids = board["ids"]
+    texts: dict[str, str] = {}
+
+    def dots(b):
+        people = [db.session.get(Participant, p) for p in board["people"]]
+        grouped = services.group_notes(b, db.session.get(Note, ids[1][0]), onto_note=db.session.get(Note, ids[1][1]),
+                                       title="Propreté et lumière")
+        services.set_phase(None, b, "voting")
+        # 7 on a lone note, 3 + 2 + 1 = 6 on the group (its own and its notes'), 4, 2, then none.
+        plan = [("note", ids[3][5], 7), ("group", grouped.group.id, 3), ("note", ids[1][0], 2),
+                ("note", ids[1][1], 1), ("note", ids[0][9], 4), ("note", ids[2][4], 2)]
+        used = {p.id: 0 for p in people}
+        for kind, target, n in plan:
+            for person in people[:n]:
+                services.place_dot(b, person, kind, target)
+                used[person.id] += 1
+        services.set_phase(None, b, "synthesis")
+        texts.update(first=db.session.get(Note, ids[3][5]).text, group=grouped.group.title,
+                     third=db.session.get(Note, ids[0][9]).text, fourth=db.session.get(Note, ids[2][4]).text)
+        texts["group_id"] = str(grouped.group.id)
+
+    _steer(app, board["id"], dots)
+    top = [texts["first"], texts["group"], texts["third"], texts["fourth"]]
+    ranked = ("[...document.querySelectorAll('.ranked-list .ranked')].slice(0, 4).map("
+              "(li) => [li.querySelector('.rank-text').textContent, Number(li.dataset.dots)])")
+    in_order = ("(() => { const d = [...document.querySelectorAll('.ranked-list .ranked')].map((li) => Number(li.dataset.dots));"
+                " return d.length > 30 && d.every((n, i) => i === 0 || d[i - 1] >= n); })()")
+    steps = [login(ANIMATOR, DEMO_PASSWORD)]
+    for size in SIZES:
+        steps += _open(board["id"], size)
+        steps += [
+            evaluate(NO_SCROLL, equals={"tall": True, "wide": True}, name=f"{size[0]}x{size[1]}: the page does not scroll"),
+            evaluate(ranked, equals=[[top[0], 7], [top[1], 6], [top[2], 4], [top[3], 2]],
+                     name=f"{size[0]}x{size[1]}: the top items, in dot order"),
+            evaluate(in_order, equals=True, name="every item listed, most dots first"),
+            evaluate("(() => { const r = document.querySelector('.ranked').getBoundingClientRect();"
+                     " return r.top >= 0 && r.bottom <= innerHeight; })()", equals=True,
+                     name=f"{size[0]}x{size[1]}: the first item is on screen"),
+        ]
+        if size == (1280, 720):
+            steps.append(screenshot(f"{SHOTS}/projector-synthesis.png"))
+    steps.append(axe("projector, synthesis"))
+    run_script(run_browser, steps, widths=AXE_WIDTHS)
+
+    # The animator shows the group: it is drawn large beside the ranking.
+    _steer(app, board["id"], lambda b: services.set_focus(b, "group", int(texts["group_id"])))
+    steps = [login(ANIMATOR, DEMO_PASSWORD)] + _open(board["id"], (1280, 720)) + [
+        see(texts["group"], selector=".synthesis-focus h2", name="the group shown is drawn large"),
+        evaluate("(() => { const h = document.querySelector('.synthesis-focus h2');"
+                 " return parseFloat(getComputedStyle(h).fontSize) > 1.5 * parseFloat("
+                 "getComputedStyle(document.querySelector('.ranked .rank-text')).fontSize); })()", equals=True,
+                 name="larger than the ranking's own lines"),
+        evaluate(NO_SCROLL, equals={"tall": True, "wide": True}, name="the page does not scroll"),
+        screenshot(f"{SHOTS}/projector-synthesis-focus.png"),
+        axe("projector, synthesis with a focus"),
+    ]
+    run_script(run_browser, steps, widths=AXE_WIDTHS)
+
+
+def test_a_phone_error_goes_once_a_note_reaches_the_board(live_server, run_browser):
+    board = _seed(live_server.app, notes=False, suffix=uuid.uuid4().hex[:4])
+    text = f"Un abri pour attendre le bus {uuid.uuid4().hex[:4]}"
+    steps = [
+        goto(f"/atelier/{board['code']}"),
+        fill("#pseudonym", "Samia"),
+        submit("main form button[type=submit]", url=f"^/atelier/{board['code']}$"),
+        wait('#live-status[data-state="online"]', name="the phone is live"),
+        # Sent empty: the page's own form answers, the way a phone without the script does.
+        submit("#note-form button[type=submit]", status=422, name="an empty note is refused"),
+        see("Écrivez votre idée avant d'envoyer.", selector="#ecrire"),
+        wait('#live-status[data-state="online"]', name="the phone is live again"),
+        fill("#text", text),
+        check("#note-form input[name=column]"),
+        {"do": "click", "selector": "#note-form button[type=submit]"},
+        wait("#board-render .note-text", text=text, name="the note is on the board"),
+        see("Écrivez votre idée", selector="#ecrire", absent=True, name="the old error is gone"),
+        count("#ecrire [data-error-summary], #ecrire .field .error", 0),
+        evaluate("document.getElementById('text').hasAttribute('aria-invalid')", equals=False,
+                 name="the box is no longer marked invalid"),
+        axe("phone, after a note that followed an error"),
+    ]
+    run_script(run_browser, steps, widths=(360,))
