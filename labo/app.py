@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+from functools import partial
 from typing import Optional
 
 import click
@@ -45,7 +46,7 @@ from labo.proclamation import views as proclamation_views
 from labo.site import views as site_views
 from labo.territory import views as territory_views
 from labo.workshops import views as workshop_views
-from labo.workshops.events import NAMESPACE, BoardNamespace, announce_link
+from labo.workshops.events import NAMESPACE, BoardNamespace, announce_link, forget_for_message
 
 
 class IdConverter(IntegerConverter):
@@ -150,7 +151,8 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
     queue = None
     if app.config["REDIS_URL"]:
         # Between processes; without Redis, each serves its own clients (labo.core.realtime).
-        queue = SharedQueue(app.config["REDIS_URL"], channel="flask-socketio", on_change=announce_link)
+        queue = SharedQueue(app.config["REDIS_URL"], channel="flask-socketio", on_change=partial(announce_link, app),
+                            on_message=partial(forget_for_message, app))
     socketio = SocketIO(
         app,
         async_mode=app.config["LABO_ASYNC_MODE"] or "threading",

@@ -104,12 +104,14 @@ def fresh_database(request, app):
         return
     from labo.core.memo import memo
     from labo.extensions import db, limiter
+    from labo.workshops.events import kept_states
 
     seeded = request.getfixturevalue("seeded")
     with app.app_context():
         seeded.restore()
         limiter.reset()
         memo().clear()  # the rows above went by plain SQL, which the memo does not see
+        kept_states(app).clear()  # the live boards' states kept (ids start again)
     ctx = app.app_context()
     ctx.push()
     yield

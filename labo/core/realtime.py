@@ -27,11 +27,21 @@ RETRY_CAP = 2  # seconds between two tries to subscribe again
 
 
 class SharedQueue(socketio.RedisManager):
-    def __init__(self, url: str, *, on_change: Optional[Callable[["SharedQueue", bool], None]] = None, **kwargs):
+    def __init__(self, url: str, *, on_change: Optional[Callable[["SharedQueue", bool], None]] = None,
+                 on_message: Optional[Callable[[dict], None]] = None, **kwargs):
         kwargs.setdefault("redis_options", {"socket_connect_timeout": CONNECT_TIMEOUT})
         super().__init__(url, **kwargs)
         self.linked = True
         self.on_change = on_change
+        self.on_message = on_message
+
+    def _handle_emit(self, message):
+        """A message from the queue, before this process's clients get it:
+        `on_message(message)` first (labo.workshops.events drops what it kept
+        of that board)."""
+        if self.on_message is not None:
+            self.on_message(message)
+        return super()._handle_emit(message)
 
     def _set_linked(self, linked: bool) -> None:
         if linked == self.linked:

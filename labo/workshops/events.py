@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict, deque
 from contextlib import contextmanager
 from functools import wraps
@@ -61,7 +62,98 @@ def _sio():
 
 
 def _emit(event: str, data: Any, room: str) -> None:
+    forget_state(event, room)  # sent after the commit: the board changed
     _sio().emit(event, data, namespace=NAMESPACE, to=room)
+
+
+# --- the public board, built once per board and process -------------------------
+# A hall joins at once: every phone's connection wants the whole board. It is
+# built once per board in this process and kept until a change is seen, made
+# here (`_emit`) or by another process (labo.core.realtime hands each message
+# that comes through Redis to `forget_for_message`). Only what every public
+# screen shares is kept; the board's own settings and how many joined are read
+# afresh at each connection. While Redis is out of reach, changes made by the
+# other processes go unseen: nothing is kept then, and everything is dropped
+# when Redis comes back.
+
+STATES_KEPT = 64  # boards whose state a process keeps
+STATE_SECONDS = 30.0  # a safety net for a change made outside the live board (an erasure, a purge)
+_UNCHANGING = frozenset({"people", "link", "me"})  # events that change nothing kept
+
+
+class KeptStates:
+    """The public states one app keeps (in app.extensions: two apps in one
+    process, as in the tests, never share them), with a generation per board
+    so that a state built while a change was sent is not kept."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._states: "OrderedDict[int, tuple[float, dict]]" = OrderedDict()
+        self._generations: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def get(self, board_id: int) -> tuple[Optional[dict], int]:
+        with self._lock:
+            kept = self._states.get(board_id)
+            generation = self._generations.get(board_id, 0)
+        if kept is not None and self.clock() - kept[0] < STATE_SECONDS:
+            return kept[1], generation
+        return None, generation
+
+    def keep(self, board_id: int, generation: int, shared: dict) -> None:
+        with self._lock:
+            if self._generations.get(board_id, 0) != generation:
+                return  # a change was seen while it was built
+            self._states[board_id] = (self.clock(), shared)
+            self._states.move_to_end(board_id)
+            while len(self._states) > STATES_KEPT:
+                self._states.popitem(last=False)
+
+    def forget(self, board_id: int) -> None:
+        with self._lock:
+            self._states.pop(board_id, None)
+            self._generations[board_id] = self._generations.get(board_id, 0) + 1
+
+    def clear(self) -> None:
+        with self._lock:
+            for board_id in list(self._states):
+                self._generations[board_id] = self._generations.get(board_id, 0) + 1
+            self._states.clear()
+
+
+def kept_states(app=None) -> KeptStates:
+    app = app or current_app._get_current_object()
+    kept = app.extensions.get("labo_board_states")
+    if kept is None:
+        kept = app.extensions.setdefault("labo_board_states", KeptStates())
+    return kept
+
+
+def _board_of_room(room: Optional[str]) -> Optional[int]:
+    if not room or not room.startswith("b"):
+        return None
+    digits = room[1:].split(":", 1)[0]
+    return int(digits) if digits.isdigit() else None
+
+
+def forget_state(event: str, room: Optional[str], app=None) -> None:
+    """A message about to be shown on a board's screens: what is kept of that board goes."""
+    board_id = _board_of_room(room)
+    if board_id is not None and event not in _UNCHANGING:
+        kept_states(app).forget(board_id)
+
+
+def public_state(board: Board) -> dict:
+    """services.state(board) for a phone or a projector, its shared part kept
+    between connections (see above)."""
+    if not _linked():
+        return services.state(board)
+    kept = kept_states()
+    shared, generation = kept.get(board.id)
+    if shared is None:
+        shared = services.state(board)
+        kept.keep(board.id, generation, shared)
+    return {**shared, "board": services.board_payload(board), "participants": services.participant_count(board)}
 
 
 # --- broadcasts, for the socket handlers and the HTTP views alike ---------------
@@ -267,10 +359,18 @@ def announce_people(board: Board) -> None:
         _emit("people", payload, room)
 
 
-def announce_link(queue, linked: bool) -> None:
+def forget_for_message(app, message: dict) -> None:
+    """A message of another process, through Redis (labo.core.realtime.SharedQueue,
+    on its listening thread: `app` is given, there is no app context)."""
+    if message.get("namespace") in (None, NAMESPACE):
+        forget_state(message.get("event") or "", message.get("room"), app)
+
+
+def announce_link(app, queue, linked: bool) -> None:
     """Redis went away or came back (labo.core.realtime): every screen of
     this process is told; once linked again, each fetches the whole board,
     for what the other processes did meanwhile never reached it."""
+    kept_states(app).clear()  # what the other processes did meanwhile was not seen here
     queue.server.emit("link", {"linked": linked}, namespace=NAMESPACE, ignore_queue=True)
 
 
@@ -378,7 +478,7 @@ class BoardNamespace(Namespace):
             else:
                 join_room(public_room(board.id))
                 join_room(screen_room(board.id))
-            payload = services.state(board, animator=view == "animator")
+            payload = services.state(board, animator=True) if view == "animator" else public_state(board)
             personal = None
         else:
             participant = services.participant_for_token(current_app.config, board, auth.get("token"))
@@ -387,7 +487,7 @@ class BoardNamespace(Namespace):
             identity = {"board": board.id, "role": "participant", "participant": participant.id}
             join_room(public_room(board.id))
             join_room(participant_room(board.id, participant.id))
-            payload = services.state(board)
+            payload = public_state(board)
             personal = services.personal_state(board, participant)
         self.socketio.server.save_session(request.sid, identity, namespace=self.namespace)
         # The whole board at every (re)connection: a phone back from a dead
@@ -403,7 +503,8 @@ class BoardNamespace(Namespace):
     def on_sync(self, data):
         identity = self._identity()
         board = self._board(identity)
-        answer = {"ok": True, "state": services.state(board, animator=identity.get("role") == "animator")}
+        animator = identity.get("role") == "animator"
+        answer = {"ok": True, "state": services.state(board, animator=True) if animator else public_state(board)}
         if identity.get("role") == "participant":
             _board, participant = self._participant()
             answer["me"] = services.personal_state(board, participant)

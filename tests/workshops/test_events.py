@@ -790,3 +790,69 @@ def test_frames_are_never_compressed_even_when_the_browser_offers_it(live_url):
         assert ws.recv().startswith("0{")  # Engine.IO's open packet: the socket works
     finally:
         ws.close()
+
+
+# --- the public board kept between connections -----------------------------------
+
+
+def test_a_hall_joining_shares_one_built_board_and_every_change_is_seen_by_the_next_phone(workshop):
+    """The phones of a hall get the board built once (fewer queries for each
+    phone after the first), and a phone joining after a note, a group or a new
+    setting sees it: the kept board goes at each change."""
+    from sqlalchemy import event
+
+    board = workshop.board()
+    column = workshop.column(board, 1)
+    tokens = [workshop.join(board, name)[1] for name in ("Alice", "Bob", "Chloé", "Driss")]
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        first = workshop.phone(board, tokens[0], "first phone")
+        first.last("state")
+        built = len(statements)
+        statements.clear()
+        second = workshop.phone(board, tokens[1], "second phone")
+        second.last("state")
+        kept = len(statements)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert kept < built, (kept, built)
+
+    assert first.call("post_note", {"column": column, "text": "Des bancs", "client_key": new_key()})["ok"]
+    third = workshop.phone(board, tokens[2], "third phone")
+    assert [n["text"] for n in third.last("state")["notes"]] == ["Des bancs"]
+
+    workshop.set(board, phase="voting")
+    fourth = workshop.phone(board, tokens[3], "fourth phone")
+    assert fourth.last("state")["board"]["phase"] == "voting"
+    assert fourth.last("state")["participants"] == 4  # how many joined: read afresh, never kept
+
+
+def test_a_change_seen_from_another_process_drops_the_kept_board(app):
+    """Messages that come through Redis from another process drop what this
+    one kept of that board; the count of people does not; a board built while
+    a change was sent is not kept."""
+    from labo.workshops.events import NAMESPACE, KeptStates, forget_for_message, kept_states
+
+    kept = kept_states(app)
+    kept.keep(7, kept.get(7)[1], {"notes": ["old"]})
+    forget_for_message(app, {"event": "people", "room": "b7:v", "namespace": NAMESPACE})
+    assert kept.get(7)[0] == {"notes": ["old"]}
+    forget_for_message(app, {"event": "note", "room": "b7", "namespace": NAMESPACE})
+    assert kept.get(7)[0] is None
+    forget_for_message(app, {"event": "note", "room": "b70", "namespace": NAMESPACE})  # another board
+
+    states = KeptStates(clock=lambda: now[0])
+    now = [100.0]
+    _shared, generation = states.get(3)
+    states.forget(3)  # a change is sent while the board is being built
+    states.keep(3, generation, {"notes": []})
+    assert states.get(3)[0] is None
+    states.keep(3, states.get(3)[1], {"notes": []})
+    assert states.get(3)[0] == {"notes": []}
+    now[0] += 31  # kept 30 s at most: a change made outside the live board is seen then
+    assert states.get(3)[0] is None

@@ -254,6 +254,10 @@ def test_a_note_posted_through_one_process_reaches_a_phone_on_the_other(servers,
     assert answer["ok"] and answer["created"], answer
     seen = bob.wait_for("note", lambda p: p["id"] == answer["note"]["id"])
     assert (seen["text"], seen["author"]) == ("Un banc par arrêt de bus", "Alice")
+    # B keeps the board it built for Bob's phone; the note, seen through Redis,
+    # dropped it: a phone joining B now gets the board with the new note.
+    later = phone(screens, servers["B"], "Bob's second phone on B", board, board["bob"])
+    assert [n["text"] for n in later.wait_for("state")["notes"]] == ["Une idée de départ", "Un banc par arrêt de bus"]
 
 
 def test_a_dot_placed_through_one_process_reaches_the_phones_on_the_other(servers, board, screens):
