@@ -102,7 +102,7 @@ class DotForm(FlaskForm):
 
 class SteerForm(FlaskForm):
     phase = SelectField(_l("Étape"), choices=[SelectChoice(p.value, PHASE_LABELS[p]) for p in Phase])
-    minutes = IntegerField(_l("Minuteur (minutes, 0 pour l'arrêter)"), validators=[
+    minutes = IntegerField(_l("Minuteur (minutes)"), description=_l("0 pour l'arrêter."), validators=[
         Optional(), NumberRange(0, 240, _l("Le minuteur va de 0 à 240 minutes."))])
     locked = BooleanField(_l("Verrouiller le tableau"))
     authors_visible = BooleanField(_l("Afficher les pseudos des auteurs"))

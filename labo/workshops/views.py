@@ -351,6 +351,18 @@ def summary(board_id: int):
                            participants=services.participant_count(board)), status
 
 
+@bp.route("/<id:board_id>/imprimer")
+@login_required
+def printable(board_id: int):
+    """The board for the meeting's minutes, on A4: per column, the groups and
+    notes by dots (most first), each group with its notes. No pseudonyms."""
+    board = get_board(board_id)
+    authorize("workshop.animate", board)
+    note_dots = {int(k): v for k, v in services.state(board)["dots"]["note"].items()}
+    return render_template("workshops/print.html", board=board, columns=services.summary(board), note_dots=note_dots,
+                           participants=services.participant_count(board))
+
+
 @bp.route("/<id:board_id>/export.csv")
 @login_required
 def export_csv(board_id: int):

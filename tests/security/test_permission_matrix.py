@@ -393,6 +393,7 @@ ROUTES: dict[str, Route] = {
     "/ateliers/<id:board_id>": Get("/ateliers/{board}", ANIMATORS),
     "/ateliers/<id:board_id>/projection": Get("/ateliers/{board}/projection", ANIMATORS),
     "/ateliers/<id:board_id>/export.csv": Get("/ateliers/{board}/export.csv", ANIMATORS),
+    "/ateliers/<id:board_id>/imprimer": Get("/ateliers/{board}/imprimer", ANIMATORS),
     "/ateliers/<id:board_id>/synthese": Form("/ateliers/{board}/synthese", ANIMATORS, {"kind": "idee",
                                                                                         "note": "{note}"}),
     "/ateliers/<id:board_id>/pilotage": Post("/ateliers/{board}/pilotage", ANIMATORS, {

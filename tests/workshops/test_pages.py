@@ -73,7 +73,7 @@ def test_who_may_open_a_board(client, auth, who):
 
 def animator_pages(board: Board) -> list[str]:
     return [f"/ateliers/{board.id}", f"/ateliers/{board.id}/projection", f"/ateliers/{board.id}/synthese",
-            f"/ateliers/{board.id}/export.csv"]
+            f"/ateliers/{board.id}/export.csv", f"/ateliers/{board.id}/imprimer"]
 
 
 def test_anonymous_visitors_are_sent_to_log_in_for_the_animator_pages(client):
@@ -576,3 +576,42 @@ def test_an_unknown_meeting_in_the_address_leaves_the_form_empty(client, auth):
         assert page.status_code == 200
         title = re.search(r'<input[^>]*name="title"[^>]*>', page.get_data(as_text=True)).group(0)
         assert not re.search(r'value="[^"]', title), title
+
+
+def test_the_printable_board_ranks_groups_and_notes_by_dots_for_the_minutes(app, client):
+    from tests.conftest import Auth
+
+    animator, console = animator_client(app, Auth)
+    meeting = create_meeting(**MEETING, commune_slug="avion", animators=[animator])
+    board = create_board(animator, meeting=meeting, title="Les jeunes")
+    join(client, board, "Pseudonyme Secret")
+    for text in ("Un local pour les jeunes", "Une salle le soir", "Des bus après 20 heures", "Un banc", "Gros mot"):
+        post_note(client, board, text, column=1)
+    post_note(client, board, "Le city-stade", column=0)
+    local, salle, bus, banc, rude, stade = notes_of(board)
+    grouping = services.group_notes(board, salle, onto_note=local, title="Un lieu à nous")
+    services.hide_note(animator, board, rude)
+    services.set_phase(animator, board, "voting")
+    board.dots_per_person = 10
+    db.session.commit()
+    for kind, target in [("note", bus.id)] * 3 + [("group", grouping.group.id), ("note", salle.id)] + [("note", banc.id)]:
+        assert dot(client, board, kind, target).status_code == 302
+    response = console.get(f"/ateliers/{board.id}/imprimer")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    text = " ".join(re.sub(r"<[^>]+>", " ", page_text(response).split("<main", 1)[1]).split())  # what one reads
+    assert "Les jeunes" in text and "Rencontre à Avion" in text and "1 personne a rejoint le tableau" in text
+    # The columns in their order, and in each the items by dots, most first:
+    # bus (3) before the group (1 on it + 1 on its note = 2) before the bench (1).
+    order = [text.index(s) for s in ("Ce qui va", "Le city-stade", "Ce qui manque", "Des bus après 20 heures",
+                                     "Un lieu à nous", "Un local pour les jeunes", "Une salle le soir", "Un banc")]
+    assert order == sorted(order), order
+    assert "Des bus après 20 heures 3 gommettes" in text
+    assert "Groupe Un lieu à nous 2 gommettes" in text
+    # Inside the group, each note with its own dots (none shown for a note without).
+    assert "Un local pour les jeunes Une salle le soir 1 gommette" in text
+    # No pseudonyms, no hidden note; an A4 print stylesheet.
+    assert "Pseudonyme Secret" not in text and "Gros mot" not in text
+    assert "css/workshop-print.css" in html
+    summary = console.get(f"/ateliers/{board.id}/synthese").get_data(as_text=True)
+    assert f'href="/ateliers/{board.id}/imprimer"' in summary
