@@ -85,7 +85,8 @@ def _qr(board: Board) -> Markup:
 
     qr = segno.make(_join_link(board), error="m")
     # Our own URL, no user markup in it.
-    return Markup(qr.svg_inline(scale=6, border=2, title=_("Code QR pour rejoindre l'atelier")))
+    # A viewBox and no fixed size: the projector draws it large, then as a strip.
+    return Markup(qr.svg_inline(scale=6, border=2, omitsize=True, title=_("Code QR pour rejoindre l'atelier")))
 
 
 # --- the animator's pages ----------------------------------------------------

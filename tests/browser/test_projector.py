@@ -54,7 +54,8 @@ def _latest_in_view(ids: list[int]) -> str:
 
 def _qr_share() -> str:
     """JS: the QR code's height, as a share of the window's (rounded to 1 %)."""
-    return "Math.round(100 * document.querySelector('.join-qr svg').getBoundingClientRect().height / innerHeight)"
+    return ("(() => { const r = document.querySelector('.join-qr svg').getBoundingClientRect();"
+            " return Math.round(100 * Math.min(r.width, r.height) / innerHeight); })()")
 
 
 def wait(selector: str, text: str = "", name: str = "") -> Step:
@@ -96,12 +97,16 @@ def _seed(app, *, notes: bool = True, suffix: str = "") -> dict:
 
 
 def _steer(app, board_id: int, change) -> None:
+    """Change the board as the console would, and tell the screens (as its views do)."""
     from labo.extensions import db
+    from labo.workshops import events
     from labo.workshops.models import Board
 
     with app.app_context():
-        change(db.session.get(Board, board_id))
+        board = db.session.get(Board, board_id)
+        change(board)
         db.session.commit()
+        events.announce_board(board, whole=True)
 
 
 def _open(board_id: int, size: tuple[int, int]) -> list:
