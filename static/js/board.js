@@ -302,6 +302,10 @@
     return items.sort(function (a, b) { return b.dots - a.dots || a.order - b.order; });
   };
 
+  var where = function (item) {
+    return columnTitle(item.column) + (item.kind === 'group' ? ' · ' + plural('group-of', item.notes.length) : '');
+  };
+
   var projectorSynthesis = function (notes) {
     var items = rankedItems(notes);
     var f = model.board.focus;
@@ -309,6 +313,7 @@
     var wrap = el('div', { class: 'synthesis' + (focused ? ' has-focus' : '') });
     if (focused) {
       var big = el('section', { class: 'synthesis-focus', 'aria-labelledby': 'focus-title' });
+      big.appendChild(el('p', { class: 'rank-where' }, where(focused)));
       big.appendChild(el('h2', { id: 'focus-title' }, focused.text));
       big.appendChild(el('p', { class: 'dots-count' }, plural('dots', focused.dots)));
       if (focused.notes.length) {
@@ -326,8 +331,7 @@
         'data-dots': item.dots, 'data-kind': item.kind, 'data-id': item.id });
       li.appendChild(el('span', { class: 'rank-dots' }, plural('dots', item.dots)));
       li.appendChild(el('span', { class: 'rank-text' }, item.text));
-      li.appendChild(el('span', { class: 'rank-where' }, columnTitle(item.column) +
-        (item.kind === 'group' ? ' · ' + plural('group-of', item.notes.length) : '')));
+      li.appendChild(el('span', { class: 'rank-where' }, where(item)));
       ol.appendChild(li);
     });
     ranking.appendChild(ol);

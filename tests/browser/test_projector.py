@@ -24,7 +24,8 @@ pytestmark = pytest.mark.browser
 ANIMATOR = "animatrice@labo.example"
 SIZES = ((1280, 720), (1920, 1080), (1024, 768))
 AXE_WIDTHS = (1024, 1280, 1920)  # the "axe" step checks each width (at 740 px high)
-SHOTS = "docs/screenshots"
+SHOTS = "docs/screenshots"  # 1280x720, for the README
+ARTIFACTS = "test-artifacts/screens"  # the other sizes, to look at
 COLUMNS = ["Ce qui va", "Ce qui manque", "Ce qu'on propose", "Ce qu'on veut garder"]
 IDEAS = [
     "Des bancs à l'ombre près de l'arrêt de bus",
@@ -131,8 +132,8 @@ def test_writing_fills_each_screen_with_the_newest_notes_and_a_small_code(live_s
         steps.append(evaluate(f"{_qr_share()} <= 15", equals=True,
                               name=f"{size[0]}x{size[1]}: once notes arrive the QR code is a strip"))
         steps.append(evaluate("document.getElementById('live-board').dataset.stage", equals="board"))
-        if size == (1280, 720):
-            steps.append(screenshot(f"{SHOTS}/projector-writing.png"))
+        steps.append(screenshot(f"{SHOTS}/projector-writing.png" if size == (1280, 720)
+                                else f"{ARTIFACTS}/projector-writing-{size[0]}x{size[1]}.png"))
     # Each column says how many notes it holds; the newest comes first.
     steps.append(evaluate("[...document.querySelectorAll('.column-count')].map((e) => e.textContent)",
                           equals=["10 notes"] * 4, name="each column counts its notes"))
@@ -154,8 +155,8 @@ def test_while_people_join_the_code_and_qr_code_fill_the_screen(live_server, run
         steps.append(evaluate(f"{_qr_share()} >= 40", equals=True,
                               name=f"{size[0]}x{size[1]}: no note yet: the QR code is large"))
         steps.append(evaluate("document.getElementById('live-board').dataset.stage", equals="joining"))
-        if size == (1280, 720):
-            steps.append(screenshot(f"{SHOTS}/projector-joining.png"))
+        steps.append(screenshot(f"{SHOTS}/projector-joining.png" if size == (1280, 720)
+                                else f"{ARTIFACTS}/projector-joining-{size[0]}x{size[1]}.png"))
     steps.append(see(board["code"], selector=".join-box"))
     steps.append(axe("projector, people joining"))
     run_script(run_browser, steps, widths=AXE_WIDTHS)
@@ -199,8 +200,8 @@ def test_grouping_then_voting_shows_groups_and_dots_without_ranking(live_server,
     steps = [login(ANIMATOR, DEMO_PASSWORD)]
     for size in SIZES:
         steps += _open(board["id"], size) + _fits(size, board["latest"])
-        if size == (1280, 720):
-            steps.append(screenshot(f"{SHOTS}/projector-voting.png"))
+        steps.append(screenshot(f"{SHOTS}/projector-voting.png" if size == (1280, 720)
+                                else f"{ARTIFACTS}/projector-voting-{size[0]}x{size[1]}.png"))
     steps += [
         see("6 gommettes", selector=f"#note-{oldest}", name="the dots show on the note"),
         evaluate("Number(document.querySelector('ul.notes[data-column]').firstElementChild.dataset.note)",
@@ -258,8 +259,8 @@ def test_the_synthesis_ranks_groups_and_notes_by_dots(live_server, run_browser):
                      " return r.top >= 0 && r.bottom <= innerHeight; })()", equals=True,
                      name=f"{size[0]}x{size[1]}: the first item is on screen"),
         ]
-        if size == (1280, 720):
-            steps.append(screenshot(f"{SHOTS}/projector-synthesis.png"))
+        steps.append(screenshot(f"{SHOTS}/projector-synthesis.png" if size == (1280, 720)
+                                else f"{ARTIFACTS}/projector-synthesis-{size[0]}x{size[1]}.png"))
     steps.append(axe("projector, synthesis"))
     run_script(run_browser, steps, widths=AXE_WIDTHS)
 
