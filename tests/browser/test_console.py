@@ -12,7 +12,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from tests.browser.script import axe, evaluate, goto, login, pdf, run_script, screenshot, see, submit, viewport
+from tests.browser.script import axe, count, evaluate, goto, login, pdf, run_script, screenshot, see, submit, viewport
 
 pytestmark = pytest.mark.browser
 
@@ -91,6 +91,7 @@ def test_the_console_summary_and_printable_board_hold_on_a_phone_and_a_laptop(li
                  " r(window.scrollY > 1000 && s.top >= 0 && s.bottom <= innerHeight && p.top >= 0 && s.height >= 44"
                  " && s.bottom < 200); })); })",
                  equals=True, name="360 px: at the last note, the phase and Piloter are still on screen"),
+        count(".note-tools > summary", 14, name="each of the 14 notes has its Actions"),
         evaluate("[...document.querySelectorAll('.note-tools > summary')].every(s => s.getBoundingClientRect()"
                  ".height >= 44 && s.getBoundingClientRect().width >= 44)",
                  equals=True, name="360 px: every note's Actions is at least 44 px"),
@@ -128,6 +129,7 @@ def test_the_console_summary_and_printable_board_hold_on_a_phone_and_a_laptop(li
         # The summary: each item a card, its box, title and dots stacked, not in narrow columns.
         goto(summary),
         see("Un lieu à nous"),
+        count(".summary-pick", 11, name="the summary's 11 items (the hidden note left out) each have a box"),
         evaluate("[...document.querySelectorAll('.summary-pick')].every(p => { const box = p.querySelector("
                  "'input').getBoundingClientRect(); const label = p.querySelector('label').getBoundingClientRect();"
                  " const title = p.querySelector('strong').getBoundingClientRect(); const dots = p.querySelector("
