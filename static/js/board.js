@@ -327,11 +327,25 @@
     ranking.appendChild(el('h2', { id: 'ranking-title' }, msg('ranking')));
     var ol = el('ol', { class: 'ranked-list' });
     items.forEach(function (item) {
-      var li = el('li', { class: 'ranked ranked-' + item.kind + (focused === item ? ' is-focus' : ''),
+      // Every note is an li.note, as in the other phases: a lone note is its own line, a group's are listed in it.
+      var lone = item.kind === 'note';
+      var li = el('li', { class: 'ranked ranked-' + item.kind + (lone ? ' note' : '') + (focused === item ? ' is-focus' : ''),
+        id: (lone ? 'note-' : 'group-') + item.id, 'data-note': lone ? item.id : null,
         'data-dots': item.dots, 'data-kind': item.kind, 'data-id': item.id });
-      li.appendChild(el('span', { class: 'rank-dots' }, plural('dots', item.dots)));
+      li.appendChild(el('span', { class: 'rank-dots' + (lone ? ' dots-count' : '') }, plural('dots', item.dots)));
       li.appendChild(el('span', { class: 'rank-text' }, item.text));
       li.appendChild(el('span', { class: 'rank-where' }, where(item)));
+      if (item.notes.length) {
+        var inside = el('ul', { class: 'ranked-notes' });
+        item.notes.forEach(function (n) {
+          var sub = el('li', { class: 'note', id: 'note-' + n.id, 'data-note': n.id });
+          sub.appendChild(el('span', { class: 'note-text' }, n.text));
+          var own = dotCount('note', n.id);
+          if (own) { sub.appendChild(document.createTextNode(' ')); sub.appendChild(el('span', { class: 'dots-count' }, plural('dots', own))); }
+          inside.appendChild(sub);
+        });
+        li.appendChild(inside);
+      }
       ol.appendChild(li);
     });
     ranking.appendChild(ol);
