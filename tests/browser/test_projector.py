@@ -142,7 +142,54 @@ def test_writing_fills_each_screen_with_the_newest_notes_and_a_small_code(live_s
                           name="each column starts with its newest note"))
     steps.append(see("Nadia", selector="#board-render", name="the authors show: the board allows it"))
     steps.append(axe("projector, writing"))
-    run_script(run_browser, steps, widths=AXE_WIDTHS)
+    run_script(run_browser, steps, widths=(360,) + AXE_WIDTHS)
+
+
+def test_a_note_posted_while_the_projector_is_on_comes_first_in_its_column(live_server, run_browser):
+    import threading
+    import time
+
+    from labo.extensions import db
+    from labo.workshops import events, services
+    from labo.workshops.models import Board, Participant
+
+    app = live_server.app
+    board = _seed(app, suffix=uuid.uuid4().hex[:4])
+    arriving = f"Un banc devant la pharmacie {uuid.uuid4().hex[:4]}"
+
+    def post_once_the_projector_is_live():
+        """A phone posts once the projector's socket is in the board's screen room."""
+        manager = app.extensions["socketio"].server.manager
+        for _ in range(600):
+            if list(manager.get_participants("/board", events.screen_room(board["id"]))):
+                break
+            time.sleep(0.05)
+        time.sleep(0.5)  # its first drawing of the whole board
+        with app.app_context():
+            b = db.session.get(Board, board["id"])
+            note, _ = services.post_note(b, db.session.get(Participant, board["people"][0]),
+                                         column_id=b.columns[2].id, text=arriving, client_key=uuid.uuid4().hex)
+            db.session.commit()
+            events.announce_note(b, note)
+
+    poster = threading.Thread(target=post_once_the_projector_is_live, daemon=True)
+    steps = [login(ANIMATOR, DEMO_PASSWORD)] + _open(board["id"], (1280, 720)) + [
+        wait("#board-render .note-text", text=arriving, name="the note posted meanwhile arrives"),
+        evaluate("(() => { const li = document.querySelectorAll('ul.notes[data-column]')[2].firstElementChild;"
+                 " const r = li.getBoundingClientRect();"
+                 f" return [li.textContent.includes({arriving!r}), li.classList.contains('is-fresh'),"
+                 " r.top >= 0 && r.bottom <= innerHeight]; })()", equals=[True, True, True],
+                 name="first in its column, on screen, marked as just arrived"),
+        evaluate("document.querySelectorAll('.column-count')[2].textContent", equals="11 notes",
+                 name="its column counts it"),
+        evaluate(NO_SCROLL, equals={"tall": True, "wide": True}, name="the page still does not scroll"),
+        screenshot(f"{ARTIFACTS}/projector-note-arriving.png"),
+    ]
+    poster.start()
+    try:
+        run_script(run_browser, steps, widths=(1280,))
+    finally:
+        poster.join(timeout=40)
 
 
 def test_while_people_join_the_code_and_qr_code_fill_the_screen(live_server, run_browser):
