@@ -83,7 +83,11 @@ await page.goto(`${base}/ateliers/`);
 const code = (await page.locator('.card', { hasText: 'Les jeunes et la participation' }).locator('.code').innerText()).trim();
 await shoot(['workshops', '/ateliers/']);
 await shoot(['workshop-console', '/ateliers/1']);
-await page.setViewportSize({ width: 1280, height: 800 });
+// The projector at a projector's 1280x720, the demo board as it stands. The
+// projector in each phase (projector-joining/-writing/-grouping/-voting/
+// -synthesis/-synthesis-focus.png, 40 notes in 4 columns) is shot by
+// tests/browser/test_projector.py, which seeds its own boards.
+await page.setViewportSize({ width: 1280, height: 720 });
 await page.goto(`${base}/ateliers/1/projection`);
 await page.waitForSelector('#live-status[data-state="online"]');
 await page.screenshot({ path: path.join(out, 'workshop-projector.png') });
