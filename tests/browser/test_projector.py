@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import select
 
 from labo.demo import DEMO_PASSWORD
-from tests.browser.script import (Step, axe, check, count, evaluate, fill, goto, login, run_script, screenshot,
-                                  see, submit, viewport)
+from tests.browser.script import (Step, axe, check, count, evaluate, fill, goto, login, noscript, run_script,
+                                  screenshot, see, submit, viewport)
 
 pytestmark = pytest.mark.browser
 
@@ -142,6 +142,11 @@ def test_writing_fills_each_screen_with_the_newest_notes_and_a_small_code(live_s
                           name="each column starts with its newest note"))
     steps.append(see("Nadia", selector="#board-render", name="the authors show: the board allows it"))
     steps.append(axe("projector, writing"))
+    # A phone's width: the page scrolls, nothing goes sideways (checked by "axe" above at 360 px).
+    steps += [viewport(360, 740), screenshot(f"{ARTIFACTS}/projector-writing-360.png")]
+    # Without the script, the page as the server draws it: the same wall.
+    steps += [noscript("board.js"), viewport(1280, 720), goto(f"/ateliers/{board['id']}/projection"),
+              *_fits((1280, 720), board["latest"])]
     run_script(run_browser, steps, widths=(360,) + AXE_WIDTHS)
 
 
@@ -309,6 +314,10 @@ def test_the_synthesis_ranks_groups_and_notes_by_dots(live_server, run_browser):
         steps.append(screenshot(f"{SHOTS}/projector-synthesis.png" if size == (1280, 720)
                                 else f"{ARTIFACTS}/projector-synthesis-{size[0]}x{size[1]}.png"))
     steps.append(axe("projector, synthesis"))
+    steps += [noscript("board.js"), viewport(1280, 720), goto(f"/ateliers/{board['id']}/projection"),
+              evaluate(ranked, equals=[[top[0], 7], [top[1], 6], [top[2], 4], [top[3], 2]],
+                       name="without the script, the server ranks the same way"),
+              evaluate(in_order, equals=True, name="every item listed, most dots first, by the server")]
     run_script(run_browser, steps, widths=AXE_WIDTHS)
 
     # The animator shows the group: it is drawn large beside the ranking.
