@@ -421,7 +421,7 @@ def test_the_sites_own_pages_pass_the_checker(resident, referent):
         "/moderation/": referent.page("/moderation/"),
         "notifications": resident.page("/compte/notifications/"),
     }
-    assert '<script src="/static/js/draft.js"' in pages["/idees/nouvelle"]
+    assert '<script src="/static/js/draft.js?v=' in pages["/idees/nouvelle"]
     for where, source in pages.items():
         assert_safe(source, where, thorough=True)
 

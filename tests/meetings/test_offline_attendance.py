@@ -97,7 +97,7 @@ def test_the_forms_still_work_without_the_script(client, auth):
     assert response.status_code == 302
     page = page_text(client.get(path))
     assert "Kevin : présence notée." in page and "Présents : 2" in page
-    assert 'src="/static/js/attendance.js"' in page and "<script>" not in page
+    assert 'src="/static/js/attendance.js?v=' in page and "<script>" not in page
 
 
 def test_a_bad_send_gets_a_clear_answer_not_an_error(client, auth):

@@ -19,7 +19,7 @@ def listen_parts(html: str) -> dict[str, str]:
         name = match.group(1)
         marked = re.findall(r'<(\w+)[^>]*data-listen="%s"[^>]*>(.*?)</\1>' % name, html, re.S)
         groups[name] = " ".join(re.sub(r"<[^>]+>", " ", inner) for _, inner in marked)
-    assert html.count('src="/static/js/listen.js"') == (1 if groups else 0)
+    assert html.count('src="/static/js/listen.js?v=') == (1 if groups else 0)
     return groups
 
 
