@@ -67,7 +67,7 @@ def wait(selector: str, text: str = "", name: str = "") -> Step:
     return step
 
 
-def _seed(app, *, notes: bool = True, suffix: str = "") -> dict:
+def _seed(app, *, notes: bool = True) -> dict:
     """A board with 4 columns and (if `notes`) 40 notes from 8 people, written
     column after column in turns; returns its ids and each column's newest note."""
     from labo.accounts.models import User
@@ -76,7 +76,7 @@ def _seed(app, *, notes: bool = True, suffix: str = "") -> dict:
 
     with app.app_context():
         animator = db.session.scalar(select(User).where(User.email == ANIMATOR))
-        board = services.create_board(animator, title=f"Vivre à Lens-Liévin {suffix}", columns=COLUMNS,
+        board = services.create_board(animator, title="Vivre à Lens-Liévin", columns=COLUMNS,
                                       dots_per_person=10)
         db.session.flush()
         people = [services.join_board(board, name) for name in
@@ -125,7 +125,7 @@ def _fits(size: tuple[int, int], latest: list[int]) -> list:
 
 
 def test_writing_fills_each_screen_with_the_newest_notes_and_a_small_code(live_server, run_browser):
-    board = _seed(live_server.app, suffix=uuid.uuid4().hex[:4])
+    board = _seed(live_server.app)
     steps = [login(ANIMATOR, DEMO_PASSWORD)]
     for size in SIZES:
         steps += _open(board["id"], size) + _fits(size, board["latest"])
@@ -159,7 +159,7 @@ def test_a_note_posted_while_the_projector_is_on_comes_first_in_its_column(live_
     from labo.workshops.models import Board, Participant
 
     app = live_server.app
-    board = _seed(app, suffix=uuid.uuid4().hex[:4])
+    board = _seed(app)
     arriving = f"Un banc devant la pharmacie {uuid.uuid4().hex[:4]}"
 
     def post_once_the_projector_is_live():
@@ -198,7 +198,7 @@ def test_a_note_posted_while_the_projector_is_on_comes_first_in_its_column(live_
 
 
 def test_while_people_join_the_code_and_qr_code_fill_the_screen(live_server, run_browser):
-    board = _seed(live_server.app, notes=False, suffix=uuid.uuid4().hex[:4])
+    board = _seed(live_server.app, notes=False)
     steps = [login(ANIMATOR, DEMO_PASSWORD)]
     for size in SIZES:
         steps += _open(board["id"], size)
@@ -219,7 +219,7 @@ def test_grouping_then_voting_shows_groups_and_dots_without_ranking(live_server,
     from labo.workshops.models import Note, Participant
 
     app = live_server.app
-    board = _seed(app, suffix=uuid.uuid4().hex[:4])
+    board = _seed(app)
     first, second = board["ids"][1][0], board["ids"][1][1]
 
     def group(b):
@@ -271,7 +271,7 @@ def test_the_synthesis_ranks_groups_and_notes_by_dots(live_server, run_browser):
     from labo.workshops.models import Note, Participant
 
     app = live_server.app
-    board = _seed(app, suffix=uuid.uuid4().hex[:4])
+    board = _seed(app)
     ids = board["ids"]
     texts: dict[str, str] = {}
 
@@ -336,7 +336,7 @@ def test_the_synthesis_ranks_groups_and_notes_by_dots(live_server, run_browser):
 
 
 def test_a_phone_error_goes_once_a_note_reaches_the_board(live_server, run_browser):
-    board = _seed(live_server.app, notes=False, suffix=uuid.uuid4().hex[:4])
+    board = _seed(live_server.app, notes=False)
     text = f"Un abri pour attendre le bus {uuid.uuid4().hex[:4]}"
     steps = [
         goto(f"/atelier/{board['code']}"),
