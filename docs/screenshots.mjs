@@ -86,7 +86,8 @@ await shoot(['workshop-console', '/ateliers/1']);
 // The projector at a projector's 1280x720, the demo board as it stands. The
 // projector in each phase (projector-joining/-writing/-grouping/-voting/
 // -synthesis/-synthesis-focus.png, 40 notes in 4 columns) is shot by
-// tests/browser/test_projector.py, which seeds its own boards.
+// tests/browser/test_projector.py, which seeds its own boards:
+//   LABO_SCREENSHOTS=1 .venv/bin/python -m pytest tests/browser/test_projector.py
 await page.setViewportSize({ width: 1280, height: 720 });
 await page.goto(`${base}/ateliers/1/projection`);
 await page.waitForSelector('#live-status[data-state="online"]');
