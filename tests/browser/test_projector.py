@@ -292,6 +292,9 @@ def test_grouping_then_voting_shows_groups_and_dots_without_ranking(live_server,
         for person in people[:6]:
             services.place_dot(b, person, "note", oldest)
         services.place_dot(b, people[6], "note", board["latest"][0])
+        for c, n in ((1, 3), (2, 2), (3, 4)):  # dots on the newest notes of the other columns too
+            for person in people[:n]:
+                services.place_dot(b, person, "note", board["ids"][c][9])
 
     _steer(app, board["id"], vote)
     steps = [login(ANIMATOR, DEMO_PASSWORD)]
