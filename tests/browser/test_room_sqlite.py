@@ -318,6 +318,7 @@ def test_thirty_phones_and_the_animator_on_the_embedded_sqlite_lose_nothing_and_
             login(ANIMATOR),
             goto(f"/ateliers/{board_id}"),
             wait('#live-status[data-state="online"]'),
+            click("#steer-panel > summary"),  # on a phone the steering opens with one tap on "Piloter"
             evaluate(RECORD_SAVES, equals=True),
             pause(1500),
             fill("#minutes", 5), submit,
@@ -467,6 +468,7 @@ def test_an_answer_lost_on_the_way_back_means_the_action_is_sent_again_and_done_
             login(ANIMATOR),
             goto(f"/ateliers/{board_id}"),
             wait('#live-status[data-state="online"]'),
+            click("#steer-panel > summary"),  # on a phone the steering opens with one tap on "Piloter"
             evaluate("""(() => {
               const box = document.getElementById('live-save');
               const minutes = document.getElementById('minutes');
@@ -481,6 +483,7 @@ def test_an_answer_lost_on_the_way_back_means_the_action_is_sent_again_and_done_
             evaluate("window.__saves.join(' ')", save="saves"),
             evaluate(f"document.querySelector('{title}').value", equals="Le confort des bancs",
                      name="the group's title being typed survived the redraws"),
+            click("#steer-panel > summary"),  # and folds again, to reach the board below
             click(f'button[data-act="rename"][data-group="{group_id}"]'),
             saved("the group renamed",
                   f"document.querySelector('#group-{group_id} h3').textContent === 'Le confort des bancs'"),
