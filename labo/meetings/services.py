@@ -13,7 +13,7 @@ from typing import Mapping, Optional
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import case, func, insert, select, update
 
-from labo.accounts.models import AgeBand, ERASED_LABEL, Role, User
+from labo.accounts.models import AgeBand, ERASED_LABEL, User
 from labo.audit.services import audit_labels, record_audit
 from labo.contributions.models import Contribution, Visibility
 from labo.core.attachments import AttachmentError, delete_attachment_file, store_attachment
