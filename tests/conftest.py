@@ -8,6 +8,7 @@ import contextvars
 import html
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -190,3 +191,24 @@ def smtp(app):
         wait_for_deliveries()
         app.config.update(MAIL_SERVER=None, MAIL_PORT=25)
         controller.stop()
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    """Debian's redis-server on a free loopback port (tests/servers.py): skipped
+    without it, unless LABO_REQUIRE_REDIS=1 (CI), which makes its absence a failure."""
+    from tests.servers import RedisServer
+
+    binary = shutil.which("redis-server") or ("/usr/bin/redis-server" if os.access("/usr/bin/redis-server", os.X_OK)
+                                              else None)
+    if binary is None:
+        message = "redis-server not found (apt-get install redis-server)"
+        if os.environ.get("LABO_REQUIRE_REDIS") == "1":
+            pytest.fail(message + " — LABO_REQUIRE_REDIS=1 requires the tests that use Redis to run", pytrace=False)
+        pytest.skip(message)
+    server = RedisServer(binary, tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

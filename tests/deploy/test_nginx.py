@@ -37,7 +37,7 @@ from tests.factories import PASSWORD, create_user
 from labo.accounts.models import Role
 from labo.workshops.events import NAMESPACE
 from tests.workshops.conftest import Screen, new_key
-from tests.workshops.test_two_processes import RedisServer, free_port, stop, tail
+from tests.servers import free_port, stop, tail
 
 pytestmark = pytest.mark.faults
 
@@ -131,20 +131,6 @@ def database_url() -> str:
     return url
 
 
-@pytest.fixture(scope="module")
-def redis(tmp_path_factory):
-    binary = shutil.which("redis-server") or ("/usr/bin/redis-server" if os.access("/usr/bin/redis-server", os.X_OK)
-                                              else None)
-    if binary is None:
-        _missing("redis-server not found (apt-get install redis-server)", _required("LABO_REQUIRE_REDIS"))
-    server = RedisServer(binary, tmp_path_factory.mktemp("redis"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def _certificate(directory: Path) -> tuple[Path, Path]:
     cert, key = directory / "cert.pem", directory / "key.pem"
     openssl = shutil.which("openssl")
@@ -156,7 +142,7 @@ def _certificate(directory: Path) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="module")
-def stack(app, nginx_binary, database_url, redis, tmp_path_factory):
+def stack(app, nginx_binary, database_url, redis_server, tmp_path_factory):
     """nginx on deploy/nginx/labo.conf, two gunicorn processes as labo@.service starts them."""
     tmp = tmp_path_factory.mktemp("deploy")
     https, http = free_port(), free_port()
@@ -176,7 +162,7 @@ def stack(app, nginx_binary, database_url, redis, tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LABO_", "REDIS_", "MAIL_", "DATABASE_"))}
     env.update({k: v for k, v in env_example().items() if not k.startswith("MAIL_")})  # no SMTP: the outbox
     env.update({
-        "DATABASE_URL": database_url, "REDIS_URL": redis.url, "SECRET_KEY": SECRET_KEY,
+        "DATABASE_URL": database_url, "REDIS_URL": redis_server.url, "SECRET_KEY": SECRET_KEY,
         "LABO_BASE_URL": f"https://{HOST}:{https}", "LABO_INSTANCE_PATH": str(tmp / "instance"),
         "LABO_UPLOAD_DIR": str(tmp / "uploads"), "LABO_PASSWORD_HASH": "pbkdf2:sha256:1000",
         "PYTHONPATH": str(ROOT),

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +21,7 @@ import pytest
 import requests
 
 from tests.browser.conftest import browser_tools  # noqa: F401  (skips, or fails in CI, without Chromium)
+from tests.servers import free_port, stop, tail
 from tests.workshops.conftest import WAIT, Screen, new_key
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -59,82 +58,6 @@ with app.app_context():
         "bob": services.participant_token(app.config, bob),
     }))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-class RedisServer:
-    """Debian's redis-server on loopback and a fixed free port, nothing written
-    to disk; stopped and started again on the same port by the outage test."""
-
-    def __init__(self, binary: str, directory: Path):
-        self.binary, self.directory = binary, directory
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.log = directory / "redis.log"
-        self.process: subprocess.Popen | None = None
-
-    def answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(64).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def start(self) -> None:
-        with open(self.log, "a") as out:
-            self.process = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                             "--appendonly", "no", "--dir", str(self.directory)],
-                                            stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + START_TIMEOUT
-        while not self.answers():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"redis-server did not answer on port {self.port}:\n{tail(self.log)}", pytrace=False)
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            stop(self.process)
-            self.process = None
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    binary = shutil.which("redis-server") or ("/usr/bin/redis-server" if os.access("/usr/bin/redis-server", os.X_OK)
-                                              else None)
-    if binary is None:
-        message = "redis-server not found (apt-get install redis-server)"
-        if os.environ.get("LABO_REQUIRE_REDIS") == "1":
-            pytest.fail(message + " — LABO_REQUIRE_REDIS=1 requires the two-process tests to run", pytrace=False)
-        pytest.skip(message)
-    server = RedisServer(binary, tmp_path_factory.mktemp("redis"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
