@@ -235,8 +235,15 @@ def announce_ungrouped(board: Board, note: Note, removed_group_id: Optional[int]
 
 
 def dot_messages(board: Board, kind: str, target_id: int, participant: Participant) -> list[Message]:
+    """A dot placed or taken back: its new count for every screen, or, during
+    a blind vote, only how many dots the room placed (the animators still see
+    where)."""
     payload = {"kind": kind, "id": target_id, "count": services.dot_count(board, kind, target_id)}
-    return [("dots", payload, public_room(board.id)), ("dots", payload, animator_room(board.id)),
+    if board.results_hidden:
+        shown: Message = ("dots_cast", {"count": services.dots_cast(board)}, public_room(board.id))
+    else:
+        shown = ("dots", payload, public_room(board.id))
+    return [shown, ("dots", payload, animator_room(board.id)),
             ("me", services.personal_state(board, participant), participant_room(board.id, participant.id))]
 
 
@@ -381,7 +388,8 @@ def _linked() -> bool:
 
 def board_messages(board: Board, *, whole: bool = False) -> list[Message]:
     """New settings; with `whole`, what the public screens show changed
-    (authors, private writing): they get the whole board again."""
+    (authors, private writing, a blind vote's results): they get the whole
+    board again."""
     payload = services.board_payload(board)
     messages: list[Message] = [("board", payload, animator_room(board.id))]
     if whole:
@@ -584,8 +592,10 @@ class BoardNamespace(Namespace):
     @acknowledged
     def on_set_phase(self, data):
         def change(board):
+            before = services.public_view(board)
             services.set_phase(current_user, board, data.get("phase"))
-            return {"ok": True, "board": services.board_payload(board)}, board_messages(board)
+            whole = services.public_view(board) != before
+            return {"ok": True, "board": services.board_payload(board)}, board_messages(board, whole=whole)
         return self._steer(data, change)
 
     @acknowledged
@@ -602,12 +612,14 @@ class BoardNamespace(Namespace):
     @acknowledged
     def on_set_flags(self, data):
         def change(board):
-            before = (board.authors_visible, board.private_writing)
+            before = services.public_view(board)
             flags = {k: data[k] for k in ("locked", "authors_visible", "private_writing") if isinstance(data.get(k), bool)}
             if "dots_per_person" in data:
                 flags["dots_per_person"] = _int(data.get("dots_per_person")) or 0
+            if "vote_display" in data:
+                flags["vote_display"] = data["vote_display"] if isinstance(data["vote_display"], str) else ""
             services.set_flags(board, **flags)
-            whole = (board.authors_visible, board.private_writing) != before
+            whole = services.public_view(board) != before
             return {"ok": True, "board": services.board_payload(board)}, board_messages(board, whole=whole)
         return self._steer(data, change)
 

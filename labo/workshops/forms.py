@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from labo.contributions.models import KIND_LABELS, Kind
 from labo.core.forms import SelectField
 from labo.core.i18n import _l
-from labo.workshops.models import PHASE_LABELS, Phase
+from labo.workshops.models import PHASE_LABELS, VOTE_DISPLAY_LABELS, VOTE_DISPLAYS, Phase
 from labo.workshops.services import GROUP_TITLE_MAX, NOTE_MAX, PSEUDONYM_MAX, TITLE_MAX
 
 ERROR_MESSAGES = {
@@ -19,6 +19,7 @@ ERROR_MESSAGES = {
     "too-many-columns": _l("Six colonnes au plus."),
     "column-too-long": _l("Un titre de colonne fait 60 caractères au plus."),
     "dots-range": _l("Entre 1 et 20 gommettes par personne."),
+    "vote-display-unknown": _l("Choisissez ce que l'écran montre pendant le vote."),
     "dots-already-placed": _l("Des gommettes sont déjà posées au-delà de ce nombre : on ne peut pas le baisser autant."),
     "code-exhausted": _l("Impossible de créer un code pour l'atelier : réessayez."),
     "code-unknown": _l("Ce code ne correspond à aucun atelier. Vérifiez les 6 caractères affichés à l'écran."),
@@ -55,6 +56,9 @@ ERROR_MESSAGES = {
 }
 
 
+VOTE_CHOICES = [(value, VOTE_DISPLAY_LABELS[value]) for value in VOTE_DISPLAYS]
+
+
 class BoardForm(FlaskForm):
     title = StringField(_l("Titre de l'atelier"), validators=[DataRequired(_l("Donnez un titre à l'atelier.")),
                                                               Length(max=TITLE_MAX, message=_l("Le titre est trop long : 120 caractères au plus."))])
@@ -69,6 +73,8 @@ class BoardForm(FlaskForm):
                                                NumberRange(1, 20, _l("Entre 1 et 20 gommettes par personne."))])
     private_writing = BooleanField(_l("Écriture cachée : chacun ne voit que ses notes jusqu'au dévoilement"))
     authors_visible = BooleanField(_l("Afficher les pseudos des auteurs"), default=True)
+    vote_display = RadioField(_l("Pendant le vote"), choices=VOTE_CHOICES, default="live", validators=[Optional()],
+                              description=_l("Ce que l'écran de la salle montre. À l'aveugle, personne ne suit les votes des autres."))
 
 
 class CodeForm(FlaskForm):
@@ -107,6 +113,8 @@ class SteerForm(FlaskForm):
     locked = BooleanField(_l("Verrouiller le tableau"))
     authors_visible = BooleanField(_l("Afficher les pseudos des auteurs"))
     private_writing = BooleanField(_l("Écriture cachée (décocher pour dévoiler les notes)"))
+    # Left out (a page from before this setting), the board keeps its own.
+    vote_display = RadioField(_l("Pendant le vote"), choices=VOTE_CHOICES, validators=[Optional()])
 
 
 class CoAnimatorForm(FlaskForm):

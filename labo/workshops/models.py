@@ -50,6 +50,16 @@ PHASE_HELP = {
     Phase.VOTING: _l("Posez vos gommettes sur les notes ou les groupes qui comptent pour vous."),
     Phase.SYNTHESIS: _l("On regarde ensemble ce qui ressort."),
 }
+# What the wall and the phones show while the room votes: the dots as they
+# land (the notes keep their order, so nobody follows the crowd), the notes
+# ranked by dots as they land, or nothing but how many dots were placed
+# until the synthesis ("blind": no herding at all).
+VOTE_DISPLAYS = ("live", "ranked", "blind")
+VOTE_DISPLAY_LABELS = {
+    "live": _l("Gommettes visibles, notes à leur place"),
+    "ranked": _l("Classement en direct : la plus votée en haut"),
+    "blind": _l("Vote à l'aveugle : résultats à la synthèse"),
+}
 DEFAULT_COLUMNS = (_l("Ce qui va"), _l("Ce qui manque"), _l("Ce qu'on propose"))
 
 
@@ -60,6 +70,7 @@ class Board(Base):
     __table_args__ = (
         CheckConstraint("phase IN ('writing', 'grouping', 'voting', 'synthesis')", name="known_phase"),
         CheckConstraint("dots_per_person BETWEEN 1 AND 20", name="dots_range"),
+        CheckConstraint("vote_display IN ('live', 'ranked', 'blind')", name="known_vote_display"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +86,7 @@ class Board(Base):
     # Private writing: each person sees only their own notes until the reveal.
     private_writing: Mapped[bool] = mapped_column(default=False)
     dots_per_person: Mapped[int] = mapped_column(default=3)
+    vote_display: Mapped[str] = mapped_column(String(8), default="live", server_default="live")
     timer_ends_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     # "Follow me": the group (or note) everyone's screen is brought to.
     focus_kind: Mapped[Optional[str]] = mapped_column(String(8))
@@ -92,6 +104,11 @@ class Board(Base):
     @property
     def phase_enum(self) -> Phase:
         return Phase(self.phase)
+
+    @property
+    def results_hidden(self) -> bool:
+        """A blind vote under way: the dots' counts stay with the animators."""
+        return self.vote_display == "blind" and self.phase == Phase.VOTING.value
 
     @property
     def target_commune(self) -> Optional[Commune]:

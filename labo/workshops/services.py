@@ -36,6 +36,7 @@ from labo.workshops.models import (
     NoteGroup,
     Participant,
     Phase,
+    VOTE_DISPLAYS,
     board_animator,
 )
 
@@ -77,7 +78,7 @@ def _new_code() -> str:
 
 def create_board(actor: User, *, title: str, columns: Iterable[str] = (), meeting=None,
                  commune: Optional[Commune] = None, dots_per_person: int = 3, private_writing: bool = False,
-                 authors_visible: bool = True) -> Board:
+                 authors_visible: bool = True, vote_display: str = "live") -> Board:
     title = plain_text(title)
     if not title:
         raise WorkshopError("title-required", "title")
@@ -90,9 +91,11 @@ def create_board(actor: User, *, title: str, columns: Iterable[str] = (), meetin
         raise WorkshopError("column-too-long", "columns")
     if not 1 <= int(dots_per_person) <= 20:
         raise WorkshopError("dots-range", "dots_per_person")
+    if vote_display not in VOTE_DISPLAYS:
+        raise WorkshopError("vote-display-unknown", "vote_display")
     board = Board(title=title, meeting=meeting, commune=commune, dots_per_person=int(dots_per_person),
                   private_writing=bool(private_writing), authors_visible=bool(authors_visible),
-                  created_by_id=actor.id)
+                  vote_display=vote_display, created_by_id=actor.id)
     board.columns = [BoardColumn(position=i, title=n) for i, n in enumerate(names)]
     # The UNIQUE code, not a check-then-insert, settles a collision.
     for _attempt in range(20):
@@ -456,13 +459,18 @@ def set_timer(board: Board, seconds, *, elapsed: float = 0) -> Board:
 
 
 def set_flags(board: Board, *, locked: Optional[bool] = None, authors_visible: Optional[bool] = None,
-              private_writing: Optional[bool] = None, dots_per_person: Optional[int] = None) -> Board:
+              private_writing: Optional[bool] = None, dots_per_person: Optional[int] = None,
+              vote_display: Optional[str] = None) -> Board:
     if locked is not None:
         board.locked = bool(locked)
     if authors_visible is not None:
         board.authors_visible = bool(authors_visible)
     if private_writing is not None:
         board.private_writing = bool(private_writing)
+    if vote_display is not None:
+        if vote_display not in VOTE_DISPLAYS:
+            raise WorkshopError("vote-display-unknown", "vote_display")
+        board.vote_display = vote_display
     if dots_per_person is not None:
         if not isinstance(dots_per_person, int) or not 1 <= dots_per_person <= 20:
             raise WorkshopError("dots-range", "dots_per_person")
@@ -494,12 +502,19 @@ def timer_left(board: Board) -> Optional[int]:
     return max(0, int((board.timer_ends_at - utcnow()).total_seconds() + 0.999))
 
 
+def public_view(board: Board) -> tuple:
+    """What decides which notes and dots the public screens get: when it
+    changes, they need the whole board again, not only its settings."""
+    return board.authors_visible, board.private_writing, board.results_hidden
+
+
 def board_payload(board: Board) -> dict:
     """The board's settings: phase, lock, timer, what is shown."""
     return {
         "id": board.id, "code": board.code, "title": board.title, "phase": board.phase, "locked": board.locked,
         "authors_visible": board.authors_visible, "private_writing": board.private_writing,
-        "dots_per_person": board.dots_per_person,
+        "dots_per_person": board.dots_per_person, "vote_display": board.vote_display,
+        "results_hidden": board.results_hidden,
         "timer_left": timer_left(board),
         "focus": {"kind": board.focus_kind, "id": board.focus_id} if board.focus_kind else None,
     }
@@ -545,10 +560,15 @@ def participant_count(board: Board) -> int:
     return db.session.scalar(select(func.count(Participant.id)).where(Participant.board_id == board.id)) or 0
 
 
+def dots_cast(board: Board) -> int:
+    return db.session.scalar(select(func.count(Dot.id)).where(Dot.board_id == board.id)) or 0
+
+
 def state(board: Board, *, animator: bool = False) -> dict:
     """The whole board for one kind of screen: animators see hidden notes and
     authors; everyone else sees visible notes, and none while writing is
-    private (each phone adds its own, from `personal_state`)."""
+    private (each phone adds its own, from `personal_state`), and during a
+    blind vote how many dots were placed, not where."""
     query = (select(Note, Participant.pseudonym).outerjoin(Participant, Participant.id == Note.participant_id)
              .where(Note.board_id == board.id).order_by(Note.id))
     if not animator:
@@ -557,12 +577,16 @@ def state(board: Board, *, animator: bool = False) -> dict:
     notes = [note_payload(board, n, animator=animator, author=p) for n, p in db.session.execute(query)] if show_notes else []
     groups = list(db.session.scalars(select(NoteGroup).where(NoteGroup.board_id == board.id).order_by(NoteGroup.id)))
     dots = _dot_counts(board)
+    cast = sum(dots["note"].values()) + sum(dots["group"].values())
+    if board.results_hidden and not animator:
+        dots = {"note": {}, "group": {}}
     return {
         "board": board_payload(board),
         "columns": [{"id": c.id, "title": c.title} for c in board.columns],
         "groups": [group_payload(g) for g in groups] if show_notes else [],
         "notes": notes,
         "dots": {"note": {str(k): v for k, v in dots["note"].items()}, "group": {str(k): v for k, v in dots["group"].items()}},
+        "dots_cast": cast,
         "counts": {str(k): v for k, v in column_counts(board).items()},
         "participants": participant_count(board),
     }

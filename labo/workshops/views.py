@@ -40,7 +40,7 @@ from labo.workshops.forms import (
     RenameForm,
     SteerForm,
 )
-from labo.workshops.models import Board, Note, NoteGroup, PHASES
+from labo.workshops.models import Board, Note, NoteGroup, PHASES, Phase
 
 bp = Blueprint("workshops", __name__, url_prefix="/ateliers")
 phone_bp = Blueprint("workshop_phone", __name__, url_prefix="/atelier")
@@ -131,7 +131,7 @@ def new():
             lambda: services.create_board(
                 current_user, title=form.title.data, columns=(form.columns.data or "").splitlines(), meeting=meeting,
                 commune=commune, dots_per_person=form.dots_per_person.data, private_writing=form.private_writing.data,
-                authors_visible=form.authors_visible.data),
+                authors_visible=form.authors_visible.data, vote_display=form.vote_display.data or "live"),
             form, ERROR_MESSAGES, lambda board: _("L'atelier est ouvert. Code : %(code)s", code=board.code))
         if made:
             return redirect(url_for("workshops.console", board_id=made.value.id))
@@ -144,7 +144,8 @@ def _console_page(board: Board, *, status: int = 200, steer_form=None):
     if steer_form is None:
         steer_form = SteerForm(formdata=None, data={"phase": board.phase, "locked": board.locked,
                                                     "authors_visible": board.authors_visible,
-                                                    "private_writing": board.private_writing})
+                                                    "private_writing": board.private_writing,
+                                                    "vote_display": board.vote_display})
     notes = full["notes"]
     groups = {g["id"]: g for g in full["groups"]}
     targets = [("g" + str(g["id"]), _("Groupe : %(title)s", title=g["title"])) for g in full["groups"]] + [
@@ -163,13 +164,29 @@ def console(board_id: int):
     return _console_page(get_board(board_id))
 
 
+def _wall_ranks(board: Board, state: dict) -> None:
+    """Each note's and group's place on the wall while the room votes, when
+    the animator chose to rank them as the dots land (static/js/board.js
+    does the same live): its dots, a group's with its notes'. 0 otherwise,
+    and the wall keeps the newest first."""
+    ranked = board.phase == Phase.VOTING.value and board.vote_display == "ranked"
+    dots = state["dots"]
+    for note in state["notes"]:
+        note["wall_rank"] = dots["note"].get(str(note["id"]), 0) if ranked else 0
+    for group in state["groups"]:
+        inside = sum(n["wall_rank"] for n in state["notes"] if n["group"] == group["id"])
+        group["wall_rank"] = dots["group"].get(str(group["id"]), 0) + inside if ranked else 0
+
+
 @bp.route("/<id:board_id>/projection")
 @login_required
 def projector(board_id: int):
     """Full screen, for the back of the room: the code, the QR code and the board."""
     board = get_board(board_id)
     authorize("workshop.animate", board)
-    return render_template("workshops/projector.html", board=board, state=services.state(board), qr=_qr(board),
+    state = services.state(board)
+    _wall_ranks(board, state)
+    return render_template("workshops/projector.html", board=board, state=state, qr=_qr(board),
                            join_link=_join_link(board))
 
 
@@ -182,7 +199,7 @@ def steer(board_id: int):
     form = SteerForm()
     if not form.validate_on_submit():
         return _console_page(board, status=422, steer_form=form)
-    before = (board.authors_visible, board.private_writing)
+    before = services.public_view(board)
 
     def change() -> None:
         if form.phase.data != board.phase:
@@ -190,11 +207,11 @@ def steer(board_id: int):
         if form.minutes.data is not None:
             services.set_timer(board, form.minutes.data * 60)
         services.set_flags(board, locked=form.locked.data, authors_visible=form.authors_visible.data,
-                           private_writing=form.private_writing.data)
+                           private_writing=form.private_writing.data, vote_display=form.vote_display.data or None)
 
     if not carry_out(change, form, ERROR_MESSAGES, _("Le tableau est à jour.")):
         return _console_page(board, status=422, steer_form=form)
-    events.announce_board(board, whole=(board.authors_visible, board.private_writing) != before)
+    events.announce_board(board, whole=services.public_view(board) != before)
     return redirect(url_for("workshops.console", board_id=board.id))
 
 

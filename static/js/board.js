@@ -41,7 +41,7 @@
   };
 
   // --- the board as last received -------------------------------------------
-  var model = { board: null, columns: [], groups: {}, notes: {}, dots: { note: {}, group: {} }, counts: {}, participants: 0 };
+  var model = { board: null, columns: [], groups: {}, notes: {}, dots: { note: {}, group: {} }, dotsCast: 0, counts: {}, participants: 0 };
   var me = null;  // a phone's own: dots left, dots placed, its notes
 
   var loadState = function (state) {
@@ -52,6 +52,7 @@
     model.notes = {};
     state.notes.forEach(function (n) { model.notes[n.id] = n; });
     model.dots = state.dots;
+    model.dotsCast = state.dots_cast || 0;
     model.counts = state.counts;
     model.participants = state.participants;
   };
@@ -207,8 +208,10 @@
   // The whole screen, never a page that scrolls (static/css/board.css): each
   // column shows its newest note first; while people join (writing, no note
   // yet) the code and QR code are drawn large, then as a strip. The vote
-  // keeps the notes' order, not the dots' (no ranking to herd the room); the
-  // synthesis ranks groups and lone notes by dots, the focus drawn large.
+  // keeps the notes' order, not the dots' (no ranking to herd the room),
+  // unless the animator chose to rank them as the dots land, or to show
+  // nothing but how many were placed (a blind vote); the synthesis ranks
+  // groups and lone notes by dots, the focus drawn large.
   // A note or a dot that just arrived stands out for FRESH_MS.
   var FRESH_MS = 6000;
   var arrivedAt = {};
@@ -251,6 +254,14 @@
   var projectorColumns = function (notes) {
     var wrap = el('div', { class: 'board-columns', id: 'board-columns' });
     var newestFirst = function (a, b) { return b.id - a.id; };
+    var groupDots = function (g) {
+      var sum = dotCount('group', g.id);
+      notes.forEach(function (n) { if (n.group === g.id) sum += dotCount('note', n.id); });
+      return sum;
+    };
+    var ranked = model.board.phase === 'voting' && model.board.vote_display === 'ranked';
+    var noteOrder = ranked ? function (a, b) { return dotCount('note', b.id) - dotCount('note', a.id) || b.id - a.id; } : newestFirst;
+    var groupOrder = ranked ? function (a, b) { return groupDots(b) - groupDots(a) || b.id - a.id; } : newestFirst;
     model.columns.forEach(function (column) {
       var mine = notes.filter(function (n) { return n.column === column.id; });
       var count = model.board.private_writing ? (model.counts[String(column.id)] || 0) : mine.length;
@@ -263,19 +274,21 @@
       if (model.board.private_writing) section.appendChild(el('p', { class: 'private-count' }, plural('written', count)));
       Object.keys(model.groups).map(function (id) { return model.groups[id]; })
         .filter(function (g) { return g.column === column.id; })
-        .sort(newestFirst)
+        .sort(groupOrder)
         .forEach(function (group) {
           var box = el('div', { class: 'note-group' + (isFocus('group', group.id) ? ' is-focus' : ''), id: 'group-' + group.id });
           box.appendChild(el('h3', {}, group.title));
           var dots = projectorDots('group', group.id, plural('group-dots', dotCount('group', group.id)));
           if (dots) box.appendChild(dots);
           var list = el('ul', { class: 'notes' });
-          notes.filter(function (n) { return n.group === group.id; }).forEach(function (n) { list.appendChild(projectorNote(n)); });
+          var inside = notes.filter(function (n) { return n.group === group.id; });
+          if (ranked) inside.sort(noteOrder);
+          inside.forEach(function (n) { list.appendChild(projectorNote(n)); });
           box.appendChild(list);
           section.appendChild(box);
         });
       var loose = el('ul', { class: 'notes', 'data-column': column.id });
-      mine.filter(function (n) { return !(n.group && model.groups[n.group]); }).sort(newestFirst)
+      mine.filter(function (n) { return !(n.group && model.groups[n.group]); }).sort(noteOrder)
         .forEach(function (n) { loose.appendChild(projectorNote(n)); });
       section.appendChild(loose);
       wrap.appendChild(section);
@@ -401,6 +414,10 @@
     if (left) { left.hidden = b.phase !== 'voting'; if (me) left.textContent = plural('left', me.dots_left); }
     var people = document.getElementById('people-count');
     if (people) people.textContent = plural('people', model.participants);
+    var cast = document.getElementById('dots-cast');
+    if (cast) { cast.hidden = !b.results_hidden; cast.textContent = plural('cast', model.dotsCast); }
+    var blind = document.getElementById('blind-notice');
+    if (blind) blind.hidden = !b.results_hidden;
     var privateNotice = document.getElementById('private-notice');
     if (privateNotice) privateNotice.hidden = !b.private_writing;
     var banner = document.getElementById('focus-banner');
@@ -669,6 +686,7 @@
   socket.on('group', function (g) { model.groups[g.id] = g; render(); });
   socket.on('group_removed', function (p) { delete model.groups[p.id]; render(); });
   socket.on('dots', function (d) { model.dots[d.kind][String(d.id)] = d.count; render(); });
+  socket.on('dots_cast', function (c) { model.dotsCast = c.count; render(); });
   socket.on('counts', function (c) { model.counts = c; render(); });
   socket.on('people', function (p) { model.participants = p.count; render(); });
   window.addEventListener('online', function () { queues.forEach(function (q) { q.resume(); }); });
@@ -784,6 +802,8 @@
           authors_visible: steer.querySelector('[name=authors_visible]').checked,
           private_writing: steer.querySelector('[name=private_writing]').checked
         };
+        var voteDisplay = steer.querySelector('[name=vote_display]:checked');
+        if (voteDisplay) flags.vote_display = voteDisplay.value;
         var m = minutes === '' ? null : Number(minutes);
         if (m !== null && !(m === Math.floor(m) && m >= 0 && m <= 240)) { formError(msg('timer-range')); return; }
         if (phase !== phaseAhead()) act('set_phase', { phase: phase });

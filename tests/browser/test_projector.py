@@ -242,6 +242,85 @@ def test_a_dot_placed_during_the_vote_lands_on_its_note_without_moving_it(live_s
         voter.join(timeout=40)
 
 
+def test_a_ranked_vote_moves_the_note_that_gets_dots_to_the_top_of_its_column(live_server, run_browser):
+    """The animator chose "ranked as the dots land": the wall reorders itself."""
+    from labo.extensions import db
+    from labo.workshops import events, services
+    from labo.workshops.models import Participant
+
+    app = live_server.app
+    board = _seed(app)
+    oldest = board["ids"][1][0]  # last in its column, at the bottom
+    _steer(app, board["id"], lambda b: (services.set_flags(b, vote_display="ranked"),
+                                        services.set_phase(None, b, "voting")))
+
+    def vote(b):
+        for person_id in board["people"][:2]:
+            person = db.session.get(Participant, person_id)
+            services.place_dot(b, person, "note", oldest)
+            db.session.commit()
+            events.announce_dots(b, "note", oldest, person)
+
+    order = "[...document.querySelectorAll('ul.notes[data-column]')[1].children].map((li) => Number(li.dataset.note))"
+    voter = _once_the_projector_is_live(app, board["id"], vote)
+    steps = [login(ANIMATOR, DEMO_PASSWORD)] + _open(board["id"], (1280, 720)) + [
+        wait(f"#note-{oldest} .dots-count", text="2 gommettes", name="the dots land"),
+        evaluate(order, equals=[oldest] + list(reversed(board["ids"][1][1:])),
+                 name="the note with the dots went to the top, the others keep their order"),
+        *_fits((1280, 720), [oldest]),
+        screenshot(f"{ARTIFACTS}/projector-voting-ranked.png"),
+        # Without the script, the server draws the same order.
+        noscript("board.js"), goto(f"/ateliers/{board['id']}/projection"),
+        evaluate(order, equals=[oldest] + list(reversed(board["ids"][1][1:])), name="the server ranks it too"),
+    ]
+    voter.start()
+    try:
+        run_script(run_browser, steps, widths=(1280,))
+    finally:
+        voter.join(timeout=40)
+
+
+def test_a_blind_vote_shows_how_many_dots_were_placed_and_nothing_of_where(live_server, run_browser):
+    """The animator chose a blind vote, against herding: the wall counts the
+    dots as they land and shows where they went only at the synthesis."""
+    from labo.extensions import db
+    from labo.workshops import events, services
+    from labo.workshops.models import Participant
+
+    app = live_server.app
+    board = _seed(app)
+    target = board["ids"][2][3]
+    _steer(app, board["id"], lambda b: (services.set_flags(b, vote_display="blind"),
+                                        services.set_phase(None, b, "voting")))
+
+    def vote(b):
+        for person_id in board["people"][:3]:
+            person = db.session.get(Participant, person_id)
+            services.place_dot(b, person, "note", target)
+            db.session.commit()
+            events.announce_dots(b, "note", target, person)
+
+    voter = _once_the_projector_is_live(app, board["id"], vote)
+    steps = [login(ANIMATOR, DEMO_PASSWORD)] + _open(board["id"], (1280, 720)) + [
+        wait("#dots-cast", text="3 gommettes posées", name="the wall counts the dots placed"),
+        count("#board-render .dots-count", 0, name="and shows none on the notes"),
+        *_fits((1280, 720), board["latest"]),
+        screenshot(f"{SHOTS}/projector-voting-blind.png"),
+        axe("projector, blind vote"),
+    ]
+    voter.start()
+    try:
+        run_script(run_browser, steps, widths=AXE_WIDTHS)
+    finally:
+        voter.join(timeout=40)
+
+    _steer(app, board["id"], lambda b: services.set_phase(None, b, "synthesis"))
+    run_script(run_browser, [login(ANIMATOR, DEMO_PASSWORD)] + _open(board["id"], (1280, 720)) + [
+        see("3 gommettes", selector=f"#note-{target}", name="the synthesis shows where the dots went"),
+        evaluate("document.getElementById('dots-cast').hidden", equals=True, name="the count of the blind vote goes"),
+    ], widths=(1280,))
+
+
 def test_while_people_join_the_code_and_qr_code_fill_the_screen(live_server, run_browser):
     board = _seed(live_server.app, notes=False)
     steps = [login(ANIMATOR, DEMO_PASSWORD)]

@@ -43,6 +43,7 @@ FRENCH = {
     "phase-unknown": "Cette étape n'existe pas.",
     "timer-range": "Le minuteur va de 0 à 240 minutes.",
     "dots-range": "Entre 1 et 20 gommettes par personne.",
+    "vote-display-unknown": "Choisissez ce que l'écran montre pendant le vote.",
 }
 
 
@@ -370,6 +371,57 @@ def test_a_dot_is_counted_on_every_screen_and_can_be_taken_back(workshop):
     assert bob.wait_for("dots", since=since)["count"] == 0
     assert alice.call("remove_dot", {"kind": "note", "id": note["id"]}) == refused("no-dot-here")
     assert workshop.count(Dot, Dot.board_id == board.id) == 0
+
+
+def test_a_blind_vote_shows_the_room_how_many_dots_not_where_until_the_synthesis(workshop):
+    board = workshop.board(vote_display="blind")
+    _alice, alice_token = workshop.join(board, "Alice")
+    _bob, bob_token = workshop.join(board, "Bob")
+    bob = workshop.phone(board, bob_token, "Bob's phone")
+    note = post(bob, workshop.column(board), "Un jardin partagé")
+    projector = workshop.console(board, view="projector")
+    console = workshop.console(board)
+    alice = workshop.phone(board, alice_token, "Alice's phone")
+    assert console.call("set_phase", {"phase": "voting"})["board"]["results_hidden"] is True
+    # Every screen gets the whole board again, without the counts.
+    assert alice.wait_for("state", lambda p: p["board"]["phase"] == "voting")["board"]["results_hidden"] is True
+
+    assert alice.call("place_dot", {"kind": "note", "id": note["id"]})["ok"]
+    # The room learns one dot was placed, not on what; the animator sees where.
+    for screen in (bob, projector):
+        assert screen.wait_for("dots_cast")["count"] == 1
+    assert console.wait_for("dots", lambda p: p["count"] == 1)["id"] == note["id"]
+    assert alice.wait_for("me", lambda p: p["dots_left"] == 2)["dots"]["note"] == {str(note["id"]): 1}
+    assert bob.received("dots") == [] and projector.received("dots") == []
+    synced = bob.sync()["state"]
+    assert (synced["dots"], synced["dots_cast"]) == ({"note": {}, "group": {}}, 1)
+    late = workshop.phone(board, workshop.join(board, "Chloé")[1], "a phone that joins late")
+    assert late.wait_for("state")["dots"]["note"] == {}
+
+    # The synthesis shows the results on every screen at once.
+    since = projector.mark()
+    console.call("set_phase", {"phase": "synthesis"})
+    shown = projector.wait_for("state", since=since)
+    assert shown["dots"]["note"] == {str(note["id"]): 1} and shown["board"]["results_hidden"] is False
+    assert bob.sync()["state"]["dots"]["note"] == {str(note["id"]): 1}
+
+
+def test_the_animator_can_switch_to_a_blind_vote_during_the_vote(workshop):
+    board = workshop.board()
+    _alice, alice_token = workshop.join(board, "Alice")
+    alice = workshop.phone(board, alice_token, "Alice's phone")
+    note = post(alice, workshop.column(board), "Un banc")
+    workshop.set(board, phase="voting")
+    alice.call("place_dot", {"kind": "note", "id": note["id"]})
+    projector = workshop.console(board, view="projector")
+    console = workshop.console(board)
+    assert projector.wait_for("state")["dots"]["note"] == {str(note["id"]): 1}
+
+    since = projector.mark()
+    assert console.call("set_flags", {"vote_display": "blind"})["board"]["vote_display"] == "blind"
+    assert projector.wait_for("state", since=since)["dots"]["note"] == {}
+    assert console.call("set_flags", {"vote_display": "sideways"}) == refused("vote-display-unknown")
+    assert workshop.fresh().get(Board, board.id).vote_display == "blind"
 
 
 def test_dots_wait_for_the_vote(workshop):

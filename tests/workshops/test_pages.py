@@ -313,6 +313,37 @@ def test_the_animator_steers_phase_timer_and_lock_from_the_form(app, client):
     assert bad.status_code == 422 and "Le minuteur va de 0 à 240 minutes." in page_text(bad)
 
 
+def test_a_blind_vote_chosen_from_the_form_hides_where_the_dots_go_until_the_synthesis(app, client):
+    from tests.conftest import Auth
+
+    animator, console = animator_client(app, Auth)
+    board = create_board(animator)
+    join(client, board)
+    post_note(client, board, "Des bancs")
+    [note] = notes_of(board)
+    token = csrf_from(console.get(f"/ateliers/{board.id}").get_data(as_text=True))
+    steer = {"csrf_token": token, "phase": "voting", "minutes": "", "authors_visible": "y"}
+    assert console.post(f"/ateliers/{board.id}/pilotage", data=dict(steer, vote_display="blind")).status_code == 302
+    assert dot(client, board, "note", note.id).status_code == 302
+
+    phone = page_text(client.get(f"/atelier/{board.code}"))
+    assert "1 gommette posée : les résultats s'afficheront à la synthèse." in phone
+    assert "Vous : 1 gommette" in phone  # each person still sees their own
+    wall = page_text(console.get(f"/ateliers/{board.id}/projection"))
+    assert "1 gommette posée" in wall and "1 gommette\n" not in wall and "dots-count" not in \
+        console.get(f"/ateliers/{board.id}/projection").get_data(as_text=True)
+    assert "Vote à l'aveugle : la salle ne voit pas encore les résultats" in page_text(console.get(f"/ateliers/{board.id}"))
+
+    # A form that leaves the setting out (a page from before it) keeps it.
+    assert console.post(f"/ateliers/{board.id}/pilotage", data=dict(steer, phase="synthesis")).status_code == 302
+    db.session.refresh(board)
+    assert board.vote_display == "blind"
+    wall = console.get(f"/ateliers/{board.id}/projection").get_data(as_text=True)
+    assert "dots-count" in wall and 'id="dots-cast" hidden' in client.get(f"/atelier/{board.code}").get_data(as_text=True)
+    bad = console.post(f"/ateliers/{board.id}/pilotage", data=dict(steer, vote_display="sideways"))
+    assert bad.status_code == 422 and "Not a valid choice" not in page_text(bad)
+
+
 def test_a_hidden_note_leaves_the_phones_but_not_the_console(app, client):
     from tests.conftest import Auth
 
