@@ -344,7 +344,7 @@ def write_transaction() -> None:
         if session.get_bind().dialect.name == "sqlite" and holds_write_turn(session.connection()):
             session.info["write_lock"] = session.get_transaction()
             return
-    session.commit()
+        session.commit()
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     session.info["write_lock"] = session.get_transaction()
 

@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 from typing import Iterable, Mapping, Optional
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from labo.accounts.models import ERASED_LABEL, Role, RoleGrant, User
@@ -208,53 +210,112 @@ def join_board(board: Board, pseudonym: str, user: Optional[User] = None) -> Par
 # --- notes -------------------------------------------------------------------
 
 
-def _column(board: Board, column_id) -> BoardColumn:
-    for column in board.columns:
-        if column.id == column_id:
-            return column
-    raise WorkshopError("column-unknown", "column")
+@dataclass(frozen=True)
+class WrittenNote:
+    """A note as `write_note` wrote it (or found it, sent again), with what
+    its screens need to be told, read in the same statement."""
+    id: int
+    board_id: int
+    column: int
+    text: str
+    group: Optional[int]
+    contribution: Optional[int]
+    hidden: bool
+    client_key: str
+    participant_id: int
+    pseudonym: str
+    created: bool
+    authors_visible: bool
+    private_writing: bool
 
 
-def post_note(board: Board, participant: Participant, *, column_id, text: str, client_key: str) -> tuple[Note, bool]:
-    """Write a note; returns (note, created). The same `client_key` sent
-    again (a phone resending after a dropped connection) returns the note
-    already written, never a second one."""
+# Everything a note's checks read, in one statement: the board's state, the
+# participant (and whether they belong to this board), whether the column is
+# the board's, a note already written with this key, and how many notes this
+# person wrote. A hall of 300 writes at once: five ORM round trips per note
+# were most of what the app adds to the bare Socket.IO server (bench/README.md).
+_NOTE_CHECK = (
+    select(Board.locked, Board.phase, Board.authors_visible, Board.private_writing,
+           Participant.pseudonym, Participant.board_id.label("participant_board"),
+           select(BoardColumn.id).where(BoardColumn.id == bindparam("column"), BoardColumn.board_id == Board.id)
+           .scalar_subquery().label("column_id"),
+           select(Note.id).where(Note.board_id == Board.id, Note.client_key == bindparam("key"))
+           .scalar_subquery().label("existing"),
+           select(func.count(Note.id)).where(Note.participant_id == bindparam("participant"))
+           .scalar_subquery().label("written"))
+    .select_from(Board).outerjoin(Participant, Participant.id == bindparam("participant"))
+    .where(Board.id == bindparam("board"))
+)
+
+
+def _clean_note_text(text) -> str:
+    if not isinstance(text, str):
+        return ""
+    # Control characters out (PostgreSQL cannot store a NUL), spaces folded.
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text.replace("\r\n", "\n"))
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def _found(row, key_note_id: int, participant_id: int) -> WrittenNote:
+    """The note this key already wrote: only its own author gets it back."""
+    note = db.session.get(Note, key_note_id)
+    if note is None or note.participant_id != participant_id:
+        raise WorkshopError("client-key-invalid")
+    return WrittenNote(id=note.id, board_id=note.board_id, column=note.column_id, text=note.text, group=note.group_id,
+                       contribution=note.contribution_id, hidden=note.hidden, client_key=note.client_key,
+                       participant_id=participant_id, pseudonym=row.pseudonym, created=False,
+                       authors_visible=row.authors_visible, private_writing=row.private_writing)
+
+
+def write_note(board_id: int, participant_id: int, *, column_id, text, client_key) -> WrittenNote:
+    """Write a participant's note: one read for every check, one INSERT. The
+    same `client_key` sent again (a phone resending after a dropped
+    connection, or twice at once) gives back the note already written, never
+    a second one: the UNIQUE (board, key) settles it, not a check-then-insert."""
     if not isinstance(client_key, str) or not CLIENT_KEY_RE.fullmatch(client_key):
         raise WorkshopError("client-key-invalid")
     write_transaction()  # see labo.core.db: many phones post at once
-    existing = db.session.scalar(select(Note).where(Note.board_id == board.id, Note.client_key == client_key))
-    if existing is not None:
-        if existing.participant_id != participant.id:
-            raise WorkshopError("client-key-invalid")
-        return existing, False
-    if board.locked:
+    row = db.session.execute(_NOTE_CHECK, {"board": board_id, "participant": participant_id,
+                                           "column": column_id if _is_id(column_id) else None,
+                                           "key": client_key}).one_or_none()
+    if row is None:
+        raise WorkshopError("board-unknown")
+    if row.participant_board != board_id:
+        raise WorkshopError("token-invalid")
+    if row.existing is not None:
+        return _found(row, row.existing, participant_id)
+    if row.locked:
         raise WorkshopError("board-locked")
-    if board.phase != Phase.WRITING.value:
+    if row.phase != Phase.WRITING.value:
         raise WorkshopError("not-writing")
-    column = _column(board, column_id)
-    if isinstance(text, str):  # control characters out (PostgreSQL cannot store a NUL), spaces folded
-        text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text.replace("\r\n", "\n"))
-        text = re.sub(r"[ \t]+", " ", text).strip()
-    else:
-        text = ""
+    if row.column_id is None:
+        raise WorkshopError("column-unknown", "column")
+    text = _clean_note_text(text)
     if not text:
         raise WorkshopError("note-required", "text")
     if len(text) > NOTE_MAX:
         raise WorkshopError("note-too-long", "text")
-    written = db.session.scalar(select(func.count(Note.id)).where(Note.participant_id == participant.id))
-    if written >= NOTES_PER_PARTICIPANT:
+    if row.written >= NOTES_PER_PARTICIPANT:
         raise WorkshopError("too-many-notes")
-    note = Note(board_id=board.id, column_id=column.id, participant=participant, client_key=client_key, text=text)
-    try:
-        with db.session.begin_nested():
-            db.session.add(note)
-            db.session.flush()
-    except IntegrityError:  # the same key, sent twice at once: the first one stands
-        existing = db.session.scalar(select(Note).where(Note.board_id == board.id, Note.client_key == client_key))
-        if existing is None or existing.participant_id != participant.id:
-            raise WorkshopError("client-key-invalid") from None
-        return existing, False
-    return note, True
+    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    new_id = db.session.scalar(
+        insert(Note).values(board_id=board_id, column_id=row.column_id, participant_id=participant_id,
+                            client_key=client_key, text=text, hidden=False, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=[Note.board_id, Note.client_key]).returning(Note.id))
+    if new_id is None:  # the same key, sent twice at once: the first one stands
+        existing = db.session.scalar(select(Note.id).where(Note.board_id == board_id, Note.client_key == client_key))
+        if existing is None:
+            raise WorkshopError("client-key-invalid")
+        return _found(row, existing, participant_id)
+    return WrittenNote(id=new_id, board_id=board_id, column=row.column_id, text=text, group=None, contribution=None,
+                       hidden=False, client_key=client_key, participant_id=participant_id, pseudonym=row.pseudonym,
+                       created=True, authors_visible=row.authors_visible, private_writing=row.private_writing)
+
+
+def post_note(board: Board, participant: Participant, *, column_id, text: str, client_key: str) -> tuple[Note, bool]:
+    """`write_note` for the pages and the demo: returns (note, created)."""
+    written = write_note(board.id, participant.id, column_id=column_id, text=text, client_key=client_key)
+    return db.session.get(Note, written.id), written.created
 
 
 def _is_id(value) -> bool:
@@ -526,11 +587,27 @@ def note_payload(board: Board, note: Note, *, animator: bool = False, author: Op
     which would let anyone tie anonymous notes together."""
     if author is None and note.participant is not None:
         author = note.participant.pseudonym
-    payload = {"id": note.id, "column": note.column_id, "text": note.text, "group": note.group_id,
-               "author": author if (animator or board.authors_visible) else None,
-               "contribution": note.contribution_id}
+    return _note_fields(note.id, note.column_id, note.text, note.group_id, note.contribution_id, note.hidden,
+                        author if (animator or board.authors_visible) else None, animator=animator)
+
+
+def _note_fields(note_id: int, column: int, text: str, group: Optional[int], contribution: Optional[int],
+                 hidden: bool, author: Optional[str], *, animator: bool) -> dict:
+    payload = {"id": note_id, "column": column, "text": text, "group": group, "author": author,
+               "contribution": contribution}
     if animator:
-        payload["hidden"] = note.hidden
+        payload["hidden"] = hidden
+    return payload
+
+
+def written_payload(note: WrittenNote, *, animator: bool = False, own: bool = False) -> dict:
+    """`note_payload` for a note just written: for the animators, for its
+    author (always signed, with its key) or for everyone else."""
+    shown = animator or own or note.authors_visible
+    payload = _note_fields(note.id, note.column, note.text, note.group, note.contribution, note.hidden,
+                           note.pseudonym if shown else None, animator=animator)
+    if own:
+        payload["client_key"] = note.client_key
     return payload
 
 
@@ -550,9 +627,10 @@ def _dot_counts(board: Board) -> dict[str, dict[int, int]]:
     return counts
 
 
-def column_counts(board: Board) -> dict[int, int]:
+def column_counts(board: Board | int) -> dict[int, int]:
+    board_id = board if isinstance(board, int) else board.id
     rows = db.session.execute(select(Note.column_id, func.count(Note.id))
-                              .where(Note.board_id == board.id, Note.hidden.is_(False)).group_by(Note.column_id))
+                              .where(Note.board_id == board_id, Note.hidden.is_(False)).group_by(Note.column_id))
     return {column_id: n for column_id, n in rows}
 
 

@@ -310,6 +310,36 @@ def test_ten_dots_at_once_from_two_phones_of_one_person_leave_exactly_their_thre
         assert (me["dots_left"], me["dots"]["note"]) == (0, {str(note["id"]): 3}), phone
 
 
+def test_one_note_sent_again_on_several_connections_at_once_is_written_once(workshop):
+    """A phone on a poor network: its retries arrive together, through as many
+    connections. One note, and every try is answered with it."""
+    board = workshop.board()
+    _alice, token = workshop.join(board, "Alice")
+    tries = [workshop.phone(board, token, f"Alice, try {n}") for n in range(8)]
+    projector = workshop.console(board, view="projector")
+    key = new_key()
+    answers: list[dict] = []
+    all_in = threading.Event()
+    lock = threading.Lock()
+
+    def answered(answer):
+        with lock:
+            answers.append(answer)
+            if len(answers) == len(tries):
+                all_in.set()
+
+    for phone in tries:
+        phone.emit("post_note", {"column": workshop.column(board), "text": "Un abri au city stade", "client_key": key},
+                   callback=answered)
+    assert all_in.wait(3 * WAIT), f"only {len(answers)} of {len(tries)} tries got an answer"
+    assert all(a["ok"] for a in answers), answers
+    assert len({a["note"]["id"] for a in answers}) == 1
+    assert sorted(a["created"] for a in answers) == [False] * 7 + [True]
+    assert workshop.count(Note, Note.board_id == board.id) == 1
+    projector.wait_for("note", lambda p: p["text"] == "Un abri au city stade")
+    assert len(projector.received("note")) == 1
+
+
 def test_a_room_full_of_phones_writing_and_voting_at_the_same_moment_loses_nothing(workshop):
     board = workshop.board()
     column = workshop.column(board)
