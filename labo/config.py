@@ -152,6 +152,23 @@ class Config:
             "MAIL_DEFAULT_SENDER": os.environ.get(
                 "MAIL_DEFAULT_SENDER", "Labo de la participation <labo@localhost>"
             ),
+            # Text messages (labo.sms.services): "outbox" keeps them for an administrator
+            # to read (/admin/sms) and never sends; "brevo" sends through Brevo's API.
+            "LABO_SMS_BACKEND": (os.environ.get("LABO_SMS_BACKEND", "").strip().lower() or "outbox"),
+            "LABO_SMS_API_KEY": os.environ.get("LABO_SMS_API_KEY", "").strip() or None,
+            # The name shown as the sender: 11 letters or digits at most.
+            "LABO_SMS_SENDER": os.environ.get("LABO_SMS_SENDER", "").strip() or "Labo",
+            "LABO_SMS_API_URL": os.environ.get("LABO_SMS_API_URL", "").strip() or "https://api.brevo.com",
+            # At most this many messages a month, whatever asks for them (a bug cannot run up a bill).
+            "LABO_SMS_MONTHLY_LIMIT": _int("LABO_SMS_MONTHLY_LIMIT", 1000),
+            # Seconds to wait for the provider's answer; tries in all for a timeout or a 5xx.
+            "LABO_SMS_TIMEOUT": _int("LABO_SMS_TIMEOUT", 10),
+            "LABO_SMS_TRIES": _int("LABO_SMS_TRIES", 3),
+            # Sign-in codes sent by SMS to one number, from all addresses together,
+            # and from one address to all numbers together (each costs a message).
+            "LABO_SMS_CODE_RATE_LIMIT": os.environ.get("LABO_SMS_CODE_RATE_LIMIT", "3 per 10 minutes; 10 per day"),
+            "LABO_SMS_CODE_ADDRESS_RATE_LIMIT": os.environ.get("LABO_SMS_CODE_ADDRESS_RATE_LIMIT",
+                                                               "60 per 10 minutes; 300 per day"),
             "LABO_ASYNC_MODE": os.environ.get("LABO_ASYNC_MODE") or None,
             # Photos live outside the web root and are served by the app.
             "LABO_UPLOAD_DIR": os.environ.get("LABO_UPLOAD_DIR") or str(Path(instance_path) / "uploads"),
@@ -200,5 +217,8 @@ class TestConfig:
             "LABO_PASSWORD_HASH": "pbkdf2:sha256:1000",
             "RATELIMIT_STORAGE_URI": "memory://",
             "MAIL_SERVER": None,
+            "LABO_SMS_BACKEND": "outbox",
+            "LABO_SMS_API_KEY": None,
+            "LABO_SMS_RETRY_SECONDS": 0.05,
             "LABO_COPIL_CACHE_SECONDS": 0,  # a test that wants the cache sets it
         }

@@ -1,7 +1,8 @@
 """Every model, re-exported for Alembic and the shell. Nothing is defined here."""
-from labo.accounts.models import RoleGrant, User  # noqa: F401
+from labo.accounts.models import PhoneCode, RoleGrant, User  # noqa: F401
 from labo.audit.models import AuditEntry  # noqa: F401
 from labo.mail.models import OutboxMessage  # noqa: F401
+from labo.sms.models import SmsMessage, SmsMonthCount  # noqa: F401
 from labo.territory.models import Ambition, Axis, Commune, Pillar, Qpv, qpv_commune  # noqa: F401
 from labo.contributions.models import Comment, Contribution, Follow, Photo, Report, Support  # noqa: F401
 from labo.accounts.models import Notification  # noqa: F401

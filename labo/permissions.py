@@ -235,6 +235,7 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "account.manage_roles": is_admin,
     "audit.read": is_admin,
     "outbox.read": is_admin,
+    "sms.read": is_admin,
     "territory.edit": is_admin,
     "strategy.edit": is_admin,
     # one's own account

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, StringField, TelField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from labo.accounts.models import AGE_BAND_LABELS
 from labo.core.forms import SelectField
 from labo.core.i18n import LANGUAGES, _l
+from labo.sms.numbers import PHONE_MESSAGES, looks_like_phone
 
 PASSWORD_MIN = 8
 
@@ -22,6 +23,8 @@ ERROR_MESSAGES = {
     "role-needs-commune": _l("Une personne référente a toujours une commune : choisissez-la."),
     "role-already-granted": _l("Cette personne a déjà ce rôle."),
     "last-admin": _l("Vous êtes le dernier administrateur : nommez-en un autre avant de partir."),
+    "phone-taken": _l("Ce numéro est déjà celui d'un autre compte. Connectez-vous avec ce numéro."),
+    **PHONE_MESSAGES,
 }
 
 
@@ -54,12 +57,19 @@ class RegisterForm(FlaskForm):
         render_kw={"autocomplete": "nickname"},
     )
     password = new_password_field(_l("Mot de passe"))
-    email = EmailField(
-        _l("Adresse e-mail"),
-        validators=[Optional(), Email(_l("Cette adresse e-mail n'est pas valide.")), Length(max=254)],
-        description=_l("Facultatif : pour retrouver votre mot de passe et savoir quand on vous répond. Elle n'est jamais affichée."),
-        render_kw={"autocomplete": "email"},
+    # Named "email" for the forms and scripts that fill it in; a mobile number works too.
+    email = StringField(
+        _l("Adresse e-mail ou numéro de portable"),
+        validators=[Optional(), Length(max=254)],
+        description=_l("Facultatif : pour retrouver votre mot de passe et savoir quand on vous répond. Jamais affiché. "
+                        "Un numéro de portable reçoit un code par SMS."),
+        render_kw={"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"},
     )
+
+    def validate_email(self, field) -> None:
+        """An address is checked as one; a number is read by the view (labo.sms.numbers)."""
+        if field.data and not looks_like_phone(field.data):
+            Email(_l("Cette adresse e-mail n'est pas valide."))(self, field)
     home_commune = SelectField(
         _l("Ma commune"),
         validators=[Optional()],
@@ -154,3 +164,32 @@ class ChangePasswordForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     password = new_password_field(_l("Nouveau mot de passe"))
+
+
+class PhoneForm(FlaskForm):
+    """Signing in (or creating an account) with a mobile number: a code goes to it by SMS."""
+    phone = TelField(
+        _l("Mon numéro de portable"),
+        validators=[DataRequired(_l("Indiquez votre numéro de portable.")), Length(max=40)],
+        description=_l("Par exemple 06 12 34 56 78. Nous y envoyons un code par SMS."),
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+
+
+class PhoneCodeForm(FlaskForm):
+    code = StringField(
+        _l("Le code reçu par SMS"),
+        validators=[DataRequired(_l("Indiquez le code reçu par SMS.")), Length(max=20)],
+        description=_l("6 chiffres."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
+    )
+
+
+class PhoneAccountForm(FlaskForm):
+    """The one thing a new account on a number needs: a pseudonym."""
+    pseudonym = StringField(
+        _l("Pseudonyme"),
+        validators=[DataRequired(_l("Choisissez un pseudonyme.")), Length(min=3, max=40)],
+        description=_l("C'est le nom que les autres verront. Pas besoin de votre vrai nom."),
+        render_kw={"autocomplete": "nickname"},
+    )

@@ -83,6 +83,9 @@ class User(UserMixin, Base):
     # nor to send anything but that link).
     email: Mapped[Optional[str]] = mapped_column(String(254), unique=True)
     pending_email: Mapped[Optional[str]] = mapped_column(String(254))
+    # Optional too: a mobile number in E.164 ("+33612345678"), attached once
+    # its owner typed the code sent to it by SMS; then it signs them in by SMS.
+    phone: Mapped[Optional[str]] = mapped_column(String(16), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     home_commune_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("commune.id", ondelete="SET NULL")
@@ -204,6 +207,24 @@ ERASED_LABEL = "participant·e supprimé·e"
 def display_name(user: Optional[User]) -> str:
     """The person's pseudonym, or "participant·e supprimé·e" once their account is erased."""
     return user.pseudonym if user is not None else str(ERASED_NAME)
+
+
+class PhoneCode(Base):
+    """A one-time code sent by SMS: 6 digits, kept as a keyed hash only,
+    valid 10 minutes and for 5 tries, used once. Without `user_id` it signs
+    in whoever has the number (or lets them create an account on it); with
+    it, it attaches the number to that account (typed at registration)."""
+
+    __tablename__ = "phone_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(16), index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    tries: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 
 
 class ErasedAccount(Base):

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from labo.accounts.models import User, display_name
 from labo.core.db import utcnow
 from labo.core.forms import ActionForm, carry_out
+from labo.accounts import phone as phone_services
 from labo.accounts import services
 from labo.accounts.forms import (
     ERROR_MESSAGES,
@@ -16,6 +17,9 @@ from labo.accounts.forms import (
     ForgotPasswordForm,
     LoginForm,
     EmailForm,
+    PhoneAccountForm,
+    PhoneCodeForm,
+    PhoneForm,
     ProfileForm,
     RegisterForm,
     ResetCodeForm,
@@ -23,12 +27,14 @@ from labo.accounts.forms import (
     age_band_choices,
     language_choices,
 )
-from labo.core.i18n import _
+from labo.core.i18n import _, ngettext
 from labo.core.limits import per_person
 from labo.core.urls import external_url, safe_next
 from labo.extensions import db, limiter
 from labo.mail.services import send_email
 from labo.permissions import authorize, is_admin, is_any_referent
+from labo.sms.numbers import InvalidPhone, looks_like_phone, mask_phone, normalize_phone
+from labo.sms.services import sms_error_message
 from labo.territory.models import Qpv
 from labo.territory.services import commune_choices, get_commune, list_qpvs
 
@@ -108,6 +114,50 @@ def _accepted(response) -> bool:
     return bool(g.get("mail_form_accepted"))
 
 
+PHONE_PENDING = "phone_pending"  # the number a code was sent to, and the account it is for
+PHONE_VERIFIED = "phone_verified"  # a number whose code was right and that has no account yet
+PHONE_VERIFIED_MAX_AGE = 30 * 60  # seconds to choose a pseudonym after typing the code
+
+
+def code_limit() -> str:
+    """Codes sent by SMS to one number, from all addresses together."""
+    return current_app.config["LABO_SMS_CODE_RATE_LIMIT"]
+
+
+def code_address_limit() -> str:
+    """Codes sent by SMS from one address, to all numbers together."""
+    return current_app.config["LABO_SMS_CODE_ADDRESS_RATE_LIMIT"]
+
+
+def _typed_phone() -> str:
+    """The number typed (to send a code), or the one a code was sent to (to check it), in E.164."""
+    typed = request.form.get("phone") or request.form.get("email") or ""
+    if not typed:
+        return (session.get(PHONE_PENDING) or {}).get("phone", "")
+    try:
+        return normalize_phone(typed[:40])
+    except InvalidPhone:
+        return "invalid"
+
+
+def per_typed_phone() -> str:
+    return "phone:" + _typed_phone()
+
+
+def per_typed_phone_and_address() -> str:
+    return f"phone:{_typed_phone()}|address:{request.remote_addr or '?'}"
+
+
+def _code_sent(response) -> bool:
+    return bool(g.get("sms_code_sent"))
+
+
+# One counter per number, and one per address, for both forms that send a code by SMS.
+codes_to_one_number = limiter.shared_limit(
+    code_limit, scope="sms-code-number", key_func=per_typed_phone, methods=["POST"], deduct_when=_code_sent)
+codes_from_one_address = limiter.shared_limit(
+    code_address_limit, scope="sms-code-address", methods=["POST"], deduct_when=_code_sent)
+
 # One counter for both forms that mail an address, whichever address asks.
 mails_to_one_address = limiter.shared_limit(
     email_limit, scope="auth-email", key_func=per_typed_account, methods=["POST"], deduct_when=_accepted)
@@ -155,6 +205,8 @@ def _mail_for_address(config, user, owner) -> None:
 @bp.route("/inscription", methods=["GET", "POST"])
 @limiter.limit(address_limit, methods=["POST"])
 @mails_to_one_address
+@codes_from_one_address
+@codes_to_one_number
 def register():
     next_url = _next_url()
     if current_user.is_authenticated:
@@ -162,7 +214,13 @@ def register():
     form = RegisterForm()
     form.home_commune.choices = commune_choices(_("Je préfère ne pas le dire"))
     form.age_band.choices = age_band_choices()
-    if form.validate_on_submit():
+    valid, phone = form.validate_on_submit(), None
+    if valid and form.email.data and looks_like_phone(form.email.data):
+        try:
+            phone = normalize_phone(form.email.data, mobile=True)
+        except InvalidPhone as error:
+            valid, form.email.errors = False, [str(ERROR_MESSAGES[error.code])]
+    if valid:
         config = current_app.config
 
         def register_and_mail() -> User:
@@ -170,7 +228,7 @@ def register():
                 config,
                 pseudonym=form.pseudonym.data,
                 password=form.password.data,
-                email=form.email.data or None,
+                email=None if phone else (form.email.data or None),
                 home_commune=get_commune(form.home_commune.data),
                 age_band=form.age_band.data or None,
                 locale=session.get("lang"),
@@ -185,11 +243,132 @@ def register():
             user = registered.value
             login_user(user)
             services.record_login(user)
+            if phone:
+                # The number is attached once its owner types the code sent to it.
+                return _send_code_and_ask(phone, user=user, next_url=next_url)
             if user.pending_email:
                 # The same words whether or not the address already had an account.
                 flash(_("Pour enregistrer votre adresse e-mail, ouvrez le lien que nous venons d'y envoyer."), "info")
             return redirect(next_url or url_for("site.home"))
     return render_template("accounts/register.html", form=form, next=next_url), (422 if form.errors else 200)
+
+
+# --- an account on a mobile number: a code by SMS --------------------------------
+
+
+def _send_code_and_ask(phone: str, *, user: User | None = None, next_url: str | None = None):
+    """Send a code to `phone` and go to the page that asks for it; or say why no SMS could go."""
+    _, message = phone_services.send_phone_code(current_app.config, phone, utcnow(), user=user)
+    db.session.commit()
+    g.sms_code_sent = True
+    if message.status == "failed":
+        flash(sms_error_message(message.error_code), "error")
+        return redirect(url_for("accounts.phone_login", next=next_url) if user is None
+                        else next_url or url_for("site.home"))
+    session[PHONE_PENDING] = {"phone": phone, "user_id": user.id if user else None}
+    return redirect(url_for("accounts.phone_code", next=next_url))
+
+
+@bp.route("/telephone", methods=["GET", "POST"])
+@limiter.limit(address_limit, methods=["POST"])
+@codes_from_one_address
+@codes_to_one_number
+def phone_login():
+    """Sign in with a mobile number (or create an account on it): the number, then the code sent by SMS."""
+    next_url = _next_url()
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("site.home"))
+    form = PhoneForm()
+    if form.validate_on_submit():
+        try:
+            phone = normalize_phone(form.phone.data, mobile=True)
+        except InvalidPhone as error:
+            form.phone.errors = [str(ERROR_MESSAGES[error.code])]
+        else:
+            return _send_code_and_ask(phone, next_url=next_url)
+    return render_template("accounts/phone.html", form=form, next=next_url), (422 if form.errors else 200)
+
+
+@bp.route("/telephone/code", methods=["GET", "POST"])
+@limiter.limit(address_limit, methods=["POST"])
+@limiter.limit(auth_limit, key_func=per_typed_phone_and_address, methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(account_limit, key_func=per_typed_phone, methods=["POST"], deduct_when=_login_failed)
+def phone_code():
+    """The code received by SMS: signs in, attaches the number, or leads to choosing a pseudonym."""
+    next_url = _next_url()
+    pending = session.get(PHONE_PENDING)
+    if not pending:
+        return redirect(url_for("accounts.phone_login", next=next_url))
+    phone, user_id = pending["phone"], pending.get("user_id")
+    attaching = user_id is not None
+    if attaching and not (current_user.is_authenticated and current_user.id == user_id):
+        session.pop(PHONE_PENDING, None)
+        return redirect(url_for("accounts.phone_login", next=next_url))
+    form = PhoneCodeForm()
+    if form.validate_on_submit():
+        config, now = current_app.config, utcnow()
+        if attaching:
+            try:
+                result = phone_services.attach_phone(config, current_user, phone, form.code.data, now)
+            except services.AccountError as error:
+                db.session.rollback()
+                result, form.code.errors = None, [str(ERROR_MESSAGES[error.code])]
+            else:
+                db.session.commit()  # a wrong try is counted too
+            if result == "ok":
+                session.pop(PHONE_PENDING, None)
+                flash(_("Votre numéro de portable est enregistré. Vous pourrez vous connecter avec lui."), "success")
+                return redirect(next_url or url_for("site.home"))
+        else:
+            result, user = phone_services.sign_in_by_phone(config, phone, form.code.data, now)
+            db.session.commit()
+            if result == "ok":
+                session.pop(PHONE_PENDING, None)
+                if user is None:
+                    session[PHONE_VERIFIED] = {"phone": phone, "at": now.timestamp()}
+                    return redirect(url_for("accounts.phone_register", next=next_url))
+                login_user(user)
+                services.record_login(user)
+                db.session.commit()
+                if user.locale:
+                    session["lang"] = user.locale
+                flash(_("Bonjour %(name)s, vous êtes dans votre compte.", name=user.pseudonym), "success")
+                return redirect(next_url or url_for("site.home"))
+        if result == "wrong":
+            g.login_failed = True
+            left = phone_services.tries_left(phone, now, user_id=user_id)
+            form.code.errors = [_("Ce n'est pas le bon code. Vérifiez le SMS et réessayez.") + " " + (
+                ngettext("Encore %(num)d essai.", "Encore %(num)d essais.", left) if left
+                else _("Ce code ne marche plus : demandez-en un nouveau."))]
+        elif result is not None:
+            g.login_failed = True
+            form.code.errors = [_("Ce code ne marche plus (il sert 10 minutes et 5 essais). Demandez-en un nouveau.")]
+    return render_template("accounts/phone_code.html", form=form, next=next_url, shown_phone=mask_phone(phone),
+                           attaching=attaching), (422 if form.errors else 200)
+
+
+@bp.route("/telephone/nouveau", methods=["GET", "POST"])
+@limiter.limit(address_limit, methods=["POST"])
+def phone_register():
+    """A number whose code was right and that has no account yet: choose a pseudonym, and the account is made."""
+    next_url = _next_url()
+    verified = session.get(PHONE_VERIFIED)
+    if not verified or utcnow().timestamp() - verified.get("at", 0) > PHONE_VERIFIED_MAX_AGE:
+        session.pop(PHONE_VERIFIED, None)
+        return redirect(url_for("accounts.phone_login", next=next_url))
+    form = PhoneAccountForm()
+    if form.validate_on_submit():
+        done = carry_out(lambda: phone_services.register_phone_account(
+            current_app.config, pseudonym=form.pseudonym.data, phone=verified["phone"], locale=session.get("lang")),
+            form, ERROR_MESSAGES, lambda user: _("Bienvenue %(name)s ! Votre compte est créé et ouvert.", name=user.pseudonym))
+        if done:
+            session.pop(PHONE_VERIFIED, None)
+            login_user(done.value)
+            services.record_login(done.value)
+            db.session.commit()
+            return redirect(next_url or url_for("site.home"))
+    return render_template("accounts/phone_register.html", form=form, next=next_url,
+                           shown_phone=mask_phone(verified["phone"])), (422 if form.errors else 200)
 
 
 @bp.route("/connexion", methods=["GET", "POST"])

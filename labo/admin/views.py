@@ -1,7 +1,7 @@
-"""Administration pages: accounts and their roles, the audit log, the outbox."""
+"""Administration pages: accounts and their roles, the audit log, the outbox, the SMS log."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -18,6 +18,9 @@ from labo.core.urls import page_number
 from labo.extensions import db
 from labo.mail.models import OutboxMessage
 from labo.permissions import require
+from labo.sms.models import SmsMessage
+from labo.sms.numbers import format_phone
+from labo.sms.services import backend_for, sent_this_month, sms_error_message
 from labo.territory.services import commune_choices, get_commune
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -30,6 +33,7 @@ def index():
     counts = {
         "accounts": db.session.scalar(select(func.count(User.id))) or 0,
         "outbox": db.session.scalar(select(func.count(OutboxMessage.id))) or 0,
+        "sms": db.session.scalar(select(func.count(SmsMessage.id))) or 0,
     }
     return render_template("admin/index.html", counts=counts)
 
@@ -90,3 +94,14 @@ def outbox():
     query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
     page = db.paginate(query, page=page_number(), per_page=20, error_out=False)
     return render_template("admin/outbox.html", page=page)
+
+
+@bp.route("/sms")
+@require("sms.read")
+def sms():
+    """Every text message the site sent or kept, newest first, with what became of it."""
+    query = select(SmsMessage).order_by(SmsMessage.created_at.desc(), SmsMessage.id.desc())
+    page = db.paginate(query, page=page_number(), per_page=20, error_out=False)
+    return render_template("admin/sms.html", page=page, backend=backend_for(current_app.config).name,
+                           month_count=sent_this_month(), month_limit=current_app.config.get("LABO_SMS_MONTHLY_LIMIT", 1000),
+                           format_phone=format_phone, error_message=sms_error_message)

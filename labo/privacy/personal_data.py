@@ -1,8 +1,8 @@
 """A person's data, gathered for their download and erased with their
 account, feature by feature.
 
-This module knows the account, the audit log and the outbox; it knows no
-feature. Each feature that keeps something about an account says so here,
+This module knows the account, the audit log, the outbox and the SMS log;
+it knows no feature. Each feature that keeps something about an account says so here,
 from its own services module:
 
     @personal_data.exporter
@@ -20,11 +20,12 @@ from typing import Callable, Mapping
 
 from sqlalchemy import delete, select, update
 
-from labo.accounts.models import ERASED_LABEL, ErasedAccount, User
+from labo.accounts.models import ERASED_LABEL, ErasedAccount, PhoneCode, User
 from labo.accounts.services import AccountError, find_user_by_email, is_last_admin, password_matches
 from labo.audit.models import AuditEntry
 from labo.extensions import db
 from labo.mail.models import OutboxMessage
+from labo.sms.models import SmsMessage
 
 Exporter = Callable[[User], dict]
 Eraser = Callable[[Mapping, User], None]
@@ -55,6 +56,13 @@ def export_personal_data(user: User) -> dict:
         "pseudonym": user.pseudonym,
         "email": user.email,
         "pending_email": user.pending_email,
+        "phone": user.phone,
+        "text_messages": [
+            {"to": m.recipient, "sent_at": (m.sent_at or m.created_at).isoformat(), "purpose": m.purpose,
+             "status": m.status, "text": m.body}
+            for m in (db.session.scalars(select(SmsMessage).where(SmsMessage.recipient == user.phone)
+                                         .order_by(SmsMessage.id)) if user.phone else [])
+        ],
         "home_commune": user.home_commune.name if user.home_commune else None,
         "home_qpv": user.home_qpv.name if user.home_qpv else None,
         "age_band": user.age_band,
@@ -88,7 +96,8 @@ def erase_user(config: Mapping, user: User) -> None:
     erased accounts, so that restoring an older backup erases them again.
 
     Audit lines keep what was done but no longer who the person was; mail
-    kept in the outbox for their address goes too. Each feature then erases
+    kept in the outbox for their address goes too, and the SMS sent to their
+    number. Each feature then erases
     what it keeps (its registered erasers)."""
     label = f"{ERASED_LABEL} n°{user.id}"
     db.session.execute(update(AuditEntry).where(AuditEntry.actor_id == user.id).values(actor_label=label[:40]))
@@ -98,6 +107,10 @@ def erase_user(config: Mapping, user: User) -> None:
                  if a and (a == user.email or find_user_by_email(a) is None)]
     if addresses:
         db.session.execute(delete(OutboxMessage).where(OutboxMessage.recipient.in_(addresses)))
+    # The text messages sent to their number (sign-in codes, reminders) go too.
+    if user.phone:
+        db.session.execute(delete(SmsMessage).where(SmsMessage.recipient == user.phone))
+        db.session.execute(delete(PhoneCode).where(PhoneCode.phone == user.phone))
     for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.target_type == "user", AuditEntry.target_id == user.id)):
         entry.details = {**(entry.details or {}), "user": label}
     for erase in _erasers:

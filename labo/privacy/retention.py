@@ -3,7 +3,7 @@ what is past it (`flask labo purge`, to run once a day from cron or a
 systemd timer). The durations are settings (LABO_RETAIN_<KIND>_DAYS); the
 privacy page shows them as they are set.
 
-This module knows the accounts, the outbox and the audit log. Each feature
+This module knows the accounts, the outbox, the SMS log and the audit log. Each feature
 that keeps personal data declares its kind and purge step from its own
 services module, with `@retention.kind(...)`; the privacy page lists the
 kinds by `rank`."""
@@ -16,7 +16,7 @@ from typing import Callable, Mapping, Optional
 
 from sqlalchemy import delete, func, select
 
-from labo.accounts.models import User
+from labo.accounts.models import PhoneCode, User
 from labo.audit.models import AuditEntry
 from labo.audit.services import audit_labels, record_audit
 from labo.core.db import utcnow
@@ -24,6 +24,7 @@ from labo.core.i18n import _, _l
 from labo.extensions import db
 from labo.mail.models import OutboxMessage
 from labo.privacy.personal_data import erase_user, is_last_admin
+from labo.sms.models import SmsMessage
 
 log = logging.getLogger("labo.privacy")
 
@@ -106,6 +107,15 @@ def _inactive_accounts(config: Mapping, before: datetime, dry_run: bool) -> int:
       _l("après leur écriture : ils sont supprimés."), rank=80)
 def _mail(config: Mapping, before: datetime, dry_run: bool) -> int:
     return count(delete(OutboxMessage).where(OutboxMessage.created_at < before))
+
+
+@kind("SMS", 90, _l("Les SMS envoyés par le site (codes de connexion, rappels), avec le numéro"),
+      _l("après leur envoi : ils sont supprimés. Les codes de connexion eux-mêmes ne servent que 10 minutes."),
+      rank=85)
+def _sms(config: Mapping, before: datetime, dry_run: bool) -> int:
+    # The codes' hashes go once past their duration too (a day at most: they die after 10 minutes).
+    count(delete(PhoneCode).where(PhoneCode.expires_at < min(before, utcnow() - timedelta(days=1))))
+    return count(delete(SmsMessage).where(SmsMessage.created_at < before))
 
 
 @kind("AUDIT", 3 * 365, _l("Le journal des actions de l'équipe (modération, rôles, décisions)"),

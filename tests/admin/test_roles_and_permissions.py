@@ -16,6 +16,7 @@ ADMIN_PAGES = [
     "/admin/comptes",
     "/admin/journal",
     "/admin/courriels",
+    "/admin/sms",
     "/admin/territoire/",
     "/admin/territoire/communes/lens",
     "/admin/territoire/quartiers/camus",

@@ -1,0 +1,56 @@
+"""Every text message the site sends (its outbox and log), and how many
+went out each month, for the ceiling (labo.sms.services)."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from labo.core.db import Base, UTCDateTime, utcnow
+
+
+class SmsStatus(str, enum.Enum):
+    QUEUED = "queued"  # stored, not yet handed to the provider
+    SENT = "sent"  # the provider took it, or (outbox backend) it was kept here and logged
+    FAILED = "failed"  # refused: see the error code
+
+
+class SmsMessage(Base):
+    """One text message: to whom, what, why, and what became of it. Kept no
+    longer than the declared retention (labo.privacy.retention, "SMS"), and
+    deleted with the account whose number it went to."""
+
+    __tablename__ = "sms_message"
+    __table_args__ = (CheckConstraint("status IN ('queued', 'sent', 'failed')", name="known_status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    recipient: Mapped[str] = mapped_column(String(16), index=True)  # E.164
+    body: Mapped[str] = mapped_column(Text)
+    # What it was for ("sign-in-code", "meeting-reminder", ...): the admin page and the log say it.
+    purpose: Mapped[str] = mapped_column(String(40))
+    # "outbox" (kept here, never left) or the provider's name.
+    backend: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(8), default=SmsStatus.QUEUED.value)
+    provider_message_id: Mapped[Optional[str]] = mapped_column(String(64))
+    error_code: Mapped[Optional[str]] = mapped_column(String(32))
+    tries: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+
+    @property
+    def status_enum(self) -> SmsStatus:
+        return SmsStatus(self.status)
+
+
+class SmsMonthCount(Base):
+    """How many messages were let through in one month ("2026-12"): one row
+    a month, raised by a single conditional UPDATE, so two senders at once
+    can never both take the last place under the ceiling."""
+
+    __tablename__ = "sms_month_count"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    sent: Mapped[int] = mapped_column(default=0)
