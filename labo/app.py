@@ -17,6 +17,7 @@ from werkzeug.routing import IntegerConverter
 
 from labo.accounts import views as account_views
 from labo.accounts.services import user_for_session
+from labo.cards import views as card_views
 from labo.actors import views as actor_views
 from labo.admin import views as admin_views
 from labo.api import common as api_common
@@ -187,6 +188,7 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
         fiche_views.bp,
         process_views.bp,
         ballot_views.bp,
+        card_views.bp,
         copil_views.bp,
         workshop_views.bp,
         workshop_views.phone_bp,

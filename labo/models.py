@@ -13,3 +13,4 @@ import labo.partners.models  # noqa: F401,E402
 import labo.fiches.models  # noqa: F401,E402
 import labo.processes.models  # noqa: F401,E402
 import labo.workshops.models  # noqa: F401,E402
+import labo.cards.models  # noqa: F401,E402

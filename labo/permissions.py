@@ -156,6 +156,15 @@ def enters_tally(user, process: Any) -> bool:
     return _is_process(process) and process.commune is None and is_any_referent(user)
 
 
+def prints_cards(user, process: Any) -> bool:
+    """Printed participation cards (labo.cards): print, list and revoke a
+    process's sheets. Those who enter its tallies (its managers; any referent
+    for an agglomeration process) and animators, who hand cards out."""
+    if enters_tally(user, process):
+        return True
+    return _is_process(process) and _authenticated(user) and user.has_role(Role.ANIMATOR)
+
+
 def verifies_person(user, person: Any) -> bool:
     """A referent vouches for people living in their communes (administrators for anyone)."""
     if not isinstance(person, User):
@@ -297,6 +306,7 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "ballot.publish": manages_process,    # codécision: freeze the computed result as the decision
     "tally.enter": enters_tally,          # a paper or workshop tally sheet
     "tally.photo": manages_process,       # the photo of a sheet: its managers only
+    "card.print": prints_cards,           # printed participation cards: print, list, revoke a sheet (labo/cards)
     "account.verify": verifies_person,    # a referent met the person, who lives in one of their communes
     "account.reset_code": gives_reset_code,  # a one-time code to choose a new password, given in person
     # live workshop boards (labo/workshops); joining with the code needs no account

@@ -230,7 +230,7 @@ def build_process(who: str = "admin", method: str = "single"):
         audience="territory", communes=[commune("lens"), commune("lievin")], qpvs=[qpv("QP062024")],
         verified_only=True, commune=commune("lens"), pillar=ambitions[0].pillar, ambition=ambitions[0],
         decision_rule="La majorité des votes.", easy_read="On vote. Le conseil suit le vote.",
-        may_run_agglomeration=True)
+        may_run_agglomeration=True, accepts_cards=True)
     db.session.commit()
     url = f"/demarches/{process.id}/modifier"
     return people[who], url, url
@@ -681,6 +681,10 @@ NOT_EDITS: dict[str, str] = {
     "/compte/verifier/<id:user_id>": ACTS,
     "/compte/verifier/<id:user_id>/code": "one button that shows a new one-time code, never stored in the clear",
     "/demarches/nouvelle": CREATES,
+    "/carte/<code>": "a resident's answer with a printed card, given once",
+    "/demarches/<id:process_id>/cartes": "prints a new sheet of cards (a PDF)",
+    "/demarches/<id:process_id>/cartes/<id:sheet_id>/annuler": DELETES,
+    "/rencontres/<id:meeting_id>/cartes": "prints a new sheet of cards for a process chosen in an empty list",
     "/demarches/<id:process_id>/avis": "one's opinion, given once",
     "/demarches/<id:process_id>/depouillement": "adds a paper count",
     "/demarches/<id:process_id>/depouillement/<id:tally_id>/retirer": DELETES,

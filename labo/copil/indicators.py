@@ -247,10 +247,10 @@ def _channel_totals(process_ids: Sequence[int]) -> dict[tuple[int, str], int]:
     out: Counter = Counter()
     if not process_ids:
         return out
-    for pid, n in db.session.execute(
-            select(Participation.process_id, func.count())  # count(*): the process_id index alone answers
-            .where(Participation.process_id.in_(process_ids)).group_by(Participation.process_id)):
-        out[(pid, Channel.ONLINE.value)] += n
+    for pid, channel, n in db.session.execute(
+            select(Participation.process_id, Participation.channel, func.count())  # online, or a printed card
+            .where(Participation.process_id.in_(process_ids)).group_by(Participation.process_id, Participation.channel)):
+        out[(pid, channel)] += n
     for pid, channel, n in db.session.execute(
             select(Tally.process_id, Tally.channel, func.sum(Tally.participants))
             .where(Tally.process_id.in_(process_ids)).group_by(Tally.process_id, Tally.channel)):
@@ -294,16 +294,16 @@ def opinion_tables(process_ids: Sequence[int], with_stances: bool) -> list[Table
     by_age: dict[Optional[str], list[int]] = {}
     by_channel: dict[str, list[int]] = {c.value: [0] * width for c in Channel}
     if ids:
-        for commune_id, qpv_id, age_band, stance, n in db.session.execute(
+        for commune_id, qpv_id, age_band, stance, channel, n in db.session.execute(
                 select(Participation.commune_id, Participation.qpv_id, Participation.age_band, Participation.stance,
-                       func.count(Participation.id))
+                       Participation.channel, func.count(Participation.id))
                 .where(Participation.process_id.in_(ids))
                 .group_by(Participation.commune_id, Participation.qpv_id, Participation.age_band,
-                          Participation.stance)):
+                          Participation.stance, Participation.channel)):
             col = _split(stance, with_stances)
             for bucket, key in ((by_commune, commune_id), (by_qpv, qpv_id), (by_age, age_band)):
                 bucket.setdefault(key, [0] * width)[col] += n
-            by_channel[Channel.ONLINE.value][col] += n
+            by_channel[channel][col] += n  # online, or a printed card
         tallies = db.session.execute(
             select(Tally.id, Tally.channel, Tally.participants).where(Tally.process_id.in_(ids))).all()
         stance_counts: dict[int, Counter] = {}

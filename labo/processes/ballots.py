@@ -8,7 +8,7 @@ free of Flask's request (the actor and the time are passed in).
   transaction but never linked to it (random id, no time); an open ballot is
   linked to its participation and may be changed until closing.
 - `add_tally`: a paper or workshop tally sheet typed in by a referent.
-- `results`: the count per channel (online, paper, workshop) and together,
+- `results`: the count per channel (online, printed card, paper, workshop) and together,
   with labo.processes.counting.
 - `publish_result`: codécision's result, frozen once and for all.
 - `breakdown`: participations (and opinions by stance) by commune, QPV, age
@@ -464,6 +464,37 @@ def _online_counts(process: Process):
     return ballots, votes, grades
 
 
+def _set_card_counts(process: Process, online: dict, card: dict) -> None:
+    """Move what printed cards gave (labo.cards) from `online`, which counted
+    every ballot and opinion, into `card`: read through the partial indexes
+    of the card channel, so the online counts keep their index-only queries."""
+    if process.method_enum.is_ballot:
+        card_ballots = select(Ballot.id).where(Ballot.process_id == process.id, Ballot.channel == Channel.CARD.value)
+        card["participants"] = db.session.scalar(select(func.count()).select_from(card_ballots.subquery())) or 0
+        if not card["participants"]:
+            return
+        for option_id, grade, n in db.session.execute(
+                select(BallotChoice.option_id, BallotChoice.grade, func.count())
+                .where(BallotChoice.ballot_id.in_(card_ballots))
+                .group_by(BallotChoice.option_id, BallotChoice.grade)).all():
+            card["votes"][option_id] = card["votes"].get(option_id, 0) + n
+            online["votes"][option_id] = online["votes"].get(option_id, 0) - n
+            if grade:
+                card["grades"].setdefault(option_id, {})[grade] = card["grades"].get(option_id, {}).get(grade, 0) + n
+                online["grades"][option_id][grade] -= n
+    elif process.method_enum is Method.OPINIONS:
+        rows = db.session.execute(select(Participation.stance, func.count()).where(
+            Participation.process_id == process.id, Participation.channel == Channel.CARD.value,
+            Participation.stance.is_not(None)).group_by(Participation.stance)).all()
+        card["stances"] = {s: n for s, n in rows}
+        card["participants"] = sum(card["stances"].values())
+        for s, n in rows:
+            online["stances"][s] -= n
+    else:
+        return
+    online["participants"] -= card["participants"]
+
+
 def _merits(process: Process, participants: int, grades: Mapping[int, Mapping[str, int]]) -> list[counting.Merit]:
     merits = []
     for option in process.options:
@@ -502,6 +533,7 @@ def results(process: Process, now: Optional[datetime] = None) -> Results:
             Participation.process_id == process.id, Participation.stance.is_not(None)).group_by(Participation.stance)).all()
         online["stances"] = {s: n for s, n in rows}
         online["participants"] = sum(online["stances"].values())
+    _set_card_counts(process, online, per_channel[Channel.CARD.value])
     for tally in tallies_of(process):
         bucket = per_channel[tally.channel]
         bucket["participants"] += tally.participants
@@ -601,7 +633,8 @@ def seal_secret_ballots(process: Process) -> int:
     if not process.secret:
         return 0
     where = (Ballot.process_id == process.id, Ballot.participation_id.is_(None))
-    ids = sorted(db.session.scalars(select(Ballot.id).where(*where)))
+    channels = dict(db.session.execute(select(Ballot.id, Ballot.channel).where(*where)).all())
+    ids = sorted(channels)
     if not ids:
         return 0
     choices = db.session.execute(
@@ -611,7 +644,8 @@ def seal_secret_ballots(process: Process) -> int:
     db.session.execute(delete(BallotChoice).where(BallotChoice.ballot_id.in_(
         select(Ballot.id).where(*where))).execution_options(synchronize_session=False))
     db.session.execute(delete(Ballot).where(*where).execution_options(synchronize_session=False))
-    db.session.execute(insert(Ballot), [{"id": i, "process_id": process.id, "participation_id": None} for i in ids])
+    db.session.execute(insert(Ballot), [{"id": i, "process_id": process.id, "participation_id": None,
+                                         "channel": channels[i]} for i in ids])
     if choices:
         db.session.execute(insert(BallotChoice), [
             {"ballot_id": b, "option_id": o, "grade": g} for b, o, g in choices])
@@ -727,7 +761,7 @@ def breakdown(process_or_none: Optional[Process], by: str, period: Optional[tupl
         p_where.append(Participation.process_id == process_or_none.id)
         t_where.append(Tally.process_id == process_or_none.id)
     column = {"commune": Participation.commune_id, "qpv": Participation.qpv_id,
-              "age_band": Participation.age_band, "channel": None}[by]
+              "age_band": Participation.age_band, "channel": Participation.channel}[by]
     counts: dict[Any, dict[str, int]] = {}
 
     def add(key, col, n):
@@ -735,10 +769,9 @@ def breakdown(process_or_none: Optional[Process], by: str, period: Optional[tupl
         row = counts.setdefault(key, {})
         row[col] = row.get(col, 0) + n
 
-    group = column if column is not None else Participation.process_id  # channel: all online
+    group = column  # channel: online, or a printed card (labo.cards)
     for key, stance, n in db.session.execute(
             select(group, Participation.stance, func.count()).where(*p_where).group_by(group, Participation.stance)):
-        key = Channel.ONLINE.value if by == "channel" else key
         add(key, "participants", n)
         if stance:
             add(key, stance, n)

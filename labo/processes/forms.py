@@ -86,6 +86,10 @@ class ProcessForm(FlaskForm):
     audience_communes = MultiCheckboxField(_l("Communes"), coerce=int, validators=[Optional()])
     audience_qpvs = MultiCheckboxField(_l("Quartiers prioritaires (QPV)"), coerce=int, validators=[Optional()])
     verified_only = BooleanField(_l("Seulement les comptes vérifiés en personne par une référente ou un référent"))
+    accepts_cards = BooleanField(_l("Accepter les cartes de participation"),
+                                 description=_l("Avis ou vote seulement. Des cartes imprimées, chacune avec un code à "
+                                                "usage unique, distribuées de la main à la main : on participe une fois, "
+                                                "sans compte. Elles comptent à part dans les résultats."))
     theme = SelectField(_l("Thème du contrat de ville"), validators=[Optional()])
     decision_rule = TextAreaField(_l("La règle de décision"), validators=[Optional(), Length(max=2000)],
                                   description=_l("En mots simples. Laissez vide pour la règle habituelle de la façon de participer."),

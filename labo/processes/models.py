@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Optional
 
 from sqlalchemy import (CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint,
-                        literal_column, text)
+                        false, literal_column, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from labo.accounts.models import User
@@ -84,6 +84,7 @@ class Channel(str, enum.Enum):
     ONLINE = "online"
     PAPER = "paper"
     WORKSHOP = "workshop"
+    CARD = "card"  # a printed participation card's one-time code (labo.cards), without an account
 
     @property
     def label(self) -> str:
@@ -94,7 +95,9 @@ CHANNEL_LABELS = {
     Channel.ONLINE: _l("En ligne"),
     Channel.PAPER: _l("Sur papier"),
     Channel.WORKSHOP: _l("En atelier"),
+    Channel.CARD: _l("Avec une carte"),
 }
+CARD = "card"  # Channel.CARD's value, for the partial indexes below
 
 
 def _in(column: str, values) -> str:
@@ -147,6 +150,8 @@ class Process(Themed, Base):
     answer_by: Mapped[date]  # the decider's return is due by this date
     audience: Mapped[str] = mapped_column(String(16), default=Audience.EVERYONE.value)
     verified_only: Mapped[bool] = mapped_column(default=False)  # accounts verified in person by a referent
+    # Printed participation cards (labo.cards) are accepted beside accounts.
+    accepts_cards: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The commune that runs it (its referents manage it); None: the agglomeration (administrators).
     commune_id: Mapped[Optional[int]] = mapped_column(ForeignKey("commune.id", ondelete="RESTRICT"), index=True)
     pillar_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pillar.id", ondelete="SET NULL"))
@@ -216,6 +221,9 @@ class Participation(Base):
         # (processes.services.opinions, through HAS_COMMENT below).
         Index("ix_participation_commented", "process_id", "stance", "created_at", "id",
               postgresql_where=text(COMMENTED), sqlite_where=text(COMMENTED)),
+        # The opinions given with a printed card, counted apart (ballots.results).
+        Index("ix_participation_card", "process_id", "stance",
+              postgresql_where=text(f"channel = '{CARD}'"), sqlite_where=text(f"channel = '{CARD}'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -226,6 +234,8 @@ class Participation(Base):
     age_band: Mapped[Optional[str]] = mapped_column(String(16))
     stance: Mapped[Optional[str]] = mapped_column(String(16))
     comment: Mapped[str] = mapped_column(Text, default="")
+    # "online" (an account) or "card" (a printed card's code: no account, user_id None)
+    channel: Mapped[str] = mapped_column(String(16), default=Channel.ONLINE.value, server_default=Channel.ONLINE.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -246,12 +256,19 @@ class Ballot(Base):
 
     __tablename__ = "ballot"
     # SQLite: no hidden rowid giving away the order ballots were cast in (rows are kept in id order)
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = (
+        # The ballots cast with a printed card, counted apart (ballots.results).
+        Index("ix_ballot_card", "process_id", postgresql_where=text(f"channel = '{CARD}'"),
+              sqlite_where=text(f"channel = '{CARD}'")),
+        {"sqlite_with_rowid": False},
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # secrets.token_urlsafe, never sequential
     process_id: Mapped[int] = mapped_column(ForeignKey("process.id", ondelete="CASCADE"), index=True)
     participation_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("participation.id", ondelete="CASCADE"), unique=True)
+    # "online" or "card": which channel counts it; like every secret ballot, nothing links it to a person or a code.
+    channel: Mapped[str] = mapped_column(String(16), default=Channel.ONLINE.value, server_default=Channel.ONLINE.value)
 
     choices: Mapped[list["BallotChoice"]] = relationship(
         back_populates="ballot", cascade="all, delete-orphan", passive_deletes=True)

@@ -89,7 +89,7 @@ def save_process(actor: User, process: Process, *, title: str, question: str, co
                  opens_at: datetime, closes_at: datetime, answer_by: date, audience: str,
                  communes: list[Commune], qpvs: list[Qpv], verified_only: bool, commune: Optional[Commune],
                  pillar: Optional[Pillar], ambition: Optional[Ambition], decision_rule: str,
-                 easy_read: str, may_run_agglomeration: bool) -> Process:
+                 easy_read: str, may_run_agglomeration: bool, accepts_cards: Optional[bool] = None) -> Process:
     """Create or update a process. `commune` is the commune that runs it
     (None: the agglomeration, which only administrators may run; the view
     says so with `may_run_agglomeration`). Raises ProcessError(code, field)."""
@@ -154,6 +154,8 @@ def save_process(actor: User, process: Process, *, title: str, question: str, co
     process.communes = list(communes) if audience == Audience.TERRITORY.value else []
     process.qpvs = list(qpvs) if audience == Audience.TERRITORY.value else []
     process.verified_only = bool(verified_only)
+    if accepts_cards is not None:  # printed participation cards (labo.cards): None leaves it as it is
+        process.accepts_cards = bool(accepts_cards) and (method_enum is Method.OPINIONS or method_enum.is_ballot)
     process.commune = commune
     process.pillar, process.ambition = pillar, ambition
     if not locked:

@@ -332,6 +332,7 @@ def edit(process_id: int | None):
                 answer_by=form.answer_by.data, audience=form.audience.data or Audience.EVERYONE.value,
                 communes=[c for c in communes if c.id in chosen_communes],
                 qpvs=[q for q in qpvs if q.id in chosen_qpvs], verified_only=form.verified_only.data,
+                accepts_cards=form.accepts_cards.data,
                 commune=commune, pillar=pillar, ambition=ambition, decision_rule=form.decision_rule.data or "",
                 easy_read=form.easy_read.data or "", may_run_agglomeration=can(current_user, "process.run_in", None),
             ),

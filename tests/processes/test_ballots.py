@@ -57,7 +57,8 @@ def test_the_ballot_table_cannot_link_a_secret_ballot_to_anyone():
     the open ballots' participation link, left empty for secret ones; ids are
     random, not in the order people voted."""
     columns = {c.name: c for c in Ballot.__table__.columns}
-    assert set(columns) == {"id", "process_id", "participation_id"}
+    # "channel" says only how it was cast (online, or a printed card: labo.cards), never by whom
+    assert set(columns) == {"id", "process_id", "participation_id", "channel"}
     assert set(c.name for c in BallotChoice.__table__.columns) == {"ballot_id", "option_id", "grade"}
     for table in (Ballot.__table__, BallotChoice.__table__):
         assert not any(isinstance(c.type, DateTime) for c in table.columns)

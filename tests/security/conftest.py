@@ -187,6 +187,14 @@ def build_world() -> World:
                question=question.id, proposal=proposal.id, tally=tally.id, lens_tally=lens_tally.id,
                option=codecision.options[0].id)
 
+    # --- printed participation cards for the codécision (labo/cards) ---------------------
+    from labo.cards import services as cards
+
+    codecision.accepts_cards = True
+    card_sheet, card_codes = cards.print_sheet(admin, codecision, 2, now, config["SECRET_KEY"], meeting=None)
+    db.session.commit()
+    ids.update(card_sheet=card_sheet.id, card_code=cards.show_code(card_codes[0]))
+
     # --- fiches: a draft of the resident's, one waiting for review, one published ----------
     def fiche(author_, title: str, *, submit: bool, publish: bool = False):
         data = fiches.FicheInput(kind="experience", title=title, level="concertation",

@@ -46,6 +46,8 @@ ANIMATORS = frozenset({"animator", "admin"})
 RELAYS = frozenset({"ambassador", "referent_a", "referent_b", "admin"})
 # A draft fiche of the resident's: its author and its reviewers (Lens, administrators).
 FICHE_EDITORS = frozenset({"resident", "referent_a", "admin"})
+# Printed cards of a Lens process: its referent, animators and administrators.
+CARD_PRINTERS = frozenset({"referent_a", "animator", "admin"})
 # Animators, referents and administrators open live boards.
 WORKSHOP_RUNNERS = frozenset({"referent_a", "referent_b", "animator", "admin"})
 
@@ -356,6 +358,16 @@ ROUTES: dict[str, Route] = {
         "/demarches/{concertation}/propositions/{proposal}/masquer", REFERENT_A),
     # ballots and tallies
     "/demarches/<id:process_id>/vote": Post("/demarches/{codecision}/vote", SIGNED_IN, {"option": "{option}"}),
+    # printed participation cards (labo/cards): the code is the right, no account needed
+    "/carte": Get("/carte", EVERYONE),
+    "/carte/<code>": Route("/carte/{card_code}", GET=EVERYONE, POST=EVERYONE, data={"option": "{option}"},
+                           why="the card's code is the right; once used, the page says so (409)"),
+    "/carte/merci/<id:process_id>": Get("/carte/merci/{codecision}", EVERYONE),
+    "/demarches/<id:process_id>/cartes": Form("/demarches/{codecision}/cartes", CARD_PRINTERS, {"size": "3"}),
+    "/demarches/<id:process_id>/cartes/<id:sheet_id>/annuler": Post(
+        "/demarches/{codecision}/cartes/{card_sheet}/annuler", CARD_PRINTERS),
+    "/rencontres/<id:meeting_id>/cartes": Form("/rencontres/{meeting}/cartes", ANIMATORS,
+                                               {"size": "3", "demarche": "{codecision}"}),
     "/demarches/<id:process_id>/resultats": Get("/demarches/{draft}/resultats", REFERENT_A,
                                                 why="a draft's results: its managers"),
     "/demarches/<id:process_id>/resultats/publier": Post("/demarches/{closed}/resultats/publier", REFERENT_A),
