@@ -1,4 +1,4 @@
-"""`flask --app wsgi labo ...`: seed, create-admin, purge, backup, restore, translate."""
+"""`flask --app wsgi labo ...`: seed, create-admin, tick, purge, backup, restore, translate."""
 from __future__ import annotations
 
 import secrets
@@ -74,6 +74,21 @@ def create_admin(email: str, password: str | None, pseudonym: str | None) -> Non
 def remind_commitments() -> None:
     """Email each partner referent their overdue commitments (once per review date)."""
     click.echo(remind_referents(current_app))
+
+
+@labo_cli.command("tick")
+@click.option("--now", "now", type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]),
+              help="Act as if it were this moment (UTC), to try it out.")
+def tick(now) -> None:
+    """The periodic work, every few minutes from a timer or cron: meeting
+    reminders and change notices due; once a day the purge and the partners'
+    reminders. Each message goes once, even if two ticks overlap."""
+    from datetime import timezone
+
+    from labo.reminders.services import tick as run_tick
+
+    report = run_tick(current_app._get_current_object(), now.replace(tzinfo=timezone.utc) if now else None)
+    click.echo("Tick: " + ", ".join(f"{what} {done}" for what, done in report.items() if done is not None))
 
 
 @labo_cli.command("purge")

@@ -6,11 +6,12 @@ from labo.sms.models import SmsMessage, SmsMonthCount  # noqa: F401
 from labo.territory.models import Ambition, Axis, Commune, Pillar, Qpv, qpv_commune  # noqa: F401
 from labo.contributions.models import Comment, Contribution, Follow, Photo, Report, Support  # noqa: F401
 from labo.accounts.models import Notification  # noqa: F401
-from labo.meetings.models import Attachment, Decision, Meeting, Registration, meeting_animator  # noqa: F401
+from labo.meetings.models import Attachment, Decision, Meeting, MeetingChange, Registration, meeting_animator  # noqa: F401
 from labo.actors.models import ActivityEntry, ActorProfile, Organisation  # noqa: F401
 import labo.proclamation.models  # noqa: F401,E402
 import labo.partners.models  # noqa: F401,E402
 import labo.fiches.models  # noqa: F401,E402
 import labo.processes.models  # noqa: F401,E402
 import labo.workshops.models  # noqa: F401,E402
+import labo.reminders.models  # noqa: F401,E402
 import labo.cards.models  # noqa: F401,E402

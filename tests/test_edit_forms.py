@@ -577,7 +577,8 @@ EDITS: dict[str, Edit | tuple[Edit, ...]] = {
              {("process_option", "-row"), ("process_option", "+row")})),
     # by its animator, and by an administrator who is not one of its animators
     "/rencontres/<id:meeting_id>/modifier": (
-        Edit(build_meeting, "venue", "Salle Brassens", {("meeting", "venue")}),
+        # a new place is a change the people registered are told of (labo.reminders)
+        Edit(build_meeting, "venue", "Salle Brassens", {("meeting", "venue"), ("meeting_change", "+row")}),
         Edit(lambda: build_meeting("admin"), "animators", [], {("meeting_animator", "-row")})),
     "/acteurs/structures/<id:organisation_id>/modifier": Edit(build_organisation, "name", "Centre social Dumas",
                                                               {("actor_organisation", "name"), ("actor_organisation", "updated_at")}),
@@ -721,6 +722,7 @@ NOT_EDITS: dict[str, str] = {
     "/rencontres/inscription/<token>": "cancels one's registration",
     "/rencontres/<id:meeting_id>/inscription": CREATES,
     "/rencontres/<id:meeting_id>/decisions": CREATES,
+    "/rencontres/<id:meeting_id>/annuler": "cancels a meeting: one box to tick to confirm, nothing stored to show",
     "/rencontres/<id:meeting_id>/emargement/<id:registration_id>": ACTS,
     "/rencontres/<id:meeting_id>/emargement/sur-place": CREATES,
     "/rencontres/<id:meeting_id>/pieces-jointes": "adds a file",

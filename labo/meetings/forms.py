@@ -53,6 +53,14 @@ class MeetingForm(FlaskForm):
                                    description=_l("Qui anime cette rencontre : l'animation tourne."))
 
 
+class CancelMeetingForm(FlaskForm):
+    """Cancelling a meeting to come: one box to tick, so that a slip of the finger cannot."""
+
+    confirm = BooleanField(_l("Oui, j'annule la rencontre : les personnes inscrites seront prévenues tout de suite."),
+                           validators=[DataRequired(_l("Cochez la case pour confirmer l'annulation."))],
+                           id="cancel-confirm")  # unique beside the meeting's form on the same page
+
+
 class SeatForm(FlaskForm):
     """Asking for a place at a meeting without an account (with one, the
     button alone: ActionForm)."""
@@ -60,7 +68,7 @@ class SeatForm(FlaskForm):
     first_name = StringField(_l("Votre prénom"), validators=[DataRequired(_l("Indiquez votre prénom.")), Length(max=60)],
                              render_kw={"autocomplete": "given-name"})
     contact = StringField(_l("Téléphone ou e-mail"), validators=[Optional(), Length(max=254)],
-                          description=_l("Seulement pour vous prévenir si la rencontre change. Jamais affiché."),
+                          description=_l("Seulement pour vous rappeler la rencontre et vous prévenir si elle change. Jamais affiché."),
                           render_kw={"autocomplete": "tel"})
 
 

@@ -105,11 +105,35 @@ class Registration(Base):
     present: Mapped[bool] = mapped_column(default=False)
     cancel_token: Mapped[str] = mapped_column(String(40), unique=True)
     client_key: Mapped[Optional[str]] = mapped_column(String(40))
+    # The language the person registered in ("fr", "en"): reminders and notices are written in it.
+    locale: Mapped[Optional[str]] = mapped_column(String(5))
+    # When a seat freed up for them on the waiting list (they are told so, once).
+    promoted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     meeting: Mapped[Meeting] = relationship()
     user: Mapped[Optional[User]] = relationship(foreign_keys=[user_id])
     relay: Mapped[Optional[User]] = relationship(foreign_keys=[relay_id])
+
+
+class MeetingChange(Base):
+    """A change the people registered must hear of at once: the date, the
+    time or the place moved ("moved"), or the meeting is cancelled
+    ("cancelled"). Written in the change's own transaction; the notices
+    (labo.reminders) go after its commit, each once per person."""
+
+    __tablename__ = "meeting_change"
+    __table_args__ = (CheckConstraint("kind IN ('moved', 'cancelled')", name="known_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    # What it was before, to say what changed.
+    was_starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    was_place: Mapped[str] = mapped_column(String(420), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    meeting: Mapped[Meeting] = relationship()
 
 
 class Decision(Base):

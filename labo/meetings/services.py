@@ -22,7 +22,7 @@ from labo.core.errors import ServiceError
 from labo.core.i18n import _, _l
 from labo.core.sanitize import clean_rich_text
 from labo.extensions import db
-from labo.meetings.models import Attachment, Decision, Meeting, Registration, RegistrationStatus
+from labo.meetings.models import Attachment, Decision, Meeting, MeetingChange, Registration, RegistrationStatus
 from labo.notifications.services import notification_texts, notify
 from labo.permissions import can
 from labo.privacy import personal_data, retention
@@ -50,6 +50,7 @@ def save_meeting(actor: User, meeting: Meeting, *, title: str, theme: str, start
     if capacity is not None and capacity < 1:
         raise MeetingError("capacity-positive", "capacity")
     created = meeting.id is None
+    was_starts_at, was_place = meeting.starts_at, place_of(meeting) if not created else ""
     meeting.title, meeting.theme = title.strip(), theme.strip()
     meeting.starts_at, meeting.ends_at = starts_at, ends_at
     meeting.commune = commune
@@ -62,10 +63,35 @@ def save_meeting(actor: User, meeting: Meeting, *, title: str, theme: str, start
     if created:
         meeting.created_by_id = actor.id
         db.session.add(meeting)
+    elif (not meeting.cancelled and max(was_starts_at, meeting.starts_at) > utcnow()
+          and (was_starts_at != meeting.starts_at or was_place != place_of(meeting))):
+        # The people registered hear of it at once, after the commit (labo.reminders).
+        db.session.add(MeetingChange(meeting_id=meeting.id, kind="moved", was_starts_at=was_starts_at,
+                                     was_place=was_place[:420]))
     db.session.flush()
     record_audit(actor, "meeting.created" if created else "meeting.updated", "meeting", meeting.id,
                  title=meeting.title, commune=commune.name)
     return meeting
+
+
+def place_of(meeting: Meeting) -> str:
+    """"Centre social, 2 rue de la Mairie — Wingles": the place as a notice says it."""
+    where = meeting.venue + (f", {meeting.address}" if meeting.address else "")
+    return f"{where} — {meeting.commune.name}" if meeting.commune is not None else where
+
+
+def cancel_meeting(actor: User, meeting: Meeting) -> None:
+    """Cancel a meeting to come; everyone registered hears of it after the
+    commit (labo.reminders). Cancelling twice changes nothing."""
+    if meeting.cancelled:
+        raise MeetingError("meeting-cancelled")
+    if meeting.is_past:
+        raise MeetingError("meeting-past")
+    meeting.cancelled = True
+    db.session.add(MeetingChange(meeting_id=meeting.id, kind="cancelled", was_starts_at=meeting.starts_at,
+                                 was_place=place_of(meeting)[:420]))
+    db.session.flush()
+    record_audit(actor, "meeting.cancelled", "meeting", meeting.id, title=meeting.title)
 
 
 # --- registering ---------------------------------------------------------
@@ -83,7 +109,7 @@ CLIENT_KEY_RE = re.compile(r"[A-Za-z0-9_-]{8,40}")
 
 def register(meeting: Meeting, *, user: Optional[User] = None, first_name: str = "",
              contact: Optional[str] = None, relay: Optional[User] = None, walk_in: bool = False,
-             client_key: Optional[str] = None) -> Seat:
+             client_key: Optional[str] = None, locale: Optional[str] = None) -> Seat:
     """A seat if one is left, else a place on the waiting list, in order.
 
     `client_key` is the id a phone gave a walk-in it added offline: the same
@@ -132,7 +158,7 @@ def register(meeting: Meeting, *, user: Optional[User] = None, first_name: str =
         new_id = connection.execute(insert(Registration).values(
             meeting_id=meeting_id, user_id=user_id, first_name=first_name, contact=contact,
             status=status, relay_id=relay_id, walk_in=walk_in, present=walk_in,
-            cancel_token=token, client_key=client_key, created_at=utcnow(),
+            cancel_token=token, client_key=client_key, created_at=utcnow(), locale=(locale or None) and locale[:5],
         )).inserted_primary_key[0]
     return Seat(new_id, status, token)
 
@@ -152,8 +178,9 @@ def cancel(cancel_token: str) -> Optional[Registration]:
 
 
 def promote_waiting(meeting_id: int) -> list[int]:
-    """Give free seats to the waiting list in the order people registered.
-    Commits on its own, after the caller's transaction."""
+    """Give free seats to the waiting list in the order people registered
+    (they are told: labo.reminders, after this commit). Commits on its own,
+    after the caller's transaction."""
     promoted: list[int] = []
     db.session.commit()
     with serialized(db.engine, Meeting.__table__, meeting_id) as connection:
@@ -168,7 +195,8 @@ def promote_waiting(meeting_id: int) -> list[int]:
             query = query.limit(free)
         promoted = list(connection.scalars(query))
         if promoted:
-            connection.execute(update(Registration).where(Registration.id.in_(promoted)).values(status=CONFIRMED))
+            connection.execute(update(Registration).where(Registration.id.in_(promoted))
+                               .values(status=CONFIRMED, promoted_at=utcnow()))
     return promoted
 
 
@@ -474,7 +502,7 @@ def erase_for(config: Mapping, user: User) -> None:
 
 
 @retention.kind("REGISTRATION_CONTACT", 31, _l("Le téléphone ou l'e-mail laissé pour une rencontre"),
-                _l("après la rencontre : il est effacé ; il ne sert qu'à prévenir d'un changement."), rank=20)
+                _l("après la rencontre : il est effacé ; il ne sert qu'aux rappels et à prévenir d'un changement."), rank=20)
 def _purge_contacts(config: Mapping, before: datetime, dry_run: bool) -> int:
     past = select(Meeting.id).where(Meeting.starts_at < before)
     return retention.count(update(Registration).where(Registration.meeting_id.in_(past), Registration.contact.is_not(None))
@@ -493,6 +521,7 @@ def _purge_names(config: Mapping, before: datetime, dry_run: bool) -> int:
 audit_labels({
     "meeting.created": lambda d: _("Rencontre créée : %(name)s", name=d.name),
     "meeting.updated": lambda d: _("Rencontre modifiée : %(name)s", name=d.name),
+    "meeting.cancelled": lambda d: _("Rencontre annulée : %(name)s", name=d.name),
     "meeting.minutes": lambda d: _("Compte-rendu publié : %(name)s", name=d.name),
     "meeting.decision": lambda d: _("Décision notée pour %(name)s", name=d.name),
     "meeting.paper_count": lambda d: _("Compte papier saisi pour %(name)s : %(count)s",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -21,6 +22,7 @@ from labo.core.urls import absolute
 from labo.extensions import db, limiter
 from labo.meetings import services
 from labo.meetings.forms import (
+    CancelMeetingForm,
     DecisionForm,
     ERROR_MESSAGES,
     MeetingForm,
@@ -33,6 +35,7 @@ from labo.meetings.forms import (
 from labo.meetings.ics import calendar_for
 from labo.meetings.models import Attachment, Meeting, RUNNING_ORDER_TEMPLATE, Registration
 from labo.permissions import authorize, can
+from labo.reminders.services import send_meeting_notices
 from labo.territory.services import get_commune, list_communes
 from labo.workshops.views import minutes_addition
 
@@ -119,6 +122,7 @@ def register(meeting_id: int):
         form = SeatForm()
         valid = form.validate_on_submit()
         fields = {"first_name": form.first_name.data or "", "contact": form.contact.data}
+    fields["locale"] = str(get_locale() or "fr")  # reminders and notices are written in it
     if valid:
         seat = carry_out(lambda: services.register(meeting, relay=relay, **fields), form, ERROR_MESSAGES)
         if seat:
@@ -142,6 +146,7 @@ def registration(token: str):
         if not ActionForm().validate_on_submit():
             abort(400)
         services.cancel(token)
+        send_meeting_notices(current_app.config, entry.meeting_id)  # to whoever took the seat
         flash(_("Votre inscription est annulée. Merci de nous avoir prévenus !"), "success")
         return redirect(url_for("meetings.registration", token=token))
     return render_template("meetings/registration.html", entry=entry, meeting=entry.meeting,
@@ -187,9 +192,31 @@ def edit(meeting_id: int | None):
                 capacity=form.capacity.data, running_order=form.running_order.data or "", animators=animators),
                 form, ERROR_MESSAGES, _("La rencontre est enregistrée.")):
             services.promote_waiting(meeting.id)  # more seats may free some for the waiting list
+            send_meeting_notices(current_app.config, meeting.id)  # a new date, time or place; a seat given
             return redirect(url_for("meetings.detail", meeting_id=meeting.id))
     title = _("Nouvelle rencontre") if meeting_id is None else _("Modifier la rencontre")
-    return render_template("meetings/edit.html", form=form, title=title), (422 if form.errors else 200)
+    cancel_form = CancelMeetingForm(formdata=None) if meeting_id is not None and not meeting.cancelled \
+        and not meeting.is_past else None
+    return render_template("meetings/edit.html", form=form, title=title, meeting=meeting, cancel_form=cancel_form), \
+        (422 if form.errors else 200)
+
+
+@bp.route("/<id:meeting_id>/annuler", methods=["POST"])
+@login_required
+def cancel_meeting(meeting_id: int):
+    """Cancel a meeting to come: the people registered are told at once."""
+    meeting = get_meeting(meeting_id)
+    authorize("meeting.manage", meeting)
+    form = CancelMeetingForm()
+    if not form.validate_on_submit():
+        if form.errors.keys() - {"confirm"}:
+            abort(400)
+        flash(_("Cochez la case pour confirmer l'annulation."), "error")
+        return redirect(url_for("meetings.edit", meeting_id=meeting.id) + "#annuler")
+    if carry_out(lambda: services.cancel_meeting(current_user, meeting), form, ERROR_MESSAGES,
+                 _("La rencontre est annulée. Les personnes inscrites sont prévenues.")):
+        send_meeting_notices(current_app.config, meeting.id)
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id))
 
 
 @bp.route("/<id:meeting_id>/emargement")

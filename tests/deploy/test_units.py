@@ -43,8 +43,17 @@ def test_every_periodic_command_exists_and_has_its_timer():
         assert found, f"{service.name} runs no `flask labo` command: {command}"
         commands[found.group(1)] = service.name
     assert set(commands) <= set(labo_cli.commands), set(commands) - set(labo_cli.commands)
-    # The README's daily jobs: the purge, the partners' reminders, the backup.
-    assert {"purge", "remind-commitments", "backup"} <= set(commands)
+    # The README's periodic jobs: the tick (reminders, and the daily purge and partners'
+    # reminders it runs itself), the backup. Nothing runs the purge a second time.
+    assert set(commands) == {"tick", "backup"}, commands
+
+
+def test_the_tick_runs_every_five_minutes_and_covers_the_daily_commands():
+    assert directives(SYSTEMD / "labo-tick.timer", "OnCalendar") == ["*:0/5"]
+    (command,) = directives(SYSTEMD / "labo-tick.service", "ExecStart")
+    assert command == "/srv/labo/app/.venv/bin/flask --app wsgi labo tick"
+    # The commands the old daily timers ran are still there, for whoever runs them by hand.
+    assert {"tick", "purge", "remind-commitments"} <= set(labo_cli.commands)
 
 
 def test_the_backup_is_named_by_its_date_in_systemds_escapes():

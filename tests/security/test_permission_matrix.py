@@ -207,6 +207,7 @@ ROUTES: dict[str, Route] = {
     "/rencontres/<id:meeting_id>/modifier": Form("/rencontres/{meeting}/modifier", ANIMATORS, {
         "title": "Rencontre de Lens", "theme": "", "starts_at": "2030-03-20T14:00", "commune": "{commune_id}",
         "venue": "Centre social", "capacity": "40", "running_order": "Accueil"}),
+    "/rencontres/<id:meeting_id>/annuler": Post("/rencontres/{meeting}/annuler", ANIMATORS, {"confirm": "y"}),
     "/rencontres/<id:meeting_id>/emargement": Get("/rencontres/{meeting}/emargement", ANIMATORS),
     "/rencontres/<id:meeting_id>/emargement/<id:registration_id>": Post(
         "/rencontres/{meeting}/emargement/{registration}", ANIMATORS, {"present": "1"}),

@@ -1,0 +1,1 @@
+"""Reminders before a meeting, notices when it changes, and `flask labo tick`."""
