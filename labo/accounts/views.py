@@ -334,6 +334,8 @@ def phone_code():
                     session["lang"] = user.locale
                 flash(_("Bonjour %(name)s, vous êtes dans votre compte.", name=user.pseudonym), "success")
                 return redirect(next_url or url_for("site.home"))
+        if result is not None:
+            form.code.data = ""  # typed afresh
         if result == "wrong":
             g.login_failed = True
             left = phone_services.tries_left(phone, now, user_id=user_id)

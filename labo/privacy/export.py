@@ -19,7 +19,7 @@ from labo.privacy.personal_data import export_personal_data
 
 # Never in a download, even one's own: secrets that would let whoever holds
 # the file act as the person (a password's hash, a cancellation link's token).
-SECRET_COLUMNS = frozenset({"password_hash", "reset_code_hash", "cancel_token", "token", "token_hash"})
+SECRET_COLUMNS = frozenset({"password_hash", "reset_code_hash", "cancel_token", "token", "token_hash", "code_hash"})
 
 # Rows that mention the person for something they did for someone else: the
 # other person's own details stay out (an ambassador who registered a

@@ -6,7 +6,9 @@ sending them is limited per number and per address. The number and its SMS
 are in the download, go with the account and past their retention."""
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -14,6 +16,7 @@ from sqlalchemy import func, select, update
 from labo.accounts.models import PhoneCode, User
 from labo.core.db import utcnow
 from labo.extensions import db
+from labo.privacy.export import personal_data_zip
 from labo.privacy.personal_data import erase_user, export_personal_data
 from labo.privacy.retention import purge
 from labo.sms.models import SmsMessage
@@ -234,6 +237,18 @@ def test_the_number_and_its_sms_are_in_the_owner_s_download(app, client, auth):
     data = export_personal_data(user)
     assert data["phone"] == E164
     assert [m["purpose"] for m in data["text_messages"]] == ["sign-in-code"]
+    with zipfile.ZipFile(io.BytesIO(personal_data_zip(user))) as archive:
+        account = archive.read("tables/user_account.csv").decode("utf-8-sig")
+        codes = archive.read("tables/phone_code.csv").decode("utf-8-sig") if "tables/phone_code.csv" in archive.namelist() else ""
+    assert E164 in account
+    assert "code_hash" not in codes  # the codes' hashes are secrets, like the password's
+
+
+def test_a_wrong_code_is_typed_afresh(auth):
+    with_phone("Josiane")
+    ask_code(auth)
+    refused = type_code(auth, "999999" if last_code() != "999999" else "888888")
+    assert refused.status_code == 422 and 'value="999999"' not in refused.get_data(as_text=True)
 
 
 def test_erasing_the_account_erases_its_number_its_sms_and_its_codes(app, auth):
