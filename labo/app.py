@@ -182,6 +182,7 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
         notification_views.bp,
         meeting_views.bp,
         meeting_views.calendar_bp,
+        meeting_views.short_bp,
         actor_views.bp,
         proclamation_views.bp,
         partner_views.bp,

@@ -136,6 +136,17 @@ def register(meeting_id: int):
     ), 422
 
 
+# The registration's page at a short address, for the link an SMS carries.
+short_bp = Blueprint("meeting_short", __name__, url_prefix="/i")
+
+
+@short_bp.route("/<token>", endpoint="registration")
+def short_registration(token: str):
+    if db.session.scalar(select(Registration.id).where(Registration.cancel_token == token)) is None:
+        abort(404)
+    return redirect(url_for("meetings.registration", token=token))
+
+
 @bp.route("/inscription/<token>", methods=["GET", "POST"])
 def registration(token: str):
     """One's own registration, by its private link: see it, cancel it."""

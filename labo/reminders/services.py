@@ -65,6 +65,8 @@ from labo.meetings.models import Meeting, MeetingChange, Registration, Registrat
 from labo.meetings.services import place_of
 from labo.privacy import personal_data, retention
 from labo.reminders.models import SentMessage
+from labo.sms.numbers import looks_like_phone, normalize_phone
+from labo.sms.services import send_sms
 
 log = logging.getLogger("labo.reminders")
 
@@ -132,11 +134,7 @@ def mark_sent(row_id: int, now: datetime) -> None:
 
 
 def _phone_number(contact: str) -> Optional[str]:
-    """The number in E.164 when `contact` is a phone number, else None."""
-    try:
-        from labo.sms.numbers import looks_like_phone, normalize_phone
-    except ImportError:  # SMS not installed: a phone number cannot be written to
-        return None
+    """The mobile number in E.164 when `contact` is one, else None (a landline cannot take an SMS)."""
     if not looks_like_phone(contact):
         return None
     try:
@@ -169,8 +167,11 @@ def language_of(registration: Registration) -> str:
     return "fr"
 
 
-def cancel_link(registration: Registration) -> str:
-    return absolute(url_for("meetings.registration", token=registration.cancel_token))
+def cancel_link(registration: Registration, short: bool = False) -> str:
+    """The registration's private page, where it is cancelled without an
+    account; `short`: its short address (/i/<token>), for an SMS."""
+    endpoint = "meeting_short.registration" if short else "meetings.registration"
+    return absolute(url_for(endpoint, token=registration.cancel_token))
 
 
 # --- what is due ---------------------------------------------------------------
@@ -270,8 +271,6 @@ def send(config: Mapping, message: Outgoing, now: datetime) -> bool:
             subject, body = email_text(message.kind, registration, change, now)
             send_email(config, address, subject, body)
         else:
-            from labo.sms.services import send_sms
-
             send_sms(address, sms_text(message.kind, registration, change), purpose=f"meeting-{message.kind}")
     mark_sent(row_id, now)
     db.session.commit()
@@ -399,7 +398,7 @@ def sms_text(kind: str, registration: Registration, change: Optional[MeetingChan
     """One short message: what, when, where, and the link to cancel."""
     meeting = registration.meeting
     title = _short(meeting.title, 70)
-    when, link = format_moment(meeting.starts_at), cancel_link(registration)
+    when, link = format_moment(meeting.starts_at), cancel_link(registration, short=True)
     where = f"{_short(meeting.venue, 60)} ({meeting.commune.name})"
     if kind == "change" and change is not None and change.kind == "cancelled":
         return _("Labo : la rencontre « %(title)s » du %(day)s est annulée. Désolés !",

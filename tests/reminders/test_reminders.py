@@ -135,6 +135,39 @@ def test_registering_on_the_site_stores_the_language_of_the_page(client):
     assert db.session.scalar(select(Registration.locale).where(Registration.first_name == "Jo")) == "en"
 
 
+def sms() -> list:
+    from labo.sms.models import SmsMessage
+
+    db.session.commit()
+    return [SimpleNamespace(recipient=m.recipient, body=m.body.replace("\u00a0", " "), purpose=m.purpose, status=m.status)
+            for m in db.session.scalars(select(SmsMessage).order_by(SmsMessage.id))]
+
+
+def test_a_phone_number_gets_one_short_sms_with_a_short_link_that_opens_the_registration(app, client):
+    animator = create_user(roles=[(Role.ANIMATOR, None)])
+    meeting = a_meeting(animators=[animator])
+    mobile = create_registration(meeting, first_name="Aïcha", contact="06 12 34 56 78")
+    create_registration(meeting, first_name="Fixe", contact="03 21 00 00 00")  # a landline takes no SMS
+    tick(app, at(DAY - timedelta(days=2), 9, 5))
+    assert outbox() == []
+    [reminder] = sms()
+    assert (reminder.recipient, reminder.purpose, reminder.status) == ("+33612345678", "meeting-reminder-2d", "sent")
+    assert reminder.body.startswith("Labo : rappel, « Rencontre de Wingles »")
+    assert "à 14 h" in reminder.body and "Centre social (Wingles)" in reminder.body
+    assert reminder.body.endswith(f"/i/{mobile.cancel_token}") and len(reminder.body) <= 200, reminder.body
+    opened = client.get(f"/i/{mobile.cancel_token}")
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/rencontres/inscription/{mobile.cancel_token}")
+    assert "Aïcha" in page_text(client.get(opened.headers["Location"]))
+    assert client.get("/i/pas-un-jeton").status_code == 404
+
+    assert save(meeting, animator, venue="Salle Brassens") == 1
+    notice = sms()[1]
+    assert notice.purpose == "meeting-change" and "« Rencontre de Wingles » change" in notice.body
+    assert "Salle Brassens (Wingles)" in notice.body
+    tick(app, datetime.now(timezone.utc))
+    assert len(sms()) == 2
+
+
 # --- change notices ---------------------------------------------------------------
 
 

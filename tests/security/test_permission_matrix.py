@@ -199,6 +199,7 @@ ROUTES: dict[str, Route] = {
     "/rencontres/indicateurs": Get("/rencontres/indicateurs", frozenset({"animator", "copil", "admin"})),
     "/rencontres/<id:meeting_id>/inscription": Post("/rencontres/{meeting}/inscription", EVERYONE,
                                                     {"first_name": "Zoé", "contact": "zoe@example.org"}),
+    "/i/<token>": Get("/i/{registration_token}", EVERYONE, why="the registration's short address, in an SMS"),
     "/rencontres/inscription/<token>": Form("/rencontres/inscription/{registration_token}", EVERYONE,
                                             why="one's registration, by its private link"),
     "/rencontres/nouvelle": Form("/rencontres/nouvelle", ANIMATORS, {
