@@ -13,6 +13,7 @@ from typing import Callable
 
 import segno
 from fpdf import FPDF
+from PIL import Image
 
 from labo.cards.services import CARDS_PER_PAGE, show_code
 from labo.core.dates import format_moment
@@ -36,11 +37,12 @@ def short(text: str, limit: int = QUESTION_MAX) -> str:
     return cut.rstrip(" ,;:") + "…"
 
 
-def _qr_png(link: str) -> io.BytesIO:
+def _qr_image(link: str) -> Image.Image:
+    """The QR code as an 8-bit grey image (fpdf2 misreads segno's 1-bit PNG)."""
     out = io.BytesIO()
     segno.make(link, error="m").save(out, kind="png", scale=6, border=1)
     out.seek(0)
-    return out
+    return Image.open(out).convert("L")
 
 
 def sheet_pdf(process: Process, codes: list[str], link_for: Callable[[str], str], address: str) -> bytes:
@@ -78,17 +80,17 @@ def sheet_pdf(process: Process, codes: list[str], link_for: Callable[[str], str]
         pdf.cell(text_w, 4.5, action + " :")
         pdf.set_font("DejaVu", "", 8.5)
         pdf.set_xy(x + PAD, y + PAD + 9.5)
-        pdf.multi_cell(text_w, 3.8, question, max_line_height=3.8)
-        pdf.image(_qr_png(link_for(code)), x=x + CARD_W - PAD - QR, y=y + PAD, w=QR, h=QR)
+        pdf.multi_cell(text_w, 3.8, question, max_line_height=3.8, align="L")
+        pdf.image(_qr_image(link_for(code)), x=x + CARD_W - PAD - QR, y=y + PAD, w=QR, h=QR)
         pdf.set_font("DejaVu", "", 7.5)
         pdf.set_xy(x + PAD, y + 31)
         pdf.cell(inner, 3.5, _("Votre code :"))
         pdf.set_font("DejaVu", "B", 16)
         pdf.set_xy(x + PAD, y + 34.5)
         pdf.cell(inner * 0.6, 7, show_code(code))
-        pdf.set_font("DejaVu", "", 7.5)
-        pdf.set_xy(x + PAD + inner * 0.6, y + 35.5)
-        pdf.multi_cell(inner * 0.4, 3.3, once, align="R")
+        pdf.set_font("DejaVu", "", 7)
+        pdf.set_xy(x + PAD + inner * 0.5, y + 36.5)
+        pdf.cell(inner * 0.5, 4, once, align="R")
         pdf.set_font("DejaVu", "B", 8)
         pdf.set_xy(x + PAD, y + 43)
         pdf.cell(inner, 3.8, until)
