@@ -676,6 +676,7 @@ NOT_EDITS: dict[str, str] = {
     "/compte/nouveau-mot-de-passe/<token>": "a new password, typed afresh (never shown)",
     "/compte/notifications/lues": ACTS,
     "/compte/supprimer": DELETES,
+    "/compte/supprimer/code": "sends a code by SMS to confirm an erasure",
     "/compte/telephone": "asks for a sign-in code by SMS for a number typed afresh",
     "/compte/telephone/code": "a one-time code received by SMS, typed afresh",
     "/compte/telephone/nouveau": CREATES,

@@ -23,6 +23,7 @@ ERROR_MESSAGES = {
     "role-needs-commune": _l("Une personne référente a toujours une commune : choisissez-la."),
     "role-already-granted": _l("Cette personne a déjà ce rôle."),
     "last-admin": _l("Vous êtes le dernier administrateur : nommez-en un autre avant de partir."),
+    "code-wrong": _l("Ce n'est pas le bon code, ou il ne marche plus. Demandez-en un nouveau."),
     "phone-taken": _l("Ce numéro est déjà celui d'un autre compte. Connectez-vous avec ce numéro."),
     **PHONE_MESSAGES,
 }

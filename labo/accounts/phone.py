@@ -29,6 +29,14 @@ from labo.sms.services import send_sms
 CODE_DIGITS = 6
 CODE_VALIDITY = timedelta(minutes=10)
 CODE_TRIES = 5
+# Marks the password hash of an account created on a number: nobody knows its
+# password (a random one), so it signs in by SMS and confirms its erasure by SMS.
+NO_PASSWORD = "!sms:"
+
+
+def has_password(user: User) -> bool:
+    """False for an account created on a number, which has no password anyone knows."""
+    return not user.password_hash.startswith(NO_PASSWORD)
 
 
 def find_user_by_phone(phone: str) -> Optional[User]:
@@ -47,7 +55,7 @@ def normalize_phone_code(typed: str) -> str:
 
 
 def send_phone_code(config: Mapping, typed_phone: str, now: datetime, *, user: Optional[User] = None,
-                    ) -> tuple[str, SmsMessage]:
+                    purpose: Optional[str] = None) -> tuple[str, SmsMessage]:
     """Send a new code to the number typed (raises InvalidPhone if it is not
     a mobile number) and return the number in E.164 and the SMS's row (its
     status says whether it went). With `user`, the code attaches the number
@@ -60,7 +68,7 @@ def send_phone_code(config: Mapping, typed_phone: str, now: datetime, *, user: O
                              created_at=now, expires_at=now + CODE_VALIDITY, tries=0))
     text = _("Labo de la participation : votre code est %(code)s. Il sert pendant 10 minutes. "
              "Ne le donnez à personne.", code=code)
-    message = send_sms(phone, text, purpose="phone-confirm" if user else "sign-in-code")
+    message = send_sms(phone, text, purpose=purpose or ("phone-confirm" if user else "sign-in-code"))
     return phone, message
 
 
@@ -127,8 +135,9 @@ def attach_phone(config: Mapping, user: User, phone: str, typed: str, now: datet
 def register_phone_account(config: Mapping, *, pseudonym: str, phone: str, locale: Optional[str] = None) -> User:
     """Create an account resting on a number whose code was just checked:
     a pseudonym, the number, no password to remember (a random one nobody
-    knows; the person signs in by SMS)."""
+    knows, its hash marked NO_PASSWORD; the person signs in by SMS)."""
     user = register_account(config, pseudonym=pseudonym, password=secrets.token_urlsafe(32), locale=locale).user
+    user.password_hash = NO_PASSWORD + user.password_hash
     _set_phone(user, phone)
     return user
 

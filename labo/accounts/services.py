@@ -87,8 +87,13 @@ def hash_password(config: Mapping, password: str) -> str:
 
 
 def password_matches(password_hash: str, password: str) -> bool:
-    """check_password_hash beside gevent's event loop (labo.core.offload)."""
-    return off_loop(check_password_hash, password_hash, password)
+    """check_password_hash beside gevent's event loop (labo.core.offload).
+    An account without a password (one resting on a number, whose hash is
+    marked, labo.accounts.phone.NO_PASSWORD) matches nothing."""
+    try:
+        return off_loop(check_password_hash, password_hash, password)
+    except ValueError:  # a marked hash: no password can match it
+        return False
 
 
 def _dummy_hash(config: Mapping) -> str:

@@ -258,7 +258,7 @@ def register():
 
 def _send_code_and_ask(phone: str, *, user: User | None = None, next_url: str | None = None):
     """Send a code to `phone` and go to the page that asks for it; or say why no SMS could go."""
-    _, message = phone_services.send_phone_code(current_app.config, phone, utcnow(), user=user)
+    message = phone_services.send_phone_code(current_app.config, phone, utcnow(), user=user)[1]
     db.session.commit()
     g.sms_code_sent = True
     if message.status == "failed":
@@ -347,6 +347,26 @@ def phone_code():
             form.code.errors = [_("Ce code ne marche plus (il sert 10 minutes et 5 essais). Demandez-en un nouveau.")]
     return render_template("accounts/phone_code.html", form=form, next=next_url, shown_phone=mask_phone(phone),
                            attaching=attaching), (422 if form.errors else 200)
+
+
+@bp.route("/supprimer/code", methods=["POST"])
+@login_required
+@limiter.limit(code_limit, key_func=per_person)
+def erase_code():
+    """An account on a number without a password confirms its erasure with a code sent by SMS."""
+    if not current_user.phone or phone_services.has_password(current_user):
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    message = phone_services.send_phone_code(current_app.config, current_user.phone, utcnow(), user=current_user,
+                                              purpose="erase-confirm")[1]
+    db.session.commit()
+    if message.status == "failed":
+        flash(sms_error_message(message.error_code), "error")
+    else:
+        flash(_("Nous avons envoyé un code au %(phone)s. Tapez-le ci-dessous pour supprimer votre compte.",
+                phone=mask_phone(current_user.phone)), "info")
+    return redirect(url_for("accounts.profile") + "#donnees")
 
 
 @bp.route("/telephone/nouveau", methods=["GET", "POST"])
@@ -539,11 +559,17 @@ def render_profile(form, password_form=None, erase_form=None, email_form=None):
     """The profile page with its four forms, one of them sent back with its errors."""
     password_form = password_form or ChangePasswordForm(prefix="pw", formdata=None)
     erase_form = erase_form or EraseAccountForm(prefix="erase", formdata=None)
+    sms_only = bool(current_user.phone) and not phone_services.has_password(current_user)
+    if sms_only:  # no password to confirm with: the code sent by SMS
+        erase_form.password.label.text = _("Le code reçu par SMS, pour confirmer")
+        erase_form.password.description = _("Votre compte, votre profil et vos rôles seront effacés pour de bon.")
+        erase_form.password.render_kw = {"autocomplete": "one-time-code", "inputmode": "numeric"}
     email_form = email_form or EmailForm(prefix="mail", formdata=None)
     failed = form.errors or password_form.errors or erase_form.errors or email_form.errors
     return render_template(
         "accounts/profile.html", form=form, password_form=password_form, erase_form=erase_form,
-        email_form=email_form,
+        email_form=email_form, sms_only=sms_only,
+        shown_phone=mask_phone(current_user.phone) if current_user.phone else None,
     ), (422 if failed else 200)
 
 

@@ -22,7 +22,9 @@ from sqlalchemy import delete, select, update
 
 from labo.accounts.models import ERASED_LABEL, ErasedAccount, PhoneCode, User
 from labo.accounts.services import AccountError, find_user_by_email, is_last_admin, password_matches
+from labo.accounts.phone import check_phone_code, has_password
 from labo.audit.models import AuditEntry
+from labo.core.db import utcnow
 from labo.extensions import db
 from labo.mail.models import OutboxMessage
 from labo.sms.models import SmsMessage
@@ -80,8 +82,13 @@ def export_personal_data(user: User) -> dict:
 
 
 def erase_account(config: Mapping, user: User, password: str) -> None:
-    """Delete the account for good, once its owner confirmed with their password."""
-    if not password_matches(user.password_hash, password):
+    """Delete the account for good, once its owner confirmed with their
+    password, or, for an account on a number without a password, with the
+    code just sent to it by SMS."""
+    if user.phone and not has_password(user):
+        if check_phone_code(config, user.phone, password, utcnow(), user_id=user.id) != "ok":
+            raise AccountError("code-wrong", "password")
+    elif not password_matches(user.password_hash, password):
         raise AccountError("password-wrong", "password")
     if is_last_admin(user):
         raise AccountError("last-admin", "password")

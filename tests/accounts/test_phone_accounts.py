@@ -272,3 +272,44 @@ def test_sms_are_kept_no_longer_than_their_declared_retention(app, auth):
     assert done["SMS"] == 1
     assert sms_to() == [] and len(sms_to("+33781223344")) == 1
     assert "Les SMS envoyés par le site" in page_text(auth.client.get("/confidentialite"))
+
+
+def _new_phone_account(auth, pseudonym: str = "Mounir") -> User:
+    ask_code(auth)
+    type_code(auth, last_code())
+    auth.post("/compte/telephone/nouveau", {"pseudonym": pseudonym})
+    return db.session.scalar(select(User).where(User.phone == E164))
+
+
+def test_an_account_made_on_a_number_has_no_password_anyone_can_type(auth):
+    user = _new_phone_account(auth)
+    auth.logout()
+    refused = auth.login(user.pseudonym, "")
+    assert refused.status_code == 422
+    refused = auth.login(user.pseudonym, user.password_hash)
+    assert refused.status_code == 422 and "incorrect" in page_text(refused)
+
+
+def test_an_account_on_a_number_confirms_its_erasure_with_a_code_by_sms(app, client, auth):
+    user = _new_phone_account(auth)
+    user_id = user.id
+    profile = page_text(client.get("/compte/"))
+    assert "Recevoir un code par SMS" in profile and "Le code reçu par SMS, pour confirmer" in profile
+    sent = auth.post("/compte/supprimer/code", form_page="/compte/")
+    assert sent.status_code == 302 and sms_to()[-1].purpose == "erase-confirm"
+    wrong = auth.post("/compte/supprimer", {"erase-password": "000000" if last_code() != "000000" else "111111"},
+                      form_page="/compte/")
+    assert wrong.status_code == 422 and "pas le bon code" in page_text(wrong)
+    done = auth.post("/compte/supprimer", {"erase-password": last_code()}, form_page="/compte/")
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, user_id) is None
+    assert sms_to() == [] and db.session.scalar(select(func.count(PhoneCode.id))) == 0
+
+
+def test_an_account_with_a_password_gets_no_erasure_code(client, auth):
+    user = with_phone("Josiane")
+    auth.login(user.email)
+    assert "Recevoir un code par SMS" not in page_text(client.get("/compte/"))
+    assert auth.post("/compte/supprimer/code", form_page="/compte/").status_code == 404
+    assert sms_to() == []

@@ -119,6 +119,8 @@ ROUTES: dict[str, Route] = {
                               why="anyone asks for a sign-in code by SMS (signed in: sent home)"),
     "/compte/telephone/code": Form("/compte/telephone/code", EVERYONE, {"code": "123456"},
                                    why="without a code sent first: back to the number's page"),
+    "/compte/supprimer/code": Post("/compte/supprimer/code", NOBODY,
+                                   why="only an account on a number without a password; the matrix's people have one: 404"),
     "/compte/telephone/nouveau": Form("/compte/telephone/nouveau", EVERYONE, {"pseudonym": "Nouvelle"},
                                       why="without a number just checked: back to the number's page"),
     "/compte/adresse": Post("/compte/adresse", SIGNED_IN, {"mail-email": ""}, why="one's own address: an empty one gives 422"),
