@@ -4,7 +4,9 @@ language; each message once, even when two ticks run at once or one dies
 midway; the ledger in the person's download, erasure and retention."""
 from __future__ import annotations
 
+import re
 import threading
+from pathlib import Path
 from types import SimpleNamespace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -318,6 +320,26 @@ def test_two_ticks_at_once_send_each_reminder_once(app):
     assert sum(r["sent"] for r in reports) == 12
     assert [r["purged"] is not None for r in reports].count(True) == 1, "the day's purge ran once"
     assert db.session.scalar(select(func.count()).where(SentMessage.sent_at.is_(None))) == 0
+
+
+def test_two_tick_commands_at_once_in_two_processes_send_each_reminder_once(app, tmp_path):
+    """As cron would start them, one overlapping the other: two `flask labo tick` processes."""
+    import os
+    import subprocess
+    import sys
+
+    many_registered(8)
+    now = at(DAY - timedelta(days=2), 9, 5).strftime("%Y-%m-%dT%H:%M:%S")
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "LABO_ENV": "development",
+           "LABO_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "two-ticks", "MAIL_SERVER": ""}
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi", "labo", "tick", "--now", now]
+    ticks = [subprocess.Popen(flask, cwd=str(Path(__file__).resolve().parents[2]), env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [t.communicate(timeout=120) for t in ticks]
+    assert [t.returncode for t in ticks] == [0, 0], outputs
+    sent = [int(re.search(r"Tick: sent (\d+)", out).group(1)) for out, _ in outputs]
+    assert sum(sent) == 8, outputs
+    assert sorted(m.recipient for m in outbox()) == sorted(f"p{i}@example.org" for i in range(8))
 
 
 class Crash(BaseException):
