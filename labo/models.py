@@ -15,3 +15,4 @@ import labo.processes.models  # noqa: F401,E402
 import labo.workshops.models  # noqa: F401,E402
 import labo.reminders.models  # noqa: F401,E402
 import labo.cards.models  # noqa: F401,E402
+import labo.letters.models  # noqa: F401,E402

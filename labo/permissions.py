@@ -312,6 +312,14 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     # live workshop boards (labo/workshops); joining with the code needs no account
     "workshop.create": runs_workshops,
     "workshop.animate": animates_board,   # steer, moderate, group, export, turn notes into contributions
+    # the Labo's letter (labo/letters): administrators for any commune or the whole agglomeration,
+    # referents for their communes; ambassadors and referents hand the printed letter out
+    "letter.list": is_any_referent,
+    "letter.compose": places_in_commune,  # for this commune, or None: the whole agglomeration
+    "letter.manage": lambda user, letter=None: letter is not None and places_in_commune(user, letter.commune),
+    "letter.view": lambda user, letter=None: letter is not None and (
+        letter.is_sent or places_in_commune(user, letter.commune)),
+    "letter.hand_out": relays,
     # COPIL (labo/copil)
     "copil.export": is_copil,             # CSV exports and the printable report (counts only, "< 5" groups)
 }

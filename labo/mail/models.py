@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Optional
 
-from sqlalchemy import String, Text
+from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from labo.core.db import Base, UTCDateTime, utcnow
@@ -17,3 +18,5 @@ class OutboxMessage(Base):
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    # Extra header lines (List-Unsubscribe, List-Unsubscribe-Post for the Labo's letter).
+    headers: Mapped[Optional[dict]] = mapped_column(JSON)

@@ -19,8 +19,11 @@ log = logging.getLogger("labo.mail")
 _deliveries: list[threading.Thread] = []
 
 
-def send_email(config: Mapping, recipient: str, subject: str, body: str) -> bool:
+def send_email(config: Mapping, recipient: str, subject: str, body: str,
+               headers: Mapping[str, str] | None = None) -> bool:
     """Send a plain-text message; return True if it was handed to SMTP.
+    `headers` are extra header lines (List-Unsubscribe for a letter), kept
+    with the message in the outbox too.
 
     With SMTP the message leaves in the background, so a request takes the
     same time whoever it writes to (a reset for a known address must not be
@@ -32,13 +35,15 @@ def send_email(config: Mapping, recipient: str, subject: str, body: str) -> bool
         message["From"] = config["MAIL_DEFAULT_SENDER"]
         message["To"] = recipient
         message["Subject"] = subject
+        for name, value in (headers or {}).items():
+            message[name] = value
         message.set_content(body)
         app = current_app._get_current_object()
         thread = threading.Thread(target=_deliver_in_background, args=(app, message), daemon=True)
         _deliveries.append(thread)
         thread.start()
         return True
-    db.session.add(OutboxMessage(recipient=recipient, subject=subject, body=body))
+    db.session.add(OutboxMessage(recipient=recipient, subject=subject, body=body, headers=dict(headers) if headers else None))
     log.warning("no SMTP configured: mail to %s kept in the outbox: %s\n%s", recipient, subject, body)
     return False
 
@@ -46,21 +51,22 @@ def send_email(config: Mapping, recipient: str, subject: str, body: str) -> bool
 _AFTER_COMMIT = "labo.mail_after_commit"
 
 
-def send_email_after_commit(session, recipient: str, subject: str, body: str) -> None:
+def send_email_after_commit(session, recipient: str, subject: str, body: str,
+                            headers: Mapping[str, str] | None = None) -> None:
     """Send once `session` commits (never for an action that is rolled back).
     Without SMTP the message goes into the outbox at once, in the caller's
     transaction, which keeps or drops it with the action (added after the
     commit, it would wait for a commit that may never come)."""
     if not current_app.config.get("MAIL_SERVER"):
-        send_email(current_app.config, recipient, subject, body)
+        send_email(current_app.config, recipient, subject, body, headers)
         return
-    session.info.setdefault(_AFTER_COMMIT, []).append((recipient, subject, body))
+    session.info.setdefault(_AFTER_COMMIT, []).append((recipient, subject, body, headers))
 
 
 @event.listens_for(Session, "after_commit")
 def _send_queued(session) -> None:
-    for recipient, subject, body in session.info.pop(_AFTER_COMMIT, []):
-        send_email(current_app.config, recipient, subject, body)
+    for recipient, subject, body, headers in session.info.pop(_AFTER_COMMIT, []):
+        send_email(current_app.config, recipient, subject, body, headers)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -82,7 +88,10 @@ def _deliver_in_background(app, message: EmailMessage) -> None:
         # The body may hold a reset link: it goes to the outbox, not the log.
         log.error("SMTP failed for %s (%s); kept in the outbox", message["To"], error)
         with app.app_context():
-            db.session.add(OutboxMessage(recipient=message["To"], subject=message["Subject"], body=message.get_content()))
+            kept = {k: v for k, v in message.items() if k not in ("From", "To", "Subject", "Content-Type",
+                                                                 "Content-Transfer-Encoding", "MIME-Version")}
+            db.session.add(OutboxMessage(recipient=message["To"], subject=message["Subject"], body=message.get_content(),
+                                         headers=kept or None))
             db.session.commit()
 
 
