@@ -563,7 +563,7 @@ def render_profile(form, password_form=None, erase_form=None, email_form=None):
     if sms_only:  # no password to confirm with: the code sent by SMS
         erase_form.password.label.text = _("Le code reçu par SMS, pour confirmer")
         erase_form.password.description = _("Votre compte, votre profil et vos rôles seront effacés pour de bon.")
-        erase_form.password.render_kw = {"autocomplete": "one-time-code", "inputmode": "numeric"}
+        erase_form.password.render_kw = {"type": "text", "autocomplete": "one-time-code", "inputmode": "numeric"}
     email_form = email_form or EmailForm(prefix="mail", formdata=None)
     failed = form.errors or password_form.errors or erase_form.errors or email_form.errors
     return render_template(

@@ -72,8 +72,9 @@ def format_phone(e164: str) -> str:
 
 
 def mask_phone(e164: str) -> str:
-    """The number with all but its last two digits hidden ("06 •• •• •• 78"),
-    for a page that says where a code was sent."""
+    """The number with all but its last two digits hidden ("06 •• •• •• 78",
+    with no-break spaces: it stays on one line), for a page that says where a
+    code was sent."""
     shown = format_phone(e164)
     digits = sum(c.isdigit() for c in shown)
     out, seen = [], 0
@@ -82,5 +83,5 @@ def mask_phone(e164: str) -> str:
             seen += 1
             out.append(c if seen <= 2 or seen > digits - 2 else "•")
         else:
-            out.append(c)
+            out.append("\u00a0" if c == " " else c)
     return "".join(out)

@@ -1,7 +1,8 @@
 """An account on a mobile number (issue 21), in Chromium at 360x740: from the
 sign-in page, "Avec mon numéro de portable", the number, the code sent by
 SMS, and the person is in (a new number first chooses a pseudonym); then,
-signed out, the same number and a new code sign them in again. The codes
+signed out, the same number and a new code sign them in again; last, they
+erase the account, confirming with a third code. The codes
 are read from the SMS outbox (the site's default backend) the way a person
 reads their phone: a small page this test serves beside the site shows the
 last SMS to the number, and the browser goes there and back. axe-core on
@@ -64,14 +65,14 @@ class PhoneScreen:
             return db.session.scalar(select(SmsMessage.body).where(SmsMessage.recipient == number)
                                      .order_by(SmsMessage.id.desc()).limit(1))
 
-    def read_code(self, number: str, name: str) -> list[dict]:
-        """Go to the phone, read the code of the last SMS, come back to the code page."""
+    def read_code(self, number: str, name: str, back: str = "/compte/telephone/code") -> list[dict]:
+        """Go to the phone, read the code of the last SMS, come back to the page that asks for it."""
         return [
             evaluate(f"setTimeout(() => {{ location.href = 'http://127.0.0.1:{self.port}/{number.lstrip('+')}'; }}, 0); true",
                      name=f"{name}: look at the phone"),
             wait("#phone #sms", text="Labo de la participation", name=f"{name}: the SMS is there"),
             save("code", "#code"),
-            goto("/compte/telephone/code", name=f"{name}: back on the code page"),
+            goto(back, name=f"{name}: back on the page that asks for it"),
         ]
 
 
@@ -126,6 +127,26 @@ def test_a_person_signs_up_then_in_with_a_phone_number_and_the_code_from_the_sms
         count(SIGNED_IN, 1, name="signed in again, by SMS"),
         screenshot("test-artifacts/screens/phone-signed-in-360.png"),
         see(f"Bonjour {pseudonym}"),
+        goto("/compte/", name="the profile of an account on a number"),
+        see("Recevoir un code par SMS", "main"),
+        axe("profile: erasure confirmed by SMS"),
+        submit("main form[action$='/compte/supprimer/code'] button", url=r"/compte/(#donnees)?$",
+               name="'Recevoir un code par SMS' to confirm the erasure"),
+        *phone_screen.read_code(e164, "erasure code", back="/compte/"),
+        fill("main form input[name='erase-password']", "{{code}}"),
+        screenshot("test-artifacts/screens/phone-erase-360.png"),
+        submit("main form[action$='/compte/supprimer'] button", url=r"/$", name="the account is erased"),
+        count(SIGNED_IN, 0, name="signed out, the account gone"),
     ]
     result = run_script(run_browser, steps, widths=(360,))
     assert result["saved"]["code"] and re.fullmatch(r"\d{6}", result["saved"]["code"])
+
+    from sqlalchemy import func, select
+
+    from labo.accounts.models import User
+    from labo.extensions import db
+    from labo.sms.models import SmsMessage
+
+    with live_server.app.app_context():
+        assert db.session.scalar(select(func.count(User.id)).where(User.phone == e164)) == 0
+        assert db.session.scalar(select(func.count(SmsMessage.id)).where(SmsMessage.recipient == e164)) == 0

@@ -56,7 +56,7 @@ def test_a_contact_field_tells_a_phone_from_an_email():
 
 def test_numbers_are_shown_as_people_read_them():
     assert format_phone("+33612345678") == "06 12 34 56 78"
-    assert mask_phone("+33612345678") == "06 •• •• •• 78"
+    assert mask_phone("+33612345678") == "06\u00a0••\u00a0••\u00a0••\u00a078"
 
 
 # --- the outbox (the default) --------------------------------------------------------
