@@ -43,6 +43,7 @@ a message twice rather than not at all."""
 from __future__ import annotations
 
 import logging
+from time import monotonic
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -277,11 +278,16 @@ def send(config: Mapping, message: Outgoing, now: datetime) -> bool:
     return True
 
 
-def send_all(config: Mapping, messages: list[Outgoing], now: datetime) -> int:
+def send_all(config: Mapping, messages: list[Outgoing], now: datetime, seconds: Optional[float] = None) -> int:
     """Send each message (once: see claim()); a message that fails is logged
-    and tried again by a later tick after LEASE; how many went."""
+    and tried again by a later tick after LEASE; how many went. With
+    `seconds`, stop claiming after that long: the rest go with the next tick."""
     sent = 0
+    until = monotonic() + seconds if seconds is not None else None
     for message in messages:
+        if until is not None and monotonic() > until:
+            log.info("%s message(s) left for the next tick", len(messages) - messages.index(message))
+            break
         try:
             sent += send(config, message, now)
         except Exception:  # noqa: BLE001 - one message's failure must not stop the others
@@ -290,11 +296,15 @@ def send_all(config: Mapping, messages: list[Outgoing], now: datetime) -> int:
     return sent
 
 
+INLINE_SECONDS = 10.0  # a request sends notices this long at most (an SMS provider may be slow): the tick sends the rest
+
+
 def send_meeting_notices(config: Mapping, meeting_id: int, now: Optional[datetime] = None) -> int:
     """At once, after the commit of a change or a promotion: the notices due
-    for this meeting. Commits."""
+    for this meeting, for INLINE_SECONDS at most. Commits."""
+    now = now or utcnow()
     with _links():
-        return send_all(config, due_notices(now or utcnow(), meeting_id), now or utcnow())
+        return send_all(config, due_notices(now, meeting_id), now, seconds=INLINE_SECONDS)
 
 
 def send_due(config: Mapping, now: Optional[datetime] = None) -> int:

@@ -266,6 +266,21 @@ def test_the_tick_sends_a_notice_the_request_could_not(app):
     assert "change : la date." in notice.body
 
 
+def test_a_request_sends_notices_for_a_while_and_leaves_the_rest_to_the_tick(app, monkeypatch):
+    animator = create_user(roles=[(Role.ANIMATOR, None)])
+    meeting = a_meeting(animators=[animator])
+    for i in range(3):
+        create_registration(meeting, first_name=f"Personne {i}", contact=f"p{i}@example.org")
+    clock = iter(range(0, 1000, 6))  # each look at the clock: 6 s later (a slow provider)
+    monkeypatch.setattr(reminders, "monotonic", lambda: next(clock))
+    # started at 0 s; the first at 6 s: sent; the next at 12 s, past the 10 s: left
+    assert save(meeting, animator, venue="Salle Brassens") == 1
+    assert [m.recipient for m in outbox()] == ["p0@example.org"]
+    monkeypatch.undo()
+    tick(app, datetime.now(timezone.utc))
+    assert sorted(m.recipient for m in outbox()) == ["p0@example.org", "p1@example.org", "p2@example.org"]
+
+
 def test_a_seat_freed_up_is_told_to_the_first_person_waiting(app, client):
     meeting = a_meeting(capacity=1)
     leaving = create_registration(meeting, first_name="Bernard", contact="bernard@example.org")
