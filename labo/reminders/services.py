@@ -355,6 +355,8 @@ def _lead(kind: str, meeting: Meeting, change: Optional[MeetingChange], now: dat
         return _("C'est aujourd'hui : nous vous attendons à la rencontre « %(title)s ».", title=title)
     if days == 1:
         return _("C'est demain : nous vous attendons à la rencontre « %(title)s ».", title=title)
+    if days == 2:
+        return _("C'est après-demain : nous vous attendons à la rencontre « %(title)s ».", title=title)
     return _("C'est bientôt : nous vous attendons à la rencontre « %(title)s ».", title=title)
 
 
