@@ -566,6 +566,20 @@ def build_proclamation():
     return people["admin"], "/proclamation/modifier", "/proclamation/modifier"
 
 
+def build_letter(who: str = "referent"):
+    """A draft of Lens's letter with an introduction and its items, one of them left out."""
+    from labo.letters import services
+
+    people = _people()
+    _meeting(people)
+    letter = services.compose_letter(people[who], commune("lens"))
+    db.session.flush()
+    services.save_letter(people[who], letter, title="La lettre de Lens", intro="Bonjour à toutes et à tous.\n\nÀ bientôt.",
+                         kept=set())
+    db.session.commit()
+    return people[who], f"/lettre/{letter.id}/modifier", f"/lettre/{letter.id}/modifier"
+
+
 EDITS: dict[str, Edit | tuple[Edit, ...]] = {
     # forms on a page of their own
 
@@ -575,6 +589,10 @@ EDITS: dict[str, Edit | tuple[Edit, ...]] = {
         Edit(lambda: build_process("referent"), "options", "Un parc\nDes jardins\nUn terrain de basket",
              # an option is its label: the third one goes, a new one comes, the other two stay as they are
              {("process_option", "-row"), ("process_option", "+row")})),
+    # the Labo's letter: by the commune's referent, and by an administrator
+    "/lettre/<id:letter_id>/modifier": (
+        Edit(build_letter, "title", "La lettre de Lens, décembre", {("letter", "title")}),
+        Edit(lambda: build_letter("admin"), "intro", "Bonjour.", {("letter", "intro")})),
     # by its animator, and by an administrator who is not one of its animators
     "/rencontres/<id:meeting_id>/modifier": (
         # a new place is a change the people registered are told of (labo.reminders)
@@ -634,6 +652,13 @@ CREATES = "creates something new from an empty form"
 DELETES = "removes or withdraws something, with a confirmation and nothing to fill"
 ACTS = "one button that does one thing (no field shows what is stored)"
 NOT_EDITS: dict[str, str] = {
+    "/lettre/": "subscribes an address typed afresh",
+    "/lettre/<id:letter_id>": "subscribes an address typed afresh, from the letter's page",
+    "/lettre/desinscription/<token>": "ends a subscription (one button; a mail client's one-click POST)",
+    "/lettre/sms-entrant": "the SMS provider's callback: a STOP ends subscriptions",
+    "/lettre/nouvelle": CREATES,
+    "/lettre/<id:letter_id>/envoyer": ACTS,
+    "/lettre/<id:letter_id>/distribuees": CREATES,
     "/idees/<id:contribution_id>/retirer": DELETES,
     "/idees/mon-idee/<token>/retirer": DELETES,
     "/idees/mon-idee/<token>/rattacher": ACTS,

@@ -278,7 +278,9 @@ def compose():
     form = _compose_form()
     if form.validate_on_submit():
         known, commune = _commune_of(form.commune.data)
-        if known and can(current_user, "letter.compose", commune):
+        if known and not can(current_user, "letter.compose", commune):
+            abort(403)
+        if known:
             letter = services.compose_letter(current_user, commune)
             db.session.commit()
             flash(_("La lettre est préparée avec ce que le site propose : relisez, écrivez le mot d'introduction, "

@@ -103,7 +103,9 @@ def test_the_editor_keeps_the_items_they_choose_and_a_referent_edits_only_their_
     page = page_text(client.get("/lettre/gestion"))
     assert "Lens" in page and "Toute l'agglomération" not in page, "only an administrator writes the agglomeration's"
     refused = auth.post("/lettre/nouvelle", {"commune": "lievin"}, form_page="/lettre/gestion")
-    assert refused.status_code == 422 and "Choisissez une commune dans la liste." in page_text(refused)
+    assert refused.status_code == 403, "Liévin's letter is not hers to write"
+    unknown = auth.post("/lettre/nouvelle", {"commune": "atlantis"}, form_page="/lettre/gestion")
+    assert unknown.status_code == 422 and "Choisissez une commune dans la liste." in page_text(unknown)
     response = auth.post("/lettre/nouvelle", {"commune": "lens"}, form_page="/lettre/gestion")
     assert response.status_code == 302
     letter = db.session.scalar(select(Letter))

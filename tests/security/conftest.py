@@ -279,6 +279,20 @@ def build_world() -> World:
     world.voter_tokens = {role: workshops.participant_token(config, p) for role, p in voters.items()}
     world.voter_token = workshops.participant_token(config, voter)
 
+    # --- the Labo's letter (labo/letters): a Lens draft, a Lens letter sent, a confirmed subscription ---
+    from labo.letters import services as letters
+
+    draft_letter = letters.compose_letter(admin, lens, now)
+    sent_letter = letters.compose_letter(admin, lens, now)
+    sent_letter.status, sent_letter.sent_at = "sent", now
+    subscription = letters.subscribe(config, "abonnee@example.org", lens, locale="fr", via=None,
+                                     links=lambda what, s: "http://localhost/")
+    letters.confirm(config, letters.confirm_token(config, subscription))
+    db.session.commit()
+    ids.update(draft_letter=draft_letter.id, letter=sent_letter.id,
+               letter_confirm=letters.confirm_token(config, subscription),
+               letter_unsubscribe=letters.unsubscribe_token(config, subscription))
+
     # --- the territory --------------------------------------------------------------
     ids.update(commune="lens", commune_id=lens.id, lievin_id=lievin.id,
                qpv=db.session.scalar(select(Qpv.slug).order_by(Qpv.code)),

@@ -383,6 +383,29 @@ ROUTES: dict[str, Route] = {
     "/demarches/<id:process_id>/depouillement/<id:tally_id>/photo": Get(
         "/demarches/{agglomeration}/depouillement/{tally}/photo", ADMIN,
         why="the photo of a sheet: the process's managers only (an agglomeration process: administrators)"),
+    # --- the Labo's letter (labo/letters): subscribing needs no account ------------------------
+    "/lettre/": Form("/lettre/", EVERYONE, {"contact": "x@example.org", "commune": "lens"}),
+    "/lettre/inscription-envoyee": Get("/lettre/inscription-envoyee", EVERYONE),
+    "/lettre/confirmer/<token>": Get("/lettre/confirmer/{letter_confirm}", EVERYONE,
+                                     why="the link is the right: anyone holding it"),
+    "/lettre/desinscription/<token>": Route("/lettre/desinscription/{letter_unsubscribe}", GET=EVERYONE,
+                                            POST=EVERYONE, why="the link is the right; a mail client's one-click "
+                                            "POST carries no CSRF token (RFC 8058)"),
+    "/lettre/sms-entrant": Post("/lettre/sms-entrant", NOBODY, {"from": "0612345678", "text": "STOP"},
+                                why="the SMS provider's callback: 404 until LABO_SMS_INBOUND_KEY is set "
+                                    "(tests/letters checks it with its key)"),
+    "/lettre/<id:letter_id>": Form("/lettre/{draft_letter}", REFERENT_A, {"contact": "x@example.org", "commune": "lens"},
+                                   why="a draft: its editors (a letter sent: everyone)"),
+    "/lettre/<id:letter_id>/imprimer": Get("/lettre/{draft_letter}/imprimer", REFERENT_A,
+                                           why="a draft: its editors (a letter sent: everyone)"),
+    "/lettre/gestion": Get("/lettre/gestion", REFERENTS),
+    "/lettre/nouvelle": Post("/lettre/nouvelle", REFERENT_A, {"commune": "lens"},
+                             why="Lens's letter: its referent and administrators"),
+    "/lettre/<id:letter_id>/modifier": Form("/lettre/{draft_letter}/modifier", REFERENT_A,
+                                            {"title": "La lettre de Lens", "intro": ""}),
+    "/lettre/<id:letter_id>/envoyer": Post("/lettre/{draft_letter}/envoyer", REFERENT_A),
+    "/lettre/relais": Get("/lettre/relais", RELAYS),
+    "/lettre/<id:letter_id>/distribuees": Post("/lettre/{letter}/distribuees", RELAYS, {"copies": "5"}),
     # --- COPIL -------------------------------------------------------------------------
     "/copil/": Get("/copil/", COPIL),
     "/copil/rapport": Get("/copil/rapport", COPIL),
