@@ -15,6 +15,7 @@ from labo.contributions.models import Contribution, FINAL_STATUSES, Status
 from labo.core.db import utcnow
 from labo.extensions import db
 from labo.fiches import demo as fiches
+from labo.letters import demo as letters
 from labo.meetings.models import Meeting, RUNNING_ORDER_TEMPLATE
 from labo.partners import demo as partners
 from labo.processes import demo as processes
@@ -241,4 +242,5 @@ def seed_demo_features(config: Mapping) -> dict[str, int]:
         "fiche(s)": fiches.seed(config),
         "process(es)": processes.seed(config),
         "workshop board(s)": workshops.seed(config),
+        "letter(s)": letters.seed(config),
     }
