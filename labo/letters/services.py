@@ -46,7 +46,7 @@ from labo.accounts.models import User
 from labo.accounts.services import normalize_email
 from labo.audit.services import audit_labels, record_audit
 from labo.core.dates import format_moment, local
-from labo.core.db import utcnow
+from labo.core.db import utcnow, write_transaction
 from labo.core.errors import ServiceError
 from labo.core.i18n import LANGUAGES, _, _l
 from labo.extensions import db
@@ -516,6 +516,8 @@ def send_letter(config: Mapping, actor: Optional[User], letter: Letter, links: L
     (see the module's docstring); how many messages this call sent. Commits."""
     now = now or utcnow()
     letter_id = letter.id
+    write_transaction()  # two sendings at once: one marks the letter, the other waits its turn (SQLite)
+    letter = db.session.get(Letter, letter_id)
     if not letter.is_sent:
         letter.status, letter.sent_at = LetterStatus.SENT.value, now
         record_audit(actor, "letter.sent", "letter", letter.id, name=letter.title)
@@ -525,6 +527,9 @@ def send_letter(config: Mapping, actor: Optional[User], letter: Letter, links: L
         row_id = claim(letter_id, subscription_id, now)
         if row_id is None:
             continue
+        # The send and its mark in one transaction that writes from its first read (on SQLite, a
+        # transaction that read before another sender wrote could not write any more).
+        write_transaction()
         letter = db.session.get(Letter, letter_id)
         subscription = db.session.get(Subscription, subscription_id)
         if subscription is None or subscription.status != SubscriptionStatus.CONFIRMED.value:

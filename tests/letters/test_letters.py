@@ -372,3 +372,70 @@ def test_the_privacy_page_lists_the_letter_s_durations(client):
 @pytest.mark.parametrize("path", ["/lettre/", "/lettre/inscription-envoyee", "/lettre/inscription-envoyee?canal=sms"])
 def test_public_pages_answer(client, path):
     assert client.get(path).status_code == 200
+
+
+def test_by_smtp_the_letter_carries_the_one_click_unsubscribe_headers(app, smtp):
+    from email import message_from_bytes as parse
+    from email.policy import default
+
+    def message_from_bytes(raw):
+        return parse(raw, policy=default)
+
+    from labo.mail.services import wait_for_deliveries
+
+    admin = create_admin(email="admin-lettre@example.org")
+    create_meeting(title="Rencontre à Lens", commune_slug="lens")
+    subscription = services.subscribe(app.config, "amina@example.org", commune("lens"), locale="fr", via=None,
+                                      links=lambda what, s: "http://x/")
+    services.confirm(app.config, services.confirm_token(app.config, subscription))
+    letter = services.compose_letter(admin, commune("lens"))
+    db.session.commit()
+    with app.test_request_context("/"):
+        from labo.letters.views import _links
+
+        assert services.send_letter(app.config, admin, letter, _links(letter)) == 1
+    wait_for_deliveries()
+    [received] = [message_from_bytes(e.content) for e in smtp if "lettre du Labo — Lens" in
+                  message_from_bytes(e.content)["Subject"]]
+    assert received["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert re.fullmatch(r"<http://localhost/lettre/desinscription/\S+>", received["List-Unsubscribe"].strip())
+    assert "Rencontre à Lens" in received.get_content()
+
+
+def test_two_sendings_started_at_once_send_each_message_once(app, client):
+    import threading
+
+    admin = create_admin(email="admin-lettre@example.org")
+    addresses = [f"p{n}@example.org" for n in range(6)]
+    for address in addresses:
+        subscription = services.subscribe(app.config, address, commune("lens"), locale="fr", via=None,
+                                          links=lambda what, s: "http://x/")
+        services.confirm(app.config, services.confirm_token(app.config, subscription))
+    create_meeting(title="Rencontre à Lens", commune_slug="lens")
+    letter = services.compose_letter(admin, commune("lens"))
+    db.session.commit()
+    letter_id, counts, errors = letter.id, [], []
+    start = threading.Barrier(2)
+
+    def sender():
+        try:
+            with app.app_context():
+                start.wait()
+                counts.append(services.send_letter(app.config, None, db.session.get(Letter, letter_id),
+                                                   lambda what, s: "http://x/"))
+                db.session.remove()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    assert sum(counts) == 6
+    db.session.commit()  # a new read: the senders committed after this session's last one began
+    title = db.session.get(Letter, letter_id).title
+    for address in addresses:
+        assert [m.subject for m in outbox(address)].count(title) == 1, address
+    assert db.session.get(Letter, letter_id).sent_count == 6
