@@ -182,7 +182,8 @@ def _returns_since(commune: Optional[Commune], since: datetime, now: datetime) -
     query = _scoped_processes(commune, now).where(Process.return_published_at > since)
     processes = db.session.scalars(query).unique().all()
     return [LetterItem(kind=ItemKind.RETURN.value, source_id=p.id, title=p.title,
-                       text=_short(_("%(decider)s répond : %(text)s", decider=p.decider, text=_short(p.return_text, 240))),
+                       text=_short(_("%(decider)s répond : %(text)s", decider=p.decider[:1].upper() + p.decider[1:],
+                                                    text=_short(p.return_text, 240))),
                        at=p.return_published_at, place="", path=f"/demarches/{p.id}")
             for p in sorted(processes, key=lambda p: p.return_published_at)]
 
@@ -475,7 +476,7 @@ def email_text(letter: Letter, links: Callable[[str], str]) -> tuple[str, str]:
             if item.at is not None and item.kind in (ItemKind.MEETING.value,):
                 line += "\n  " + format_moment(item.at)
             if item.kind == ItemKind.PROCESS.value and item.at is not None:
-                line += "\n  " + _("Jusqu'au %(when)s", when=format_moment(item.at))
+                line += "\n  " + _("Jusqu'au %(when)s", when=format_moment(item.at, ending=True))
             if item.place and item.kind == ItemKind.MEETING.value:
                 line += "\n  " + item.place
             if item.text:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from labo.core.db import utcnow
 from labo.extensions import db
 from labo.letters import services
-from labo.letters.models import Delivery, Handout, Letter, Subscription, Visit
+from labo.letters.models import Delivery, Letter, Subscription, Visit
 from labo.mail.models import OutboxMessage
 from labo.meetings import services as meetings
 from labo.processes import services as processes
