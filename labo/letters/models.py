@@ -131,6 +131,8 @@ class Subscription(Base):
     locale: Mapped[Optional[str]] = mapped_column(String(5))
     # The ambassador whose printed letter brought them (the QR code's "via" marker).
     via_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    # ... and the letter whose page they subscribed from.
+    via_letter_id: Mapped[Optional[int]] = mapped_column(ForeignKey("letter.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     confirmed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     unsubscribed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())

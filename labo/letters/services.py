@@ -322,7 +322,8 @@ Links = Callable[[str, Subscription], str]  # links("confirm" | "unsubscribe" | 
 
 
 def subscribe(config: Mapping, contact: str, commune: Optional[Commune], *, locale: Optional[str],
-              via: Optional[User], links: Links, now: Optional[datetime] = None, sms_ok: bool = True) -> Subscription:
+              via: Optional[User], links: Links, now: Optional[datetime] = None, sms_ok: bool = True,
+              via_letter: Optional[Letter] = None) -> Subscription:
     """Note the subscription (pending) and send its confirmation link; an
     address already confirmed gets nothing more (and the same answer)."""
     now = now or utcnow()
@@ -338,7 +339,8 @@ def subscribe(config: Mapping, contact: str, commune: Optional[Commune], *, loca
         db.session.add(found)
     found.status, found.created_at, found.unsubscribed_at = SubscriptionStatus.PENDING.value, now, None
     found.locale = locale if locale in LANGUAGES else None
-    found.via_id = via.id if via is not None else found.via_id
+    if via is not None:  # the ambassador's QR code brought them (from that letter's page)
+        found.via_id, found.via_letter_id = via.id, via_letter.id if via_letter is not None else None
     db.session.flush()
     _send_confirmation(config, found, commune, links)
     return found
@@ -584,29 +586,18 @@ class RelayLine:
 
 def relay_figures(user: User, limit: int = 12) -> list[RelayLine]:
     """For each recent letter sent: how many copies `user` handed out, how
-    many visits their QR code brought, how many subscriptions came by it
-    (confirmed or waiting)."""
+    many visits their QR code brought to its page, how many subscriptions
+    were made there through it (confirmed or waiting)."""
     lines = []
     for letter in sent_letters(limit=limit):
         handed = db.session.scalar(select(func.coalesce(func.sum(Handout.copies), 0))
                                    .where(Handout.letter_id == letter.id, Handout.user_id == user.id))
         visits = db.session.scalar(select(Visit.visits).where(Visit.letter_id == letter.id, Visit.relay_id == user.id))
-        lines.append(RelayLine(letter, int(handed or 0), int(visits or 0), 0))
-    # Subscriptions carry the relay, not the letter: counted by scope, after each letter's sending.
-    by_scope: dict[str, int] = {}
-    for key, n in db.session.execute(select(Subscription.scope_key, func.count())
-                                     .where(Subscription.via_id == user.id,
-                                            Subscription.status != SubscriptionStatus.UNSUBSCRIBED.value)
-                                     .group_by(Subscription.scope_key)):
-        by_scope[key] = n
-    seen: set[str] = set()
-    result = []
-    for line in lines:  # newest first: the newest letter of a scope gets its subscriptions
-        key = str(line.letter.commune_id) if line.letter.commune_id else WHOLE
-        count = by_scope.get(key, 0) if key not in seen else 0
-        seen.add(key)
-        result.append(RelayLine(line.letter, line.handed_out, line.visits, count))
-    return result
+        subscriptions = db.session.scalar(select(func.count()).select_from(Subscription).where(
+            Subscription.via_id == user.id, Subscription.via_letter_id == letter.id,
+            Subscription.status != SubscriptionStatus.UNSUBSCRIBED.value))
+        lines.append(RelayLine(letter, int(handed or 0), int(visits or 0), int(subscriptions or 0)))
+    return lines
 
 
 # --- personal data ---------------------------------------------------------------

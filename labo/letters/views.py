@@ -95,7 +95,7 @@ def _locale() -> Optional[str]:
 # --- subscribing -------------------------------------------------------------------
 
 
-def _subscribe(form, status_page):
+def _subscribe(form, status_page, letter: Optional[Letter] = None):
     """The subscribe form's POST, shared by the letters' page and a letter's page."""
     known, commune = _commune_of(form.commune.data)
     if form.validate_on_submit():
@@ -105,7 +105,7 @@ def _subscribe(form, status_page):
             via = relay_for(current_app.config, form.via.data or None)
             outcome = carry_out(
                 lambda: services.subscribe(current_app.config, form.contact.data, commune, locale=_locale(), via=via,
-                                           links=_links(), sms_ok=sms_ok()),
+                                           links=_links(), sms_ok=sms_ok(), via_letter=letter),
                 form, ERROR_MESSAGES)
             if outcome:
                 return redirect(url_for("letters.check", canal=outcome.value.channel))
@@ -221,7 +221,7 @@ def detail(letter_id: int):
                                sms=sms_ok(), manage=can(current_user, "letter.manage", letter),
                                relay=can(current_user, "letter.hand_out")), status
 
-    return _subscribe(form, page)
+    return _subscribe(form, page, letter)
 
 
 def _qr(link: str) -> Markup:
