@@ -164,6 +164,8 @@ class Config:
             # Seconds to wait for the provider's answer; tries in all for a timeout or a 5xx.
             "LABO_SMS_TIMEOUT": _int("LABO_SMS_TIMEOUT", 10),
             "LABO_SMS_TRIES": _int("LABO_SMS_TRIES", 3),
+            # The key in the address the provider calls for a text received ("STOP"): labo/letters.
+            "LABO_SMS_INBOUND_KEY": os.environ.get("LABO_SMS_INBOUND_KEY", "").strip() or None,
             # Sign-in codes sent by SMS to one number, from all addresses together,
             # and from one address to all numbers together (each costs a message).
             "LABO_SMS_CODE_RATE_LIMIT": os.environ.get("LABO_SMS_CODE_RATE_LIMIT", "3 per 10 minutes; 10 per day"),

@@ -37,7 +37,7 @@ from labo.core.errors import ServiceError
 from labo.core.i18n import _, _l
 from labo.extensions import db
 from labo.processes.ballots import BlankGrades, ballot_rows, new_ballot_id, ungraded_options
-from labo.processes.eligibility import ProcessError, Stage, stage
+from labo.processes.eligibility import Stage, stage
 from labo.processes.models import Ballot, BallotChoice, Channel, Method, Participation, Process, Stance
 
 # Codes: 8 characters in two groups of 4, without the look-alikes 0/O and 1/I/L

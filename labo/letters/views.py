@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hmac
 import importlib.util
-import os
 from typing import Optional
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
@@ -167,8 +166,7 @@ def sms_inbound():
     a form or JSON: `from` (the sender's number) and `text` (what they wrote).
     "STOP" (or "ARRET") ends the sender's SMS subscriptions to the letter.
     Answers JSON: {"stopped": n}; 400 for a missing or wrong number."""
-    # Set in the environment (deploy/labo.env) until labo/config.py reads it with the other LABO_SMS_* settings.
-    key = current_app.config.get("LABO_SMS_INBOUND_KEY") or os.environ.get("LABO_SMS_INBOUND_KEY", "").strip()
+    key = current_app.config.get("LABO_SMS_INBOUND_KEY")
     if not key:
         abort(404)
     if not hmac.compare_digest(request.args.get("cle", "").encode(), key.encode()):

@@ -3,6 +3,7 @@ went out each month, for the ceiling (labo.sms.services)."""
 from __future__ import annotations
 
 import enum
+import re
 from datetime import datetime
 from typing import Optional
 
@@ -43,6 +44,20 @@ class SmsMessage(Base):
     @property
     def status_enum(self) -> SmsStatus:
         return SmsStatus(self.status)
+
+    @property
+    def shown_body(self) -> str:
+        """The text as the administrators' page shows it: a one-time code or a
+        confirmation link would let whoever reads it sign in, or confirm, in
+        the person's place, so they are masked (the person got them whole)."""
+        body = _LINK_SECRET.sub(r"\1…", self.body)
+        if self.purpose.endswith(("code", "confirm")):
+            body = _ONE_TIME_CODE.sub("••••••", body)
+        return body
+
+
+_ONE_TIME_CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
+_LINK_SECRET = re.compile(r"(https?://\S*/)[A-Za-z0-9_\-]{16,}")
 
 
 class SmsMonthCount(Base):

@@ -86,7 +86,9 @@ def test_the_administrator_reads_the_sms_and_what_became_of_them(client, auth, a
     admin = create_admin()
     auth.login(admin.email)
     text = page_text(client.get("/admin/sms"))
-    assert "À 06 12 34 56 78" in text and "Votre code : 123456" in text and "Gardé ici, pas envoyé." in text
+    # A one-time code is masked: reading the page must not let anyone sign in in the person's place.
+    assert "À 06 12 34 56 78" in text and "Votre code : ••••••" in text and "Gardé ici, pas envoyé." in text
+    assert "123456" not in text
     assert "À 07 81 22 33 44" in text and "Pas envoyé." in text and "tous les SMS prévus pour ce mois" in text
     assert "Ce mois-ci : 1 SMS sur 1 au plus." in text
     assert "2 messages." in page_text(client.get("/admin/"))
