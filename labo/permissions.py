@@ -316,9 +316,9 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     # referents for their communes; ambassadors and referents hand the printed letter out
     "letter.list": is_any_referent,
     "letter.compose": places_in_commune,  # for this commune, or None: the whole agglomeration
-    "letter.manage": lambda user, letter=None: letter is not None and places_in_commune(user, letter.commune),
+    "letter.manage": lambda user, letter=None: letter is not None and places_in_commune(user, getattr(letter, "commune", None)),
     "letter.view": lambda user, letter=None: letter is not None and (
-        letter.is_sent or places_in_commune(user, letter.commune)),
+        getattr(letter, "is_sent", False) or places_in_commune(user, getattr(letter, "commune", None))),
     "letter.hand_out": relays,
     # COPIL (labo/copil)
     "copil.export": is_copil,             # CSV exports and the printable report (counts only, "< 5" groups)

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from labo.core.forms import ActionForm, carry_out, edit_form
-from labo.core.i18n import _
+from labo.core.i18n import _, ngettext
 from labo.core.urls import absolute, external_url
 from labo.extensions import csrf, db, limiter
 from labo.letters import services
@@ -333,7 +333,8 @@ def send(letter_id: int):
         flash(_("La lettre est vide : gardez au moins un point, ou écrivez un mot d'introduction."), "error")
         return _edit_page(letter, _letter_form(letter, formdata=False), 422)
     sent = services.send_letter(current_app.config, current_user, letter, _links(letter))
-    flash(_("La lettre est envoyée (%(n)s message(s) cette fois).", n=sent), "success")
+    flash(ngettext("La lettre est envoyée : %(num)d message cette fois.",
+                   "La lettre est envoyée : %(num)d messages cette fois.", sent), "success")
     return redirect(url_for("letters.detail", letter_id=letter_id))
 
 

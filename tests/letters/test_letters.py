@@ -247,7 +247,7 @@ def test_a_sent_letter_cannot_change_and_sending_from_the_page_says_how_many(app
     response = auth.post(f"/lettre/{letter.id}/envoyer", form_page=f"/lettre/{letter.id}/modifier")
     assert response.status_code == 302
     page = client.get(response.headers["Location"])
-    assert "La lettre est envoyée (1 message(s) cette fois)." in page_text(page)
+    assert "La lettre est envoyée : 1 message cette fois." in page_text(page)
     assert client.get(f"/lettre/{letter.id}/modifier").status_code == 302
     assert [m.subject for m in outbox("a@example.org")].count(letter.title) == 1
 

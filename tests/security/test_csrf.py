@@ -9,8 +9,9 @@ route, its real objects and valid form are sent; otherwise the address is
 made up from its converters, which is enough since the token is checked
 before the view runs.
 
-No route is exempt: the JSON API is authenticated by the same session
-cookie as the pages, so it needs the token too (in the X-CSRFToken header)."""
+Two routes are exempt, each because no browser session is behind it (see
+EXEMPT); the JSON API is authenticated by the same session cookie as the
+pages, so it needs the token too (in the X-CSRFToken header)."""
 from __future__ import annotations
 
 import pytest
@@ -23,7 +24,12 @@ STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # Routes that may take a request without the token, and why. None: the API
 # uses the session cookie (no token auth), the phones' board pages have a
 # session too, and logging in or out from another site is an attack as well.
-EXEMPT: dict[str, str] = {}
+EXEMPT: dict[str, str] = {
+    "/lettre/desinscription/<token>": "a mail client's one-click unsubscribe (RFC 8058) posts without a page;"
+                                      " the secret token in the address is the proof, and it can only unsubscribe",
+    "/lettre/sms-entrant": "the SMS provider's server calls it (a text received, \"STOP\"), with the secret key"
+                           " set up in LABO_SMS_INBOUND_KEY; no session, no cookie",
+}
 REFUSAL = {
     "fr": "La page était ouverte depuis longtemps : vérifiez et renvoyez.",
     "en": "This page was open for a long time: check it and send it again.",
