@@ -129,9 +129,17 @@ def code_address_limit() -> str:
     return current_app.config["LABO_SMS_CODE_ADDRESS_RATE_LIMIT"]
 
 
+# The field each form that sends a code reads its number from. A limit's key
+# must come from the very field the view uses: a made-up extra field must not
+# give each try a counter of its own. Any other form (the code's own) counts
+# against the number the code was sent to, kept in the session.
+_PHONE_FIELD = {"accounts.register": "email", "accounts.phone_login": "phone"}
+
+
 def _typed_phone() -> str:
     """The number typed (to send a code), or the one a code was sent to (to check it), in E.164."""
-    typed = request.form.get("phone") or request.form.get("email") or ""
+    field = _PHONE_FIELD.get(request.endpoint or "")
+    typed = request.form.get(field, "") if field else ""
     if not typed:
         return (session.get(PHONE_PENDING) or {}).get("phone", "")
     try:

@@ -158,6 +158,15 @@ def test_codes_sent_to_one_number_are_limited(app, auth, monkeypatch):
     assert len(sms_to()) == 3
 
 
+def test_a_made_up_field_does_not_give_each_sign_up_a_counter_of_its_own(app, auth, monkeypatch):
+    # Registration reads the number from its "email" field: the limit counts that one.
+    monkeypatch.setitem(app.config, "LABO_SMS_CODE_RATE_LIMIT", "3 per 10 minutes")
+    for n in range(5):
+        auth.post("/compte/inscription", {"pseudonym": f"Nadia{n}", "password": "un mot de passe", "email": MOBILE,
+                                          "phone": f"06 12 34 56 {70 + n}"})
+    assert len(sms_to()) == 3
+
+
 def test_codes_sent_from_one_address_are_limited(app, auth, monkeypatch):
     monkeypatch.setitem(app.config, "LABO_SMS_CODE_ADDRESS_RATE_LIMIT", "2 per 10 minutes")
     assert ask_code(auth, "06 12 34 56 71").status_code == 302
