@@ -68,6 +68,9 @@ log = logging.getLogger("labo.letters")
 TITLE_MAX = 160
 INTRO_MAX = 2000
 CONFIRM_DAYS = 7  # the confirmation link works this long (and the purge deletes what was never confirmed)
+CONFIRM_QUIET_HOUR = timedelta(hours=1)  # one confirmation an hour to one address or number
+CONFIRM_QUIET_DAY = timedelta(days=1)
+CONFIRMS_A_DAY = 3  # confirmations sent to one address or number in a day, all letters together
 LEASE = timedelta(minutes=15)  # a claim younger than this is a sending still at work
 MAX_ATTEMPTS = 3
 MEETINGS_SHOWN = 5
@@ -83,6 +86,8 @@ class LetterError(ServiceError):
 
 ERROR_MESSAGES = {
     "title-empty": _l("Donnez un titre à la lettre."),
+    "confirm-already-sent": _l("Un lien vient déjà d'être envoyé à cette adresse ou à ce numéro : regardez vos messages. "
+                               "S'il n'arrive pas, réessayez dans une heure."),
     "title-too-long": _l("Le titre est trop long (160 caractères au plus)."),
     "intro-too-long": _l("L'introduction est trop longue (2 000 caractères au plus)."),
     "already-sent": _l("Cette lettre est déjà envoyée : elle ne peut plus changer."),
@@ -333,6 +338,15 @@ def subscribe(config: Mapping, contact: str, commune: Optional[Commune], *, loca
         Subscription.channel == channel, Subscription.address == address, Subscription.scope_key == key))
     if found is not None and found.status == SubscriptionStatus.CONFIRMED.value:
         return found
+    # Whoever types an address or a number gets the same answer, but a
+    # confirmation goes to it at most once an hour and for three letters a
+    # day: the form must not let anyone flood someone's phone or inbox, nor
+    # spend the month's SMS.
+    asked = list(db.session.scalars(select(Subscription.created_at).where(
+        Subscription.channel == channel, Subscription.address == address,
+        Subscription.status == SubscriptionStatus.PENDING.value, Subscription.created_at > now - CONFIRM_QUIET_DAY)))
+    if len(asked) >= CONFIRMS_A_DAY or any(at > now - CONFIRM_QUIET_HOUR for at in asked):
+        raise LetterError("confirm-already-sent", "contact")
     if found is None:
         found = Subscription(channel=channel, address=address, commune_id=commune.id if commune else None,
                              scope_key=key, created_at=now)

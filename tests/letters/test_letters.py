@@ -169,6 +169,27 @@ def test_bad_input_gets_a_clear_message_and_a_4xx(client, app):
     assert client.post("/lettre/desinscription/faux").status_code == 404
 
 
+def test_the_form_cannot_flood_a_phone_with_confirmations(app, client):
+    # Fifteen sign-ups for one number, whatever the letter: one SMS in the hour,
+    # each refusal said plainly; three letters a day at most.
+    answers = [subscribe(client, "06 12 34 56 78", commune_value=slug)
+               for slug in ("lens", "lens", "avion", "lievin") * 4]
+    assert len(texts("+33612345678")) == 1
+    assert [a.status_code for a in answers].count(422) == 15
+    assert "Un lien vient déjà d'être envoyé" in page_text(answers[1])
+    later = utcnow() - timedelta(hours=2)
+    db.session.execute(Subscription.__table__.update().values(created_at=later))
+    db.session.commit()
+    assert subscribe(client, "06 12 34 56 78", commune_value="avion").status_code == 302
+    db.session.execute(Subscription.__table__.update().values(created_at=later))
+    db.session.commit()
+    assert subscribe(client, "06 12 34 56 78", commune_value="lievin").status_code == 302
+    db.session.execute(Subscription.__table__.update().values(created_at=later))
+    db.session.commit()
+    assert subscribe(client, "06 12 34 56 78", commune_value="lens").status_code == 422, "three a day at most"
+    assert len(texts("+33612345678")) == 3
+
+
 def test_one_click_unsubscribe_with_the_list_unsubscribe_headers(app, client, auth):
     admin = create_admin(email="admin-lettre@example.org")
     subscribed(client, "amina@example.org")
