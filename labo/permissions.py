@@ -157,12 +157,19 @@ def enters_tally(user, process: Any) -> bool:
 
 
 def prints_cards(user, process: Any) -> bool:
-    """Printed participation cards (labo.cards): print, list and revoke a
-    process's sheets. Those who enter its tallies (its managers; any referent
-    for an agglomeration process) and animators, who hand cards out."""
-    if enters_tally(user, process):
-        return True
-    return _is_process(process) and _authenticated(user) and user.has_role(Role.ANIMATOR)
+    """Printed participation cards (labo.cards): print, list and revoke any of
+    a process's sheets. Those who enter its tallies (its managers; any
+    referent for an agglomeration process): each card is a vote. Animators
+    print cards only for a meeting they run (labo.cards.views.meeting, under
+    "meeting.manage"), for the processes open at its commune."""
+    return enters_tally(user, process)
+
+
+def revokes_card_sheet(user, sheet: Any) -> bool:
+    """A sheet of cards is revoked by its process's managers, or by whoever printed it."""
+    if sheet is None or not hasattr(sheet, "printed_by_id"):
+        return False
+    return prints_cards(user, sheet.process) or (_authenticated(user) and sheet.printed_by_id == user.id)
 
 
 def verifies_person(user, person: Any) -> bool:
@@ -307,6 +314,7 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "tally.enter": enters_tally,          # a paper or workshop tally sheet
     "tally.photo": manages_process,       # the photo of a sheet: its managers only
     "card.print": prints_cards,           # printed participation cards: print, list, revoke a sheet (labo/cards)
+    "card.revoke": revokes_card_sheet,    # one sheet: its process's managers, or whoever printed it
     "account.verify": verifies_person,    # a referent met the person, who lives in one of their communes
     "account.reset_code": gives_reset_code,  # a one-time code to choose a new password, given in person
     # live workshop boards (labo/workshops); joining with the code needs no account

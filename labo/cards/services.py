@@ -179,6 +179,19 @@ def sheets_of(process: Process) -> list[SheetRow]:
     return [SheetRow(s, *counts.get(s.id, (0, 0))) for s in sheets]
 
 
+def sheets_of_meeting(meeting) -> list[SheetRow]:
+    """The sheets printed for a meeting, newest first, with how many cards were used and revoked."""
+    counts = {sheet_id: (used or 0, revoked or 0) for sheet_id, used, revoked in db.session.execute(
+        select(ParticipationCard.sheet_id,
+               func.sum(case((ParticipationCard.used_at.is_not(None), 1), else_=0)),
+               func.sum(case((ParticipationCard.revoked_at.is_not(None), 1), else_=0)))
+        .join(CardSheet, CardSheet.id == ParticipationCard.sheet_id)
+        .where(CardSheet.meeting_id == meeting.id).group_by(ParticipationCard.sheet_id))}
+    sheets = db.session.scalars(select(CardSheet).where(CardSheet.meeting_id == meeting.id)
+                                .order_by(CardSheet.created_at.desc(), CardSheet.id.desc()))
+    return [SheetRow(s, *counts.get(s.id, (0, 0))) for s in sheets]
+
+
 def revoke_sheet(actor: User, sheet: CardSheet, now: datetime) -> int:
     """Kill the sheet's unused cards (one UPDATE: a card used at the same
     moment is either used or revoked, never both); returns how many died.
@@ -292,7 +305,7 @@ def _printed(d) -> str:
 
 
 def _revoked(d) -> str:
-    return _("Feuille de cartes annulée pour « %(name)s » : %(used)s utilisées, %(revoked)s annulées",
+    return _("Feuille de cartes annulée pour « %(name)s » (cartes utilisées : %(used)s ; annulées : %(revoked)s)",
              name=d.name, used=d.get("used", ""), revoked=d.get("revoked", ""))
 
 

@@ -14,7 +14,7 @@ from labo.cards.forms import CardOpinionForm, CodeForm, MeetingPrintForm, PrintF
 from labo.cards.models import CardSheet
 from labo.core.dates import format_moment
 from labo.core.forms import ActionForm
-from labo.core.i18n import _
+from labo.core.i18n import _, ngettext
 from labo.core.db import utcnow
 from labo.extensions import db, limiter
 from labo.meetings.models import Meeting
@@ -202,23 +202,30 @@ def sheets(process_id: int):
 
 @bp.route("/demarches/<id:process_id>/cartes/<id:sheet_id>/annuler", methods=["POST"])
 def revoke(process_id: int, sheet_id: int):
-    process = _process_for_cards(process_id)
+    process = db.get_or_404(Process, process_id)
     sheet = db.get_or_404(CardSheet, sheet_id)
-    if sheet.process_id != process.id:
+    if sheet.process_id != process.id or not can(current_user, "process.view", process):
         abort(404)
+    authorize("card.revoke", sheet)
+    # Back where the sheet was listed: the process's sheets, or the meeting's for an animator.
+    back = (url_for("cards.sheets", process_id=process.id) if can(current_user, "card.print", process)
+            else url_for("cards.meeting", meeting_id=sheet.meeting_id) if sheet.meeting_id
+            else url_for("processes.detail", process_id=process.id))
     if not ActionForm().validate_on_submit():
         flash(_("Le formulaire a expiré : envoyez-le à nouveau."), "error")
-        return redirect(url_for("cards.sheets", process_id=process.id), 303)
+        return redirect(back, 303)
     try:
         killed = services.revoke_sheet(current_user, sheet, utcnow())
         db.session.commit()
     except services.CardError as error:
         db.session.rollback()
         flash(services.message(error.code), "error")
-        return redirect(url_for("cards.sheets", process_id=process.id), 303)
-    flash(_("La feuille est annulée : %(n)s cartes non utilisées ne servent plus. Les réponses déjà données "
-            "comptent toujours.", n=killed), "success")
-    return redirect(url_for("cards.sheets", process_id=process.id), 303)
+        return redirect(back, 303)
+    flash(ngettext("La feuille est annulée : %(num)d carte non utilisée ne sert plus. Les réponses déjà données "
+                   "comptent toujours.",
+                   "La feuille est annulée : %(num)d cartes non utilisées ne servent plus. Les réponses déjà données "
+                   "comptent toujours.", killed), "success")
+    return redirect(back, 303)
 
 
 def meeting_processes(meeting: Meeting) -> list[Process]:
@@ -232,7 +239,7 @@ def meeting_processes(meeting: Meeting) -> list[Process]:
             | Process.commune_id.is_(None))
         .order_by(Process.closes_at, Process.id))
     return [p for p in found if services.takes_cards(p) and stage(p, now) in (Stage.DRAFT, Stage.UPCOMING, Stage.OPEN)
-            and can(current_user, "card.print", p)]
+            and can(current_user, "process.view", p)]
 
 
 @bp.route("/rencontres/<id:meeting_id>/cartes", methods=["GET", "POST"])
@@ -254,4 +261,5 @@ def meeting(meeting_id: int):
             if chosen is None:
                 form.demarche.errors = [_("Choisissez la démarche des cartes.")]
             status = 422
-    return render_template("cards/meeting.html", meeting=found, form=form, processes=choices), status
+    return render_template("cards/meeting.html", meeting=found, form=form, processes=choices,
+                           rows=services.sheets_of_meeting(found), action_form=ActionForm(formdata=None)), status

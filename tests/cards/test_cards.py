@@ -333,7 +333,8 @@ def test_who_may_print_cards(client, auth):
     process = consultation()
     for who, email, allowed in ((create_user, "hab@example.org", False),
                                 (lambda **k: create_referent("lievin", **k), "ref.lievin@example.org", False),
-                                (create_animator, "anim@example.org", True),
+                                # An animator prints cards only for a meeting they run (below): each card is a vote.
+                                (create_animator, "anim@example.org", False),
                                 (lambda **k: create_referent("lens", **k), "ref.lens@example.org", True)):
         who(email=email)
         auth.login(email)
@@ -361,3 +362,20 @@ def test_a_meeting_prints_cards_for_a_process_open_in_its_commune(client, auth):
                                                                   "demarche": str(process.id)})
     assert printed.mimetype == "application/pdf"
     assert db.session.scalar(select(CardSheet.meeting_id).where(CardSheet.process_id == process.id)) == meeting.id
+
+    # The sheet is listed on the meeting's page; whoever printed it can revoke it, another animator cannot.
+    sheet = db.session.scalar(select(CardSheet).where(CardSheet.process_id == process.id))
+    page = client.get(f"/rencontres/{meeting.id}/cartes")
+    assert "Les feuilles imprimées pour cette rencontre" in page_text(page) and "5 cartes, 0 utilisée" in page_text(page)
+    assert client.get(f"/demarches/{process.id}/cartes").status_code == 403
+    auth.logout()
+    create_animator(email="other.anim@example.org")
+    auth.login("other.anim@example.org")
+    other = client.post(f"/demarches/{process.id}/cartes/{sheet.id}/annuler",
+                        data={"csrf_token": csrf_from(client.get("/").get_data(as_text=True))})
+    assert other.status_code == 403
+    auth.logout()
+    auth.login("anim@example.org")
+    revoked = client.post(f"/demarches/{process.id}/cartes/{sheet.id}/annuler", data={"csrf_token": token})
+    assert revoked.status_code == 303 and revoked.headers["Location"].endswith(f"/rencontres/{meeting.id}/cartes")
+    assert "5 cartes non utilisées ne servent plus" in page_text(client.get(revoked.headers["Location"]))

@@ -46,8 +46,9 @@ ANIMATORS = frozenset({"animator", "admin"})
 RELAYS = frozenset({"ambassador", "referent_a", "referent_b", "admin"})
 # A draft fiche of the resident's: its author and its reviewers (Lens, administrators).
 FICHE_EDITORS = frozenset({"resident", "referent_a", "admin"})
-# Printed cards of a Lens process: its referent, animators and administrators.
-CARD_PRINTERS = frozenset({"referent_a", "animator", "admin"})
+# Printed cards of a Lens process: its referent and administrators (each card is a vote);
+# animators print them only for a meeting they run (/rencontres/<id>/cartes).
+CARD_PRINTERS = frozenset({"referent_a", "admin"})
 # Animators, referents and administrators open live boards.
 WORKSHOP_RUNNERS = frozenset({"referent_a", "referent_b", "animator", "admin"})
 
