@@ -17,7 +17,7 @@ from typing import Mapping, Optional
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from labo.accounts.models import PhoneCode, User
+from labo.accounts.models import PhoneCode, Role, User
 from labo.accounts.services import AccountError, register_account
 from labo.audit.services import audit_labels, record_audit
 from labo.core.i18n import _
@@ -110,14 +110,23 @@ def tries_left(phone: str, now: datetime, *, user_id: Optional[int] = None) -> i
 def sign_in_by_phone(config: Mapping, phone: str, typed: str, now: datetime) -> tuple[str, Optional[User]]:
     """Check the code sent to `phone`: ("ok", the account) when the number
     has one, ("ok", None) when it has none yet (the caller offers to create
-    it), or ("wrong" | "dead" | "inactive", None)."""
+    it), or ("wrong" | "dead" | "inactive" | "password-needed", None).
+
+    An account with rights over others (administrator, referent, COPIL
+    member) does not open on an SMS code alone: a stolen or swapped SIM
+    would give its rights away. It signs in with its password."""
     outcome = check_phone_code(config, phone, typed, now)
     if outcome != "ok":
         return outcome, None
     user = find_user_by_phone(phone)
     if user is not None and not user.active:
         return "inactive", None
+    if user is not None and user.roles & STAFF_ROLES:
+        return "password-needed", None
     return "ok", user
+
+
+STAFF_ROLES = frozenset({Role.ADMIN, Role.REFERENT, Role.COPIL})
 
 
 def attach_phone(config: Mapping, user: User, phone: str, typed: str, now: datetime) -> str:

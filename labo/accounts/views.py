@@ -342,6 +342,11 @@ def phone_code():
                     session["lang"] = user.locale
                 flash(_("Bonjour %(name)s, vous êtes dans votre compte.", name=user.pseudonym), "success")
                 return redirect(next_url or url_for("site.home"))
+        if result == "password-needed":
+            session.pop(PHONE_PENDING, None)
+            flash(_("Ce compte a des droits sur le Labo (administration, référent, COPIL) : il s'ouvre avec son "
+                    "mot de passe, pas seulement avec un code reçu par SMS."), "error")
+            return redirect(url_for("accounts.login", next=next_url))
         if result is not None:
             form.code.data = ""  # typed afresh
         if result == "wrong":

@@ -6,6 +6,8 @@ sending them is limited per number and per address. The number and its SMS
 are in the download, go with the account and past their retention."""
 from __future__ import annotations
 
+import pytest
+
 import io
 import re
 import zipfile
@@ -73,6 +75,22 @@ def test_a_person_signs_in_with_their_number_and_the_code_sent_by_sms(client, au
     done = type_code(auth, last_code())
     assert done.status_code == 302
     assert "Josiane" in signed_in_as(client)
+
+
+@pytest.mark.parametrize("role", ["admin", "referent", "copil"])
+def test_an_account_with_rights_over_others_does_not_open_on_an_sms_code_alone(client, auth, role):
+    from labo.accounts.models import Role, RoleGrant
+    from labo.territory.models import Commune
+
+    user = with_phone("Marcelle")
+    commune_id = db.session.scalar(select(Commune.id).where(Commune.slug == "lens")) if role == "referent" else None
+    db.session.add(RoleGrant(user_id=user.id, role=Role(role).value, commune_id=commune_id))
+    db.session.commit()
+    ask_code(auth)
+    refused = type_code(auth, last_code())
+    assert refused.status_code == 302 and "/compte/connexion" in refused.headers["Location"]
+    assert "il s'ouvre avec son mot de passe" in page_text(client.get(refused.headers["Location"]))
+    assert "Marcelle" not in signed_in_as(client)
 
 
 def test_a_number_without_an_account_gets_one_with_a_pseudonym_only(client, auth):
