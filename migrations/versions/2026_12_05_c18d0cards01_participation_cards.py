@@ -85,8 +85,8 @@ def downgrade():
     op.drop_index('ix_participation_card', table_name='participation')
     with op.batch_alter_table('participation') as batch_op:
         batch_op.drop_column('channel')
-    # ballot.channel stays on SQLite (a rebuild would lose WITHOUT ROWID); PostgreSQL drops it.
-    if op.get_bind().dialect.name != 'sqlite':
-        op.drop_column('ballot', 'channel')
+    # SQLite (3.35 and later) drops the column in place: no rebuild, so the
+    # table keeps WITHOUT ROWID; batch mode would rebuild it without.
+    op.execute('ALTER TABLE ballot DROP COLUMN channel')
     with op.batch_alter_table('process') as batch_op:
         batch_op.drop_column('accepts_cards')
