@@ -29,6 +29,7 @@ nothing; a claim left unsent by a process that died is taken back after
 LEASE by the next sending."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass
@@ -299,7 +300,14 @@ def confirm_token(config: Mapping, subscription: Subscription) -> str:
 
 
 def unsubscribe_token(config: Mapping, subscription: Subscription) -> str:
-    return URLSafeSerializer(config["SECRET_KEY"], salt="labo-letter-unsubscribe").dumps(subscription.id)
+    # The address's fingerprint is in it: once a subscription is purged, a new
+    # one that gets the same row id (SQLite reuses them) is not reached by an old letter's link.
+    return URLSafeSerializer(config["SECRET_KEY"], salt="labo-letter-unsubscribe").dumps(
+        [subscription.id, _fingerprint(subscription.address)])
+
+
+def _fingerprint(address: str) -> str:
+    return hashlib.sha256(address.encode()).hexdigest()[:16]
 
 
 def read_contact(text: str, *, sms_ok: bool) -> tuple[str, str]:
@@ -400,10 +408,11 @@ def confirm(config: Mapping, token: str, now: Optional[datetime] = None) -> Opti
 
 def subscription_for_unsubscribe(config: Mapping, token: str) -> Optional[Subscription]:
     try:
-        subscription_id = URLSafeSerializer(config["SECRET_KEY"], salt="labo-letter-unsubscribe").loads(token)
+        subscription_id, fingerprint = URLSafeSerializer(config["SECRET_KEY"], salt="labo-letter-unsubscribe").loads(token)
     except (BadData, TypeError, ValueError):
         return None
-    return db.session.get(Subscription, subscription_id) if isinstance(subscription_id, int) else None
+    found = db.session.get(Subscription, subscription_id) if isinstance(subscription_id, int) else None
+    return found if found is not None and fingerprint == _fingerprint(found.address) else None
 
 
 def unsubscribe(subscription: Subscription, now: Optional[datetime] = None) -> None:

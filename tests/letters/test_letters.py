@@ -169,6 +169,19 @@ def test_bad_input_gets_a_clear_message_and_a_4xx(client, app):
     assert client.post("/lettre/desinscription/faux").status_code == 404
 
 
+def test_an_old_unsubscribe_link_does_not_reach_whoever_gets_the_same_row_later(app, client):
+    old = subscribed(client, "ancien@example.org")
+    token = services.unsubscribe_token(app.config, old)
+    row_id = old.id
+    db.session.delete(old)  # purged, and SQLite gives the row id again
+    db.session.add(Subscription(id=row_id, channel="email", address="nouvelle@example.org", scope_key=old.scope_key,
+                                commune_id=old.commune_id, status="confirmed", created_at=utcnow()))
+    db.session.commit()
+    assert services.subscription_for_unsubscribe(app.config, token) is None
+    fresh = db.session.get(Subscription, row_id)
+    assert services.subscription_for_unsubscribe(app.config, services.unsubscribe_token(app.config, fresh)) is fresh
+
+
 def test_the_form_cannot_flood_a_phone_with_confirmations(app, client):
     # Fifteen sign-ups for one number, whatever the letter: one SMS in the hour,
     # each refusal said plainly; three letters a day at most.
