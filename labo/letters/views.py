@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from labo.core.forms import ActionForm, carry_out, edit_form
 from labo.core.i18n import _, ngettext
+from labo.core.qr import qr_svg
 from labo.core.urls import absolute, external_url
 from labo.extensions import csrf, db, limiter
 from labo.letters import services
@@ -223,11 +224,7 @@ def detail(letter_id: int):
 
 
 def _qr(link: str) -> Markup:
-    import segno
-
-    qr = segno.make(link, error="m")
-    # Our own URL, no user markup in it.
-    return Markup(qr.svg_inline(scale=4, border=2, omitsize=True, title=_("Code QR vers la lettre sur le site")))
+    return qr_svg(link, _("Code QR vers la lettre sur le site"), sized=False)
 
 
 @bp.route("/<id:letter_id>/imprimer")

@@ -16,6 +16,7 @@ from labo.core.files import send_attachment
 from labo.core.forms import ActionForm, carry_out, edit_form
 from labo.core.i18n import _
 from labo.core.limits import per_person, write_limit
+from labo.core.qr import qr_svg
 from labo.core.sanitize import rich_text_as_typed
 from labo.core.uploads import accepts_uploads
 from labo.core.urls import absolute
@@ -329,16 +330,12 @@ def paper(meeting_id: int):
 def flyer(meeting_id: int):
     """An A5 flyer to print and hand out, with a QR code to the meeting page
     (a relay's own invite link when a relay prints it)."""
-    import segno
-    from markupsafe import Markup
-
     meeting = get_meeting(meeting_id)
     values = {"meeting_id": meeting.id}
     if can(current_user, "relay.invite"):
         values["relais"] = services.relay_token(current_app.config, current_user)
     link = absolute(url_for("meetings.detail", **values))
-    qr = segno.make(link, error="m")
-    svg = Markup(qr.svg_inline(scale=5, title=_("Code QR vers la page de la rencontre")))  # our own URL, no user markup
+    svg = qr_svg(link, _("Code QR vers la page de la rencontre"), scale=5)
     return render_template("meetings/flyer.html", meeting=meeting, link=link, qr=svg)
 
 

@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from labo.accounts.models import User
 from labo.core.forms import ActionForm, carry_out
 from labo.core.i18n import _
+from labo.core.qr import qr_svg
 from labo.core.spreadsheet import csv_bytes
 from labo.core.urls import absolute
 from labo.extensions import db, limiter
@@ -81,12 +82,8 @@ def _join_link(board: Board) -> str:
 
 
 def _qr(board: Board) -> Markup:
-    import segno
-
-    qr = segno.make(_join_link(board), error="m")
-    # Our own URL, no user markup in it.
     # A viewBox and no fixed size: the projector draws it large, then as a strip.
-    return Markup(qr.svg_inline(scale=6, border=2, omitsize=True, title=_("Code QR pour rejoindre l'atelier")))
+    return qr_svg(_join_link(board), _("Code QR pour rejoindre l'atelier"), scale=6, sized=False)
 
 
 # --- the animator's pages ----------------------------------------------------
