@@ -705,6 +705,8 @@ NOT_EDITS: dict[str, str] = {
     "/compte/telephone": "asks for a sign-in code by SMS for a number typed afresh",
     "/compte/telephone/code": "a one-time code received by SMS, typed afresh",
     "/compte/telephone/nouveau": CREATES,
+    "/compte/telephone/changer": "asks for a code by SMS for a number typed afresh, attached once the code is typed",
+    "/compte/telephone/retirer": DELETES,
     "/compte/verifier/<id:user_id>": ACTS,
     "/compte/verifier/<id:user_id>/code": "one button that shows a new one-time code, never stored in the clear",
     "/demarches/nouvelle": CREATES,

@@ -24,6 +24,8 @@ ERROR_MESSAGES = {
     "role-already-granted": _l("Cette personne a déjà ce rôle."),
     "last-admin": _l("Vous êtes le dernier administrateur : nommez-en un autre avant de partir."),
     "code-wrong": _l("Ce n'est pas le bon code, ou il ne marche plus. Demandez-en un nouveau."),
+    "phone-only-way-in": _l("Votre compte repose sur ce numéro : choisissez d'abord un mot de passe, pour pouvoir "
+                            "vous connecter sans lui."),
     "phone-taken": _l("Ce numéro est déjà celui d'un autre compte. Connectez-vous avec ce numéro."),
     **PHONE_MESSAGES,
 }

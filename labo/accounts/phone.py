@@ -14,11 +14,11 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Mapping, Optional
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from labo.accounts.models import PhoneCode, Role, User
-from labo.accounts.services import AccountError, register_account
+from labo.accounts.services import AccountError, hash_password, register_account
 from labo.audit.services import audit_labels, record_audit
 from labo.core.i18n import _
 from labo.extensions import db
@@ -151,6 +151,27 @@ def register_phone_account(config: Mapping, *, pseudonym: str, phone: str, local
     return user
 
 
+def choose_first_password(config: Mapping, user: User, new: str) -> None:
+    """An account made on a number (no password anyone knows) chooses one:
+    it can then sign in with its pseudonym too, and do without the number."""
+    if has_password(user):
+        raise AccountError("password-wrong", "current_password")
+    user.password_hash = hash_password(config, new)
+    db.session.flush()
+    record_audit(user, "account.password_chosen", "user", user.id, user=user.pseudonym)
+
+
+def remove_phone(user: User) -> None:
+    """Take the number off the account (its pending codes go too). Refused
+    while the number is the only way in: a password must be chosen first."""
+    if not has_password(user):
+        raise AccountError("phone-only-way-in", "phone")
+    db.session.execute(delete(PhoneCode).where(PhoneCode.user_id == user.id))
+    user.phone = None
+    db.session.flush()
+    record_audit(user, "account.phone_removed", "user", user.id, user=user.pseudonym)
+
+
 def _set_phone(user: User, phone: str) -> None:
     owner = find_user_by_phone(phone)
     if owner is not None and owner.id != user.id:
@@ -166,4 +187,7 @@ def _set_phone(user: User, phone: str) -> None:
 audit_labels({
     "account.phone_attached": lambda d: _("Numéro de portable enregistré, après un code par SMS : %(user)s",
                                           user=d.get("user", "?")),
+    "account.phone_removed": lambda d: _("Numéro de portable retiré du compte : %(user)s", user=d.get("user", "?")),
+    "account.password_chosen": lambda d: _("Premier mot de passe choisi pour un compte sur un numéro : %(user)s",
+                                           user=d.get("user", "?")),
 })

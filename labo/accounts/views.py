@@ -33,7 +33,7 @@ from labo.core.urls import external_url, safe_next
 from labo.extensions import db, limiter
 from labo.mail.services import send_email
 from labo.permissions import authorize, is_admin, is_any_referent
-from labo.sms.numbers import InvalidPhone, looks_like_phone, mask_phone, normalize_phone
+from labo.sms.numbers import InvalidPhone, format_phone, looks_like_phone, mask_phone, normalize_phone
 from labo.sms.services import sms_error_message
 from labo.territory.models import Qpv
 from labo.territory.services import commune_choices, get_commune, list_qpvs
@@ -133,7 +133,7 @@ def code_address_limit() -> str:
 # must come from the very field the view uses: a made-up extra field must not
 # give each try a counter of its own. Any other form (the code's own) counts
 # against the number the code was sent to, kept in the session.
-_PHONE_FIELD = {"accounts.register": "email", "accounts.phone_login": "phone"}
+_PHONE_FIELD = {"accounts.register": "email", "accounts.phone_login": "phone", "accounts.change_phone": "phone"}
 
 
 def _typed_phone() -> str:
@@ -568,9 +568,22 @@ def profile_form() -> ProfileForm:
     return form
 
 
-def render_profile(form, password_form=None, erase_form=None, email_form=None):
-    """The profile page with its four forms, one of them sent back with its errors."""
-    password_form = password_form or ChangePasswordForm(prefix="pw", formdata=None)
+_UNSET = object()
+
+
+def _password_form(formdata=_UNSET):
+    """Changing the password; an account on a number that never had one
+    chooses its first (it proved the number when it signed in)."""
+    form = ChangePasswordForm(prefix="pw") if formdata is _UNSET else ChangePasswordForm(prefix="pw", formdata=formdata)
+    if not phone_services.has_password(current_user):
+        del form.current_password
+    return form
+
+
+def render_profile(form, password_form=None, erase_form=None, email_form=None, phone_form=None):
+    """The profile page with its five forms, one of them sent back with its errors."""
+    password_form = password_form or _password_form(formdata=None)
+    phone_form = phone_form or PhoneForm(formdata=None)
     erase_form = erase_form or EraseAccountForm(prefix="erase", formdata=None)
     sms_only = bool(current_user.phone) and not phone_services.has_password(current_user)
     if sms_only:  # no password to confirm with: the code sent by SMS
@@ -578,11 +591,13 @@ def render_profile(form, password_form=None, erase_form=None, email_form=None):
         erase_form.password.description = _("Votre compte, votre profil et vos rôles seront effacés pour de bon.")
         erase_form.password.render_kw = {"type": "text", "autocomplete": "one-time-code", "inputmode": "numeric"}
     email_form = email_form or EmailForm(prefix="mail", formdata=None)
-    failed = form.errors or password_form.errors or erase_form.errors or email_form.errors
+    failed = form.errors or password_form.errors or erase_form.errors or email_form.errors or phone_form.errors
     return render_template(
         "accounts/profile.html", form=form, password_form=password_form, erase_form=erase_form,
-        email_form=email_form, sms_only=sms_only,
+        email_form=email_form, phone_form=phone_form, sms_only=sms_only, action_form=ActionForm(formdata=None),
         shown_phone=mask_phone(current_user.phone) if current_user.phone else None,
+        own_phone=format_phone(current_user.phone) if current_user.phone else None,
+        has_password=phone_services.has_password(current_user),
     ), (422 if failed else 200)
 
 
@@ -591,7 +606,7 @@ def render_profile(form, password_form=None, erase_form=None, email_form=None):
 def profile():
     authorize("profile.edit", current_user)
     form = profile_form()
-    password_form = ChangePasswordForm(prefix="pw")
+    password_form = _password_form(formdata=None)
     if form.validate_on_submit():
         services.update_profile(
             current_user,
@@ -615,14 +630,62 @@ def profile():
 @limiter.limit(auth_limit, key_func=per_person, deduct_when=refused)
 def change_password():
     authorize("profile.edit", current_user)
-    password_form = ChangePasswordForm(prefix="pw")
+    password_form = _password_form()
+    first = "current_password" not in password_form
     if password_form.validate_on_submit() and carry_out(
-            lambda: services.change_password(current_app.config, current_user, password_form.current_password.data,
-                                             password_form.password.data),
-            password_form, ERROR_MESSAGES, _("Votre mot de passe est changé.")):
+            lambda: phone_services.choose_first_password(current_app.config, current_user, password_form.password.data)
+            if first else services.change_password(current_app.config, current_user,
+                                                   password_form.current_password.data, password_form.password.data),
+            password_form, ERROR_MESSAGES,
+            _("Votre mot de passe est choisi : vous pouvez aussi vous connecter avec votre pseudonyme et lui.") if first
+            else _("Votre mot de passe est changé.")):
+        # The other devices are signed out (the session carries the password's
+        # fingerprint); this one stays signed in, with the new fingerprint.
+        login_user(current_user._get_current_object())
         return redirect(url_for("accounts.profile"))
     form = profile_form()
     return render_profile(form, password_form=password_form)
+
+
+@bp.route("/telephone/changer", methods=["POST"])
+@login_required
+@limiter.limit(address_limit, methods=["POST"])
+@codes_from_one_address
+@codes_to_one_number
+def change_phone():
+    """Add or change one's mobile number: attached once the code sent to it is typed."""
+    authorize("profile.edit", current_user)
+    phone_form = PhoneForm()
+    if phone_form.validate_on_submit():
+        try:
+            phone = normalize_phone(phone_form.phone.data, mobile=True)
+        except InvalidPhone as error:
+            phone_form.phone.errors = [str(ERROR_MESSAGES[error.code])]
+        else:
+            if phone == current_user.phone:
+                flash(_("C'est déjà votre numéro."), "info")
+                return redirect(url_for("accounts.profile"))
+            return _send_code_and_ask(phone, user=current_user, next_url=url_for("accounts.profile"))
+    return render_profile(profile_form(), phone_form=phone_form)
+
+
+@bp.route("/telephone/retirer", methods=["POST"])
+@login_required
+def remove_phone():
+    """Take one's number off the account; not the only way in: a password is needed to sign in without it."""
+    authorize("profile.edit", current_user)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if current_user.phone:
+        try:
+            phone_services.remove_phone(current_user)
+        except services.AccountError as error:
+            db.session.rollback()
+            flash(str(ERROR_MESSAGES[error.code]), "error")
+        else:
+            db.session.commit()
+            flash(_("Votre numéro de portable est retiré du compte."), "success")
+    return redirect(url_for("accounts.profile") + "#portable", 303)
 
 
 # --- a referent vouches for a person met in person -----------------------------

@@ -341,3 +341,50 @@ def test_an_account_with_a_password_gets_no_erasure_code(client, auth):
     assert "Recevoir un code par SMS" not in page_text(client.get("/compte/"))
     assert auth.post("/compte/supprimer/code", form_page="/compte/").status_code == 404
     assert sms_to() == []
+
+
+# --- the number in one's profile: add, change, remove; a first password -------------------
+
+
+def test_from_the_profile_a_person_adds_a_number_then_changes_it(client, auth):
+    create_user("Yvette", email="yvette@example.org")
+    auth.login("yvette@example.org")
+    profile = page_text(client.get("/compte/"))
+    assert "Ajouter un numéro de portable" in profile
+    sent = auth.post("/compte/telephone/changer", {"phone": MOBILE}, form_page="/compte/")
+    assert sent.headers["Location"].startswith("/compte/telephone/code")
+    done = auth.post(sent.headers["Location"], {"code": last_code()})  # the page the browser is sent to
+    assert done.headers["Location"] == "/compte/"
+    db.session.expire_all()
+    assert db.session.scalar(select(User.phone).where(User.pseudonym == "Yvette")) == E164
+    assert "06 12 34 56 78" in page_text(client.get("/compte/"))
+
+    auth.post("/compte/telephone/changer", {"phone": "07 81 22 33 44"}, form_page="/compte/")
+    type_code(auth, last_code("+33781223344"))
+    db.session.expire_all()
+    assert db.session.scalar(select(User.phone).where(User.pseudonym == "Yvette")) == "+33781223344"
+    bad = auth.post("/compte/telephone/changer", {"phone": "03 21 12 34 56"}, form_page="/compte/")
+    assert bad.status_code == 422 and "ne peut pas recevoir de SMS" in page_text(bad)
+
+
+def test_an_account_on_a_number_chooses_a_password_before_it_can_remove_the_number(client, auth):
+    ask_code(auth)
+    type_code(auth, last_code())
+    auth.post("/compte/telephone/nouveau", {"pseudonym": "Mounir"})
+    profile = page_text(client.get("/compte/"))
+    assert "Choisir un mot de passe" in profile and "Mot de passe actuel" not in profile
+    assert "Retirer ce numéro du compte" not in profile
+    refused = auth.post("/compte/telephone/retirer", {}, form_page="/compte/")
+    assert "choisissez d'abord un mot de passe" in page_text(client.get(refused.headers["Location"]))
+    db.session.expire_all()
+    assert db.session.scalar(select(User.phone).where(User.pseudonym == "Mounir")) == E164
+
+    chosen = auth.post("/compte/mot-de-passe", {"pw-password": "un mot de passe sûr"}, form_page="/compte/")
+    assert chosen.status_code == 302
+    removed = auth.post("/compte/telephone/retirer", {}, form_page="/compte/")
+    assert "Votre numéro de portable est retiré" in page_text(client.get(removed.headers["Location"]))
+    db.session.expire_all()
+    assert db.session.scalar(select(User.phone).where(User.pseudonym == "Mounir")) is None
+    auth.logout()
+    assert auth.login("Mounir", "un mot de passe sûr").status_code == 302
+    assert "Mounir" in signed_in_as(client)
