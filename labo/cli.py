@@ -86,8 +86,10 @@ def tick(now) -> None:
     from datetime import timezone
 
     from labo.reminders.services import tick as run_tick
+    from labo.sms.services import deliver_pending as deliver_pending_sms
 
     report = run_tick(current_app._get_current_object(), now.replace(tzinfo=timezone.utc) if now else None)
+    report["sms sent again"] = deliver_pending_sms(now.replace(tzinfo=timezone.utc) if now else None) or None
     click.echo("Tick: " + ", ".join(f"{what} {done}" for what, done in report.items() if done is not None))
 
 

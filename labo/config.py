@@ -159,8 +159,11 @@ class Config:
             # The name shown as the sender: 11 letters or digits at most.
             "LABO_SMS_SENDER": os.environ.get("LABO_SMS_SENDER", "").strip() or "Labo",
             "LABO_SMS_API_URL": os.environ.get("LABO_SMS_API_URL", "").strip() or "https://api.brevo.com",
-            # At most this many messages a month, whatever asks for them (a bug cannot run up a bill).
+            # At most this many SMS (segments of 160 characters, 70 with a character outside
+            # GSM 7-bit) a month, whatever asks for them (a bug cannot run up a bill).
             "LABO_SMS_MONTHLY_LIMIT": _int("LABO_SMS_MONTHLY_LIMIT", 1000),
+            # The share of that ceiling bulk messages (the letter, reminders) may use: sign-in codes keep the rest.
+            "LABO_SMS_BULK_SHARE": float(os.environ.get("LABO_SMS_BULK_SHARE") or 0.8),
             # Seconds to wait for the provider's answer; tries in all for a timeout or a 5xx.
             "LABO_SMS_TIMEOUT": _int("LABO_SMS_TIMEOUT", 10),
             "LABO_SMS_TRIES": _int("LABO_SMS_TRIES", 3),

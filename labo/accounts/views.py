@@ -267,7 +267,8 @@ def register():
 def _send_code_and_ask(phone: str, *, user: User | None = None, next_url: str | None = None):
     """Send a code to `phone` and go to the page that asks for it; or say why no SMS could go."""
     message = phone_services.send_phone_code(current_app.config, phone, utcnow(), user=user)[1]
-    db.session.commit()
+    db.session.commit()  # the SMS leaves once this is committed (labo.sms.services)
+    db.session.refresh(message)  # what became of it
     g.sms_code_sent = True
     if message.status == "failed":
         flash(sms_error_message(message.error_code), "error")
@@ -374,6 +375,7 @@ def erase_code():
     message = phone_services.send_phone_code(current_app.config, current_user.phone, utcnow(), user=current_user,
                                               purpose="erase-confirm")[1]
     db.session.commit()
+    db.session.refresh(message)  # sent once committed: what became of it
     if message.status == "failed":
         flash(sms_error_message(message.error_code), "error")
     else:

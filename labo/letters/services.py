@@ -77,8 +77,6 @@ MAX_ATTEMPTS = 3
 MEETINGS_SHOWN = 5
 PROCESSES_SHOWN = 5
 SINCE_DEFAULT = timedelta(days=31)  # a scope's first letter tells the returns of the last month
-EMAIL_RE = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+")
-PHONE_LIKE = re.compile(r"^\+?[\d\s.\-()/]{6,}$")
 
 
 class LetterError(ServiceError):
@@ -311,24 +309,21 @@ def _fingerprint(address: str) -> str:
 
 
 def read_contact(text: str, *, sms_ok: bool) -> tuple[str, str]:
-    """("email", address in lower case) or ("sms", E.164 number)."""
-    text = (text or "").strip()
-    if not text:
-        raise LetterError("contact-empty", "contact")
-    if "@" in text:
-        if len(text) > 254 or not EMAIL_RE.fullmatch(text):
-            raise LetterError("contact-invalid", "contact")
-        return "email", normalize_email(text)
-    if not PHONE_LIKE.match(text):
-        raise LetterError("contact-invalid", "contact")
-    if not sms_ok:
-        raise LetterError("sms-unavailable", "contact")
-    from labo.sms.numbers import InvalidPhone, normalize_phone
+    """("email", address in lower case) or ("sms", E.164 number), read as every form reads a contact
+    (labo.sms.numbers.read_contact)."""
+    from labo.sms.numbers import InvalidContact, InvalidPhone, read_contact as read_any_contact
 
     try:
-        return "sms", normalize_phone(text, mobile=True)
+        channel, address = read_any_contact(text)
+    except InvalidContact as error:
+        raise LetterError(error.code, "contact") from None
     except InvalidPhone as error:
+        if not sms_ok:
+            raise LetterError("sms-unavailable", "contact") from None
         raise LetterError("sms-not-mobile" if error.code == "phone-not-mobile" else "contact-invalid", "contact") from None
+    if channel == "phone" and not sms_ok:
+        raise LetterError("sms-unavailable", "contact")
+    return ("email", address) if channel == "email" else ("sms", address)
 
 
 Links = Callable[[str, Subscription], str]  # links("confirm" | "unsubscribe" | "letter", subscription) -> absolute URL

@@ -25,6 +25,7 @@ from labo.extensions import db
 from labo.mail.models import OutboxMessage
 from labo.privacy.personal_data import erase_user, is_last_admin
 from labo.sms.models import SmsMessage
+from labo.sms.services import mask_old_recipients
 
 log = logging.getLogger("labo.privacy")
 
@@ -116,6 +117,12 @@ def _sms(config: Mapping, before: datetime, dry_run: bool) -> int:
     # The codes' hashes go once past their duration too (a day at most: they die after 10 minutes).
     count(delete(PhoneCode).where(PhoneCode.expires_at < min(before, utcnow() - timedelta(days=1))))
     return count(delete(SmsMessage).where(SmsMessage.created_at < before))
+
+
+@kind("SMS_NUMBER", 31, _l("Le numéro de portable à qui un SMS a été envoyé"),
+      _l("après l'envoi : seuls ses deux derniers chiffres restent, le temps que le SMS soit supprimé."), rank=86)
+def _sms_number(config: Mapping, before: datetime, dry_run: bool) -> int:
+    return mask_old_recipients(before)
 
 
 @kind("AUDIT", 3 * 365, _l("Le journal des actions de l'équipe (modération, rôles, décisions)"),

@@ -66,7 +66,7 @@ from labo.meetings.models import Meeting, MeetingChange, Registration, Registrat
 from labo.meetings.services import place_of
 from labo.privacy import personal_data, retention
 from labo.reminders.models import SentMessage
-from labo.sms.numbers import looks_like_phone, normalize_phone
+from labo.sms.numbers import read_contact
 from labo.sms.services import send_sms
 
 log = logging.getLogger("labo.reminders")
@@ -134,25 +134,16 @@ def mark_sent(row_id: int, now: datetime) -> None:
 # --- who, where, in which language ---------------------------------------------
 
 
-def _phone_number(contact: str) -> Optional[str]:
-    """The mobile number in E.164 when `contact` is one, else None (a landline cannot take an SMS)."""
-    if not looks_like_phone(contact):
-        return None
-    try:
-        return normalize_phone(contact, mobile=True)
-    except ServiceError:  # not a number, or one that cannot receive a text message
-        return None
-
-
 def address_of(registration: Registration) -> Optional[tuple[str, str]]:
     """("email", address) or ("sms", number): the contact left when
     registering, else the account's email; None when there is none."""
     contact = (registration.contact or "").strip()
     if contact:
-        if "@" in contact:
-            return "email", contact
-        number = _phone_number(contact)
-        return ("sms", number) if number else None
+        try:
+            channel, value = read_contact(contact)
+        except ServiceError:  # neither an address nor a mobile number (a landline cannot take an SMS)
+            return None
+        return ("email" if channel == "email" else "sms"), value
     user = registration.user
     if user is not None and user.email:
         return "email", user.email

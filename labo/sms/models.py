@@ -50,10 +50,22 @@ class SmsMessage(Base):
         """The text as the administrators' page shows it: a one-time code or a
         confirmation link would let whoever reads it sign in, or confirm, in
         the person's place, so they are masked (the person got them whole)."""
-        body = _LINK_SECRET.sub(r"\1…", self.body)
-        if self.purpose.endswith(("code", "confirm")):
-            body = _ONE_TIME_CODE.sub("••••••", body)
-        return body
+        return mask_secrets(self.body, self.purpose)
+
+
+def is_secret_purpose(purpose: str) -> bool:
+    """A message that carries a one-time code or a confirmation link."""
+    return purpose.endswith(("code", "confirm"))
+
+
+def mask_secrets(body: str, purpose: str) -> str:
+    """`body` with its confirmation links' secrets, and (for a code or a
+    confirmation) its one-time codes, masked: what the table keeps once the
+    message went (labo.sms.services) and what the administrators' page shows."""
+    body = _LINK_SECRET.sub(r"\1…", body)
+    if is_secret_purpose(purpose):
+        body = _ONE_TIME_CODE.sub("••••••", body)
+    return body
 
 
 _ONE_TIME_CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")

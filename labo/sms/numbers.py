@@ -59,6 +59,53 @@ def looks_like_phone(text: str) -> bool:
     return "@" not in text and bool(_PHONE_LIKE.match(text)) and sum(c.isdigit() for c in text) >= 6
 
 
+class InvalidContact(ServiceError):
+    """A free "contact" field holds neither an email address nor a phone
+    number: code "contact-empty" (nothing typed) or "contact-invalid"."""
+
+    def __init__(self, code: str = "contact-invalid", field: str | None = "contact"):
+        super().__init__(code, field)
+
+
+CONTACT_MESSAGES = {
+    "contact-empty": _l("Écrivez votre adresse e-mail ou votre numéro de portable."),
+    "contact-invalid": _l("Ce n'est ni une adresse e-mail ni un numéro de portable. "
+                          "Exemples : nom@exemple.fr ou 06 12 34 56 78."),
+}
+
+# An address: something, one "@", something with a dot; no space, bracket, quote, comma or semicolon.
+EMAIL_RE = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+")
+EMAIL_MAX = 254
+
+
+def read_contact(text: str, region: str = "FR") -> tuple[str, str]:
+    """What a free "contact" field holds, the one reading every form shares:
+    ("email", the address in lower case) when it has an "@", or ("phone", the
+    mobile number in E.164) when it is written like a number.
+
+    Raises InvalidContact ("contact-empty", "contact-invalid": neither an
+    address nor a number), or InvalidPhone ("phone-invalid", "phone-not-mobile")
+    for a number that is not one, or not a mobile one."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidContact("contact-empty")
+    if "@" in text:
+        if len(text) > EMAIL_MAX or not EMAIL_RE.fullmatch(text):
+            raise InvalidContact()
+        return "email", text.lower()
+    if not looks_like_phone(text):
+        raise InvalidContact()
+    return "phone", normalize_phone(text, region, mobile=True)
+
+
+def mask_recipient(e164: str) -> str:
+    """A stored number with all but its last two digits replaced by "•"
+    ("+••••••••••78"), as the SMS log keeps it once past its time (labo.sms.services)."""
+    if len(e164) <= 3 or "•" in e164:
+        return e164
+    return "+" + "•" * (len(e164) - 3) + e164[-2:]
+
+
 def format_phone(e164: str) -> str:
     """An E.164 number as people read it: "06 12 34 56 78" for a French one,
     "+32 470 12 34 56" for another country's."""

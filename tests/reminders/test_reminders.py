@@ -154,7 +154,8 @@ def test_a_phone_number_gets_one_short_sms_with_a_short_link_that_opens_the_regi
     assert outbox() == []
     [reminder] = sms()
     assert (reminder.recipient, reminder.purpose, reminder.status) == ("+33612345678", "meeting-reminder-2d", "sent")
-    assert reminder.body.startswith("Labo : rappel, « Rencontre de Wingles »")
+    # In GSM 7-bit (one SMS of 160 characters, not 70): « » become plain quotes.
+    assert reminder.body.startswith('Labo : rappel, "Rencontre de Wingles"')
     assert "à 14 h" in reminder.body and "Centre social (Wingles)" in reminder.body
     assert reminder.body.endswith(f"/i/{mobile.cancel_token}") and len(reminder.body) <= 200, reminder.body
     opened = client.get(f"/i/{mobile.cancel_token}")
@@ -164,7 +165,7 @@ def test_a_phone_number_gets_one_short_sms_with_a_short_link_that_opens_the_regi
 
     assert save(meeting, animator, venue="Salle Brassens") == 1
     notice = sms()[1]
-    assert notice.purpose == "meeting-change" and "« Rencontre de Wingles » change" in notice.body
+    assert notice.purpose == "meeting-change" and '"Rencontre de Wingles" change' in notice.body
     assert "Salle Brassens (Wingles)" in notice.body
     tick(app, datetime.now(timezone.utc))
     assert len(sms()) == 2
