@@ -29,7 +29,10 @@ class SmsMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    recipient: Mapped[str] = mapped_column(String(16), index=True)  # E.164
+    # E.164; after 31 days (retention "SMS_NUMBER") its last two digits only: "+•••••••••78".
+    recipient: Mapped[str] = mapped_column(String(16), index=True)
+    # The text as it goes (GSM 7-bit where it can, labo.sms.services.plain_text); once it went, or
+    # failed for good, its one-time codes and links masked (mask_secrets), except in the outbox.
     body: Mapped[str] = mapped_column(Text)
     # What it was for ("sign-in-code", "meeting-reminder", ...): the admin page and the log say it.
     purpose: Mapped[str] = mapped_column(String(40))
