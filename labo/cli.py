@@ -18,9 +18,12 @@ from labo.demo import (
     seed_demo_meetings,
 )
 from labo.extensions import db
+from labo.letters.services import send_pending_letters
 from labo.partners.services import remind_referents
 from labo.privacy.backup import BackupError, restore_backup, write_backup
 from labo.privacy.retention import purge as purge_data
+from labo.reminders.services import tick as run_tick
+from labo.sms.services import deliver_pending as deliver_pending_sms
 from labo.territory.services import seed_territory
 
 
@@ -85,11 +88,11 @@ def tick(now) -> None:
     reminders. Each message goes once, even if two ticks overlap."""
     from datetime import timezone
 
-    from labo.reminders.services import tick as run_tick
-    from labo.sms.services import deliver_pending as deliver_pending_sms
-
     report = run_tick(current_app._get_current_object(), now.replace(tzinfo=timezone.utc) if now else None)
-    report["sms sent again"] = deliver_pending_sms(now.replace(tzinfo=timezone.utc) if now else None) or None
+    when = now.replace(tzinfo=timezone.utc) if now else None
+    with current_app.test_request_context("/"):  # the letters' links, from LABO_BASE_URL
+        report["letters sent"] = send_pending_letters(current_app.config, when) or None
+    report["sms sent again"] = deliver_pending_sms(when) or None
     click.echo("Tick: " + ", ".join(f"{what} {done}" for what, done in report.items() if done is not None))
 
 

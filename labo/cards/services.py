@@ -36,7 +36,7 @@ from labo.core.db import write_transaction
 from labo.core.errors import ServiceError
 from labo.core.i18n import _, _l
 from labo.extensions import db
-from labo.processes.ballots import BlankGrades, ballot_rows, new_ballot_id, ungraded_options
+from labo.processes.ballots import BlankGrades, ballot_rows, message as ballot_message, new_ballot_id, ungraded_options
 from labo.processes.eligibility import Stage, stage
 from labo.processes.models import Ballot, BallotChoice, Channel, Method, Participation, Process, Stance
 
@@ -72,8 +72,6 @@ class CardError(ServiceError):
 
 
 def message(code: str) -> str:
-    from labo.processes.ballots import message as ballot_message
-
     return str(MESSAGES[code]) if code in MESSAGES else ballot_message(code)
 
 

@@ -161,7 +161,7 @@ def _process_for_cards(process_id: int) -> Process:
 
 
 def _pdf(process: Process, codes: list[str], sheet: CardSheet) -> Response:
-    from labo.cards.pdf import sheet_pdf
+    from labo.cards.pdf import sheet_pdf  # fpdf2 and its fonts load only when someone prints
 
     data = sheet_pdf(process, codes, _link, _address())
     return Response(data, mimetype="application/pdf", headers={

@@ -50,6 +50,7 @@ from labo.core.dates import format_moment, local
 from labo.core.db import utcnow, write_transaction
 from labo.core.errors import ServiceError
 from labo.core.i18n import LANGUAGES, _, _l
+from labo.core.urls import absolute, external_url
 from labo.extensions import db
 from labo.fiches.models import Fiche, FicheStatus
 from labo.letters.models import (
@@ -62,6 +63,7 @@ from labo.privacy import personal_data, retention
 from labo.processes.eligibility import Stage
 from labo.processes.models import Audience, Process
 from labo.processes.services import listed_query
+from labo.sms.numbers import InvalidContact, InvalidPhone, normalize_phone, read_contact as read_any_contact
 from labo.territory.models import Commune
 
 log = logging.getLogger("labo.letters")
@@ -311,8 +313,6 @@ def _fingerprint(address: str) -> str:
 def read_contact(text: str, *, sms_ok: bool) -> tuple[str, str]:
     """("email", address in lower case) or ("sms", E.164 number), read as every form reads a contact
     (labo.sms.numbers.read_contact)."""
-    from labo.sms.numbers import InvalidContact, InvalidPhone, read_contact as read_any_contact
-
     try:
         channel, address = read_any_contact(text)
     except InvalidContact as error:
@@ -428,8 +428,6 @@ def is_stop(text: str) -> bool:
 def stop_by_sms(number: str, text: str, now: Optional[datetime] = None) -> int:
     """An SMS received from `number`: "STOP" ends every SMS subscription of
     that number; how many ended. Raises InvalidPhone for a number that is none."""
-    from labo.sms.numbers import normalize_phone
-
     address = normalize_phone(number)
     if not is_stop(text):
         return 0
@@ -444,11 +442,27 @@ def stop_by_sms(number: str, text: str, now: Optional[datetime] = None) -> int:
 # --- sending -------------------------------------------------------------------
 
 
-def recipients(letter: Letter) -> list[int]:
-    """Ids of the confirmed subscriptions of the letter's scope."""
+def recipients(letter: Letter, now: Optional[datetime] = None) -> list[int]:
+    """Ids of the confirmed subscriptions of the letter's scope that still
+    wait for it: never claimed, or claimed by a sender that died (its claim
+    older than LEASE, tries left). Without `now`: all of them."""
     query = select(Subscription.id).where(Subscription.status == SubscriptionStatus.CONFIRMED.value,
                                           Subscription.scope_key == (str(letter.commune_id) if letter.commune_id else WHOLE))
+    if now is not None:
+        query = query.outerjoin(Delivery, (Delivery.subscription_id == Subscription.id)
+                                & (Delivery.letter_id == letter.id)).where(
+            Delivery.id.is_(None) | (Delivery.sent_at.is_(None) & (Delivery.claimed_at < now - LEASE)
+                                     & (Delivery.attempts < MAX_ATTEMPTS)))
     return list(db.session.scalars(query.order_by(Subscription.id)))
+
+
+def waiting_count(letter: Letter) -> int:
+    """Confirmed subscribers of the letter's scope it has not reached yet."""
+    scope = str(letter.commune_id) if letter.commune_id else WHOLE
+    reached = select(Delivery.subscription_id).where(Delivery.letter_id == letter.id, Delivery.sent_at.is_not(None))
+    return db.session.scalar(select(func.count(Subscription.id)).where(
+        Subscription.status == SubscriptionStatus.CONFIRMED.value, Subscription.scope_key == scope,
+        Subscription.id.not_in(reached))) or 0
 
 
 def subscriber_counts() -> dict[str, int]:
@@ -531,10 +545,16 @@ def _deliver(config: Mapping, letter: Letter, subscription: Subscription, links:
                      purpose="letter")
 
 
+IN_REQUEST = 10  # messages sent at once when the editor presses "Envoyer"; `flask labo tick` sends the rest
+TICK_BATCH = 100  # messages a tick sends, all letters together (a timer runs it every 5 minutes)
+SENDING_DAYS = 7  # a letter still reaching its subscribers is taken up by the tick this long after it was sent
+
+
 def send_letter(config: Mapping, actor: Optional[User], letter: Letter, links: Links,
-                now: Optional[datetime] = None) -> int:
-    """Send the letter to every confirmed subscriber of its scope, each once
-    (see the module's docstring); how many messages this call sent. Commits."""
+                now: Optional[datetime] = None, limit: Optional[int] = None) -> int:
+    """Mark the letter sent and send it to the confirmed subscribers of its
+    scope it has not reached yet, each once (see the module's docstring), at
+    most `limit` messages; how many this call sent. Commits."""
     now = now or utcnow()
     letter_id = letter.id
     write_transaction()  # two sendings at once: one marks the letter, the other waits its turn (SQLite)
@@ -544,7 +564,9 @@ def send_letter(config: Mapping, actor: Optional[User], letter: Letter, links: L
         record_audit(actor, "letter.sent", "letter", letter.id, name=letter.title)
     db.session.commit()
     sent = 0
-    for subscription_id in recipients(letter):
+    for subscription_id in recipients(letter, now):
+        if limit is not None and sent >= limit:
+            break
         row_id = claim(letter_id, subscription_id, now)
         if row_id is None:
             continue
@@ -569,6 +591,39 @@ def send_letter(config: Mapping, actor: Optional[User], letter: Letter, links: L
         db.session.commit()
         sent += 1
     return sent
+
+
+def send_pending_letters(config: Mapping, now: Optional[datetime] = None, limit: int = TICK_BATCH) -> int:
+    """`flask labo tick`: the letters sent in the last days that have not
+    reached all their subscribers yet, oldest first, at most `limit` messages
+    in all; how many went. Links are built as in a request (LABO_BASE_URL)."""
+    now = now or utcnow()
+    letters = list(db.session.scalars(select(Letter.id).where(
+        Letter.status == LetterStatus.SENT.value, Letter.sent_at > now - timedelta(days=SENDING_DAYS))
+        .order_by(Letter.sent_at, Letter.id)))
+    sent = 0
+    for letter_id in letters:
+        if sent >= limit:
+            break
+        letter = db.session.get(Letter, letter_id)
+        sent += send_letter(config, None, letter, letter_links(config, letter), now, limit=limit - sent)
+    return sent
+
+
+def letter_links(config: Mapping, letter: Optional[Letter] = None) -> Links:
+    """The links a letter's messages carry (confirm, unsubscribe, the letter's page), absolute."""
+    def link(what: str, subscription: Subscription) -> str:
+        if what == "confirm":
+            return external_url("letters.confirm", token=confirm_token(config, subscription))
+        if what == "unsubscribe":
+            return external_url("letters.unsubscribe", token=unsubscribe_token(config, subscription))
+        if what in ("letter", "letter-short") and letter is not None:
+            return external_url("letters.detail", letter_id=letter.id)
+        if what.startswith("site:"):
+            return absolute(what[5:])
+        return external_url("letters.index")
+
+    return link
 
 
 # --- ambassadors -----------------------------------------------------------------

@@ -18,16 +18,17 @@ from markupsafe import Markup
 from labo.core.forms import ActionForm, carry_out, edit_form
 from labo.core.i18n import _, ngettext
 from labo.core.qr import qr_svg
-from labo.core.urls import absolute, external_url
+from labo.core.urls import absolute
 from labo.extensions import csrf, db, limiter
 from labo.letters import services
 from labo.letters.forms import (
     WHOLE_CHOICE, ComposeForm, EmailOnlySubscribeForm, HandoutForm, LetterForm, SubscribeForm,
 )
-from labo.letters.models import Letter, Subscription
+from labo.letters.models import Letter
 from labo.letters.services import ERROR_MESSAGES
 from labo.meetings.services import relay_for, relay_token
 from labo.permissions import authorize, can, require
+from labo.sms.numbers import InvalidPhone
 from labo.territory.models import Commune
 from labo.territory.services import list_communes
 
@@ -71,20 +72,7 @@ def _commune_of(value: Optional[str]) -> tuple[bool, Optional[Commune]]:
 
 
 def _links(letter: Optional[Letter] = None):
-    config = current_app.config
-
-    def link(what: str, subscription: Subscription) -> str:
-        if what == "confirm":
-            return external_url("letters.confirm", token=services.confirm_token(config, subscription))
-        if what == "unsubscribe":
-            return external_url("letters.unsubscribe", token=services.unsubscribe_token(config, subscription))
-        if what in ("letter", "letter-short") and letter is not None:
-            return external_url("letters.detail", letter_id=letter.id)
-        if what.startswith("site:"):
-            return absolute(what[5:])
-        return external_url("letters.index")
-
-    return link
+    return services.letter_links(current_app.config, letter)
 
 
 def _locale() -> Optional[str]:
@@ -179,8 +167,6 @@ def sms_inbound():
     text = str(data.get("text") or "")[:1000]
     if not number:
         return jsonify(error=_("Il manque le numéro de l'expéditeur (champ « from »).")), 400
-    from labo.sms.numbers import InvalidPhone
-
     try:
         stopped = services.stop_by_sms(number, text)
     except InvalidPhone:
@@ -329,9 +315,15 @@ def send(letter_id: int):
     if not letter.kept_items and not letter.intro:
         flash(_("La lettre est vide : gardez au moins un point, ou écrivez un mot d'introduction."), "error")
         return _edit_page(letter, _letter_form(letter, formdata=False), 422)
-    sent = services.send_letter(current_app.config, current_user, letter, _links(letter))
+    # The first messages leave now; the rest with `flask labo tick`, in the minutes that follow:
+    # a request never waits for hundreds of messages.
+    sent = services.send_letter(current_app.config, current_user, letter, _links(letter), limit=services.IN_REQUEST)
     flash(ngettext("La lettre est envoyée : %(num)d message cette fois.",
                    "La lettre est envoyée : %(num)d messages cette fois.", sent), "success")
+    left = services.waiting_count(db.session.get(Letter, letter_id))
+    if left:
+        flash(ngettext("%(num)d autre message part dans les minutes qui viennent.",
+                       "%(num)d autres messages partent dans les minutes qui viennent.", left), "info")
     return redirect(url_for("letters.detail", letter_id=letter_id))
 
 

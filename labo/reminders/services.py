@@ -64,6 +64,7 @@ from labo.extensions import db
 from labo.mail.services import send_email, wait_for_deliveries
 from labo.meetings.models import Meeting, MeetingChange, Registration, RegistrationStatus
 from labo.meetings.services import place_of
+from labo.partners.services import remind_referents
 from labo.privacy import personal_data, retention
 from labo.reminders.models import SentMessage
 from labo.sms.numbers import read_contact
@@ -442,15 +443,12 @@ def tick(app, now: Optional[datetime] = None) -> dict[str, object]:
     """`flask labo tick`, every few minutes: notices and reminders due; once
     a day, the purge of personal data past its duration and, from 8:30, the
     partners' reminders. What each did, for the log."""
-    from labo.partners.services import remind_referents
-    from labo.privacy.retention import purge
-
     now = now or utcnow()
     today = local(now)
     report: dict[str, object] = {"sent": send_due(app.config, now)}
 
     def purge_now():
-        done = purge(app.config, now)
+        done = retention.purge(app.config, now)
         db.session.commit()
         return sum(done.values())
 

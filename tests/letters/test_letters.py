@@ -473,3 +473,31 @@ def test_two_sendings_started_at_once_send_each_message_once(app, client):
     for address in addresses:
         assert [m.subject for m in outbox(address)].count(title) == 1, address
     assert db.session.get(Letter, letter_id).sent_count == 6
+
+
+def test_a_big_letter_leaves_its_first_messages_at_once_and_the_rest_with_the_tick(app, client, auth):
+    # "Envoyer" never waits for hundreds of messages: ten now, the tick sends the others, once each.
+    admin = create_admin(email="admin-grande@example.org")
+    lens = commune("lens")
+    for n in range(15):
+        db.session.add(Subscription(channel="email", address=f"voisin{n}@example.org", scope_key=str(lens.id),
+                                    commune_id=lens.id, status="confirmed", created_at=utcnow()))
+    letter = services.compose_letter(admin, lens)
+    letter.intro = "Bonjour à toutes et à tous."
+    db.session.commit()
+    auth.login("admin-grande@example.org")
+    sent = auth.post(f"/lettre/{letter.id}/envoyer", {}, form_page=f"/lettre/{letter.id}/modifier")
+    page = page_text(client.get(sent.headers["Location"]))
+    assert "La lettre est envoyée : 10 messages cette fois." in page
+    assert "5 autres messages partent dans les minutes qui viennent." in page
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.recipient.like("voisin%"))) == 10
+
+    first = app.test_cli_runner().invoke(args=["labo", "tick"])
+    assert first.exit_code == 0 and "letters sent 5" in first.output
+    again = app.test_cli_runner().invoke(args=["labo", "tick"])
+    assert again.exit_code == 0 and "letters sent" not in again.output
+    db.session.expire_all()
+    for n in range(15):
+        assert len(outbox(f"voisin{n}@example.org")) == 1, n
+    assert db.session.get(Letter, letter.id).sent_count == 15
