@@ -8,10 +8,12 @@ import unicodedata
 from collections import deque
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Optional
+from typing import Any, Optional
 
 from flask import current_app, g, has_request_context, request
 from sqlalchemy import DateTime, MetaData
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -347,6 +349,13 @@ def write_transaction() -> None:
         session.commit()
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     session.info["write_lock"] = session.get_transaction()
+
+
+def insert_ignoring_duplicates(table: Any, dialect_name: str):
+    """An INSERT for `table` (a Table or a mapped class) in the database's own
+    dialect, to end with `.on_conflict_do_nothing(...)` (SQLite and PostgreSQL
+    both have it): the UNIQUE constraint, not a check-then-insert, settles a race."""
+    return (sqlite_insert if dialect_name == "sqlite" else postgresql_insert)(table)
 
 
 def contains_pattern(text: str) -> str:

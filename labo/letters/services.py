@@ -40,16 +40,15 @@ from babel.dates import format_date
 from flask_babel import force_locale, get_locale
 from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from labo.accounts.models import User
 from labo.accounts.services import normalize_email
 from labo.audit.services import audit_labels, record_audit
 from labo.core.dates import format_moment, local
-from labo.core.db import utcnow, write_transaction
+from labo.core.db import insert_ignoring_duplicates, utcnow, write_transaction
 from labo.core.errors import ServiceError
 from labo.core.i18n import LANGUAGES, _, _l
+from labo.core.ledger import claim_once
 from labo.core.urls import absolute, external_url
 from labo.extensions import db
 from labo.fiches.models import Fiche, FicheStatus
@@ -476,28 +475,8 @@ def claim(letter_id: int, subscription_id: int, now: datetime) -> Optional[int]:
     """The Delivery row's id if the caller is now the one to send this
     letter to this subscription, else None. Commits the caller's session,
     then claims in a short transaction of its own, committed."""
-    db.session.commit()
-    table = Delivery.__table__
-    with db.engine.connect() as connection:
-        connection = connection.execution_options(sqlite_begin="IMMEDIATE")
-        with connection.begin():
-            insert = sqlite_insert if connection.dialect.name == "sqlite" else postgresql_insert
-            new_id = connection.scalar(
-                insert(table).values(letter_id=letter_id, subscription_id=subscription_id, claimed_at=now, attempts=1)
-                .on_conflict_do_nothing(index_elements=[table.c.letter_id, table.c.subscription_id])
-                .returning(table.c.id))
-            if new_id is not None:
-                return new_id
-            # Taken: back only if its sender died (unsent, claimed longer than LEASE ago, tries left).
-            taken_back = connection.execute(
-                update(table).where(table.c.letter_id == letter_id, table.c.subscription_id == subscription_id,
-                                    table.c.sent_at.is_(None), table.c.claimed_at < now - LEASE,
-                                    table.c.attempts < MAX_ATTEMPTS)
-                .values(claimed_at=now, attempts=table.c.attempts + 1)).rowcount
-            if taken_back != 1:
-                return None
-            return connection.scalar(select(table.c.id).where(table.c.letter_id == letter_id,
-                                                              table.c.subscription_id == subscription_id))
+    return claim_once(Delivery.__table__, {"letter_id": letter_id, "subscription_id": subscription_id}, now,
+                      lease=LEASE, max_attempts=MAX_ATTEMPTS)
 
 
 def email_text(letter: Letter, links: Callable[[str], str]) -> tuple[str, str]:
@@ -642,8 +621,8 @@ def record_handout(actor: User, letter: Letter, copies: int) -> Handout:
 
 def count_visit(letter: Letter, relay: User) -> None:
     """One more visit of the letter's page through `relay`'s QR code."""
-    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else postgresql_insert
-    db.session.execute(insert(Visit).values(letter_id=letter.id, relay_id=relay.id, visits=0)
+    db.session.execute(insert_ignoring_duplicates(Visit, db.session.get_bind().dialect.name)
+                       .values(letter_id=letter.id, relay_id=relay.id, visits=0)
                        .on_conflict_do_nothing(index_elements=["letter_id", "relay_id"]))
     db.session.execute(update(Visit).where(Visit.letter_id == letter.id, Visit.relay_id == relay.id)
                        .values(visits=Visit.visits + 1).execution_options(synchronize_session=False))

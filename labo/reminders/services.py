@@ -51,14 +51,13 @@ from typing import Callable, Mapping, Optional
 
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from labo.accounts.models import User
 from labo.core.dates import _zone, format_clock, format_day, format_moment, format_span, local
 from labo.core.db import utcnow, write_transaction
 from labo.core.errors import ServiceError
 from labo.core.i18n import LANGUAGES, _, _l
+from labo.core.ledger import claim_once
 from labo.core.urls import absolute
 from labo.extensions import db
 from labo.mail.services import send_email, wait_for_deliveries
@@ -102,29 +101,11 @@ def claim(key: str, *, kind: str, now: datetime, channel: str = "", recipient: O
     None (someone sent it, or is sending it). Commits the caller's session
     first, then claims in a short transaction of its own, committed before
     it returns (see the module's docstring for a claim whose sender died)."""
-    db.session.commit()
-    table = SentMessage.__table__
-    with db.engine.connect() as connection:
-        connection = connection.execution_options(sqlite_begin="IMMEDIATE")
-        with connection.begin():
-            insert = sqlite_insert if connection.dialect.name == "sqlite" else postgresql_insert
-            new_id = connection.scalar(
-                insert(table).values(key=key, kind=kind, channel=channel, recipient=recipient,
-                                     registration_id=registration_id, user_id=user_id, claimed_at=now,
-                                     attempts=1, sent_at=None)
-                .on_conflict_do_nothing(index_elements=[table.c.key]).returning(table.c.id))
-            if new_id is not None:
-                return new_id
-            # Taken. Back only if its sender died: unsent, claimed longer than LEASE ago, tries left.
-            taken_back = connection.execute(
-                update(table).where(table.c.key == key, table.c.sent_at.is_(None),
-                                    table.c.claimed_at < now - LEASE, table.c.attempts < MAX_ATTEMPTS)
-                .values(claimed_at=now, attempts=table.c.attempts + 1, recipient=recipient)
-            ).rowcount
-            if taken_back != 1:
-                return None
-            log.warning("message %s: its sender stopped before sending it; sending it again", key)
-            return connection.scalar(select(table.c.id).where(table.c.key == key))
+    row_id = claim_once(SentMessage.__table__, {"key": key}, now, lease=LEASE, max_attempts=MAX_ATTEMPTS,
+                        values={"kind": kind, "channel": channel, "recipient": recipient,
+                                "registration_id": registration_id, "user_id": user_id},
+                        again={"recipient": recipient})
+    return row_id
 
 
 def mark_sent(row_id: int, now: datetime) -> None:

@@ -55,11 +55,9 @@ from typing import Mapping, Optional, Protocol
 
 from flask import current_app, has_app_context
 from sqlalchemy import and_, case, event, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from labo.core.db import utcnow
+from labo.core.db import insert_ignoring_duplicates, utcnow
 from labo.core.errors import ServiceError
 from labo.core.i18n import _l
 from labo.extensions import db
@@ -506,8 +504,8 @@ def take_monthly_place(limit: int, month: str, places: int = 1) -> bool:
     them: the database decides, two senders cannot both take the last one."""
     if limit <= 0 or places > limit:
         return False
-    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else postgresql_insert
-    db.session.execute(insert(SmsMonthCount).values(month=month, sent=0).on_conflict_do_nothing(index_elements=["month"]))
+    db.session.execute(insert_ignoring_duplicates(SmsMonthCount, db.session.get_bind().dialect.name)
+                       .values(month=month, sent=0).on_conflict_do_nothing(index_elements=["month"]))
     taken = db.session.execute(
         update(SmsMonthCount).where(SmsMonthCount.month == month, SmsMonthCount.sent + places <= limit)
         .values(sent=SmsMonthCount.sent + places).execution_options(synchronize_session=False))

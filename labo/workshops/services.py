@@ -13,14 +13,12 @@ from typing import Iterable, Mapping, Optional
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import bindparam, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from labo.accounts.models import ERASED_LABEL, Role, RoleGrant, User
 from labo.audit.services import audit_labels, record_audit
 from labo.contributions.services import create_contribution
-from labo.core.db import utcnow, write_transaction
+from labo.core.db import insert_ignoring_duplicates, utcnow, write_transaction
 from labo.core.errors import ServiceError
 from labo.core.i18n import _, _l
 from labo.core.sanitize import plain_text
@@ -297,10 +295,10 @@ def write_note(board_id: int, participant_id: int, *, column_id, text, client_ke
         raise WorkshopError("note-too-long", "text")
     if row.written >= NOTES_PER_PARTICIPANT:
         raise WorkshopError("too-many-notes")
-    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else postgresql_insert
     new_id = db.session.scalar(
-        insert(Note).values(board_id=board_id, column_id=row.column_id, participant_id=participant_id,
-                            client_key=client_key, text=text, hidden=False, created_at=utcnow())
+        insert_ignoring_duplicates(Note, db.session.get_bind().dialect.name)
+        .values(board_id=board_id, column_id=row.column_id, participant_id=participant_id,
+                client_key=client_key, text=text, hidden=False, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=[Note.board_id, Note.client_key]).returning(Note.id))
     if new_id is None:  # the same key, sent twice at once: the first one stands
         existing = db.session.scalar(select(Note.id).where(Note.board_id == board_id, Note.client_key == client_key))
