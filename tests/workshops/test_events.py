@@ -61,6 +61,25 @@ def post(phone, column: int, text: str, key: str | None = None) -> dict:
     return answer["note"]
 
 
+def all_at_once(sends: list, event: str) -> list[dict]:
+    """Emit `event` from each (screen, payload) of `sends` without waiting, then
+    every answer, whatever order the server gives them in."""
+    answers: list[dict] = []
+    all_in = threading.Event()
+    lock = threading.Lock()
+
+    def answered(answer):
+        with lock:
+            answers.append(answer)
+            if len(answers) == len(sends):
+                all_in.set()
+
+    for screen, payload in sends:
+        screen.emit(event, payload, callback=answered)
+    assert all_in.wait(3 * WAIT), f"only {len(answers)} of {len(sends)} {event} got an answer"
+    return answers
+
+
 def by_id(note_id: int):
     return lambda payload: payload.get("id") == note_id
 
@@ -281,20 +300,8 @@ def test_ten_dots_at_once_from_two_phones_of_one_person_leave_exactly_their_thre
     workshop.set(board, phase="voting")
     phones = [workshop.phone(board, alice_token, "Alice's phone"), workshop.phone(board, alice_token, "Alice's tablet")]
 
-    answers: list[dict] = []
-    all_in = threading.Event()
-    lock = threading.Lock()
-
-    def answered(answer):
-        with lock:
-            answers.append(answer)
-            if len(answers) == 10:
-                all_in.set()
-
-    for _round in range(5):
-        for phone in phones:
-            phone.emit("place_dot", {"kind": "note", "id": note["id"]}, callback=answered)
-    assert all_in.wait(3 * WAIT), f"only {len(answers)} of 10 dots were answered"
+    answers = all_at_once([(phone, {"kind": "note", "id": note["id"]}) for _round in range(5) for phone in phones],
+                          "place_dot")
 
     placed = [a for a in answers if a["ok"]]
     assert len(placed) == 3, answers
@@ -317,21 +324,8 @@ def test_one_note_sent_again_on_several_connections_at_once_is_written_once(work
     _alice, token = workshop.join(board, "Alice")
     tries = [workshop.phone(board, token, f"Alice, try {n}") for n in range(8)]
     projector = workshop.console(board, view="projector")
-    key = new_key()
-    answers: list[dict] = []
-    all_in = threading.Event()
-    lock = threading.Lock()
-
-    def answered(answer):
-        with lock:
-            answers.append(answer)
-            if len(answers) == len(tries):
-                all_in.set()
-
-    for phone in tries:
-        phone.emit("post_note", {"column": workshop.column(board), "text": "Un abri au city stade", "client_key": key},
-                   callback=answered)
-    assert all_in.wait(3 * WAIT), f"only {len(answers)} of {len(tries)} tries got an answer"
+    note = {"column": workshop.column(board), "text": "Un abri au city stade", "client_key": new_key()}
+    answers = all_at_once([(phone, note) for phone in tries], "post_note")
     assert all(a["ok"] for a in answers), answers
     assert len({a["note"]["id"] for a in answers}) == 1
     assert sorted(a["created"] for a in answers) == [False] * 7 + [True]
@@ -347,23 +341,8 @@ def test_a_room_full_of_phones_writing_and_voting_at_the_same_moment_loses_nothi
     projector = workshop.console(board, view="projector")
     phones = [workshop.phone(board, token, f"phone {n}") for n, token in enumerate(tokens)]
 
-    def all_at_once(event: str, payload_for) -> list[dict]:
-        answers: list[dict] = []
-        all_in = threading.Event()
-        lock = threading.Lock()
-
-        def answered(answer):
-            with lock:
-                answers.append(answer)
-                if len(answers) == len(phones):
-                    all_in.set()
-
-        for n, phone in enumerate(phones):
-            phone.emit(event, payload_for(n), callback=answered)
-        assert all_in.wait(3 * WAIT), f"only {len(answers)} of {len(phones)} phones got an answer"
-        return answers
-
-    written = all_at_once("post_note", lambda n: {"column": column, "text": f"Idée {n}", "client_key": new_key()})
+    written = all_at_once([(phone, {"column": column, "text": f"Idée {n}", "client_key": new_key()})
+                           for n, phone in enumerate(phones)], "post_note")
 
     assert [a for a in written if not a["ok"]] == []
     assert workshop.count(Note, Note.board_id == board.id) == 8
@@ -372,7 +351,7 @@ def test_a_room_full_of_phones_writing_and_voting_at_the_same_moment_loses_nothi
 
     workshop.set(board, phase="voting")
     target = written[0]["note"]["id"]
-    voted = all_at_once("place_dot", lambda n: {"kind": "note", "id": target})
+    voted = all_at_once([(phone, {"kind": "note", "id": target}) for phone in phones], "place_dot")
 
     assert [a for a in voted if not a["ok"]] == []
     assert projector.wait_for("dots", lambda p: p["count"] == 8)["id"] == target
