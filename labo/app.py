@@ -37,6 +37,8 @@ from labo.letters import views as letter_views
 from labo.meetings import api as meeting_api  # noqa: F401  (adds its routes to the API blueprint)
 from labo.meetings import views as meeting_views
 from labo.notifications import views as notification_views
+from labo.opinions import api as opinion_api  # noqa: F401  (adds its routes to the API blueprint)
+from labo.opinions import views as opinion_views
 from labo.partners import api as partner_api  # noqa: F401  (adds its routes to the API blueprint)
 from labo.partners import views as partner_views
 from labo.privacy import views as privacy_views
@@ -196,6 +198,7 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
         workshop_views.phone_bp,
         privacy_views.bp,
         letter_views.bp,
+        opinion_views.bp,
     ):
         app.register_blueprint(blueprint)
     error_pages.register_errors(app)

@@ -17,3 +17,4 @@ import labo.reminders.models  # noqa: F401,E402
 import labo.cards.models  # noqa: F401,E402
 import labo.letters.models  # noqa: F401,E402
 import labo.fund.models  # noqa: F401,E402
+import labo.opinions.models  # noqa: F401,E402

@@ -244,6 +244,27 @@ def animates_board(user, board: Any) -> bool:
     return board.meeting is not None and animates_meeting(user, board.meeting)
 
 
+def issues_opinion(user, source: Any = None) -> bool:
+    """The Labo's formal opinion: administrators; referents for what comes
+    from a meeting or process of their commune (None: the form, any referent)."""
+    if source is None:
+        return is_any_referent(user)
+    return is_referent_of(user, getattr(source, "commune", None))
+
+
+def answers_opinion(user, opinion: Any) -> bool:
+    """An administrator for the addressee, or, for a partner, its referent
+    with an account (the email named on one of the partner's commitments)."""
+    if opinion is None:
+        return False
+    if is_admin(user):
+        return True
+    partner = getattr(opinion, "partner", None)
+    email = (getattr(user, "email", None) or "").lower() if _authenticated(user) else ""
+    return bool(partner is not None and email and any(
+        (c.referent_email or "").lower() == email for c in partner.commitments))
+
+
 RULES: dict[str, Callable[[Any, Any], bool]] = {
     # administration
     "admin.access": is_admin,
@@ -328,6 +349,9 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "letter.view": lambda user, letter=None: letter is not None and (
         getattr(letter, "is_sent", False) or places_in_commune(user, getattr(letter, "commune", None))),
     "letter.hand_out": relays,
+    # the Labo's formal opinions (labo/opinions): public to read
+    "opinion.issue": issues_opinion,      # from a meeting or process of their commune (administrators: any)
+    "opinion.answer": answers_opinion,    # administrators for the addressee, or the partner's referent
     # COPIL (labo/copil)
     "copil.export": is_copil,             # CSV exports and the printable report (counts only, "< 5" groups)
 }
