@@ -297,6 +297,15 @@ ROUTES: dict[str, Route] = {
     "/partenaires/<slug>/engagements/<id:commitment_id>/preuves/<id:entry_id>": Get(
         "/partenaires/{partner}/engagements/{commitment}/preuves/{follow_up}", COPIL,
         why="the evidence of a non-public entry"),
+    # --- the Labo's formal opinions: public to read; issued by referents, answered by administrators ---
+    # (or by the partner's referent with an account: none in the matrix, tests/opinions has that case)
+    "/avis/": Get("/avis/", EVERYONE),
+    "/avis/<id:opinion_id>": Get("/avis/{opinion}", EVERYONE),
+    "/avis/nouveau": Form("/avis/nouveau", REFERENTS, {
+        "title": "Un avis", "body": "Texte", "asks": "Ceci", "addressee": "copil", "meeting": "{meeting}",
+        "answer_due_on": "{in_a_month}"}, why="referents: from a meeting or process of their communes (checked after)"),
+    "/avis/<id:opinion_id>/reponse": Form("/avis/{opinion}/reponse", ADMIN, {
+        "decision": "Deux bancs", "reasons": "Le budget", "answered_on": "{today}"}),
     # --- experience fiches: a draft of the resident's, one waiting, one published ----------------
     "/boite-a-outils/": Get("/boite-a-outils/", EVERYONE),
     "/boite-a-outils/mes-fiches": Get("/boite-a-outils/mes-fiches", SIGNED_IN),
@@ -447,6 +456,8 @@ ROUTES: dict[str, Route] = {
     "/ateliers/<id:board_id>/imprimer": Get("/ateliers/{board}/imprimer", ANIMATORS),
     "/ateliers/<id:board_id>/synthese": Form("/ateliers/{board}/synthese", ANIMATORS, {"kind": "idee",
                                                                                         "note": "{note}"}),
+    "/api/v1/opinions": Get("/api/v1/opinions", EVERYONE),
+    "/api/v1/opinions/<id:opinion_id>": Get("/api/v1/opinions/{opinion}", EVERYONE),
     "/ateliers/<id:board_id>/pilotage": Post("/ateliers/{board}/pilotage", ANIMATORS, {
         "phase": "grouping", "minutes": "5", "authors_visible": "y"}),
     "/ateliers/<id:board_id>/devoiler": Post("/ateliers/{board}/devoiler", ANIMATORS),
