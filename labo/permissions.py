@@ -352,6 +352,10 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     # the Labo's formal opinions (labo/opinions): public to read
     "opinion.issue": issues_opinion,      # from a meeting or process of their commune (administrators: any)
     "opinion.answer": answers_opinion,    # administrators for the addressee, or the partner's referent
+    # the residents' micro-projects fund (labo/fund): administrators open rounds; public once open
+    "fund.manage": is_admin,              # open a round, edit it, name its committee
+    "fund.view": lambda user, fund_round=None: _is(fund_round, "fund_round") and (
+        fund_round.state != "draft" or is_admin(user)),
     # COPIL (labo/copil)
     "copil.export": is_copil,             # CSV exports and the printable report (counts only, "< 5" groups)
 }

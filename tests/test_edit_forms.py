@@ -555,6 +555,21 @@ def build_group_title():
     return people["animator"], f"/ateliers/{board.id}", f"/ateliers/{board.id}/groupes/{group.id}/titre"
 
 
+def build_fund_round():
+    """A round of the fund for Lens, with amounts in cents (one with cents) and its rules on two lines."""
+    from labo.fund import services
+
+    people = _people()
+    today = date.today()
+    fund_round = services.create_round(
+        people["admin"], commune("lens"), title="Fonds de Lens", envelope_cents=1_500_050, ceiling_cents=150_000,
+        apply_until=today + timedelta(days=30), committee_on=today + timedelta(days=45), spend_within_days=30,
+        rules="Des projets pour le quartier.\n\nPas de voyage.", rules_easy="Un projet.\nPour le quartier.",
+        today=today)
+    db.session.commit()
+    return people["admin"], f"/fonds/{fund_round.id}/modifier", f"/fonds/{fund_round.id}/modifier"
+
+
 def build_proclamation():
     from labo.proclamation import services
 
@@ -590,6 +605,9 @@ EDITS: dict[str, Edit | tuple[Edit, ...]] = {
              # an option is its label: the third one goes, a new one comes, the other two stay as they are
              {("process_option", "-row"), ("process_option", "+row")})),
     # the Labo's letter: by the commune's referent, and by an administrator
+    "/fonds/<id:round_id>/modifier": (
+        Edit(build_fund_round, "ceiling", "1 200", {("fund_round", "ceiling_cents")}),
+        Edit(build_fund_round, "rules_easy", "Un projet.", {("fund_round", "rules_easy")})),
     "/lettre/<id:letter_id>/modifier": (
         Edit(build_letter, "title", "La lettre de Lens, décembre", {("letter", "title")}),
         Edit(lambda: build_letter("admin"), "intro", "Bonjour.", {("letter", "intro")})),
@@ -657,6 +675,10 @@ NOT_EDITS: dict[str, str] = {
     "/lettre/desinscription/<token>": "ends a subscription (one button; a mail client's one-click POST)",
     "/lettre/sms-entrant": "the SMS provider's callback: a STOP ends subscriptions",
     "/lettre/nouvelle": CREATES,
+    "/fonds/nouveau": CREATES,
+    "/fonds/<id:round_id>/comite": "adds a committee member typed afresh",
+    "/fonds/<id:round_id>/comite/<id:member_id>/retirer": DELETES,
+    "/fonds/<id:round_id>/ouvrir": ACTS,
     "/lettre/<id:letter_id>/envoyer": ACTS,
     "/lettre/<id:letter_id>/distribuees": CREATES,
     "/idees/<id:contribution_id>/retirer": DELETES,

@@ -302,6 +302,20 @@ def build_world() -> World:
                letter_confirm=letters.confirm_token(config, subscription),
                letter_unsubscribe=letters.unsubscribe_token(config, subscription))
 
+    # --- the micro-projects fund (labo/fund): a Lens round in preparation with its committee ---
+    from datetime import timedelta as _days
+
+    from labo.fund import services as fund
+
+    fund_draft = fund.create_round(admin, lens, title="Fonds de Lens", envelope_cents=500_000, ceiling_cents=100_000,
+                                   apply_until=now.date() + _days(days=30), committee_on=now.date() + _days(days=40),
+                                   spend_within_days=30, rules="Des projets.", rules_easy="Un projet.",
+                                   today=now.date())
+    fund_member = fund.add_member(admin, fund_draft, "Autrice", True)
+    db.session.commit()
+    ids.update(fund_draft=fund_draft.id, fund_member=fund_member.id,
+               fund_apply_until=fund_draft.apply_until.isoformat(), fund_committee_on=fund_draft.committee_on.isoformat())
+
     # --- the territory --------------------------------------------------------------
     ids.update(commune="lens", commune_id=lens.id, lievin_id=lievin.id,
                qpv=db.session.scalar(select(Qpv.slug).order_by(Qpv.code)),

@@ -420,6 +420,23 @@ ROUTES: dict[str, Route] = {
     "/lettre/<id:letter_id>/envoyer": Post("/lettre/{draft_letter}/envoyer", REFERENT_A),
     "/lettre/relais": Get("/lettre/relais", RELAYS),
     "/lettre/<id:letter_id>/distribuees": Post("/lettre/{letter}/distribuees", RELAYS, {"copies": "5"}),
+    # --- the micro-projects fund (labo/fund): administrators open rounds; public once open ----------
+    "/fonds/": Get("/fonds/", EVERYONE),
+    "/fonds/nouveau": Form("/fonds/nouveau", ADMIN, {
+        "title": "Fonds 2027", "scope": "lens", "envelope": "5 000", "ceiling": "1 000",
+        "apply_until": "{fund_apply_until}", "committee_on": "{fund_committee_on}", "spend_within_days": "30",
+        "rules": "Des projets.", "rules_easy": "Un projet."}),
+    "/fonds/<id:round_id>": Get("/fonds/{fund_draft}", ADMIN, why="a round in preparation: administrators "
+                                "(an open round: everyone)"),
+    "/fonds/<id:round_id>/modifier": Form("/fonds/{fund_draft}/modifier", ADMIN, {
+        "title": "Fonds de Lens", "scope": "lens", "envelope": "5 000", "ceiling": "1 000",
+        "apply_until": "{fund_apply_until}", "committee_on": "{fund_committee_on}", "spend_within_days": "30",
+        "rules": "Des projets.", "rules_easy": "Un projet."}),
+    "/fonds/<id:round_id>/comite": Post("/fonds/{fund_draft}/comite", ADMIN, {"account": "Réserve",
+                                                                              "is_resident": "y"}),
+    "/fonds/<id:round_id>/comite/<id:member_id>/retirer": Post("/fonds/{fund_draft}/comite/{fund_member}/retirer",
+                                                                ADMIN),
+    "/fonds/<id:round_id>/ouvrir": Post("/fonds/{fund_draft}/ouvrir", ADMIN),
     # --- COPIL -------------------------------------------------------------------------
     "/copil/": Get("/copil/", COPIL),
     "/copil/rapport": Get("/copil/rapport", COPIL),

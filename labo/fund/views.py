@@ -1,0 +1,162 @@
+"""Pages of the micro-projects fund: the public list of rounds and an open
+round's page with its rules; for administrators, open a round, edit it, name
+its committee and open it to applications."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Optional
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_login import current_user
+
+from labo.core.dates import local
+from labo.core.db import utcnow
+from labo.core.forms import ActionForm, carry_out, edit_form
+from labo.core.i18n import _
+from labo.extensions import db
+from labo.fund import services
+from labo.fund.forms import WHOLE_CHOICE, MemberForm, RoundForm
+from labo.fund.models import CommitteeMember, FundRound, RoundState
+from labo.fund.services import ERROR_MESSAGES
+from labo.permissions import authorize, can, require
+from labo.territory.models import Commune
+from labo.territory.services import list_communes
+
+bp = Blueprint("fund", __name__, url_prefix="/fonds")
+
+
+def today() -> date:
+    return local(utcnow()).date()
+
+
+def get_round(round_id: int) -> FundRound:
+    fund_round = services.get_round(round_id)
+    if fund_round is None:
+        abort(404)
+    return fund_round
+
+
+def _communes() -> list[Commune]:
+    return [c for c in list_communes() if c.in_call]
+
+
+def _scope_choices() -> list[tuple[str, str]]:
+    return [("", _("Choisir…")), (WHOLE_CHOICE, _("Toute l'agglomération"))] + [(c.slug, c.name) for c in _communes()]
+
+
+def _filled_form(fund_round: FundRound, *, posted: bool = True) -> RoundForm:
+    """The round's form showing what it holds; on a POST of this form, what the browser sent."""
+    def form_class(obj):
+        return RoundForm(obj=obj) if posted else RoundForm(formdata=None, obj=obj)
+
+    form = edit_form(form_class, fund_round, scope=fund_round.commune.slug if fund_round.commune else WHOLE_CHOICE,
+                     envelope=fund_round.envelope_cents, ceiling=fund_round.ceiling_cents)
+    form.scope.choices = _scope_choices()
+    return form
+
+
+def _scope(form: RoundForm) -> tuple[bool, Optional[Commune]]:
+    """(known, commune) for the scope's value: WHOLE_CHOICE is (True, None)."""
+    if form.scope.data == WHOLE_CHOICE:
+        return True, None
+    commune = next((c for c in _communes() if c.slug == form.scope.data), None)
+    if commune is None:
+        form.scope.errors = list(form.scope.errors) + [_("Choisissez une commune dans la liste.")]
+    return commune is not None, commune
+
+
+def _round_values(form: RoundForm) -> dict:
+    return dict(title=form.title.data, envelope_cents=form.envelope.data, ceiling_cents=form.ceiling.data,
+                apply_until=form.apply_until.data, committee_on=form.committee_on.data,
+                spend_within_days=form.spend_within_days.data, rules=form.rules.data, rules_easy=form.rules_easy.data)
+
+
+@bp.route("/")
+def index():
+    rounds = services.list_rounds(with_drafts=can(current_user, "fund.manage"))
+    return render_template("fund/index.html", rounds=rounds, today=today())
+
+
+@bp.route("/nouveau", methods=["GET", "POST"])
+@require("fund.manage")
+def new():
+    form = RoundForm()
+    form.scope.choices = _scope_choices()
+    if form.validate_on_submit():
+        known, commune = _scope(form)
+        if known:
+            outcome = carry_out(lambda: services.create_round(current_user, commune, today=today(),
+                                                              **_round_values(form)),
+                                form, ERROR_MESSAGES, _("L'appel à projets est prêt. Nommez maintenant son comité."))
+            if outcome:
+                return redirect(url_for("fund.edit", round_id=outcome.value.id))
+    return render_template("fund/round_form.html", form=form, fund_round=None), 422 if form.errors else 200
+
+
+@bp.route("/<id:round_id>")
+def detail(round_id: int):
+    fund_round = get_round(round_id)
+    authorize("fund.view", fund_round)
+    return render_template("fund/detail.html", fund_round=fund_round,
+                           accepts=services.accepts_applications(fund_round, today()))
+
+
+@bp.route("/<id:round_id>/modifier", methods=["GET", "POST"])
+def edit(round_id: int):
+    fund_round = get_round(round_id)
+    authorize("fund.manage", fund_round)
+    form = _filled_form(fund_round)
+    if form.validate_on_submit():
+        known, commune = _scope(form)
+        if known and carry_out(lambda: services.update_round(current_user, fund_round, commune, today=today(),
+                                                             **_round_values(form)),
+                               form, ERROR_MESSAGES, _("C'est enregistré.")):
+            return redirect(url_for("fund.edit", round_id=fund_round.id))
+    return _edit_page(fund_round, form=form)
+
+
+def _edit_page(fund_round: FundRound, form: Optional[RoundForm] = None, member_form: Optional[MemberForm] = None):
+    if form is None:
+        form = _filled_form(fund_round, posted=False)
+    member_form = member_form or MemberForm(formdata=None)
+    failed = bool(form.errors or member_form.errors)
+    return render_template("fund/round_form.html", form=form, fund_round=fund_round, member_form=member_form,
+                           action_form=ActionForm(), is_draft=fund_round.state == RoundState.DRAFT.value), \
+        422 if failed else 200
+
+
+@bp.route("/<id:round_id>/comite", methods=["POST"])
+def add_member(round_id: int):
+    fund_round = get_round(round_id)
+    authorize("fund.manage", fund_round)
+    member_form = MemberForm()
+    if member_form.validate_on_submit() and carry_out(
+            lambda: services.add_member(current_user, fund_round, member_form.account.data,
+                                        member_form.is_resident.data),
+            member_form, ERROR_MESSAGES, _("La personne fait partie du comité.")):
+        return redirect(url_for("fund.edit", round_id=fund_round.id) + "#comite")
+    return _edit_page(fund_round, member_form=member_form)
+
+
+@bp.route("/<id:round_id>/comite/<id:member_id>/retirer", methods=["POST"])
+def remove_member(round_id: int, member_id: int):
+    fund_round = get_round(round_id)
+    authorize("fund.manage", fund_round)
+    member = db.session.get(CommitteeMember, member_id)
+    if member is None or member.round_id != fund_round.id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        carry_out(lambda: services.remove_member(current_user, member), None, ERROR_MESSAGES,
+                  _("La personne ne fait plus partie du comité."))
+    return redirect(url_for("fund.edit", round_id=fund_round.id) + "#comite")
+
+
+@bp.route("/<id:round_id>/ouvrir", methods=["POST"])
+def open_round(round_id: int):
+    fund_round = get_round(round_id)
+    authorize("fund.manage", fund_round)
+    if ActionForm().validate_on_submit() and carry_out(
+            lambda: services.open_round(current_user, fund_round, today()), None, ERROR_MESSAGES,
+            _("L'appel à projets est ouvert : sa page est publique.")):
+        return redirect(url_for("fund.detail", round_id=fund_round.id))
+    return redirect(url_for("fund.edit", round_id=fund_round.id))
