@@ -93,7 +93,8 @@ def index():
     return render_template("copil/index.html", form=form, error=None, period=period, figures=figures,
                            indicators=_shown(figures.tables), across=_shown(across), processes=processes,
                            stages=stages, args=args, per_month=format_decimal(figures.per_month), kept=kept,
-                           late_opinions=opinions.late_opinions())
+                           late_opinions=opinions.late_opinions(),
+                           answered_opinions=opinions.opinions_answered_between(period.start, period.end))
 
 
 @bp.route("/export/<key>.csv")

@@ -170,6 +170,11 @@ def opinions_issued_between(start: date, end: date) -> list[Opinion]:
                                    .order_by(Opinion.issued_on, Opinion.id)))
 
 
+def opinions_answered_between(start: date, end: date) -> list[Opinion]:
+    return list(db.session.scalars(select(Opinion).where(Opinion.answered_on >= start, Opinion.answered_on <= end)
+                                   .order_by(Opinion.answered_on.desc(), Opinion.id.desc())))
+
+
 def contributions_behind(opinion: Opinion) -> list:
     """The published contributions born at the meeting the opinion comes from."""
     return contributions_born_at(opinion.meeting) if opinion.meeting is not None else []

@@ -189,7 +189,10 @@ def test_the_partner_s_referent_answers_and_the_dashboard_lists_late_ones(client
     auth.logout()
     assert "Répondu en retard" in page_text(client.get(f"/avis/{opinion.id}"))
     auth.login("copil@example.org")
-    assert "Des bancs près de l'école" not in page_text(client.get("/copil/"))
+    dashboard = client.get("/copil/").get_data(as_text=True)
+    late_section = dashboard[dashboard.index('id="avis-en-retard"'):dashboard.index("Les réponses reçues")]
+    assert "Des bancs près de l'école" not in late_section  # no longer waiting...
+    assert "Répondu en retard" in page_text(client.get("/copil/"))  # ...but answered late, and said so
     report = page_text(client.get("/copil/rapport"))
     assert "Des bancs près de l'école" in report and "Deux bancs" in report and "Répondu en retard" in report
 
