@@ -153,11 +153,15 @@ def late_opinions(today: Optional[date] = None) -> list[Opinion]:
         Opinion.answered_on.is_(None), Opinion.answer_due_on < today).order_by(Opinion.answer_due_on, Opinion.id)))
 
 
-def opinions_from(meeting: Optional[Meeting] = None, process: Optional[Process] = None) -> list[Opinion]:
-    """The opinions that come from this meeting (or one of its decisions) or this process."""
+def opinions_from(meeting: Optional[Meeting] = None, process: Optional[Process] = None,
+                  meeting_id: Optional[int] = None) -> list[Opinion]:
+    """The opinions that come from this meeting (or one of its decisions) or this process; `meeting_id`
+    for a contribution born at a meeting, which traces forward to them."""
     conditions = []
     if meeting is not None:
-        conditions.append(Opinion.meeting_id == meeting.id)
+        meeting_id = meeting.id
+    if meeting_id is not None:
+        conditions.append(Opinion.meeting_id == meeting_id)
     if process is not None:
         conditions.append(Opinion.process_id == process.id)
     if not conditions:

@@ -133,7 +133,8 @@ def test_an_administrator_issues_from_the_meeting_and_everyone_reads_it(client, 
     page = page_text(client.get(f"/avis/{opinion.id}"))
     assert "Le conseil municipal de Lens" in page and "Envoyé, réponse attendue" in page
     assert "Rencontre de Lens" in page and "Demander des bancs près de l'école" in page
-    assert "Des bancs partout" in page  # the contribution born at the meeting
+    assert "Des bancs partout" in page  # the contribution born at the meeting...
+    assert "Des bancs près de l'école" in page_text(client.get(f"/idees/{contribution.id}"))  # ...and forward
     assert "Entrer la réponse" not in page
     assert "Des bancs près de l'école" in page_text(client.get("/avis/"))
     meeting_page = page_text(client.get(f"/rencontres/{meeting.id}"))
