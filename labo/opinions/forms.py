@@ -21,6 +21,7 @@ ERROR_MESSAGES = {
     "commune-required": _l("Choisissez la commune dont le conseil municipal reçoit l'avis."),
     "partner-required": _l("Choisissez le partenaire qui reçoit l'avis."),
     "decision-other-meeting": _l("Cette décision n'a pas été prise à la rencontre choisie."),
+    "meeting-not-held": _l("Cette rencontre n'a pas encore eu lieu : l'avis vient après la rencontre."),
     "source-required": _l("Choisissez la rencontre ou la démarche d'où vient l'avis."),
     "source-not-yours": _l("Vous ne pouvez envoyer un avis que pour une rencontre ou une démarche de vos communes."),
     "source-unknown": _l("Ce choix n'existe pas ou plus : choisissez dans la liste."),

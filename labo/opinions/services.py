@@ -9,6 +9,7 @@ from typing import Any, Callable, Optional
 from sqlalchemy import or_, select
 
 from labo.audit.services import audit_labels, record_audit
+from labo.core.db import utcnow
 from labo.core.errors import ServiceError
 from labo.core.i18n import _
 from labo.core.sanitize import clean_rich_text, plain_text
@@ -39,7 +40,7 @@ def get_opinion(opinion_id: int) -> Optional[Opinion]:
 
 def meetings_for(actor) -> list[Meeting]:
     """The meetings an opinion may come from for `actor`: past ones of their communes, newest first."""
-    rows = db.session.scalars(select(Meeting).where(Meeting.cancelled.is_(False))
+    rows = db.session.scalars(select(Meeting).where(Meeting.cancelled.is_(False), Meeting.starts_at <= utcnow())
                               .order_by(Meeting.starts_at.desc()).limit(200))
     return [m for m in rows if can(actor, "opinion.issue", m)]
 
@@ -94,6 +95,8 @@ def issue_opinion(actor, *, title: str, body: str, asks: str, addressee: str, an
             raise OpinionError("decision-other-meeting", "decision")
     if meeting is None and process is None:
         raise OpinionError("source-required", "meeting")
+    if meeting is not None and (meeting.cancelled or meeting.starts_at > utcnow()):
+        raise OpinionError("meeting-not-held", "meeting")
     for source in (meeting, process):
         if source is not None and not can(actor, "opinion.issue", source):
             raise OpinionError("source-not-yours", "meeting" if source is meeting else "process")

@@ -94,6 +94,10 @@ def test_an_opinion_needs_a_source_and_a_referent_only_their_commune_s():
     with pytest.raises(services.OpinionError) as refused:
         issue(referent, meeting)
     assert refused.value.code == "source-not-yours"
+    soon = create_meeting(title="Bientôt", commune_slug="lievin")
+    with pytest.raises(services.OpinionError) as refused:
+        issue(referent, soon)
+    assert refused.value.code == "meeting-not-held"
     other, decision = past_meeting("lievin")
     assert issue(referent, other, decision=decision).decision_id == decision.id
     with pytest.raises(services.OpinionError) as refused:

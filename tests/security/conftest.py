@@ -230,11 +230,12 @@ def build_world() -> World:
     db.session.commit()
     ids.update(partner="caf", commitment=commitment.id, follow_up=entry.id)
 
-    # --- a formal opinion of the Labo from the meeting, to the partner, waiting for its answer ---
+    # --- a formal opinion of the Labo from the consultation, to the partner, waiting for its answer ---
     from labo.opinions import services as opinions
 
     opinion = opinions.issue_opinion(admin, title="Des bancs", body="Texte", asks="Trois bancs", addressee="partner",
-                                     partner=partner, meeting=meeting, answer_due_on=date.today() + timedelta(days=30))
+                                     partner=partner, process=db.session.get(Process, ids["consultation"]),
+                                     answer_due_on=date.today() + timedelta(days=30))
     db.session.commit()
     ids.update(opinion=opinion.id, today=date.today().isoformat(),
                in_a_month=(date.today() + timedelta(days=30)).isoformat())

@@ -302,7 +302,7 @@ ROUTES: dict[str, Route] = {
     "/avis/": Get("/avis/", EVERYONE),
     "/avis/<id:opinion_id>": Get("/avis/{opinion}", EVERYONE),
     "/avis/nouveau": Form("/avis/nouveau", REFERENTS, {
-        "title": "Un avis", "body": "Texte", "asks": "Ceci", "addressee": "copil", "meeting": "{meeting}",
+        "title": "Un avis", "body": "Texte", "asks": "Ceci", "addressee": "copil", "from_process": "{consultation}",
         "answer_due_on": "{in_a_month}"}, why="referents: from a meeting or process of their communes (checked after)"),
     "/avis/<id:opinion_id>/reponse": Form("/avis/{opinion}/reponse", ADMIN, {
         "decision": "Deux bancs", "reasons": "Le budget", "answered_on": "{today}"}),
@@ -466,6 +466,8 @@ ROUTES: dict[str, Route] = {
     "/ateliers/": Get("/ateliers/", WORKSHOP_RUNNERS),
     "/ateliers/nouveau": Form("/ateliers/nouveau", WORKSHOP_RUNNERS, {
         "title": "Atelier des jeunes", "meeting": "", "commune": "{commune_id}", "columns": "",
+    "/api/v1/opinions": Get("/api/v1/opinions", EVERYONE),
+    "/api/v1/opinions/<id:opinion_id>": Get("/api/v1/opinions/{opinion}", EVERYONE),
         "dots_per_person": "3", "authors_visible": "y"}),
     "/ateliers/<id:board_id>": Get("/ateliers/{board}", ANIMATORS),
     "/ateliers/<id:board_id>/projection": Get("/ateliers/{board}/projection", ANIMATORS),
@@ -473,8 +475,6 @@ ROUTES: dict[str, Route] = {
     "/ateliers/<id:board_id>/imprimer": Get("/ateliers/{board}/imprimer", ANIMATORS),
     "/ateliers/<id:board_id>/synthese": Form("/ateliers/{board}/synthese", ANIMATORS, {"kind": "idee",
                                                                                         "note": "{note}"}),
-    "/api/v1/opinions": Get("/api/v1/opinions", EVERYONE),
-    "/api/v1/opinions/<id:opinion_id>": Get("/api/v1/opinions/{opinion}", EVERYONE),
     "/ateliers/<id:board_id>/pilotage": Post("/ateliers/{board}/pilotage", ANIMATORS, {
         "phase": "grouping", "minutes": "5", "authors_visible": "y"}),
     "/ateliers/<id:board_id>/devoiler": Post("/ateliers/{board}/devoiler", ANIMATORS),
