@@ -265,6 +265,33 @@ def answers_opinion(user, opinion: Any) -> bool:
         (c.referent_email or "").lower() == email for c in partner.commitments))
 
 
+def _is_application(obj: Any) -> bool:
+    return _is(obj, "fund_application")
+
+
+def edits_application(user, application: Any) -> bool:
+    """A draft of the fund is its author's, or the referent's who entered it for a group."""
+    return (_is_application(application) and _authenticated(user) and application.status == "draft"
+            and user.id in (application.applicant_id, application.entered_by_id))
+
+
+def sits_on_committee(user, fund_round: Any) -> bool:
+    return _authenticated(user) and fund_round is not None and any(m.user_id == user.id for m in fund_round.members)
+
+
+def sees_application(user, application: Any) -> bool:
+    """A whole application, with its private contact: who made or entered it,
+    the referents of its commune, its round's committee, administrators."""
+    if not _is_application(application) or not _authenticated(user):
+        return False
+    if user.id in (application.applicant_id, application.entered_by_id) or is_admin(user):
+        return True
+    if application.status == "draft":
+        return False
+    commune = application.commune or application.round.commune
+    return is_referent_of(user, commune) or sits_on_committee(user, application.round)
+
+
 RULES: dict[str, Callable[[Any, Any], bool]] = {
     # administration
     "admin.access": is_admin,
@@ -356,6 +383,10 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "fund.manage": is_admin,              # open a round, edit it, name its committee
     "fund.view": lambda user, fund_round=None: _is(fund_round, "fund_round") and (
         fund_round.state != "draft" or is_admin(user)),
+    "fund.apply": is_authenticated,       # then labo.fund.services says whether the round still accepts it
+    "fund.apply_on_behalf": is_any_referent,  # for a group met in person, who has no account
+    "fund.edit_application": edits_application,
+    "fund.see_application": sees_application,
     # COPIL (labo/copil)
     "copil.export": is_copil,             # CSV exports and the printable report (counts only, "< 5" groups)
 }

@@ -27,6 +27,7 @@ from sqlalchemy import select
 
 from labo.accounts.models import Role
 from labo.extensions import db
+from labo.fund.models import FundRound
 from tests.factories import commune, create_board, create_note, create_participant, create_user, qpv
 
 # Tables a save may write to without changing what was saved: who did what, when.
@@ -570,6 +571,27 @@ def build_fund_round():
     return people["admin"], f"/fonds/{fund_round.id}/modifier", f"/fonds/{fund_round.id}/modifier"
 
 
+def build_fund_application():
+    """A draft of the fund with every field filled: a QPV, dates, cents, five budget lines, both contacts."""
+    from labo.fund import services
+
+    admin, _page, _post = build_fund_round()
+    fund_round = db.session.scalar(select(FundRound))
+    services.add_member(admin, fund_round, admin.pseudonym, False)
+    services.open_round(admin, fund_round, date.today())
+    author = create_user(pseudonym="Josiane", home="lens")
+    application = services.save_application(
+        author, fund_round, None, title="Un repas", what="Un repas.\n\nDans la cour.", for_whom="Les familles.",
+        commune=commune("lens"), qpv=qpv("QP062024"), starts_on=date.today() + timedelta(days=50),
+        ends_on=date.today() + timedelta(days=51), amount_cents=45_050, carrier_kind="association",
+        lines=[("Tables", 6_000), ("Repas", 30_050), ("Affiches", 4_000), ("Musique", 3_000), ("Gobelets", 2_000)],
+        carrier_name="Les voisins", contact_name="Josiane Martin", contact_phone="0612345678",
+        contact_email="josiane@example.org", today=date.today())
+    db.session.commit()
+    url = f"/fonds/demandes/{application.id}/modifier"
+    return author, url, url
+
+
 def build_proclamation():
     from labo.proclamation import services
 
@@ -608,6 +630,11 @@ EDITS: dict[str, Edit | tuple[Edit, ...]] = {
     "/fonds/<id:round_id>/modifier": (
         Edit(build_fund_round, "ceiling", "1 200", {("fund_round", "ceiling_cents")}),
         Edit(build_fund_round, "rules_easy", "Un projet.", {("fund_round", "rules_easy")})),
+    "/fonds/demandes/<id:application_id>/modifier": (
+        Edit(build_fund_application, "for_whom", "Les enfants.", {("fund_application", "for_whom"),
+                                                                   ("fund_application", "updated_at")}),
+        Edit(build_fund_application, "lines-1-amount", "300", {("fund_budget_line", "amount_cents"),
+                                                               ("fund_application", "updated_at")})),
     "/lettre/<id:letter_id>/modifier": (
         Edit(build_letter, "title", "La lettre de Lens, décembre", {("letter", "title")}),
         Edit(lambda: build_letter("admin"), "intro", "Bonjour.", {("letter", "intro")})),
@@ -679,6 +706,7 @@ NOT_EDITS: dict[str, str] = {
     "/fonds/<id:round_id>/comite": "adds a committee member typed afresh",
     "/fonds/<id:round_id>/comite/<id:member_id>/retirer": DELETES,
     "/fonds/<id:round_id>/ouvrir": ACTS,
+    "/fonds/<id:round_id>/demander": CREATES,
     "/lettre/<id:letter_id>/envoyer": ACTS,
     "/lettre/<id:letter_id>/distribuees": CREATES,
     "/idees/<id:contribution_id>/retirer": DELETES,

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Optional
+from typing import Union
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
+from wtforms import (BooleanField, DateField, FieldList, Form, FormField, IntegerField, RadioField, StringField,
+                     TextAreaField)
 from wtforms.fields import Field
-from wtforms.validators import DataRequired, Length, NumberRange, StopValidation
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
 from labo.core.forms import SelectField
@@ -22,7 +23,7 @@ MAX_CENTS = 100_000_000_00  # a hundred million euros: beyond, a typing mistake
 _SPACES = re.compile(r"[\s\u00a0\u202f'’]")
 
 
-def parse_euros(text: str) -> Optional[int]:
+def parse_euros(text: str) -> Union[int, None]:
     """Cents for an amount as people type it: "1500", "1 500", "1 500,50 €",
     "1500.5", "1.500,50"; None when it is not an amount."""
     value = _SPACES.sub("", (text or "").strip()).replace("€", "").replace("EUR", "").replace("euros", "")
@@ -40,7 +41,7 @@ def parse_euros(text: str) -> Optional[int]:
     return cents
 
 
-def format_cents_for_input(cents: Optional[int]) -> str:
+def format_cents_for_input(cents: Union[int, None]) -> str:
     """What an amount field shows back: "1500" or "1500,50"."""
     if cents is None:
         return ""
@@ -57,7 +58,7 @@ class EurosField(Field):
     def __init__(self, label=None, validators=None, **kwargs):
         kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
         super().__init__(label, validators, **kwargs)
-        self.typed: Optional[str] = None
+        self.typed: Union[str, None] = None
 
     def _value(self) -> str:
         if self.typed is not None:
@@ -133,3 +134,62 @@ class MemberForm(FlaskForm):
     is_resident = BooleanField(_l("Cette personne siège comme habitante ou habitant"), default=True,
                                description=_l("Décochez pour un ou une élue, ou une personne salariée."))
 
+
+
+MAX_LINES = 5  # budget lines a form offers (3 to 5 are asked when sending)
+
+
+class BudgetLineForm(Form):
+    """One line of the budget: what it pays for, and how much. Both or neither."""
+
+    # No Optional(): it would stop before the checks below, which tie the two together.
+    label = StringField(_l("Pour quoi"), validators=[Length(max=160, message=_l(
+        "Cette ligne est trop longue (160 caractères au plus)."))])
+    amount = EurosField(_l("Combien (en euros)"))
+
+    def validate_label(self, field):
+        if not (field.data or "").strip() and self.amount.data is not None:
+            raise ValidationError(str(_l("Écrivez pour quoi est cette somme.")))
+
+    def validate_amount(self, field):
+        if field.data is None and (self.label.data or "").strip():
+            raise ValidationError(str(_l("Écrivez combien coûte cette ligne.")))
+
+
+class ApplicationForm(FlaskForm):
+    title = StringField(_l("Le nom de votre projet"),
+                        validators=[Optional(), Length(max=140, message=_l("Le nom est trop long (140 caractères au plus)."))],
+                        description=_l("Exemple : Un repas de quartier rue Zola."))
+    what = TextAreaField(_l("Ce que vous voulez faire"),
+                         validators=[Optional(), Length(max=4000, message=_l("Ce texte est trop long (4 000 caractères au plus)."))],
+                         description=_l("En quelques phrases, avec vos mots."), render_kw={"rows": 5})
+    for_whom = TextAreaField(_l("Pour qui"),
+                             validators=[Optional(), Length(max=2000, message=_l("Ce texte est trop long (2 000 caractères au plus)."))],
+                             description=_l("Exemple : les enfants de la cité et leurs parents, environ 40 personnes."),
+                             render_kw={"rows": 3})
+    commune = SelectField(_l("Dans quelle commune ?"), validators=[Optional()], validate_choice=False)
+    qpv = SelectField(_l("Dans quel quartier ? (facultatif)"), validators=[Optional()], validate_choice=False)
+    starts_on = DateField(_l("Le projet commence le"), validators=[Optional()],
+                          description=_l("Une date approximative suffit."))
+    ends_on = DateField(_l("Il se termine le (facultatif)"), validators=[Optional()])
+    amount = EurosField(_l("La somme demandée (en euros)"), validators=[Optional()])
+    lines = FieldList(FormField(BudgetLineForm), label=_l("Votre budget : 3 à 5 lignes"),
+                      min_entries=MAX_LINES, max_entries=MAX_LINES)
+    carrier_kind = RadioField(_l("Qui porte le projet ?"), choices=[
+        ("group", _l("Un groupe d'habitants")), ("association", _l("Une petite association"))], default="group",
+        validators=[Optional()])
+    carrier_name = StringField(_l("Le nom du groupe ou de l'association"),
+                               validators=[Optional(), Length(max=160, message=_l("Le nom est trop long (160 caractères au plus)."))],
+                               description=_l("Il sera affiché sur le site si le projet est financé."))
+    contact_name = StringField(_l("Prénom et nom de la personne à contacter"),
+                               validators=[Optional(), Length(max=120, message=_l("C'est trop long (120 caractères au plus)."))],
+                               description=_l("Ces coordonnées restent privées : seuls la personne référente, le comité "
+                                              "et les administrateurs les voient."),
+                               render_kw={"autocomplete": "name"})
+    contact_phone = StringField(_l("Son numéro de téléphone"),
+                                validators=[Optional(), Length(max=40, message=_l("Ce numéro est trop long."))],
+                                render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    contact_email = StringField(_l("Son adresse e-mail (facultatif)"),
+                                validators=[Optional(), Length(max=254, message=_l("Cette adresse est trop longue."))],
+                                render_kw={"autocomplete": "email", "inputmode": "email", "spellcheck": "false"})
+    on_behalf = BooleanField(_l("Je remplis cette demande pour un groupe rencontré en personne"))

@@ -4,10 +4,11 @@ commits once. Refusals are `ServiceError`s whose codes ERROR_MESSAGES turns
 into plain French."""
 from __future__ import annotations
 
-from datetime import date
-from typing import Optional
+import re
+from datetime import date, datetime
+from typing import Mapping, Optional, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select, update
 
 from labo.accounts.models import User
 from labo.accounts.services import find_user_for_login
@@ -16,8 +17,12 @@ from labo.core.db import utcnow
 from labo.core.errors import ServiceError
 from labo.core.i18n import _l
 from labo.extensions import db
-from labo.fund.models import CommitteeMember, FundRound, RoundState
-from labo.territory.models import Commune
+from labo.fund.models import (
+    ApplicationStatus, BudgetLine, CarrierKind, CommitteeMember, FundApplication, FundDecision, FundRound, RoundState,
+)
+from labo.privacy import personal_data, retention
+from labo.sms.numbers import InvalidPhone, normalize_phone
+from labo.territory.models import Commune, Qpv
 
 ERROR_MESSAGES = {
     "ceiling-above-envelope": _l("Le montant par projet ne peut pas dépasser le budget total."),
@@ -131,3 +136,206 @@ def open_round(actor: User, fund_round: FundRound, today: date) -> FundRound:
 
 def accepts_applications(fund_round: FundRound, today: date) -> bool:
     return fund_round.state == RoundState.OPEN.value and today <= fund_round.apply_until
+
+
+# --- applications ----------------------------------------------------------------------
+
+MIN_LINES, MAX_LINES = 3, 5
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+APPLICATION_MESSAGES = {
+    "round-closed": _l("Cet appel à projets n'accepte plus de demandes."),
+    "application-sent": _l("Cette demande est déjà envoyée : elle ne peut plus être modifiée."),
+    "commune-out-of-scope": _l("Cet appel est pour une autre commune : choisissez la sienne."),
+    "qpv-not-in-commune": _l("Ce quartier n'est pas dans la commune choisie."),
+    "ends-before-start": _l("La fin ne peut pas être avant le début."),
+    "amount-above-ceiling": _l("La somme demandée dépasse ce que l'appel permet pour un projet."),
+    "phone-invalid": _l("Ce numéro de téléphone n'est pas valable. Exemple : 06 12 34 56 78."),
+    "email-invalid": _l("Cette adresse e-mail n'est pas valable. Exemple : nom@exemple.fr."),
+    "too-many-lines": _l("Cinq lignes de budget au plus."),
+    "line-incomplete": _l("Chaque ligne de budget dit pour quoi, et combien."),
+    # what sending needs (submission_problems)
+    "title-required": _l("Donnez un nom à votre projet."),
+    "what-required": _l("Dites ce que vous voulez faire."),
+    "for-whom-required": _l("Dites pour qui est le projet."),
+    "commune-required": _l("Choisissez la commune du projet."),
+    "starts-on-required": _l("Dites quand le projet commence."),
+    "amount-required": _l("Écrivez la somme demandée, en euros."),
+    "lines-too-few": _l("Écrivez au moins 3 lignes de budget."),
+    "amount-above-budget": _l("La somme demandée dépasse le total de votre budget."),
+    "carrier-required": _l("Écrivez le nom du groupe ou de l'association."),
+    "contact-name-required": _l("Écrivez le nom de la personne à contacter."),
+    "contact-required": _l("Écrivez un numéro de téléphone ou une adresse e-mail pour vous joindre."),
+}
+ERROR_MESSAGES.update(APPLICATION_MESSAGES)
+
+
+def get_application(application_id: int) -> Optional[FundApplication]:
+    return db.session.get(FundApplication, application_id)
+
+
+def applications_of(user: User) -> list[FundApplication]:
+    """What a person applied for or entered for a group, newest first (drafts to finish among them)."""
+    return list(db.session.scalars(
+        select(FundApplication).where(or_(FundApplication.applicant_id == user.id,
+                                          FundApplication.entered_by_id == user.id))
+        .order_by(FundApplication.updated_at.desc(), FundApplication.id.desc())))
+
+
+def _contact_phone(text: str) -> str:
+    text = plain(text)
+    if not text:
+        return ""
+    try:
+        return normalize_phone(text)
+    except InvalidPhone:
+        raise ServiceError("phone-invalid", "contact_phone") from None
+
+
+def save_application(actor: User, fund_round: FundRound, application: Optional[FundApplication], *,
+                     title: str = "", what: str = "", for_whom: str = "", commune: Optional[Commune] = None,
+                     qpv: Optional[Qpv] = None, starts_on: Optional[date] = None, ends_on: Optional[date] = None,
+                     amount_cents: Optional[int] = None, lines: Sequence[tuple[str, int]] = (),
+                     carrier_kind: str = CarrierKind.GROUP.value, carrier_name: str = "", contact_name: str = "",
+                     contact_phone: str = "", contact_email: str = "", on_behalf: bool = False,
+                     today: date) -> FundApplication:
+    """Create or change a draft: anything may still be missing (sending checks
+    it, submission_problems); what is there must make sense. `on_behalf`: a
+    referent enters it for a group met in person (who owns no account here)."""
+    if not accepts_applications(fund_round, today):
+        raise ServiceError("round-closed")
+    if application is not None and application.status != ApplicationStatus.DRAFT.value:
+        raise ServiceError("application-sent")
+    if commune is not None and fund_round.commune_id is not None and commune.id != fund_round.commune_id:
+        raise ServiceError("commune-out-of-scope", "commune")
+    if qpv is not None and (commune is None or all(c.id != commune.id for c in qpv.communes)):
+        raise ServiceError("qpv-not-in-commune", "qpv")
+    if starts_on and ends_on and ends_on < starts_on:
+        raise ServiceError("ends-before-start", "ends_on")
+    if amount_cents is not None and amount_cents > fund_round.ceiling_cents:
+        raise ServiceError("amount-above-ceiling", "amount")
+    if len(lines) > MAX_LINES:
+        raise ServiceError("too-many-lines", "lines")
+    if any(not plain(label) or not cents or cents <= 0 for label, cents in lines):
+        raise ServiceError("line-incomplete", "lines")
+    phone = _contact_phone(contact_phone)
+    email = plain(contact_email).lower()
+    if email and not _EMAIL.match(email):
+        raise ServiceError("email-invalid", "contact_email")
+    if carrier_kind not in {k.value for k in CarrierKind}:
+        carrier_kind = CarrierKind.GROUP.value
+    created = application is None
+    if created:
+        application = FundApplication(round=fund_round, status=ApplicationStatus.DRAFT.value)
+        if on_behalf:
+            application.entered_for_someone, application.entered_by = True, actor
+        else:
+            application.applicant = actor
+        db.session.add(application)
+    application.title, application.what, application.for_whom = plain(title), plain(what), plain(for_whom)
+    application.commune, application.qpv = commune, qpv
+    application.starts_on, application.ends_on, application.amount_cents = starts_on, ends_on, amount_cents
+    application.carrier_kind, application.carrier_name = carrier_kind, plain(carrier_name)
+    application.contact_name, application.contact_phone, application.contact_email = plain(contact_name), phone, email
+    if _set_lines(application, lines) and not created:
+        application.updated_at = utcnow()  # the row itself may not change: the draft did
+    db.session.flush()
+    if created:
+        record_audit(actor, "fund.application_create", "fund_application", application.id,
+                     on_behalf=application.entered_for_someone)
+    return application
+
+
+def _set_lines(application: FundApplication, lines: Sequence[tuple[str, int]]) -> bool:
+    """The budget lines as typed, the rows kept in place (saving unchanged changes nothing); whether any changed."""
+    wanted = [(plain(label), cents) for label, cents in lines]
+    if [(line.label, line.amount_cents) for line in application.lines] == wanted:
+        return False
+    kept = application.lines[:len(wanted)]
+    for position, (line, (label, cents)) in enumerate(zip(kept, wanted)):
+        line.position, line.label, line.amount_cents = position, label, cents
+    application.lines = kept + [BudgetLine(position=i, label=label, amount_cents=cents)
+                                for i, (label, cents) in enumerate(wanted) if i >= len(kept)]
+    return True
+
+
+def submission_problems(application: FundApplication) -> list[tuple[str, str]]:
+    """(field, code) of what an application still lacks to be sent, in the form's order."""
+    problems = []
+    for field_name, code, value in (("title", "title-required", application.title),
+                                    ("what", "what-required", application.what),
+                                    ("for_whom", "for-whom-required", application.for_whom),
+                                    ("commune", "commune-required", application.commune_id or application.commune),
+                                    ("starts_on", "starts-on-required", application.starts_on),
+                                    ("amount", "amount-required", application.amount_cents)):
+        if not value:
+            problems.append((field_name, code))
+    if len(application.lines) < MIN_LINES:
+        problems.append(("lines", "lines-too-few"))
+    elif application.amount_cents and application.amount_cents > application.lines_total_cents:
+        problems.append(("amount", "amount-above-budget"))
+    if not application.carrier_name:
+        problems.append(("carrier_name", "carrier-required"))
+    if not application.contact_name:
+        problems.append(("contact_name", "contact-name-required"))
+    if not (application.contact_phone or application.contact_email):
+        problems.append(("contact_phone", "contact-required"))
+    return problems
+
+
+def submit_application(actor: User, application: FundApplication, today: date) -> FundApplication:
+    """Send a complete draft to the committee."""
+    if application.status != ApplicationStatus.DRAFT.value:
+        raise ServiceError("application-sent")
+    if not accepts_applications(application.round, today):
+        raise ServiceError("round-closed")
+    problems = submission_problems(application)
+    if problems:
+        raise ServiceError(problems[0][1], problems[0][0])
+    application.status = ApplicationStatus.SUBMITTED.value
+    application.submitted_at = utcnow()
+    db.session.flush()
+    record_audit(actor, "fund.application_submit", "fund_application", application.id)
+    return application
+
+
+# --- personal data ----------------------------------------------------------------------
+
+def _contact(application: FundApplication) -> dict:
+    return {"name": application.contact_name, "phone": application.contact_phone, "email": application.contact_email}
+
+
+@personal_data.exporter
+def export_for(user: User) -> dict:
+    """The applications the person made, with the private contact they gave."""
+    return {"fund_applications": [
+        {"round": a.round.title, "title": a.title, "status": a.status, "group": a.carrier_name,
+         "amount_asked_cents": a.amount_cents, "contact": _contact(a), "created_at": a.created_at.isoformat(),
+         "budget": [{"label": line.label, "amount_cents": line.amount_cents} for line in a.lines]}
+        for a in db.session.scalars(select(FundApplication).where(FundApplication.applicant_id == user.id)
+                                    .order_by(FundApplication.id))]}
+
+
+@personal_data.eraser
+def erase_for(config: Mapping, user: User) -> None:
+    """The person's drafts go; what was sent stays for the committee and the
+    accounts, without its contact (the group's name remains)."""
+    for application in db.session.scalars(select(FundApplication).where(FundApplication.applicant_id == user.id)):
+        if application.status == ApplicationStatus.DRAFT.value:
+            db.session.delete(application)
+        else:
+            application.contact_name = application.contact_phone = application.contact_email = ""
+
+
+@retention.kind("FUND_CONTACT", 365, _l("Le nom, le téléphone et l'e-mail de la personne qui porte une demande au fonds"),
+                _l("après la décision du comité (ou après la fin des dépenses d'un projet financé) : ils sont effacés. "
+                   "Un brouillon jamais envoyé est supprimé au bout du même temps."), rank=40)
+def _purge_contacts(config: Mapping, before: datetime, dry_run: bool) -> int:
+    stale_drafts = retention.count(delete(FundApplication).where(
+        FundApplication.status == ApplicationStatus.DRAFT.value, FundApplication.updated_at < before))
+    decided = select(FundDecision.application_id).where(
+        FundDecision.decided_at < before, or_(FundDecision.spend_by.is_(None), FundDecision.spend_by < before.date()))
+    cleared = retention.count(update(FundApplication).where(
+        FundApplication.id.in_(decided), or_(FundApplication.contact_name != "", FundApplication.contact_phone != "",
+                                             FundApplication.contact_email != "")).values(contact_name="", contact_phone="", contact_email=""))
+    return stale_drafts + cleared

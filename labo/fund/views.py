@@ -6,21 +6,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Optional
 
-from flask import Blueprint, abort, redirect, render_template, url_for
-from flask_login import current_user
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from labo.core.dates import local
 from labo.core.db import utcnow
-from labo.core.forms import ActionForm, carry_out, edit_form
+from labo.core.errors import ServiceError
+from labo.core.forms import ActionForm, carry_out, edit_form, show_error
 from labo.core.i18n import _
 from labo.extensions import db
 from labo.fund import services
-from labo.fund.forms import WHOLE_CHOICE, MemberForm, RoundForm
-from labo.fund.models import CommitteeMember, FundRound, RoundState
+from labo.fund.forms import WHOLE_CHOICE, ApplicationForm, MemberForm, RoundForm
+from labo.fund.models import CommitteeMember, FundApplication, FundRound, RoundState
 from labo.fund.services import ERROR_MESSAGES
 from labo.permissions import authorize, can, require
-from labo.territory.models import Commune
-from labo.territory.services import list_communes
+from labo.territory.models import Commune, Qpv
+from labo.territory.services import list_communes, list_qpvs
 
 bp = Blueprint("fund", __name__, url_prefix="/fonds")
 
@@ -160,3 +161,121 @@ def open_round(round_id: int):
             _("L'appel à projets est ouvert : sa page est publique.")):
         return redirect(url_for("fund.detail", round_id=fund_round.id))
     return redirect(url_for("fund.edit", round_id=fund_round.id))
+
+
+# --- applications ----------------------------------------------------------------------
+
+
+def get_application(application_id: int) -> FundApplication:
+    application = services.get_application(application_id)
+    if application is None:
+        abort(404)
+    return application
+
+
+def _application_form(fund_round: FundRound, application: Optional[FundApplication] = None) -> ApplicationForm:
+    if application is None:
+        form = ApplicationForm(data={"commune": fund_round.commune.slug if fund_round.commune else ""})
+    else:
+        form = edit_form(ApplicationForm, application, commune=application.commune.slug if application.commune else "",
+                         qpv=application.qpv.slug if application.qpv else "", amount=application.amount_cents,
+                         lines=[{"label": line.label, "amount": line.amount_cents} for line in application.lines])
+    communes = [fund_round.commune] if fund_round.commune else _communes()
+    form.commune.choices = [("", _("Choisir…"))] + [(c.slug, c.name) for c in communes]
+    form.qpv.choices = [("", _("Je ne sais pas, ou hors quartier prioritaire"))] + [
+        (q.slug, q.name) for q in list_qpvs() if not fund_round.commune or fund_round.commune in q.communes]
+    return form
+
+
+def _place(form: ApplicationForm) -> tuple[Optional[Commune], Optional[Qpv], bool]:
+    """The commune and QPV chosen; False when one of them is not in the lists."""
+    commune = next((c for c in _communes() if c.slug == form.commune.data), None) if form.commune.data else None
+    qpv = next((q for q in list_qpvs() if q.slug == form.qpv.data), None) if form.qpv.data else None
+    ok = True
+    if form.commune.data and commune is None:
+        form.commune.errors = list(form.commune.errors) + [_("Choisissez une commune dans la liste.")]
+        ok = False
+    if form.qpv.data and qpv is None:
+        form.qpv.errors = list(form.qpv.errors) + [_("Choisissez un quartier dans la liste.")]
+        ok = False
+    return commune, qpv, ok
+
+
+def _application_values(form: ApplicationForm, commune, qpv) -> dict:
+    lines = [((entry.form.label.data or "").strip(), entry.form.amount.data) for entry in form.lines
+             if (entry.form.label.data or "").strip() or entry.form.amount.data is not None]
+    return dict(title=form.title.data or "", what=form.what.data or "", for_whom=form.for_whom.data or "",
+                commune=commune, qpv=qpv, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+                amount_cents=form.amount.data, lines=lines, carrier_kind=form.carrier_kind.data or "group",
+                carrier_name=form.carrier_name.data or "", contact_name=form.contact_name.data or "",
+                contact_phone=form.contact_phone.data or "", contact_email=form.contact_email.data or "")
+
+
+def _apply(fund_round: FundRound, application: Optional[FundApplication]):
+    """The application form's page and POST: "Enregistrer le brouillon" keeps
+    what is typed, whole or not; "Envoyer au comité" keeps it too, then sends
+    it if nothing is missing, else says beside each field what is."""
+    form = _application_form(fund_round, application)
+    refused = False
+    on_behalf_allowed = application is None and can(current_user, "fund.apply_on_behalf")
+    if not on_behalf_allowed:
+        del form.on_behalf
+    if form.validate_on_submit():
+        commune, qpv, known = _place(form)
+        sending = request.form.get("action") == "send"
+        if known:
+            on_behalf = bool(on_behalf_allowed and form.on_behalf.data)
+            saved = carry_out(lambda: services.save_application(
+                current_user, fund_round, application, on_behalf=on_behalf, today=today(),
+                **_application_values(form, commune, qpv)), form, ERROR_MESSAGES,
+                None if sending else _("Votre brouillon est enregistré. Vous pourrez le finir plus tard."))
+            refused = not saved
+            if saved and not sending:
+                return redirect(url_for("fund.edit_application", application_id=saved.value.id))
+            if saved:
+                problems = services.submission_problems(saved.value)
+                for name, code in problems:
+                    show_error(form, ServiceError(code, name), ERROR_MESSAGES)
+                if problems:
+                    flash(_("Votre brouillon est enregistré, mais il manque encore quelque chose pour l'envoyer."),
+                          "warning")
+                    return _application_page(fund_round, saved.value, form, 422)
+                if carry_out(lambda: services.submit_application(current_user, saved.value, today()), form,
+                             ERROR_MESSAGES, _("Votre demande est envoyée au comité. La personne référente de la "
+                                               "commune va la lire.")):
+                    return redirect(url_for("fund.application", application_id=saved.value.id))
+                refused = True
+    return _application_page(fund_round, application, form, 422 if (form.errors or refused) else 200)
+
+
+def _application_page(fund_round: FundRound, application: Optional[FundApplication], form, status: int):
+    return render_template("fund/apply.html", fund_round=fund_round, application=application, form=form,
+                           accepts=services.accepts_applications(fund_round, today())), status
+
+
+@bp.route("/<id:round_id>/demander", methods=["GET", "POST"])
+def apply(round_id: int):
+    fund_round = get_round(round_id)
+    authorize("fund.view", fund_round)
+    authorize("fund.apply")
+    return _apply(fund_round, None)
+
+
+@bp.route("/demandes/<id:application_id>/modifier", methods=["GET", "POST"])
+def edit_application(application_id: int):
+    application = get_application(application_id)
+    authorize("fund.edit_application", application)
+    return _apply(application.round, application)
+
+
+@bp.route("/demandes/<id:application_id>")
+def application(application_id: int):
+    application = get_application(application_id)
+    authorize("fund.see_application", application)
+    return render_template("fund/application.html", application=application, fund_round=application.round)
+
+
+@bp.route("/mes-demandes")
+@login_required
+def mine():
+    return render_template("fund/mine.html", applications=services.applications_of(current_user))

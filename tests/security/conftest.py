@@ -313,8 +313,23 @@ def build_world() -> World:
                                    spend_within_days=30, rules="Des projets.", rules_easy="Un projet.",
                                    today=now.date())
     fund_member = fund.add_member(admin, fund_draft, "Autrice", True)
+    # ... and an open one, with the resident's draft and an application sent for Lens (the copil member sits on it)
+    fund_open = fund.create_round(admin, lens, title="Fonds ouvert", envelope_cents=500_000, ceiling_cents=100_000,
+                                  apply_until=now.date() + _days(days=30), committee_on=now.date() + _days(days=40),
+                                  spend_within_days=30, rules="Des projets.", rules_easy="Un projet.",
+                                  today=now.date())
+    fund.add_member(admin, fund_open, "Élu du COPIL", False)
+    fund.open_round(admin, fund_open, now.date())
+    fund_draft_application = fund.save_application(resident, fund_open, None, title="Un jardin", today=now.date())
+    fund_sent = fund.save_application(author, fund_open, None, title="Un repas", what="Un repas.", for_whom="Tous.",
+                                      commune=lens, starts_on=now.date() + _days(days=50), amount_cents=30_000,
+                                      lines=[("Tables", 10_000), ("Repas", 15_000), ("Affiches", 5_000)],
+                                      carrier_name="Les voisins", contact_name="Josiane Martin",
+                                      contact_email="josiane@example.org", today=now.date())
+    fund.submit_application(author, fund_sent, now.date())
     db.session.commit()
-    ids.update(fund_draft=fund_draft.id, fund_member=fund_member.id,
+    ids.update(fund_draft=fund_draft.id, fund_member=fund_member.id, fund_open=fund_open.id,
+               fund_draft_application=fund_draft_application.id, fund_sent=fund_sent.id,
                fund_apply_until=fund_draft.apply_until.isoformat(), fund_committee_on=fund_draft.committee_on.isoformat())
 
     # --- the territory --------------------------------------------------------------

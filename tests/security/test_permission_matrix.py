@@ -437,6 +437,16 @@ ROUTES: dict[str, Route] = {
     "/fonds/<id:round_id>/comite/<id:member_id>/retirer": Post("/fonds/{fund_draft}/comite/{fund_member}/retirer",
                                                                 ADMIN),
     "/fonds/<id:round_id>/ouvrir": Post("/fonds/{fund_draft}/ouvrir", ADMIN),
+    "/fonds/<id:round_id>/demander": Form("/fonds/{fund_open}/demander", SIGNED_IN, {
+        "title": "Un jardin", "action": "draft"}, why="any account applies (a draft here)"),
+    "/fonds/demandes/<id:application_id>/modifier": Form("/fonds/demandes/{fund_draft_application}/modifier",
+                                                         frozenset({"resident"}), {"title": "Un jardin partagé",
+                                                                                   "action": "draft"},
+                                                         why="a draft: its author only"),
+    "/fonds/demandes/<id:application_id>": Get("/fonds/demandes/{fund_sent}", frozenset({"referent_a", "copil", "admin"}),
+                                               why="with its private contact: Lens's referent, the round's committee "
+                                                   "(the copil member sits on it), administrators"),
+    "/fonds/mes-demandes": Get("/fonds/mes-demandes", SIGNED_IN),
     # --- COPIL -------------------------------------------------------------------------
     "/copil/": Get("/copil/", COPIL),
     "/copil/rapport": Get("/copil/rapport", COPIL),
