@@ -63,7 +63,7 @@ def _issue_choices(form: IssueForm, meetings, processes) -> None:
 
 
 def _chosen(model, value, allowed, attribute: str = "id"):
-    """The row the select named, among those offered; None when blank; abort(422) with a message otherwise."""
+    """The row the select named, among those offered; None when blank; otherwise a refusal the form shows."""
     if not value:
         return None
     for row in allowed:
