@@ -466,6 +466,8 @@ ROUTES: dict[str, Route] = {
     "/api/v1/fiches": Get("/api/v1/fiches", EVERYONE),
     "/api/v1/fiches/<id:fiche_id>": Get("/api/v1/fiches/{draft_fiche}", NOBODY, why="published fiches only"),
     "/api/v1/partners": Get("/api/v1/partners", EVERYONE),
+    "/api/v1/opinions": Get("/api/v1/opinions", EVERYONE),
+    "/api/v1/opinions/<id:opinion_id>": Get("/api/v1/opinions/{opinion}", EVERYONE),
     "/api/v1/proclamation/signatures/stats": Get("/api/v1/proclamation/signatures/stats", EVERYONE),
     "/api/v1/processes": Get("/api/v1/processes", EVERYONE),
     "/api/v1/processes/<id:process_id>": Get("/api/v1/processes/{draft}", NOBODY, why="published processes only"),
@@ -476,8 +478,6 @@ ROUTES: dict[str, Route] = {
     "/ateliers/": Get("/ateliers/", WORKSHOP_RUNNERS),
     "/ateliers/nouveau": Form("/ateliers/nouveau", WORKSHOP_RUNNERS, {
         "title": "Atelier des jeunes", "meeting": "", "commune": "{commune_id}", "columns": "",
-    "/api/v1/opinions": Get("/api/v1/opinions", EVERYONE),
-    "/api/v1/opinions/<id:opinion_id>": Get("/api/v1/opinions/{opinion}", EVERYONE),
         "dots_per_person": "3", "authors_visible": "y"}),
     "/ateliers/<id:board_id>": Get("/ateliers/{board}", ANIMATORS),
     "/ateliers/<id:board_id>/projection": Get("/ateliers/{board}/projection", ANIMATORS),
