@@ -387,6 +387,12 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "fund.apply_on_behalf": is_any_referent,  # for a group met in person, who has no account
     "fund.edit_application": edits_application,
     "fund.see_application": sees_application,
+    "fund.give_opinion": lambda user, application=None: _is_application(application) and is_referent_of(
+        user, application.commune or application.round.commune),  # the commune's referent (administrators)
+    "fund.vote": lambda user, application=None: _is_application(application) and sits_on_committee(
+        user, application.round),
+    "fund.decide": lambda user, application=None: _is_application(application) and is_referent_of(
+        user, application.commune or application.round.commune),  # typed from the votes or the paper decision
     # COPIL (labo/copil)
     "copil.export": is_copil,             # CSV exports and the printable report (counts only, "< 5" groups)
 }

@@ -25,9 +25,9 @@ import pytest
 from flask import current_app
 from sqlalchemy import select
 
-from labo.accounts.models import Role
+from labo.accounts.models import Role, User
 from labo.extensions import db
-from labo.fund.models import FundRound
+from labo.fund.models import FundApplication, FundRound
 from tests.factories import commune, create_board, create_note, create_participant, create_user, qpv
 
 # Tables a save may write to without changing what was saved: who did what, when.
@@ -592,6 +592,20 @@ def build_fund_application():
     return author, url, url
 
 
+def build_fund_opinion():
+    """The referent's opinion on an application sent to the committee, on two lines."""
+    from labo.fund import services
+
+    author, _page, _post = build_fund_application()
+    application = db.session.scalar(select(FundApplication))
+    services.submit_application(author, application, date.today())
+    referent = db.session.scalar(select(User).where(User.pseudonym == "Nadia"))  # Lens's referent (_people)
+    services.give_opinion(referent, application, "reserved", "Un bon projet.\n\nLe budget est juste.")
+    db.session.commit()
+    page = f"/fonds/demandes/{application.id}"
+    return referent, page, f"{page}/avis"
+
+
 def build_proclamation():
     from labo.proclamation import services
 
@@ -630,6 +644,8 @@ EDITS: dict[str, Edit | tuple[Edit, ...]] = {
     "/fonds/<id:round_id>/modifier": (
         Edit(build_fund_round, "ceiling", "1 200", {("fund_round", "ceiling_cents")}),
         Edit(build_fund_round, "rules_easy", "Un projet.", {("fund_round", "rules_easy")})),
+    "/fonds/demandes/<id:application_id>/avis": Edit(build_fund_opinion, "text", "Un bon projet.",
+                                                     {("fund_opinion", "text"), ("fund_opinion", "updated_at")}),
     "/fonds/demandes/<id:application_id>/modifier": (
         Edit(build_fund_application, "for_whom", "Les enfants.", {("fund_application", "for_whom"),
                                                                    ("fund_application", "updated_at")}),
@@ -707,6 +723,8 @@ NOT_EDITS: dict[str, str] = {
     "/fonds/<id:round_id>/comite/<id:member_id>/retirer": DELETES,
     "/fonds/<id:round_id>/ouvrir": ACTS,
     "/fonds/<id:round_id>/demander": CREATES,
+    "/fonds/demandes/<id:application_id>/vote": "a member's one vote (a second is refused): nothing is edited",
+    "/fonds/demandes/<id:application_id>/decision": "publishes the decision once (a second is refused)",
     "/lettre/<id:letter_id>/envoyer": ACTS,
     "/lettre/<id:letter_id>/distribuees": CREATES,
     "/idees/<id:contribution_id>/retirer": DELETES,

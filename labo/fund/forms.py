@@ -193,3 +193,32 @@ class ApplicationForm(FlaskForm):
                                 validators=[Optional(), Length(max=254, message=_l("Cette adresse est trop longue."))],
                                 render_kw={"autocomplete": "email", "inputmode": "email", "spellcheck": "false"})
     on_behalf = BooleanField(_l("Je remplis cette demande pour un groupe rencontré en personne"))
+
+
+class OpinionForm(FlaskForm):
+    kind = RadioField(_l("Votre avis de personne référente"), choices=[
+        ("favourable", _l("Avis favorable")), ("reserved", _l("Avis réservé")),
+        ("unfavourable", _l("Avis défavorable"))], validators=[DataRequired(_l("Choisissez un avis dans la liste."))])
+    text = TextAreaField(_l("Pourquoi"), validators=[DataRequired(_l("Dites en quelques mots pourquoi.")), Length(
+        max=3000, message=_l("Ce texte est trop long (3 000 caractères au plus)."))], render_kw={"rows": 4})
+
+
+class VoteForm(FlaskForm):
+    choice = RadioField(_l("Votre vote"), choices=[("for", _l("Pour")), ("against", _l("Contre")),
+                                                   ("abstain", _l("Abstention"))],
+                        validators=[DataRequired(_l("Choisissez pour, contre ou abstention."))])
+    comment = TextAreaField(_l("Un commentaire (facultatif)"), validators=[Optional(), Length(
+        max=2000, message=_l("Ce texte est trop long (2 000 caractères au plus)."))], render_kw={"rows": 3})
+
+
+class DecisionForm(FlaskForm):
+    outcome = RadioField(_l("La décision du comité"), choices=[("granted", _l("Projet financé")),
+                                                               ("refused", _l("Projet non retenu"))],
+                         validators=[DataRequired(_l("Choisissez : financé ou non retenu."))])
+    amount = EurosField(_l("La somme accordée (en euros)"), validators=[Optional()],
+                        description=_l("Seulement si le projet est financé."))
+    reasons = TextAreaField(_l("Les raisons de la décision"), validators=[
+        DataRequired(_l("Écrivez les raisons de la décision : elles sont publiées.")),
+        Length(max=3000, message=_l("Ce texte est trop long (3 000 caractères au plus)."))],
+                            description=_l("Elles sont publiées sur la page de l'appel."), render_kw={"rows": 4})
+    from_paper = BooleanField(_l("Je recopie la décision prise sur papier en réunion du comité"))

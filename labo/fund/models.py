@@ -290,6 +290,10 @@ class ReferentOpinion(Base):
     application: Mapped[FundApplication] = relationship(back_populates="opinion")
     referent: Mapped[Optional[User]] = relationship()
 
+    @property
+    def kind_enum(self) -> OpinionKind:
+        return OpinionKind(self.kind)
+
 
 class CommitteeVote(Base):
     """A committee member's vote on an application: one per member and
@@ -310,6 +314,10 @@ class CommitteeVote(Base):
 
     application: Mapped[FundApplication] = relationship(back_populates="votes")
     member: Mapped[User] = relationship()
+
+    @property
+    def choice_enum(self) -> VoteChoice:
+        return VoteChoice(self.choice)
 
 
 class FundDecision(Base):

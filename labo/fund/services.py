@@ -8,17 +8,18 @@ import re
 from datetime import date, datetime
 from typing import Mapping, Optional, Sequence
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from labo.accounts.models import User
 from labo.accounts.services import find_user_for_login
 from labo.audit.services import record_audit
-from labo.core.db import utcnow
+from labo.core.db import insert_ignoring_duplicates, utcnow, write_transaction
 from labo.core.errors import ServiceError
 from labo.core.i18n import _l
 from labo.extensions import db
 from labo.fund.models import (
-    ApplicationStatus, BudgetLine, CarrierKind, CommitteeMember, FundApplication, FundDecision, FundRound, RoundState,
+    ApplicationStatus, BudgetLine, CarrierKind, CommitteeMember, CommitteeVote, FundApplication, FundDecision, FundRound,
+    OpinionKind, Outcome, ReferentOpinion, RoundState, VoteChoice,
 )
 from labo.privacy import personal_data, retention
 from labo.sms.numbers import InvalidPhone, normalize_phone
@@ -339,3 +340,136 @@ def _purge_contacts(config: Mapping, before: datetime, dry_run: bool) -> int:
         FundApplication.id.in_(decided), or_(FundApplication.contact_name != "", FundApplication.contact_phone != "",
                                              FundApplication.contact_email != "")).values(contact_name="", contact_phone="", contact_email=""))
     return stale_drafts + cleared
+
+
+# --- the referent's opinion, the committee's votes, the decision ------------------------
+
+DECISION_MESSAGES = {
+    "not-submitted": _l("Cette demande n'est pas (ou plus) devant le comité."),
+    "not-member": _l("Seuls les membres du comité de cet appel votent."),
+    "already-voted": _l("Vous avez déjà voté pour cette demande : un seul vote par personne."),
+    "unknown-choice": _l("Choisissez pour, contre ou abstention."),
+    "unknown-opinion": _l("Choisissez un avis dans la liste."),
+    "opinion-text-required": _l("Dites en quelques mots pourquoi."),
+    "unknown-outcome": _l("Choisissez : financé ou non retenu."),
+    "amount-granted-required": _l("Écrivez la somme accordée, en euros."),
+    "granted-above-asked": _l("La somme accordée dépasse la somme demandée."),
+    "envelope-exceeded": _l("Il ne reste pas assez d'argent dans le budget de l'appel pour cette somme."),
+    "reasons-required": _l("Écrivez les raisons de la décision : elles sont publiées."),
+    "already-decided": _l("Cette demande a déjà sa décision."),
+}
+ERROR_MESSAGES.update(DECISION_MESSAGES)
+
+
+def give_opinion(referent: User, application: FundApplication, kind: str, text: str) -> ReferentOpinion:
+    """The commune's referent's opinion before the committee: one per
+    application, which the referent may change until the decision."""
+    if application.status != ApplicationStatus.SUBMITTED.value:
+        raise ServiceError("not-submitted")
+    if kind not in {k.value for k in OpinionKind}:
+        raise ServiceError("unknown-opinion", "kind")
+    if not plain(text):
+        raise ServiceError("opinion-text-required", "text")
+    opinion = application.opinion or ReferentOpinion(application=application)
+    opinion.referent, opinion.kind, opinion.text = referent, kind, plain(text)
+    db.session.add(opinion)
+    db.session.flush()
+    record_audit(referent, "fund.opinion", "fund_application", application.id, kind=kind)
+    return opinion
+
+
+def cast_vote(member: User, application: FundApplication, choice: str, comment: str = "") -> int:
+    """A committee member's vote: one per member and application. The UNIQUE
+    constraint settles concurrent clicks (INSERT … ON CONFLICT DO NOTHING):
+    the first stands, the others are told they already voted. Commits what
+    the caller's session held and takes the write turn first (SQLite:
+    labo.core.db.write_transaction; a writing request already holds it)."""
+    write_transaction()
+    if application.status != ApplicationStatus.SUBMITTED.value:
+        raise ServiceError("not-submitted")
+    if not any(m.user_id == member.id for m in application.round.members):
+        raise ServiceError("not-member")
+    if choice not in {c.value for c in VoteChoice}:
+        raise ServiceError("unknown-choice", "choice")
+    vote_id = db.session.scalar(
+        insert_ignoring_duplicates(CommitteeVote, db.session.get_bind().dialect.name)
+        .values(application_id=application.id, member_id=member.id, choice=choice, comment=plain(comment),
+                created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["member_id", "application_id"])
+        .returning(CommitteeVote.id))
+    if vote_id is None:
+        raise ServiceError("already-voted")
+    db.session.expire(application, ["votes"])
+    return vote_id
+
+
+def tally(application: FundApplication) -> dict[str, int]:
+    """Votes for, against and abstentions."""
+    counts = {c.value: 0 for c in VoteChoice}
+    for vote in application.votes:
+        counts[vote.choice] += 1
+    return counts
+
+
+def vote_of(member: User, application: FundApplication) -> Optional[CommitteeVote]:
+    return next((v for v in application.votes if v.member_id == member.id), None)
+
+
+def granted_cents(fund_round: FundRound, *, exclude: Optional[FundApplication] = None) -> int:
+    """What the round's decisions granted so far."""
+    query = (select(func.coalesce(func.sum(FundDecision.amount_granted_cents), 0))
+             .join(FundApplication, FundApplication.id == FundDecision.application_id)
+             .where(FundApplication.round_id == fund_round.id))
+    if exclude is not None:
+        query = query.where(FundApplication.id != exclude.id)
+    return int(db.session.scalar(query))
+
+
+def decide(actor: User, application: FundApplication, outcome: str, amount_granted_cents: Optional[int],
+           reasons: str, *, from_paper: bool = False) -> FundDecision:
+    """The committee's decision, published at once with its amount and
+    reasons (typed by an administrator or the commune's referent, from the
+    online votes or from the meeting's paper decision)."""
+    if application.decision is not None:
+        raise ServiceError("already-decided")
+    if application.status != ApplicationStatus.SUBMITTED.value:
+        raise ServiceError("not-submitted")
+    if outcome not in {o.value for o in Outcome}:
+        raise ServiceError("unknown-outcome", "outcome")
+    if not plain(reasons):
+        raise ServiceError("reasons-required", "reasons")
+    amount = 0
+    if outcome == Outcome.GRANTED.value:
+        if not amount_granted_cents or amount_granted_cents <= 0:
+            raise ServiceError("amount-granted-required", "amount")
+        if amount_granted_cents > (application.amount_cents or 0):
+            raise ServiceError("granted-above-asked", "amount")
+        if granted_cents(application.round) + amount_granted_cents > application.round.envelope_cents:
+            raise ServiceError("envelope-exceeded", "amount")
+        amount = amount_granted_cents
+    now = utcnow()
+    decision = FundDecision(application=application, outcome=outcome, amount_granted_cents=amount,
+                            reasons=plain(reasons), from_paper=from_paper, decided_by=actor, decided_at=now,
+                            published_at=now)
+    db.session.add(decision)
+    application.status = ApplicationStatus.DECIDED.value
+    db.session.flush()
+    record_audit(actor, "fund.decide", "fund_application", application.id, outcome=outcome, amount_cents=amount,
+                 from_paper=from_paper)
+    return decision
+
+
+def published_decisions(fund_round: FundRound) -> list[FundApplication]:
+    """The round's applications whose decision is published, funded ones first."""
+    rows = db.session.scalars(
+        select(FundApplication).join(FundDecision, FundDecision.application_id == FundApplication.id)
+        .where(FundApplication.round_id == fund_round.id, FundDecision.published_at.is_not(None))
+        .order_by(FundDecision.outcome, FundApplication.title))
+    return list(rows)
+
+
+def applications_before_committee(fund_round: FundRound) -> list[FundApplication]:
+    return list(db.session.scalars(
+        select(FundApplication).where(FundApplication.round_id == fund_round.id,
+                                      FundApplication.status == ApplicationStatus.SUBMITTED.value)
+        .order_by(FundApplication.submitted_at, FundApplication.id)))

@@ -16,10 +16,12 @@ from labo.core.forms import ActionForm, carry_out, edit_form, show_error
 from labo.core.i18n import _
 from labo.extensions import db
 from labo.fund import services
-from labo.fund.forms import WHOLE_CHOICE, ApplicationForm, MemberForm, RoundForm
+from labo.fund.forms import (
+    WHOLE_CHOICE, ApplicationForm, DecisionForm, MemberForm, OpinionForm, RoundForm, VoteForm,
+)
 from labo.fund.models import CommitteeMember, FundApplication, FundRound, RoundState
 from labo.fund.services import ERROR_MESSAGES
-from labo.permissions import authorize, can, require
+from labo.permissions import authorize, can, require, sits_on_committee
 from labo.territory.models import Commune, Qpv
 from labo.territory.services import list_communes, list_qpvs
 
@@ -43,6 +45,12 @@ def _communes() -> list[Commune]:
 
 def _scope_choices() -> list[tuple[str, str]]:
     return [("", _("Choisir…")), (WHOLE_CHOICE, _("Toute l'agglomération"))] + [(c.slug, c.name) for c in _communes()]
+
+
+def _referent_of_round(fund_round: FundRound) -> bool:
+    """A referent of the round's commune (of any commune, for an agglomeration round) sees what waits for the committee."""
+    return can(current_user, "commune.moderate", fund_round.commune) if fund_round.commune else \
+        can(current_user, "moderation.queue")
 
 
 def _filled_form(fund_round: FundRound, *, posted: bool = True) -> RoundForm:
@@ -99,7 +107,11 @@ def detail(round_id: int):
     fund_round = get_round(round_id)
     authorize("fund.view", fund_round)
     return render_template("fund/detail.html", fund_round=fund_round,
-                           accepts=services.accepts_applications(fund_round, today()))
+                           accepts=services.accepts_applications(fund_round, today()),
+                           decisions=services.published_decisions(fund_round),
+                           before_committee=services.applications_before_committee(fund_round)
+                           if can(current_user, "fund.manage", fund_round) or sits_on_committee(current_user, fund_round)
+                           or _referent_of_round(fund_round) else [])
 
 
 @bp.route("/<id:round_id>/modifier", methods=["GET", "POST"])
@@ -272,7 +284,67 @@ def edit_application(application_id: int):
 def application(application_id: int):
     application = get_application(application_id)
     authorize("fund.see_application", application)
-    return render_template("fund/application.html", application=application, fund_round=application.round)
+    return _application_view(application)
+
+
+def _application_view(application: FundApplication, *, opinion_form: Optional[OpinionForm] = None,
+                      vote_form: Optional[VoteForm] = None, decision_form: Optional[DecisionForm] = None,
+                      status: int = 200):
+    """An application with, for each person, what they may do on it: the
+    referent's opinion, a committee member's vote, the decision."""
+    before_committee = application.status == "submitted"
+    may_opine = before_committee and can(current_user, "fund.give_opinion", application)
+    may_vote = before_committee and can(current_user, "fund.vote", application)
+    may_decide = before_committee and can(current_user, "fund.decide", application)
+    if may_opine and opinion_form is None:
+        opinion = application.opinion
+        opinion_form = OpinionForm(formdata=None, data={"kind": opinion.kind, "text": opinion.text} if opinion else {})
+    if may_vote and vote_form is None:
+        vote_form = VoteForm(formdata=None)
+    if may_decide and decision_form is None:
+        decision_form = DecisionForm(formdata=None, data={"amount": application.amount_cents})
+    return render_template(
+        "fund/application.html", application=application, fund_round=application.round,
+        opinion_form=opinion_form if may_opine else None, vote_form=vote_form if may_vote else None,
+        decision_form=decision_form if may_decide else None, my_vote=services.vote_of(current_user, application)
+        if may_vote else None, tally=services.tally(application)), status
+
+
+@bp.route("/demandes/<id:application_id>/avis", methods=["POST"])
+def give_opinion(application_id: int):
+    application = get_application(application_id)
+    authorize("fund.give_opinion", application)
+    form = OpinionForm()
+    if form.validate_on_submit() and carry_out(
+            lambda: services.give_opinion(current_user, application, form.kind.data, form.text.data), form,
+            ERROR_MESSAGES, _("Votre avis est enregistré. Le comité le lira.")):
+        return redirect(url_for("fund.application", application_id=application.id))
+    return _application_view(application, opinion_form=form, status=422)
+
+
+@bp.route("/demandes/<id:application_id>/vote", methods=["POST"])
+def vote(application_id: int):
+    application = get_application(application_id)
+    authorize("fund.vote", application)
+    form = VoteForm()
+    if form.validate_on_submit() and carry_out(
+            lambda: services.cast_vote(current_user, application, form.choice.data, form.comment.data or ""), form,
+            ERROR_MESSAGES, _("Votre vote est enregistré.")):
+        return redirect(url_for("fund.application", application_id=application.id))
+    return _application_view(application, vote_form=form, status=422 if form.errors else 409)
+
+
+@bp.route("/demandes/<id:application_id>/decision", methods=["POST"])
+def decide(application_id: int):
+    application = get_application(application_id)
+    authorize("fund.decide", application)
+    form = DecisionForm()
+    if form.validate_on_submit() and carry_out(
+            lambda: services.decide(current_user, application, form.outcome.data, form.amount.data,
+                                    form.reasons.data, from_paper=form.from_paper.data), form,
+            ERROR_MESSAGES, _("La décision est publiée sur la page de l'appel.")):
+        return redirect(url_for("fund.detail", round_id=application.round_id) + "#decisions")
+    return _application_view(application, decision_form=form, status=422)
 
 
 @bp.route("/mes-demandes")

@@ -447,6 +447,16 @@ ROUTES: dict[str, Route] = {
                                                why="with its private contact: Lens's referent, the round's committee "
                                                    "(the copil member sits on it), administrators"),
     "/fonds/mes-demandes": Get("/fonds/mes-demandes", SIGNED_IN),
+    "/fonds/demandes/<id:application_id>/avis": Post("/fonds/demandes/{fund_sent}/avis",
+                                                     frozenset({"referent_a", "admin"}),
+                                                     {"kind": "favourable", "text": "Un groupe solide."},
+                                                     why="the referent of the application's commune"),
+    "/fonds/demandes/<id:application_id>/vote": Post("/fonds/demandes/{fund_sent}/vote", frozenset({"copil"}),
+                                                     {"choice": "for"}, why="the round's committee (the copil "
+                                                     "member sits on it; the administrator does not)"),
+    "/fonds/demandes/<id:application_id>/decision": Post("/fonds/demandes/{fund_sent}/decision",
+                                                         frozenset({"referent_a", "admin"}),
+                                                         {"outcome": "refused", "reasons": "Hors du cadre."}),
     # --- COPIL -------------------------------------------------------------------------
     "/copil/": Get("/copil/", COPIL),
     "/copil/rapport": Get("/copil/rapport", COPIL),
