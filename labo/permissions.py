@@ -393,6 +393,7 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
         user, application.round),
     "fund.decide": lambda user, application=None: _is_application(application) and is_referent_of(
         user, application.commune or application.round.commune),  # typed from the votes or the paper decision
+    "fund.pay": lambda user, application=None: _is_application(application) and is_admin(user),  # the payment's date
     # COPIL (labo/copil)
     "copil.export": is_copil,             # CSV exports and the printable report (counts only, "< 5" groups)
 }

@@ -725,6 +725,7 @@ NOT_EDITS: dict[str, str] = {
     "/fonds/<id:round_id>/demander": CREATES,
     "/fonds/demandes/<id:application_id>/vote": "a member's one vote (a second is refused): nothing is edited",
     "/fonds/demandes/<id:application_id>/decision": "publishes the decision once (a second is refused)",
+    "/fonds/demandes/<id:application_id>/versement": "notes the payment once (a second is refused)",
     "/lettre/<id:letter_id>/envoyer": ACTS,
     "/lettre/<id:letter_id>/distribuees": CREATES,
     "/idees/<id:contribution_id>/retirer": DELETES,

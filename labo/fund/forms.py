@@ -222,3 +222,7 @@ class DecisionForm(FlaskForm):
         Length(max=3000, message=_l("Ce texte est trop long (3 000 caractères au plus)."))],
                             description=_l("Elles sont publiées sur la page de l'appel."), render_kw={"rows": 4})
     from_paper = BooleanField(_l("Je recopie la décision prise sur papier en réunion du comité"))
+
+
+class PaymentForm(FlaskForm):
+    paid_on = DateField(_l("Versé le"), validators=[DataRequired(_l("Indiquez une date, par exemple 15/04/2027."))])

@@ -5,7 +5,7 @@ into plain French."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Mapping, Optional, Sequence
 
 from sqlalchemy import delete, func, or_, select, update
@@ -22,7 +22,7 @@ from labo.fund.models import (
     OpinionKind, Outcome, ReferentOpinion, RoundState, VoteChoice,
 )
 from labo.privacy import personal_data, retention
-from labo.sms.numbers import InvalidPhone, normalize_phone
+from labo.sms.numbers import InvalidPhone, format_phone, normalize_phone
 from labo.territory.models import Commune, Qpv
 
 ERROR_MESSAGES = {
@@ -473,3 +473,73 @@ def applications_before_committee(fund_round: FundRound) -> list[FundApplication
         select(FundApplication).where(FundApplication.round_id == fund_round.id,
                                       FundApplication.status == ApplicationStatus.SUBMITTED.value)
         .order_by(FundApplication.submitted_at, FundApplication.id)))
+
+
+# --- payment, the envelope, the finance team's CSV ------------------------------------
+
+PAYMENT_MESSAGES = {
+    "not-granted": _l("Seul un projet financé reçoit un versement."),
+    "already-paid": _l("Le versement est déjà noté."),
+}
+ERROR_MESSAGES.update(PAYMENT_MESSAGES)
+
+
+def record_payment(actor: User, application: FundApplication, paid_on: date) -> FundDecision:
+    """The money is paid: the spending deadline follows (the round's days after payment)."""
+    decision = application.decision
+    if decision is None or decision.outcome != Outcome.GRANTED.value:
+        raise ServiceError("not-granted")
+    if decision.paid_on is not None:
+        raise ServiceError("already-paid")
+    decision.paid_on = paid_on
+    decision.spend_by = paid_on + timedelta(days=application.round.spend_within_days)
+    db.session.flush()
+    record_audit(actor, "fund.payment", "fund_application", application.id, paid_on=paid_on.isoformat())
+    return decision
+
+
+def envelope(fund_round: FundRound) -> dict[str, int]:
+    """In cents: the envelope, what its decisions granted, what was paid, what is left to grant."""
+    granted = paid = 0
+    for decision in db.session.scalars(
+            select(FundDecision).join(FundApplication, FundApplication.id == FundDecision.application_id)
+            .where(FundApplication.round_id == fund_round.id, FundDecision.outcome == Outcome.GRANTED.value)):
+        granted += decision.amount_granted_cents
+        paid += decision.amount_granted_cents if decision.paid_on else 0
+    return {"total": fund_round.envelope_cents, "granted": granted, "paid": paid,
+            "left": fund_round.envelope_cents - granted}
+
+
+def decisions_by_commune(fund_round: FundRound) -> list[tuple[str, list[FundApplication]]]:
+    """The published decisions, grouped by commune (by name), funded ones first in each."""
+    groups: dict[str, list[FundApplication]] = {}
+    for application in published_decisions(fund_round):
+        groups.setdefault(application.commune.name if application.commune else "", []).append(application)
+    return sorted(groups.items())
+
+
+def _euros_cell(cents: Optional[int]) -> str:
+    """"400,50": what a French spreadsheet reads as a number."""
+    if cents is None:
+        return ""
+    return f"{cents // 100},{cents % 100:02d}"
+
+
+def finance_rows(fund_round: FundRound) -> list[list]:
+    """The finance team's table: one row per funded project, with whom to pay (the private contact)."""
+    rows: list[list] = [["Appel", "Projet", "Groupe ou association", "Commune", "QPV", "Montant demandé",
+                         "Montant accordé", "Décidé le", "Versé le", "À dépenser avant le", "Contact",
+                         "Téléphone", "E-mail"]]
+    for application in published_decisions(fund_round):
+        decision = application.decision
+        if decision.outcome != Outcome.GRANTED.value:
+            continue
+        rows.append([fund_round.title, application.title, application.carrier_name,
+                     application.commune.name if application.commune else "",
+                     application.qpv.code or application.qpv.name if application.qpv else "",
+                     _euros_cell(application.amount_cents), _euros_cell(decision.amount_granted_cents),
+                     decision.decided_at.date().isoformat(), decision.paid_on.isoformat() if decision.paid_on else "",
+                     decision.spend_by.isoformat() if decision.spend_by else "", application.contact_name,
+                     format_phone(application.contact_phone) if application.contact_phone else "",
+                     application.contact_email])
+    return rows

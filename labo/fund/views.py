@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Optional
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from labo.core.dates import local
@@ -14,14 +14,16 @@ from labo.core.db import utcnow
 from labo.core.errors import ServiceError
 from labo.core.forms import ActionForm, carry_out, edit_form, show_error
 from labo.core.i18n import _
+from labo.core.spreadsheet import csv_bytes
 from labo.extensions import db
 from labo.fund import services
 from labo.fund.forms import (
-    WHOLE_CHOICE, ApplicationForm, DecisionForm, MemberForm, OpinionForm, RoundForm, VoteForm,
+    WHOLE_CHOICE, ApplicationForm, DecisionForm, MemberForm, OpinionForm, PaymentForm, RoundForm, VoteForm,
 )
 from labo.fund.models import CommitteeMember, FundApplication, FundRound, RoundState
 from labo.fund.services import ERROR_MESSAGES
 from labo.permissions import authorize, can, require, sits_on_committee
+from labo.sms.numbers import format_phone
 from labo.territory.models import Commune, Qpv
 from labo.territory.services import list_communes, list_qpvs
 
@@ -108,7 +110,8 @@ def detail(round_id: int):
     authorize("fund.view", fund_round)
     return render_template("fund/detail.html", fund_round=fund_round,
                            accepts=services.accepts_applications(fund_round, today()),
-                           decisions=services.published_decisions(fund_round),
+                           decisions=services.decisions_by_commune(fund_round),
+                           envelope=services.envelope(fund_round),
                            before_committee=services.applications_before_committee(fund_round)
                            if can(current_user, "fund.manage", fund_round) or sits_on_committee(current_user, fund_round)
                            or _referent_of_round(fund_round) else [])
@@ -289,13 +292,16 @@ def application(application_id: int):
 
 def _application_view(application: FundApplication, *, opinion_form: Optional[OpinionForm] = None,
                       vote_form: Optional[VoteForm] = None, decision_form: Optional[DecisionForm] = None,
-                      status: int = 200):
+                      payment_form: Optional[PaymentForm] = None, status: int = 200):
     """An application with, for each person, what they may do on it: the
     referent's opinion, a committee member's vote, the decision."""
     before_committee = application.status == "submitted"
     may_opine = before_committee and can(current_user, "fund.give_opinion", application)
     may_vote = before_committee and can(current_user, "fund.vote", application)
     may_decide = before_committee and can(current_user, "fund.decide", application)
+    may_pay = _awaits_payment(application) and can(current_user, "fund.pay", application)
+    if may_pay and payment_form is None:
+        payment_form = PaymentForm(formdata=None, data={"paid_on": today()})
     if may_opine and opinion_form is None:
         opinion = application.opinion
         opinion_form = OpinionForm(formdata=None, data={"kind": opinion.kind, "text": opinion.text} if opinion else {})
@@ -306,8 +312,10 @@ def _application_view(application: FundApplication, *, opinion_form: Optional[Op
     return render_template(
         "fund/application.html", application=application, fund_round=application.round,
         opinion_form=opinion_form if may_opine else None, vote_form=vote_form if may_vote else None,
-        decision_form=decision_form if may_decide else None, my_vote=services.vote_of(current_user, application)
-        if may_vote else None, tally=services.tally(application)), status
+        decision_form=decision_form if may_decide else None, payment_form=payment_form if may_pay else None,
+        my_vote=services.vote_of(current_user, application) if may_vote else None,
+        tally=services.tally(application),
+        contact_phone=format_phone(application.contact_phone) if application.contact_phone else ""), status
 
 
 @bp.route("/demandes/<id:application_id>/avis", methods=["POST"])
@@ -351,3 +359,28 @@ def decide(application_id: int):
 @login_required
 def mine():
     return render_template("fund/mine.html", applications=services.applications_of(current_user))
+
+
+def _awaits_payment(application: FundApplication) -> bool:
+    decision = application.decision
+    return decision is not None and decision.outcome == "granted" and decision.paid_on is None
+
+
+@bp.route("/demandes/<id:application_id>/versement", methods=["POST"])
+def record_payment(application_id: int):
+    application = get_application(application_id)
+    authorize("fund.pay", application)
+    form = PaymentForm()
+    if form.validate_on_submit() and carry_out(
+            lambda: services.record_payment(current_user, application, form.paid_on.data), form, ERROR_MESSAGES,
+            _("Le versement est noté. La date limite pour dépenser l'argent est affichée.")):
+        return redirect(url_for("fund.application", application_id=application.id))
+    return _application_view(application, payment_form=form, status=422 if form.errors else 409)
+
+
+@bp.route("/<id:round_id>/export.csv")
+def export(round_id: int):
+    fund_round = get_round(round_id)
+    authorize("fund.manage", fund_round)
+    return Response(csv_bytes(services.finance_rows(fund_round)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="fonds-{fund_round.id}-projets-finances.csv"'})

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.browser.script import axe, evaluate, fill, goto, login, run_script, see, select as choose, submit
+from tests.browser.script import axe, check, evaluate, fill, goto, login, run_script, see, select as choose, submit
 
 pytestmark = pytest.mark.browser
 
@@ -136,4 +136,16 @@ def test_the_administrator_opens_a_round_and_the_committee_decides(live_server, 
         goto(f"/fonds/{round_id}"),
         see(project, "main"),
         axe("the round's page with what waits for the committee"),
-    ])
+        goto(page),
+        check("main form[action$='/decision'] input[value=granted]"),
+        fill("main form[action$='/decision'] input[name=amount]", "300"),
+        fill("main form[action$='/decision'] textarea[name=reasons]", "Un projet qui réunit les voisins."),
+        submit("main form[action$='/decision'] button[type=submit]", url=rf"^/fonds/{round_id}#decisions$",
+               name="the decision is published"),
+        see("Un projet qui réunit les voisins.", "main"),
+        see("Reste à accorder", "main"),
+        axe("the round's page with its decisions and envelope"),
+        goto(page),
+        axe("a funded application with the payment form"),
+        evaluate(NOT_WIDER, equals=True, name="the funded application fits the phone"),
+    ], widths=(360,))

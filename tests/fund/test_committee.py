@@ -153,3 +153,31 @@ def test_a_referent_of_another_commune_neither_gives_an_opinion_nor_decides(clie
         assert auth.post(f"/fonds/demandes/{application.id}/{action}", data,
                          form_page="/fonds/").status_code == 403
     assert db.session.get(FundApplication, application.id).status == "submitted"
+
+
+def test_the_payment_sets_the_spending_deadline_and_the_envelope_shows_granted_paid_left(client, auth, world):
+    repas, fresque = world["applications"]
+    services.decide(world["referent"], repas, "granted", 40_050, "Un projet qui réunit le quartier.")
+    services.decide(world["referent"], fresque, "refused", None, "Le mur n'est pas à la commune.")
+    db.session.commit()
+    auth.login(world["admin"].email)
+    page = f"/fonds/demandes/{repas.id}"
+    assert auth.post(f"{page}/versement", {"paid_on": "pas encore"}, form_page=page).status_code == 422
+    assert auth.post(f"{page}/versement", {"paid_on": "2027-05-02"}, form_page=page).status_code == 302
+    assert auth.post(f"{page}/versement", {"paid_on": "2027-05-03"}, form_page=page).status_code == 409
+    decision = db.session.get(FundApplication, repas.id).decision
+    assert (decision.paid_on, decision.spend_by) == (date(2027, 5, 2), date(2027, 6, 1))  # 30 days after
+    assert "L'argent est à dépenser avant le" in page_text(client.get(page))
+
+    csv = client.get(f"/fonds/{world['round'].id}/export.csv")
+    assert csv.status_code == 200 and csv.data.startswith("\ufeff".encode())
+    lines = csv.data.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Appel;Projet;Groupe ou association;Commune;QPV;Montant demandé;Montant accordé")
+    assert len(lines) == 2 and ";Un repas de quartier;Les voisins;Lens;;450,00;400,50;" in lines[1]
+    assert lines[1].endswith(";2027-05-02;2027-06-01;Josiane Martin;06 12 34 56 78;")
+    auth.logout()
+
+    assert client.get(f"/fonds/{world['round'].id}/export.csv").status_code in (302, 401)
+    public = page_text(client.get(f"/fonds/{world['round'].id}")).replace("\u202f", " ")
+    assert "Accordé : 400,50 €" in public and "Déjà versé : 400,50 €" in public
+    assert "Reste à accorder : 599,50 € sur 1 000 €" in public

@@ -327,9 +327,18 @@ def build_world() -> World:
                                       carrier_name="Les voisins", contact_name="Josiane Martin",
                                       contact_email="josiane@example.org", today=now.date())
     fund.submit_application(author, fund_sent, now.date())
+    fund_granted = fund.save_application(author, fund_open, None, title="Une fresque", what="Une fresque.",
+                                         for_whom="Tous.", commune=lens, starts_on=now.date() + _days(days=50),
+                                         amount_cents=30_000, lines=[("Peinture", 20_000), ("Pinceaux", 5_000),
+                                                                     ("Échafaudage", 5_000)],
+                                         carrier_name="Les peintres", contact_name="Karim", today=now.date(),
+                                         contact_phone="0612345678")
+    fund.submit_application(author, fund_granted, now.date())
+    fund.decide(admin, fund_granted, "granted", 25_000, "Un beau projet.")
     db.session.commit()
     ids.update(fund_draft=fund_draft.id, fund_member=fund_member.id, fund_open=fund_open.id,
                fund_draft_application=fund_draft_application.id, fund_sent=fund_sent.id,
+               fund_granted=fund_granted.id,
                fund_apply_until=fund_draft.apply_until.isoformat(), fund_committee_on=fund_draft.committee_on.isoformat())
 
     # --- the territory --------------------------------------------------------------

@@ -447,6 +447,10 @@ ROUTES: dict[str, Route] = {
                                                why="with its private contact: Lens's referent, the round's committee "
                                                    "(the copil member sits on it), administrators"),
     "/fonds/mes-demandes": Get("/fonds/mes-demandes", SIGNED_IN),
+    "/fonds/<id:round_id>/export.csv": Get("/fonds/{fund_open}/export.csv", ADMIN,
+                                           why="with the contacts: the finance team (administrators)"),
+    "/fonds/demandes/<id:application_id>/versement": Post("/fonds/demandes/{fund_granted}/versement", ADMIN,
+                                                          {"paid_on": "{fund_apply_until}"}),
     "/fonds/demandes/<id:application_id>/avis": Post("/fonds/demandes/{fund_sent}/avis",
                                                      frozenset({"referent_a", "admin"}),
                                                      {"kind": "favourable", "text": "Un groupe solide."},
