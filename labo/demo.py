@@ -15,6 +15,7 @@ from labo.contributions.models import Contribution, FINAL_STATUSES, Status
 from labo.core.db import utcnow
 from labo.extensions import db
 from labo.fiches import demo as fiches
+from labo.fund import demo as fund
 from labo.letters import demo as letters
 from labo.meetings.models import Meeting, RUNNING_ORDER_TEMPLATE
 from labo.opinions import demo as opinions
@@ -245,4 +246,5 @@ def seed_demo_features(config: Mapping) -> dict[str, int]:
         "workshop board(s)": workshops.seed(config),
         "letter(s)": letters.seed(config),
         "opinion(s)": opinions.seed(config),
+        "fund round(s)": fund.seed(config),
     }
