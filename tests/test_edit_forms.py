@@ -723,6 +723,7 @@ NOT_EDITS: dict[str, str] = {
     "/fonds/<id:round_id>/comite/<id:member_id>/retirer": DELETES,
     "/fonds/<id:round_id>/ouvrir": ACTS,
     "/fonds/<id:round_id>/demander": CREATES,
+    "/fonds/<id:round_id>/depuis-initiative/<id:contribution_id>": CREATES,
     "/fonds/demandes/<id:application_id>/vote": "a member's one vote (a second is refused): nothing is edited",
     "/fonds/demandes/<id:application_id>/decision": "publishes the decision once (a second is refused)",
     "/fonds/demandes/<id:application_id>/versement": "notes the payment once (a second is refused)",

@@ -14,8 +14,10 @@ from labo.accounts.models import User
 from labo.accounts.services import find_user_for_login
 from labo.audit.services import record_audit
 from labo.core.db import insert_ignoring_duplicates, utcnow, write_transaction
+from labo.contributions.models import Contribution, Kind, Visibility
 from labo.core.errors import ServiceError
 from labo.core.i18n import _l
+from labo.core.sanitize import rich_text_as_typed
 from labo.extensions import db
 from labo.fund.models import (
     ApplicationStatus, BudgetLine, CarrierKind, CommitteeMember, CommitteeVote, FundApplication, FundDecision, FundRound,
@@ -543,3 +545,41 @@ def finance_rows(fund_round: FundRound) -> list[list]:
                      format_phone(application.contact_phone) if application.contact_phone else "",
                      application.contact_email])
     return rows
+
+
+# --- from an initiative of the pot commun ----------------------------------------------
+
+INITIATIVE_MESSAGES = {
+    "not-an-initiative": _l("Seule une initiative du pot commun peut devenir une demande au fonds."),
+    "not-your-initiative": _l("Seule la personne qui a proposé cette initiative peut en faire une demande."),
+    "initiative-already-applied": _l("Cette initiative a déjà sa demande dans cet appel."),
+}
+ERROR_MESSAGES.update(INITIATIVE_MESSAGES)
+
+
+def initiatives_of(user: User) -> list[Contribution]:
+    """The person's published initiatives, newest first: each can become an application."""
+    return list(db.session.scalars(
+        select(Contribution).where(Contribution.author_id == user.id, Contribution.kind == Kind.INITIATIVE.value,
+                                   Contribution.visibility == Visibility.PUBLISHED.value)
+        .order_by(Contribution.created_at.desc())))
+
+
+def application_from_initiative(actor: User, fund_round: FundRound, contribution: Contribution,
+                                today: date) -> FundApplication:
+    """A draft that starts from an initiative: its title, text, commune and
+    quarter, and the link back to it."""
+    if contribution.kind != Kind.INITIATIVE.value or contribution.visibility != Visibility.PUBLISHED.value:
+        raise ServiceError("not-an-initiative")
+    if contribution.author_id != actor.id:
+        raise ServiceError("not-your-initiative")
+    if db.session.scalar(select(FundApplication.id).where(FundApplication.round_id == fund_round.id,
+                                                          FundApplication.contribution_id == contribution.id)):
+        raise ServiceError("initiative-already-applied")
+    in_scope = fund_round.commune_id is None or contribution.commune_id == fund_round.commune_id
+    application = save_application(
+        actor, fund_round, None, title=contribution.title[:140], what=rich_text_as_typed(contribution.body),
+        commune=contribution.commune if in_scope else None, qpv=contribution.qpv if in_scope else None, today=today)
+    application.contribution = contribution
+    db.session.flush()
+    return application

@@ -9,6 +9,7 @@ from typing import Optional
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from labo.contributions.models import Contribution
 from labo.core.dates import local
 from labo.core.db import utcnow
 from labo.core.errors import ServiceError
@@ -264,8 +265,10 @@ def _apply(fund_round: FundRound, application: Optional[FundApplication]):
 
 
 def _application_page(fund_round: FundRound, application: Optional[FundApplication], form, status: int):
+    initiatives = services.initiatives_of(current_user) if application is None else []
     return render_template("fund/apply.html", fund_round=fund_round, application=application, form=form,
-                           accepts=services.accepts_applications(fund_round, today())), status
+                           accepts=services.accepts_applications(fund_round, today()),
+                           initiatives=initiatives), status
 
 
 @bp.route("/<id:round_id>/demander", methods=["GET", "POST"])
@@ -384,3 +387,21 @@ def export(round_id: int):
     authorize("fund.manage", fund_round)
     return Response(csv_bytes(services.finance_rows(fund_round)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="fonds-{fund_round.id}-projets-finances.csv"'})
+
+
+@bp.route("/<id:round_id>/depuis-initiative/<id:contribution_id>", methods=["POST"])
+def from_initiative(round_id: int, contribution_id: int):
+    """An initiative of the pot commun becomes a draft application in one action, keeping its link."""
+    fund_round = get_round(round_id)
+    authorize("fund.view", fund_round)
+    authorize("fund.apply")
+    contribution = db.session.get(Contribution, contribution_id)
+    if contribution is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        outcome = carry_out(lambda: services.application_from_initiative(current_user, fund_round, contribution,
+                                                                         today()), None, ERROR_MESSAGES,
+                            _("Votre initiative est devenue un brouillon de demande : complétez-le."))
+        if outcome:
+            return redirect(url_for("fund.edit_application", application_id=outcome.value.id))
+    return redirect(url_for("fund.apply", round_id=fund_round.id))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from labo.extensions import db
 from labo.fund import services
@@ -183,3 +183,33 @@ def test_the_contact_is_in_the_download_and_leaves_with_the_account(app, fund_ro
     left = db.session.scalars(select(FundApplication)).all()
     assert [(a.title, a.contact_name, a.contact_email, a.carrier_name) for a in left] == [
         ("Un repas", "", "", "Les voisins")]
+
+
+def test_an_initiative_of_the_pot_commun_becomes_a_draft_in_one_action_keeping_its_link(client, auth, fund_round):
+    from tests.factories import create_contribution
+
+    author = create_user(home="lens")
+    initiative = create_contribution(author, kind="initiative", title="Un jardin au pied de l'immeuble",
+                                     body="Avec les enfants de l'école.\n\nEt les voisins.")
+    idea = create_contribution(author, kind="idee", title="Des bancs")
+    auth.login(author.email)
+    start = f"/fonds/{fund_round.id}/demander"
+    page = page_text(client.get(start))
+    assert "Partir de « Un jardin au pied de l'immeuble »" in page and "Partir de « Des bancs »" not in page
+    made = auth.post(f"/fonds/{fund_round.id}/depuis-initiative/{initiative.id}", form_page=start)
+    assert made.status_code == 302 and "/modifier" in made.headers["Location"]
+    draft = only()
+    assert (draft.title, draft.contribution_id, draft.commune.slug) == (
+        "Un jardin au pied de l'immeuble", initiative.id, "lens")
+    assert draft.what == "Avec les enfants de l'école.\n\nEt les voisins." and draft.status == "draft"
+    again = auth.post(f"/fonds/{fund_round.id}/depuis-initiative/{initiative.id}", form_page=start,
+                      follow_redirects=True)
+    assert "Cette initiative a déjà sa demande dans cet appel." in page_text(again)
+    refused = auth.post(f"/fonds/{fund_round.id}/depuis-initiative/{idea.id}", form_page=start, follow_redirects=True)
+    assert "Seule une initiative du pot commun" in page_text(refused)
+    auth.logout()
+    auth.login(create_user().email)
+    other = auth.post(f"/fonds/{fund_round.id}/depuis-initiative/{initiative.id}", form_page=start,
+                      follow_redirects=True)
+    assert "Seule la personne qui a proposé cette initiative" in page_text(other)
+    assert db.session.scalar(select(func.count(FundApplication.id))) == 1

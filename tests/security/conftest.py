@@ -334,11 +334,13 @@ def build_world() -> World:
                                          carrier_name="Les peintres", contact_name="Karim", today=now.date(),
                                          contact_phone="0612345678")
     fund.submit_application(author, fund_granted, now.date())
+    fund_initiative = contributions.create_contribution(config, resident, kind="initiative", title="Un jardin",
+                                                        body="Au pied de l'immeuble.", commune=lens)
     fund.decide(admin, fund_granted, "granted", 25_000, "Un beau projet.")
     db.session.commit()
     ids.update(fund_draft=fund_draft.id, fund_member=fund_member.id, fund_open=fund_open.id,
                fund_draft_application=fund_draft_application.id, fund_sent=fund_sent.id,
-               fund_granted=fund_granted.id,
+               fund_granted=fund_granted.id, fund_initiative=fund_initiative.id,
                fund_apply_until=fund_draft.apply_until.isoformat(), fund_committee_on=fund_draft.committee_on.isoformat())
 
     # --- the territory --------------------------------------------------------------

@@ -447,6 +447,9 @@ ROUTES: dict[str, Route] = {
                                                why="with its private contact: Lens's referent, the round's committee "
                                                    "(the copil member sits on it), administrators"),
     "/fonds/mes-demandes": Get("/fonds/mes-demandes", SIGNED_IN),
+    "/fonds/<id:round_id>/depuis-initiative/<id:contribution_id>": Post(
+        "/fonds/{fund_open}/depuis-initiative/{fund_initiative}", frozenset({"resident"}),
+        why="the resident's own initiative (others: refused with a message)"),
     "/fonds/<id:round_id>/export.csv": Get("/fonds/{fund_open}/export.csv", ADMIN,
                                            why="with the contacts: the finance team (administrators)"),
     "/fonds/demandes/<id:application_id>/versement": Post("/fonds/demandes/{fund_granted}/versement", ADMIN,
