@@ -12,11 +12,11 @@ from sqlalchemy import delete, func, or_, select, update
 
 from labo.accounts.models import User
 from labo.accounts.services import find_user_for_login
-from labo.audit.services import record_audit
+from labo.audit.services import audit_labels, record_audit
 from labo.core.db import insert_ignoring_duplicates, utcnow, write_transaction
 from labo.contributions.models import Contribution, Kind, Visibility
 from labo.core.errors import ServiceError
-from labo.core.i18n import _l
+from labo.core.i18n import _, _l
 from labo.core.sanitize import rich_text_as_typed
 from labo.extensions import db
 from labo.fund.models import (
@@ -111,7 +111,7 @@ def add_member(actor: User, fund_round: FundRound, account: str, is_resident: bo
     member = CommitteeMember(user=user, is_resident=is_resident)
     fund_round.members.append(member)
     db.session.flush()
-    record_audit(actor, "fund.member_add", "fund_round", fund_round.id, member=user.pseudonym)
+    record_audit(actor, "fund.member_add", "fund_round", fund_round.id, title=fund_round.title, member=user.pseudonym)
     return member
 
 
@@ -119,7 +119,8 @@ def remove_member(actor: User, member: CommitteeMember) -> None:
     fund_round = member.round
     fund_round.members.remove(member)
     db.session.flush()
-    record_audit(actor, "fund.member_remove", "fund_round", fund_round.id, member=member.user.pseudonym)
+    record_audit(actor, "fund.member_remove", "fund_round", fund_round.id, title=fund_round.title,
+                 member=member.user.pseudonym)
 
 
 def open_round(actor: User, fund_round: FundRound, today: date) -> FundRound:
@@ -245,7 +246,7 @@ def save_application(actor: User, fund_round: FundRound, application: Optional[F
     db.session.flush()
     if created:
         record_audit(actor, "fund.application_create", "fund_application", application.id,
-                     on_behalf=application.entered_for_someone)
+                     title=application.title, on_behalf=application.entered_for_someone)
     return application
 
 
@@ -298,7 +299,7 @@ def submit_application(actor: User, application: FundApplication, today: date) -
     application.status = ApplicationStatus.SUBMITTED.value
     application.submitted_at = utcnow()
     db.session.flush()
-    record_audit(actor, "fund.application_submit", "fund_application", application.id)
+    record_audit(actor, "fund.application_submit", "fund_application", application.id, title=application.title)
     return application
 
 
@@ -376,7 +377,7 @@ def give_opinion(referent: User, application: FundApplication, kind: str, text: 
     opinion.referent, opinion.kind, opinion.text = referent, kind, plain(text)
     db.session.add(opinion)
     db.session.flush()
-    record_audit(referent, "fund.opinion", "fund_application", application.id, kind=kind)
+    record_audit(referent, "fund.opinion", "fund_application", application.id, title=application.title, kind=kind)
     return opinion
 
 
@@ -456,8 +457,8 @@ def decide(actor: User, application: FundApplication, outcome: str, amount_grant
     db.session.add(decision)
     application.status = ApplicationStatus.DECIDED.value
     db.session.flush()
-    record_audit(actor, "fund.decide", "fund_application", application.id, outcome=outcome, amount_cents=amount,
-                 from_paper=from_paper)
+    record_audit(actor, "fund.decide", "fund_application", application.id, title=application.title, outcome=outcome,
+                 amount_cents=amount, from_paper=from_paper)
     return decision
 
 
@@ -496,7 +497,8 @@ def record_payment(actor: User, application: FundApplication, paid_on: date) -> 
     decision.paid_on = paid_on
     decision.spend_by = paid_on + timedelta(days=application.round.spend_within_days)
     db.session.flush()
-    record_audit(actor, "fund.payment", "fund_application", application.id, paid_on=paid_on.isoformat())
+    record_audit(actor, "fund.payment", "fund_application", application.id, title=application.title,
+                 paid_on=paid_on.isoformat())
     return decision
 
 
@@ -583,3 +585,19 @@ def application_from_initiative(actor: User, fund_round: FundRound, contribution
     application.contribution = contribution
     db.session.flush()
     return application
+
+
+audit_labels({
+    "fund.round_create": lambda d: _("Appel à projets du fonds préparé : %(name)s", name=d.name),
+    "fund.round_edit": lambda d: _("Appel à projets du fonds modifié : %(name)s", name=d.name),
+    "fund.round_open": lambda d: _("Appel à projets du fonds ouvert : %(name)s", name=d.name),
+    "fund.member_add": lambda d: _("%(member)s ajouté au comité du fonds : %(name)s", member=d.get("member", ""),
+                                   name=d.name),
+    "fund.member_remove": lambda d: _("%(member)s retiré du comité du fonds : %(name)s", member=d.get("member", ""),
+                                      name=d.name),
+    "fund.application_create": lambda d: _("Demande au fonds commencée : %(name)s", name=d.name),
+    "fund.application_submit": lambda d: _("Demande au fonds envoyée au comité : %(name)s", name=d.name),
+    "fund.opinion": lambda d: _("Avis de la personne référente sur une demande au fonds : %(name)s", name=d.name),
+    "fund.decide": lambda d: _("Décision du comité du fonds publiée : %(name)s", name=d.name),
+    "fund.payment": lambda d: _("Versement du fonds noté : %(name)s", name=d.name),
+})
