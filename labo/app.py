@@ -33,10 +33,13 @@ from labo.core.realtime import SharedQueue
 from labo.extensions import babel, csrf, db, limiter, login_manager, talisman
 from labo.fiches import api as fiche_api  # noqa: F401  (adds its routes to the API blueprint)
 from labo.fiches import views as fiche_views
+from labo.fund import views as fund_views
 from labo.letters import views as letter_views
 from labo.meetings import api as meeting_api  # noqa: F401  (adds its routes to the API blueprint)
 from labo.meetings import views as meeting_views
 from labo.notifications import views as notification_views
+from labo.opinions import api as opinion_api  # noqa: F401  (adds its routes to the API blueprint)
+from labo.opinions import views as opinion_views
 from labo.partners import api as partner_api  # noqa: F401  (adds its routes to the API blueprint)
 from labo.partners import views as partner_views
 from labo.privacy import views as privacy_views
@@ -196,6 +199,8 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
         workshop_views.phone_bp,
         privacy_views.bp,
         letter_views.bp,
+        fund_views.bp,
+        opinion_views.bp,
     ):
         app.register_blueprint(blueprint)
     error_pages.register_errors(app)

@@ -15,8 +15,10 @@ from labo.contributions.models import Contribution, FINAL_STATUSES, Status
 from labo.core.db import utcnow
 from labo.extensions import db
 from labo.fiches import demo as fiches
+from labo.fund import demo as fund
 from labo.letters import demo as letters
 from labo.meetings.models import Meeting, RUNNING_ORDER_TEMPLATE
+from labo.opinions import demo as opinions
 from labo.partners import demo as partners
 from labo.processes import demo as processes
 from labo.proclamation import demo as proclamation
@@ -243,4 +245,6 @@ def seed_demo_features(config: Mapping) -> dict[str, int]:
         "process(es)": processes.seed(config),
         "workshop board(s)": workshops.seed(config),
         "letter(s)": letters.seed(config),
+        "opinion(s)": opinions.seed(config),
+        "fund round(s)": fund.seed(config),
     }

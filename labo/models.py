@@ -16,3 +16,5 @@ import labo.workshops.models  # noqa: F401,E402
 import labo.reminders.models  # noqa: F401,E402
 import labo.cards.models  # noqa: F401,E402
 import labo.letters.models  # noqa: F401,E402
+import labo.fund.models  # noqa: F401,E402
+import labo.opinions.models  # noqa: F401,E402

@@ -244,6 +244,54 @@ def animates_board(user, board: Any) -> bool:
     return board.meeting is not None and animates_meeting(user, board.meeting)
 
 
+def issues_opinion(user, source: Any = None) -> bool:
+    """The Labo's formal opinion: administrators; referents for what comes
+    from a meeting or process of their commune (None: the form, any referent)."""
+    if source is None:
+        return is_any_referent(user)
+    return is_referent_of(user, getattr(source, "commune", None))
+
+
+def answers_opinion(user, opinion: Any) -> bool:
+    """An administrator for the addressee, or, for a partner, its referent
+    with an account (the email named on one of the partner's commitments)."""
+    if opinion is None:
+        return False
+    if is_admin(user):
+        return True
+    partner = getattr(opinion, "partner", None)
+    email = (getattr(user, "email", None) or "").lower() if _authenticated(user) else ""
+    return bool(partner is not None and email and any(
+        (c.referent_email or "").lower() == email for c in partner.commitments))
+
+
+def _is_application(obj: Any) -> bool:
+    return _is(obj, "fund_application")
+
+
+def edits_application(user, application: Any) -> bool:
+    """A draft of the fund is its author's, or the referent's who entered it for a group."""
+    return (_is_application(application) and _authenticated(user) and application.status == "draft"
+            and user.id in (application.applicant_id, application.entered_by_id))
+
+
+def sits_on_committee(user, fund_round: Any) -> bool:
+    return _authenticated(user) and fund_round is not None and any(m.user_id == user.id for m in fund_round.members)
+
+
+def sees_application(user, application: Any) -> bool:
+    """A whole application, with its private contact: who made or entered it,
+    the referents of its commune, its round's committee, administrators."""
+    if not _is_application(application) or not _authenticated(user):
+        return False
+    if user.id in (application.applicant_id, application.entered_by_id) or is_admin(user):
+        return True
+    if application.status == "draft":
+        return False
+    commune = application.commune or application.round.commune
+    return is_referent_of(user, commune) or sits_on_committee(user, application.round)
+
+
 RULES: dict[str, Callable[[Any, Any], bool]] = {
     # administration
     "admin.access": is_admin,
@@ -328,6 +376,24 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "letter.view": lambda user, letter=None: letter is not None and (
         getattr(letter, "is_sent", False) or places_in_commune(user, getattr(letter, "commune", None))),
     "letter.hand_out": relays,
+    # the Labo's formal opinions (labo/opinions): public to read
+    "opinion.issue": issues_opinion,      # from a meeting or process of their commune (administrators: any)
+    "opinion.answer": answers_opinion,    # administrators for the addressee, or the partner's referent
+    # the residents' micro-projects fund (labo/fund): administrators open rounds; public once open
+    "fund.manage": is_admin,              # open a round, edit it, name its committee
+    "fund.view": lambda user, fund_round=None: _is(fund_round, "fund_round") and (
+        fund_round.state != "draft" or is_admin(user)),
+    "fund.apply": is_authenticated,       # then labo.fund.services says whether the round still accepts it
+    "fund.apply_on_behalf": is_any_referent,  # for a group met in person, who has no account
+    "fund.edit_application": edits_application,
+    "fund.see_application": sees_application,
+    "fund.give_opinion": lambda user, application=None: _is_application(application) and is_referent_of(
+        user, application.commune or application.round.commune),  # the commune's referent (administrators)
+    "fund.vote": lambda user, application=None: _is_application(application) and sits_on_committee(
+        user, application.round),
+    "fund.decide": lambda user, application=None: _is_application(application) and is_referent_of(
+        user, application.commune or application.round.commune),  # typed from the votes or the paper decision
+    "fund.pay": lambda user, application=None: _is_application(application) and is_admin(user),  # the payment's date
     # COPIL (labo/copil)
     "copil.export": is_copil,             # CSV exports and the printable report (counts only, "< 5" groups)
 }

@@ -25,8 +25,9 @@ import pytest
 from flask import current_app
 from sqlalchemy import select
 
-from labo.accounts.models import Role
+from labo.accounts.models import Role, User
 from labo.extensions import db
+from labo.fund.models import FundApplication, FundRound
 from tests.factories import commune, create_board, create_note, create_participant, create_user, qpv
 
 # Tables a save may write to without changing what was saved: who did what, when.
@@ -555,6 +556,56 @@ def build_group_title():
     return people["animator"], f"/ateliers/{board.id}", f"/ateliers/{board.id}/groupes/{group.id}/titre"
 
 
+def build_fund_round():
+    """A round of the fund for Lens, with amounts in cents (one with cents) and its rules on two lines."""
+    from labo.fund import services
+
+    people = _people()
+    today = date.today()
+    fund_round = services.create_round(
+        people["admin"], commune("lens"), title="Fonds de Lens", envelope_cents=1_500_050, ceiling_cents=150_000,
+        apply_until=today + timedelta(days=30), committee_on=today + timedelta(days=45), spend_within_days=30,
+        rules="Des projets pour le quartier.\n\nPas de voyage.", rules_easy="Un projet.\nPour le quartier.",
+        today=today)
+    db.session.commit()
+    return people["admin"], f"/fonds/{fund_round.id}/modifier", f"/fonds/{fund_round.id}/modifier"
+
+
+def build_fund_application():
+    """A draft of the fund with every field filled: a QPV, dates, cents, five budget lines, both contacts."""
+    from labo.fund import services
+
+    admin, _page, _post = build_fund_round()
+    fund_round = db.session.scalar(select(FundRound))
+    services.add_member(admin, fund_round, admin.pseudonym, False)
+    services.open_round(admin, fund_round, date.today())
+    author = create_user(pseudonym="Josiane", home="lens")
+    application = services.save_application(
+        author, fund_round, None, title="Un repas", what="Un repas.\n\nDans la cour.", for_whom="Les familles.",
+        commune=commune("lens"), qpv=qpv("QP062024"), starts_on=date.today() + timedelta(days=50),
+        ends_on=date.today() + timedelta(days=51), amount_cents=45_050, carrier_kind="association",
+        lines=[("Tables", 6_000), ("Repas", 30_050), ("Affiches", 4_000), ("Musique", 3_000), ("Gobelets", 2_000)],
+        carrier_name="Les voisins", contact_name="Josiane Martin", contact_phone="0612345678",
+        contact_email="josiane@example.org", today=date.today())
+    db.session.commit()
+    url = f"/fonds/demandes/{application.id}/modifier"
+    return author, url, url
+
+
+def build_fund_opinion():
+    """The referent's opinion on an application sent to the committee, on two lines."""
+    from labo.fund import services
+
+    author, _page, _post = build_fund_application()
+    application = db.session.scalar(select(FundApplication))
+    services.submit_application(author, application, date.today())
+    referent = db.session.scalar(select(User).where(User.pseudonym == "Nadia"))  # Lens's referent (_people)
+    services.give_opinion(referent, application, "reserved", "Un bon projet.\n\nLe budget est juste.")
+    db.session.commit()
+    page = f"/fonds/demandes/{application.id}"
+    return referent, page, f"{page}/avis"
+
+
 def build_proclamation():
     from labo.proclamation import services
 
@@ -590,6 +641,16 @@ EDITS: dict[str, Edit | tuple[Edit, ...]] = {
              # an option is its label: the third one goes, a new one comes, the other two stay as they are
              {("process_option", "-row"), ("process_option", "+row")})),
     # the Labo's letter: by the commune's referent, and by an administrator
+    "/fonds/<id:round_id>/modifier": (
+        Edit(build_fund_round, "ceiling", "1 200", {("fund_round", "ceiling_cents")}),
+        Edit(build_fund_round, "rules_easy", "Un projet.", {("fund_round", "rules_easy")})),
+    "/fonds/demandes/<id:application_id>/avis": Edit(build_fund_opinion, "text", "Un bon projet.",
+                                                     {("fund_opinion", "text"), ("fund_opinion", "updated_at")}),
+    "/fonds/demandes/<id:application_id>/modifier": (
+        Edit(build_fund_application, "for_whom", "Les enfants.", {("fund_application", "for_whom"),
+                                                                   ("fund_application", "updated_at")}),
+        Edit(build_fund_application, "lines-1-amount", "300", {("fund_budget_line", "amount_cents"),
+                                                               ("fund_application", "updated_at")})),
     "/lettre/<id:letter_id>/modifier": (
         Edit(build_letter, "title", "La lettre de Lens, décembre", {("letter", "title")}),
         Edit(lambda: build_letter("admin"), "intro", "Bonjour.", {("letter", "intro")})),
@@ -657,6 +718,15 @@ NOT_EDITS: dict[str, str] = {
     "/lettre/desinscription/<token>": "ends a subscription (one button; a mail client's one-click POST)",
     "/lettre/sms-entrant": "the SMS provider's callback: a STOP ends subscriptions",
     "/lettre/nouvelle": CREATES,
+    "/fonds/nouveau": CREATES,
+    "/fonds/<id:round_id>/comite": "adds a committee member typed afresh",
+    "/fonds/<id:round_id>/comite/<id:member_id>/retirer": DELETES,
+    "/fonds/<id:round_id>/ouvrir": ACTS,
+    "/fonds/<id:round_id>/demander": CREATES,
+    "/fonds/<id:round_id>/depuis-initiative/<id:contribution_id>": CREATES,
+    "/fonds/demandes/<id:application_id>/vote": "a member's one vote (a second is refused): nothing is edited",
+    "/fonds/demandes/<id:application_id>/decision": "publishes the decision once (a second is refused)",
+    "/fonds/demandes/<id:application_id>/versement": "notes the payment once (a second is refused)",
     "/lettre/<id:letter_id>/envoyer": ACTS,
     "/lettre/<id:letter_id>/distribuees": CREATES,
     "/idees/<id:contribution_id>/retirer": DELETES,
@@ -743,6 +813,8 @@ NOT_EDITS: dict[str, str] = {
     "/partenaires/<slug>/engagements/nouveau": CREATES,
     "/partenaires/<slug>/engagements/<id:commitment_id>/suivi": "adds a follow-up entry",
     "/partenaires/<slug>/engagements/<id:commitment_id>/supprimer": DELETES,
+    "/avis/nouveau": CREATES,
+    "/avis/<id:opinion_id>/reponse": "enters an opinion's answer once (a second is refused): nothing is edited",
     "/proclamation/signer": CREATES,
     "/proclamation/signer-pour-une-structure": CREATES,
     "/proclamation/signatures/<id:signature_id>/retirer": DELETES,

@@ -20,6 +20,7 @@ from labo.copil.presentation import Shown, suppress_small
 from labo.core.db import utcnow
 from labo.core.i18n import _
 from labo.extensions import db
+from labo.opinions import services as opinions
 from labo.permissions import require
 from labo.processes.models import Process
 from labo.processes.eligibility import stage
@@ -91,7 +92,9 @@ def index():
     args = {"from": period.start.isoformat(), "to": period.end.isoformat()}
     return render_template("copil/index.html", form=form, error=None, period=period, figures=figures,
                            indicators=_shown(figures.tables), across=_shown(across), processes=processes,
-                           stages=stages, args=args, per_month=format_decimal(figures.per_month), kept=kept)
+                           stages=stages, args=args, per_month=format_decimal(figures.per_month), kept=kept,
+                           late_opinions=opinions.late_opinions(),
+                           answered_opinions=opinions.opinions_answered_between(period.start, period.end))
 
 
 @bp.route("/export/<key>.csv")
@@ -153,4 +156,5 @@ def report():
         per_process.append((p, stages[p.id], services.RETURN_LABELS[one.return_status], _shown(one.tables)))
     return render_template("copil/report.html", period=period, figures=figures, indicators=_shown(figures.tables),
                            across=_shown(across), per_process=per_process, generated=date.today(),
-                           per_month=format_decimal(figures.per_month))
+                           per_month=format_decimal(figures.per_month),
+                           opinions=opinions.opinions_issued_between(period.start, period.end))

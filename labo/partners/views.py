@@ -16,6 +16,7 @@ from labo.core.forms import ActionForm, carry_out, edit_form, show_error
 from labo.core.i18n import _
 from labo.core.uploads import accepts_uploads
 from labo.extensions import db
+from labo.opinions import services as opinions
 from labo.partners import services
 from labo.partners.forms import CommitmentForm, ERROR_MESSAGES, FollowUpForm, PartnerForm, TemplatesForm
 from labo.partners.models import Commitment, FAMILY_LABELS, Family, FollowUp, KIND_LABELS, Partner, STATUS_LABELS
@@ -83,7 +84,7 @@ def export_csv():
 def board():
     authorize("partners.board")
     return render_template("partners/board.html", board=services.board(), today=date.today(),
-                           manager=can(current_user, "partners.manage"))
+                           manager=can(current_user, "partners.manage"), late_opinions=opinions.late_opinions())
 
 
 @bp.route("/<slug>")

@@ -230,6 +230,16 @@ def build_world() -> World:
     db.session.commit()
     ids.update(partner="caf", commitment=commitment.id, follow_up=entry.id)
 
+    # --- a formal opinion of the Labo from the consultation, to the partner, waiting for its answer ---
+    from labo.opinions import services as opinions
+
+    opinion = opinions.issue_opinion(admin, title="Des bancs", body="Texte", asks="Trois bancs", addressee="partner",
+                                     partner=partner, process=db.session.get(Process, ids["consultation"]),
+                                     answer_due_on=date.today() + timedelta(days=30))
+    db.session.commit()
+    ids.update(opinion=opinion.id, today=date.today().isoformat(),
+               in_a_month=(date.today() + timedelta(days=30)).isoformat())
+
     # --- the directory: an organisation of Lens, the ambassador's activity log ------------
     organisation = actors.save_organisation(
         admin, Organisation(), name="Centre social de Lens", kind="association", description="",
@@ -292,6 +302,46 @@ def build_world() -> World:
     ids.update(draft_letter=draft_letter.id, letter=sent_letter.id,
                letter_confirm=letters.confirm_token(config, subscription),
                letter_unsubscribe=letters.unsubscribe_token(config, subscription))
+
+    # --- the micro-projects fund (labo/fund): a Lens round in preparation with its committee ---
+    from datetime import timedelta as _days
+
+    from labo.fund import services as fund
+
+    fund_draft = fund.create_round(admin, lens, title="Fonds de Lens", envelope_cents=500_000, ceiling_cents=100_000,
+                                   apply_until=now.date() + _days(days=30), committee_on=now.date() + _days(days=40),
+                                   spend_within_days=30, rules="Des projets.", rules_easy="Un projet.",
+                                   today=now.date())
+    fund_member = fund.add_member(admin, fund_draft, "Autrice", True)
+    # ... and an open one, with the resident's draft and an application sent for Lens (the copil member sits on it)
+    fund_open = fund.create_round(admin, lens, title="Fonds ouvert", envelope_cents=500_000, ceiling_cents=100_000,
+                                  apply_until=now.date() + _days(days=30), committee_on=now.date() + _days(days=40),
+                                  spend_within_days=30, rules="Des projets.", rules_easy="Un projet.",
+                                  today=now.date())
+    fund.add_member(admin, fund_open, "Élu du COPIL", False)
+    fund.open_round(admin, fund_open, now.date())
+    fund_draft_application = fund.save_application(resident, fund_open, None, title="Un jardin", today=now.date())
+    fund_sent = fund.save_application(author, fund_open, None, title="Un repas", what="Un repas.", for_whom="Tous.",
+                                      commune=lens, starts_on=now.date() + _days(days=50), amount_cents=30_000,
+                                      lines=[("Tables", 10_000), ("Repas", 15_000), ("Affiches", 5_000)],
+                                      carrier_name="Les voisins", contact_name="Josiane Martin",
+                                      contact_email="josiane@example.org", today=now.date())
+    fund.submit_application(author, fund_sent, now.date())
+    fund_granted = fund.save_application(author, fund_open, None, title="Une fresque", what="Une fresque.",
+                                         for_whom="Tous.", commune=lens, starts_on=now.date() + _days(days=50),
+                                         amount_cents=30_000, lines=[("Peinture", 20_000), ("Pinceaux", 5_000),
+                                                                     ("Échafaudage", 5_000)],
+                                         carrier_name="Les peintres", contact_name="Karim", today=now.date(),
+                                         contact_phone="0612345678")
+    fund.submit_application(author, fund_granted, now.date())
+    fund_initiative = contributions.create_contribution(config, resident, kind="initiative", title="Un jardin",
+                                                        body="Au pied de l'immeuble.", commune=lens)
+    fund.decide(admin, fund_granted, "granted", 25_000, "Un beau projet.")
+    db.session.commit()
+    ids.update(fund_draft=fund_draft.id, fund_member=fund_member.id, fund_open=fund_open.id,
+               fund_draft_application=fund_draft_application.id, fund_sent=fund_sent.id,
+               fund_granted=fund_granted.id, fund_initiative=fund_initiative.id,
+               fund_apply_until=fund_draft.apply_until.isoformat(), fund_committee_on=fund_draft.committee_on.isoformat())
 
     # --- the territory --------------------------------------------------------------
     ids.update(commune="lens", commune_id=lens.id, lievin_id=lievin.id,

@@ -297,6 +297,15 @@ ROUTES: dict[str, Route] = {
     "/partenaires/<slug>/engagements/<id:commitment_id>/preuves/<id:entry_id>": Get(
         "/partenaires/{partner}/engagements/{commitment}/preuves/{follow_up}", COPIL,
         why="the evidence of a non-public entry"),
+    # --- the Labo's formal opinions: public to read; issued by referents, answered by administrators ---
+    # (or by the partner's referent with an account: none in the matrix, tests/opinions has that case)
+    "/avis/": Get("/avis/", EVERYONE),
+    "/avis/<id:opinion_id>": Get("/avis/{opinion}", EVERYONE),
+    "/avis/nouveau": Form("/avis/nouveau", REFERENTS, {
+        "title": "Un avis", "body": "Texte", "asks": "Ceci", "addressee": "copil", "from_process": "{consultation}",
+        "answer_due_on": "{in_a_month}"}, why="referents: from a meeting or process of their communes (checked after)"),
+    "/avis/<id:opinion_id>/reponse": Form("/avis/{opinion}/reponse", ADMIN, {
+        "decision": "Deux bancs", "reasons": "Le budget", "answered_on": "{today}"}),
     # --- experience fiches: a draft of the resident's, one waiting, one published ----------------
     "/boite-a-outils/": Get("/boite-a-outils/", EVERYONE),
     "/boite-a-outils/mes-fiches": Get("/boite-a-outils/mes-fiches", SIGNED_IN),
@@ -411,6 +420,50 @@ ROUTES: dict[str, Route] = {
     "/lettre/<id:letter_id>/envoyer": Post("/lettre/{draft_letter}/envoyer", REFERENT_A),
     "/lettre/relais": Get("/lettre/relais", RELAYS),
     "/lettre/<id:letter_id>/distribuees": Post("/lettre/{letter}/distribuees", RELAYS, {"copies": "5"}),
+    # --- the micro-projects fund (labo/fund): administrators open rounds; public once open ----------
+    "/fonds/": Get("/fonds/", EVERYONE),
+    "/fonds/nouveau": Form("/fonds/nouveau", ADMIN, {
+        "title": "Fonds 2027", "scope": "lens", "envelope": "5 000", "ceiling": "1 000",
+        "apply_until": "{fund_apply_until}", "committee_on": "{fund_committee_on}", "spend_within_days": "30",
+        "rules": "Des projets.", "rules_easy": "Un projet."}),
+    "/fonds/<id:round_id>": Get("/fonds/{fund_draft}", ADMIN, why="a round in preparation: administrators "
+                                "(an open round: everyone)"),
+    "/fonds/<id:round_id>/modifier": Form("/fonds/{fund_draft}/modifier", ADMIN, {
+        "title": "Fonds de Lens", "scope": "lens", "envelope": "5 000", "ceiling": "1 000",
+        "apply_until": "{fund_apply_until}", "committee_on": "{fund_committee_on}", "spend_within_days": "30",
+        "rules": "Des projets.", "rules_easy": "Un projet."}),
+    "/fonds/<id:round_id>/comite": Post("/fonds/{fund_draft}/comite", ADMIN, {"account": "Réserve",
+                                                                              "is_resident": "y"}),
+    "/fonds/<id:round_id>/comite/<id:member_id>/retirer": Post("/fonds/{fund_draft}/comite/{fund_member}/retirer",
+                                                                ADMIN),
+    "/fonds/<id:round_id>/ouvrir": Post("/fonds/{fund_draft}/ouvrir", ADMIN),
+    "/fonds/<id:round_id>/demander": Form("/fonds/{fund_open}/demander", SIGNED_IN, {
+        "title": "Un jardin", "action": "draft"}, why="any account applies (a draft here)"),
+    "/fonds/demandes/<id:application_id>/modifier": Form("/fonds/demandes/{fund_draft_application}/modifier",
+                                                         frozenset({"resident"}), {"title": "Un jardin partagé",
+                                                                                   "action": "draft"},
+                                                         why="a draft: its author only"),
+    "/fonds/demandes/<id:application_id>": Get("/fonds/demandes/{fund_sent}", frozenset({"referent_a", "copil", "admin"}),
+                                               why="with its private contact: Lens's referent, the round's committee "
+                                                   "(the copil member sits on it), administrators"),
+    "/fonds/mes-demandes": Get("/fonds/mes-demandes", SIGNED_IN),
+    "/fonds/<id:round_id>/depuis-initiative/<id:contribution_id>": Post(
+        "/fonds/{fund_open}/depuis-initiative/{fund_initiative}", frozenset({"resident"}),
+        why="the resident's own initiative (others: refused with a message)"),
+    "/fonds/<id:round_id>/export.csv": Get("/fonds/{fund_open}/export.csv", ADMIN,
+                                           why="with the contacts: the finance team (administrators)"),
+    "/fonds/demandes/<id:application_id>/versement": Post("/fonds/demandes/{fund_granted}/versement", ADMIN,
+                                                          {"paid_on": "{fund_apply_until}"}),
+    "/fonds/demandes/<id:application_id>/avis": Post("/fonds/demandes/{fund_sent}/avis",
+                                                     frozenset({"referent_a", "admin"}),
+                                                     {"kind": "favourable", "text": "Un groupe solide."},
+                                                     why="the referent of the application's commune"),
+    "/fonds/demandes/<id:application_id>/vote": Post("/fonds/demandes/{fund_sent}/vote", frozenset({"copil"}),
+                                                     {"choice": "for"}, why="the round's committee (the copil "
+                                                     "member sits on it; the administrator does not)"),
+    "/fonds/demandes/<id:application_id>/decision": Post("/fonds/demandes/{fund_sent}/decision",
+                                                         frozenset({"referent_a", "admin"}),
+                                                         {"outcome": "refused", "reasons": "Hors du cadre."}),
     # --- COPIL -------------------------------------------------------------------------
     "/copil/": Get("/copil/", COPIL),
     "/copil/rapport": Get("/copil/rapport", COPIL),
@@ -430,6 +483,8 @@ ROUTES: dict[str, Route] = {
     "/api/v1/fiches": Get("/api/v1/fiches", EVERYONE),
     "/api/v1/fiches/<id:fiche_id>": Get("/api/v1/fiches/{draft_fiche}", NOBODY, why="published fiches only"),
     "/api/v1/partners": Get("/api/v1/partners", EVERYONE),
+    "/api/v1/opinions": Get("/api/v1/opinions", EVERYONE),
+    "/api/v1/opinions/<id:opinion_id>": Get("/api/v1/opinions/{opinion}", EVERYONE),
     "/api/v1/proclamation/signatures/stats": Get("/api/v1/proclamation/signatures/stats", EVERYONE),
     "/api/v1/processes": Get("/api/v1/processes", EVERYONE),
     "/api/v1/processes/<id:process_id>": Get("/api/v1/processes/{draft}", NOBODY, why="published processes only"),

@@ -1,0 +1,603 @@
+"""What the micro-projects fund does, free of Flask's request: the actor and
+the day are passed in; each service checks, writes and flushes, the caller
+commits once. Refusals are `ServiceError`s whose codes ERROR_MESSAGES turns
+into plain French."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Mapping, Optional, Sequence
+
+from sqlalchemy import delete, func, or_, select, update
+
+from labo.accounts.models import User
+from labo.accounts.services import find_user_for_login
+from labo.audit.services import audit_labels, record_audit
+from labo.core.db import insert_ignoring_duplicates, utcnow, write_transaction
+from labo.contributions.models import Contribution, Kind, Visibility
+from labo.core.errors import ServiceError
+from labo.core.i18n import _, _l
+from labo.core.sanitize import rich_text_as_typed
+from labo.extensions import db
+from labo.fund.models import (
+    ApplicationStatus, BudgetLine, CarrierKind, CommitteeMember, CommitteeVote, FundApplication, FundDecision, FundRound,
+    OpinionKind, Outcome, ReferentOpinion, RoundState, VoteChoice,
+)
+from labo.privacy import personal_data, retention
+from labo.sms.numbers import InvalidPhone, format_phone, normalize_phone
+from labo.territory.models import Commune, Qpv
+
+ERROR_MESSAGES = {
+    "ceiling-above-envelope": _l("Le montant par projet ne peut pas dépasser le budget total."),
+    "committee-before-close": _l("Le comité doit se réunir après la fin des demandes, ou le même jour."),
+    "apply-until-past": _l("Cette date est déjà passée : choisissez une date à venir."),
+    "round-not-draft": _l("Cet appel est déjà ouvert : il ne peut plus être modifié de cette façon."),
+    "account-unknown": _l("Aucun compte ne porte ce pseudonyme ou cette adresse."),
+    "already-member": _l("Cette personne fait déjà partie du comité."),
+    "committee-empty": _l("Ajoutez d'abord les membres du comité."),
+}
+
+ROUND_FIELDS = ("title", "envelope_cents", "ceiling_cents", "apply_until", "committee_on",
+                "spend_within_days", "rules", "rules_easy")
+
+
+def get_round(round_id: int) -> Optional[FundRound]:
+    return db.session.get(FundRound, round_id)
+
+
+def list_rounds(*, with_drafts: bool = False) -> list[FundRound]:
+    """Open rounds first, then the others, newest first."""
+    query = select(FundRound)
+    if not with_drafts:
+        query = query.where(FundRound.state != RoundState.DRAFT.value)
+    rounds = list(db.session.scalars(query.order_by(FundRound.apply_until.desc(), FundRound.id.desc())).unique())
+    return sorted(rounds, key=lambda r: r.state != RoundState.OPEN.value)
+
+
+def plain(text: Optional[str]) -> str:
+    """What was typed, as stored: trimmed, with the browser's line ends (CR LF) as LF."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _check_round(values: dict) -> None:
+    if values["ceiling_cents"] > values["envelope_cents"]:
+        raise ServiceError("ceiling-above-envelope", "ceiling")
+    if values["committee_on"] < values["apply_until"]:
+        raise ServiceError("committee-before-close", "committee_on")
+
+
+def create_round(actor: User, commune: Optional[Commune], *, title: str, envelope_cents: int, ceiling_cents: int,
+                 apply_until: date, committee_on: date, spend_within_days: int, rules: str, rules_easy: str,
+                 today: date) -> FundRound:
+    """A round in preparation (draft): public once opened (open_round)."""
+    values = dict(title=plain(title), envelope_cents=envelope_cents, ceiling_cents=ceiling_cents,
+                  apply_until=apply_until, committee_on=committee_on, spend_within_days=spend_within_days,
+                  rules=plain(rules), rules_easy=plain(rules_easy))
+    _check_round(values)
+    if apply_until < today:
+        raise ServiceError("apply-until-past", "apply_until")
+    fund_round = FundRound(commune=commune, created_by=actor, state=RoundState.DRAFT.value, **values)
+    db.session.add(fund_round)
+    db.session.flush()
+    record_audit(actor, "fund.round_create", "fund_round", fund_round.id, title=fund_round.title)
+    return fund_round
+
+
+def update_round(actor: User, fund_round: FundRound, commune: Optional[Commune], *, today: date,
+                 **values) -> FundRound:
+    """Change a round's envelope, dates or rules. Once open, its scope and
+    envelope still change (an administrator's correction), never below
+    what its ceiling allows."""
+    values = {name: values[name] for name in ROUND_FIELDS}
+    for name in ("title", "rules", "rules_easy"):
+        values[name] = plain(values[name])
+    _check_round(values)
+    if values["apply_until"] != fund_round.apply_until and values["apply_until"] < today:
+        raise ServiceError("apply-until-past", "apply_until")
+    for name, value in values.items():
+        setattr(fund_round, name, value)
+    fund_round.commune = commune
+    db.session.flush()
+    record_audit(actor, "fund.round_edit", "fund_round", fund_round.id, title=fund_round.title)
+    return fund_round
+
+
+def add_member(actor: User, fund_round: FundRound, account: str, is_resident: bool) -> CommitteeMember:
+    user = find_user_for_login(account.strip())
+    if user is None:
+        raise ServiceError("account-unknown", "account")
+    if any(m.user_id == user.id for m in fund_round.members):
+        raise ServiceError("already-member", "account")
+    member = CommitteeMember(user=user, is_resident=is_resident)
+    fund_round.members.append(member)
+    db.session.flush()
+    record_audit(actor, "fund.member_add", "fund_round", fund_round.id, title=fund_round.title, member=user.pseudonym)
+    return member
+
+
+def remove_member(actor: User, member: CommitteeMember) -> None:
+    fund_round = member.round
+    fund_round.members.remove(member)
+    db.session.flush()
+    record_audit(actor, "fund.member_remove", "fund_round", fund_round.id, title=fund_round.title,
+                 member=member.user.pseudonym)
+
+
+def open_round(actor: User, fund_round: FundRound, today: date) -> FundRound:
+    """Applications are accepted from now until `apply_until`."""
+    if fund_round.state != RoundState.DRAFT.value:
+        raise ServiceError("round-not-draft")
+    if not fund_round.members:
+        raise ServiceError("committee-empty")
+    if fund_round.apply_until < today:
+        raise ServiceError("apply-until-past")
+    fund_round.state = RoundState.OPEN.value
+    fund_round.opened_at = utcnow()
+    db.session.flush()
+    record_audit(actor, "fund.round_open", "fund_round", fund_round.id, title=fund_round.title)
+    return fund_round
+
+
+def accepts_applications(fund_round: FundRound, today: date) -> bool:
+    return fund_round.state == RoundState.OPEN.value and today <= fund_round.apply_until
+
+
+# --- applications ----------------------------------------------------------------------
+
+MIN_LINES, MAX_LINES = 3, 5
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+APPLICATION_MESSAGES = {
+    "round-closed": _l("Cet appel à projets n'accepte plus de demandes."),
+    "application-sent": _l("Cette demande est déjà envoyée : elle ne peut plus être modifiée."),
+    "commune-out-of-scope": _l("Cet appel est pour une autre commune : choisissez la sienne."),
+    "qpv-not-in-commune": _l("Ce quartier n'est pas dans la commune choisie."),
+    "ends-before-start": _l("La fin ne peut pas être avant le début."),
+    "amount-above-ceiling": _l("La somme demandée dépasse ce que l'appel permet pour un projet."),
+    "phone-invalid": _l("Ce numéro de téléphone n'est pas valable. Exemple : 06 12 34 56 78."),
+    "email-invalid": _l("Cette adresse e-mail n'est pas valable. Exemple : nom@exemple.fr."),
+    "too-many-lines": _l("Cinq lignes de budget au plus."),
+    "line-incomplete": _l("Chaque ligne de budget dit pour quoi, et combien."),
+    # what sending needs (submission_problems)
+    "title-required": _l("Donnez un nom à votre projet."),
+    "what-required": _l("Dites ce que vous voulez faire."),
+    "for-whom-required": _l("Dites pour qui est le projet."),
+    "commune-required": _l("Choisissez la commune du projet."),
+    "starts-on-required": _l("Dites quand le projet commence."),
+    "amount-required": _l("Écrivez la somme demandée, en euros."),
+    "lines-too-few": _l("Écrivez au moins 3 lignes de budget."),
+    "amount-above-budget": _l("La somme demandée dépasse le total de votre budget."),
+    "carrier-required": _l("Écrivez le nom du groupe ou de l'association."),
+    "contact-name-required": _l("Écrivez le nom de la personne à contacter."),
+    "contact-required": _l("Écrivez un numéro de téléphone ou une adresse e-mail pour vous joindre."),
+}
+ERROR_MESSAGES.update(APPLICATION_MESSAGES)
+
+
+def get_application(application_id: int) -> Optional[FundApplication]:
+    return db.session.get(FundApplication, application_id)
+
+
+def applications_of(user: User) -> list[FundApplication]:
+    """What a person applied for or entered for a group, newest first (drafts to finish among them)."""
+    return list(db.session.scalars(
+        select(FundApplication).where(or_(FundApplication.applicant_id == user.id,
+                                          FundApplication.entered_by_id == user.id))
+        .order_by(FundApplication.updated_at.desc(), FundApplication.id.desc())))
+
+
+def _contact_phone(text: str) -> str:
+    text = plain(text)
+    if not text:
+        return ""
+    try:
+        return normalize_phone(text)
+    except InvalidPhone:
+        raise ServiceError("phone-invalid", "contact_phone") from None
+
+
+def save_application(actor: User, fund_round: FundRound, application: Optional[FundApplication], *,
+                     title: str = "", what: str = "", for_whom: str = "", commune: Optional[Commune] = None,
+                     qpv: Optional[Qpv] = None, starts_on: Optional[date] = None, ends_on: Optional[date] = None,
+                     amount_cents: Optional[int] = None, lines: Sequence[tuple[str, int]] = (),
+                     carrier_kind: str = CarrierKind.GROUP.value, carrier_name: str = "", contact_name: str = "",
+                     contact_phone: str = "", contact_email: str = "", on_behalf: bool = False,
+                     today: date) -> FundApplication:
+    """Create or change a draft: anything may still be missing (sending checks
+    it, submission_problems); what is there must make sense. `on_behalf`: a
+    referent enters it for a group met in person (who owns no account here)."""
+    if not accepts_applications(fund_round, today):
+        raise ServiceError("round-closed")
+    if application is not None and application.status != ApplicationStatus.DRAFT.value:
+        raise ServiceError("application-sent")
+    if commune is not None and fund_round.commune_id is not None and commune.id != fund_round.commune_id:
+        raise ServiceError("commune-out-of-scope", "commune")
+    if qpv is not None and (commune is None or all(c.id != commune.id for c in qpv.communes)):
+        raise ServiceError("qpv-not-in-commune", "qpv")
+    if starts_on and ends_on and ends_on < starts_on:
+        raise ServiceError("ends-before-start", "ends_on")
+    if amount_cents is not None and amount_cents > fund_round.ceiling_cents:
+        raise ServiceError("amount-above-ceiling", "amount")
+    if len(lines) > MAX_LINES:
+        raise ServiceError("too-many-lines", "lines")
+    if any(not plain(label) or not cents or cents <= 0 for label, cents in lines):
+        raise ServiceError("line-incomplete", "lines")
+    phone = _contact_phone(contact_phone)
+    email = plain(contact_email).lower()
+    if email and not _EMAIL.match(email):
+        raise ServiceError("email-invalid", "contact_email")
+    if carrier_kind not in {k.value for k in CarrierKind}:
+        carrier_kind = CarrierKind.GROUP.value
+    created = application is None
+    if created:
+        application = FundApplication(round=fund_round, status=ApplicationStatus.DRAFT.value)
+        if on_behalf:
+            application.entered_for_someone, application.entered_by = True, actor
+        else:
+            application.applicant = actor
+        db.session.add(application)
+    application.title, application.what, application.for_whom = plain(title), plain(what), plain(for_whom)
+    application.commune, application.qpv = commune, qpv
+    application.starts_on, application.ends_on, application.amount_cents = starts_on, ends_on, amount_cents
+    application.carrier_kind, application.carrier_name = carrier_kind, plain(carrier_name)
+    application.contact_name, application.contact_phone, application.contact_email = plain(contact_name), phone, email
+    if _set_lines(application, lines) and not created:
+        application.updated_at = utcnow()  # the row itself may not change: the draft did
+    db.session.flush()
+    if created:
+        record_audit(actor, "fund.application_create", "fund_application", application.id,
+                     title=application.title, on_behalf=application.entered_for_someone)
+    return application
+
+
+def _set_lines(application: FundApplication, lines: Sequence[tuple[str, int]]) -> bool:
+    """The budget lines as typed, the rows kept in place (saving unchanged changes nothing); whether any changed."""
+    wanted = [(plain(label), cents) for label, cents in lines]
+    if [(line.label, line.amount_cents) for line in application.lines] == wanted:
+        return False
+    kept = application.lines[:len(wanted)]
+    for position, (line, (label, cents)) in enumerate(zip(kept, wanted)):
+        line.position, line.label, line.amount_cents = position, label, cents
+    application.lines = kept + [BudgetLine(position=i, label=label, amount_cents=cents)
+                                for i, (label, cents) in enumerate(wanted) if i >= len(kept)]
+    return True
+
+
+def submission_problems(application: FundApplication) -> list[tuple[str, str]]:
+    """(field, code) of what an application still lacks to be sent, in the form's order."""
+    problems = []
+    for field_name, code, value in (("title", "title-required", application.title),
+                                    ("what", "what-required", application.what),
+                                    ("for_whom", "for-whom-required", application.for_whom),
+                                    ("commune", "commune-required", application.commune_id or application.commune),
+                                    ("starts_on", "starts-on-required", application.starts_on),
+                                    ("amount", "amount-required", application.amount_cents)):
+        if not value:
+            problems.append((field_name, code))
+    if len(application.lines) < MIN_LINES:
+        problems.append(("lines", "lines-too-few"))
+    elif application.amount_cents and application.amount_cents > application.lines_total_cents:
+        problems.append(("amount", "amount-above-budget"))
+    if not application.carrier_name:
+        problems.append(("carrier_name", "carrier-required"))
+    if not application.contact_name:
+        problems.append(("contact_name", "contact-name-required"))
+    if not (application.contact_phone or application.contact_email):
+        problems.append(("contact_phone", "contact-required"))
+    return problems
+
+
+def submit_application(actor: User, application: FundApplication, today: date) -> FundApplication:
+    """Send a complete draft to the committee."""
+    if application.status != ApplicationStatus.DRAFT.value:
+        raise ServiceError("application-sent")
+    if not accepts_applications(application.round, today):
+        raise ServiceError("round-closed")
+    problems = submission_problems(application)
+    if problems:
+        raise ServiceError(problems[0][1], problems[0][0])
+    application.status = ApplicationStatus.SUBMITTED.value
+    application.submitted_at = utcnow()
+    db.session.flush()
+    record_audit(actor, "fund.application_submit", "fund_application", application.id, title=application.title)
+    return application
+
+
+# --- personal data ----------------------------------------------------------------------
+
+def _contact(application: FundApplication) -> dict:
+    return {"name": application.contact_name, "phone": application.contact_phone, "email": application.contact_email}
+
+
+@personal_data.exporter
+def export_for(user: User) -> dict:
+    """The applications the person made, with the private contact they gave."""
+    return {"fund_applications": [
+        {"round": a.round.title, "title": a.title, "status": a.status, "group": a.carrier_name,
+         "amount_asked_cents": a.amount_cents, "contact": _contact(a), "created_at": a.created_at.isoformat(),
+         "budget": [{"label": line.label, "amount_cents": line.amount_cents} for line in a.lines]}
+        for a in db.session.scalars(select(FundApplication).where(FundApplication.applicant_id == user.id)
+                                    .order_by(FundApplication.id))]}
+
+
+@personal_data.eraser
+def erase_for(config: Mapping, user: User) -> None:
+    """The person's drafts go; what was sent stays for the committee and the
+    accounts, without its contact (the group's name remains)."""
+    for application in db.session.scalars(select(FundApplication).where(FundApplication.applicant_id == user.id)):
+        if application.status == ApplicationStatus.DRAFT.value:
+            db.session.delete(application)
+        else:
+            application.contact_name = application.contact_phone = application.contact_email = ""
+
+
+@retention.kind("FUND_CONTACT", 365, _l("Le nom, le téléphone et l'e-mail de la personne qui porte une demande au fonds"),
+                _l("après la décision du comité (ou après la fin des dépenses d'un projet financé) : ils sont effacés. "
+                   "Un brouillon jamais envoyé est supprimé au bout du même temps."), rank=40)
+def _purge_contacts(config: Mapping, before: datetime, dry_run: bool) -> int:
+    stale_drafts = retention.count(delete(FundApplication).where(
+        FundApplication.status == ApplicationStatus.DRAFT.value, FundApplication.updated_at < before))
+    decided = select(FundDecision.application_id).where(
+        FundDecision.decided_at < before, or_(FundDecision.spend_by.is_(None), FundDecision.spend_by < before.date()))
+    cleared = retention.count(update(FundApplication).where(
+        FundApplication.id.in_(decided), or_(FundApplication.contact_name != "", FundApplication.contact_phone != "",
+                                             FundApplication.contact_email != "")).values(contact_name="", contact_phone="", contact_email=""))
+    return stale_drafts + cleared
+
+
+# --- the referent's opinion, the committee's votes, the decision ------------------------
+
+DECISION_MESSAGES = {
+    "not-submitted": _l("Cette demande n'est pas (ou plus) devant le comité."),
+    "not-member": _l("Seuls les membres du comité de cet appel votent."),
+    "already-voted": _l("Vous avez déjà voté pour cette demande : un seul vote par personne."),
+    "unknown-choice": _l("Choisissez pour, contre ou abstention."),
+    "unknown-opinion": _l("Choisissez un avis dans la liste."),
+    "opinion-text-required": _l("Dites en quelques mots pourquoi."),
+    "unknown-outcome": _l("Choisissez : financé ou non retenu."),
+    "amount-granted-required": _l("Écrivez la somme accordée, en euros."),
+    "granted-above-asked": _l("La somme accordée dépasse la somme demandée."),
+    "envelope-exceeded": _l("Il ne reste pas assez d'argent dans le budget de l'appel pour cette somme."),
+    "reasons-required": _l("Écrivez les raisons de la décision : elles sont publiées."),
+    "already-decided": _l("Cette demande a déjà sa décision."),
+}
+ERROR_MESSAGES.update(DECISION_MESSAGES)
+
+
+def give_opinion(referent: User, application: FundApplication, kind: str, text: str) -> ReferentOpinion:
+    """The commune's referent's opinion before the committee: one per
+    application, which the referent may change until the decision."""
+    if application.status != ApplicationStatus.SUBMITTED.value:
+        raise ServiceError("not-submitted")
+    if kind not in {k.value for k in OpinionKind}:
+        raise ServiceError("unknown-opinion", "kind")
+    if not plain(text):
+        raise ServiceError("opinion-text-required", "text")
+    opinion = application.opinion or ReferentOpinion(application=application)
+    opinion.referent, opinion.kind, opinion.text = referent, kind, plain(text)
+    db.session.add(opinion)
+    db.session.flush()
+    record_audit(referent, "fund.opinion", "fund_application", application.id, title=application.title, kind=kind)
+    return opinion
+
+
+def cast_vote(member: User, application: FundApplication, choice: str, comment: str = "") -> int:
+    """A committee member's vote: one per member and application. The UNIQUE
+    constraint settles concurrent clicks (INSERT … ON CONFLICT DO NOTHING):
+    the first stands, the others are told they already voted. Commits what
+    the caller's session held and takes the write turn first (SQLite:
+    labo.core.db.write_transaction; a writing request already holds it)."""
+    write_transaction()
+    if application.status != ApplicationStatus.SUBMITTED.value:
+        raise ServiceError("not-submitted")
+    if not any(m.user_id == member.id for m in application.round.members):
+        raise ServiceError("not-member")
+    if choice not in {c.value for c in VoteChoice}:
+        raise ServiceError("unknown-choice", "choice")
+    vote_id = db.session.scalar(
+        insert_ignoring_duplicates(CommitteeVote, db.session.get_bind().dialect.name)
+        .values(application_id=application.id, member_id=member.id, choice=choice, comment=plain(comment),
+                created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["member_id", "application_id"])
+        .returning(CommitteeVote.id))
+    if vote_id is None:
+        raise ServiceError("already-voted")
+    db.session.expire(application, ["votes"])
+    return vote_id
+
+
+def tally(application: FundApplication) -> dict[str, int]:
+    """Votes for, against and abstentions."""
+    counts = {c.value: 0 for c in VoteChoice}
+    for vote in application.votes:
+        counts[vote.choice] += 1
+    return counts
+
+
+def vote_of(member: User, application: FundApplication) -> Optional[CommitteeVote]:
+    return next((v for v in application.votes if v.member_id == member.id), None)
+
+
+def granted_cents(fund_round: FundRound, *, exclude: Optional[FundApplication] = None) -> int:
+    """What the round's decisions granted so far."""
+    query = (select(func.coalesce(func.sum(FundDecision.amount_granted_cents), 0))
+             .join(FundApplication, FundApplication.id == FundDecision.application_id)
+             .where(FundApplication.round_id == fund_round.id))
+    if exclude is not None:
+        query = query.where(FundApplication.id != exclude.id)
+    return int(db.session.scalar(query))
+
+
+def decide(actor: User, application: FundApplication, outcome: str, amount_granted_cents: Optional[int],
+           reasons: str, *, from_paper: bool = False) -> FundDecision:
+    """The committee's decision, published at once with its amount and
+    reasons (typed by an administrator or the commune's referent, from the
+    online votes or from the meeting's paper decision)."""
+    if application.decision is not None:
+        raise ServiceError("already-decided")
+    if application.status != ApplicationStatus.SUBMITTED.value:
+        raise ServiceError("not-submitted")
+    if outcome not in {o.value for o in Outcome}:
+        raise ServiceError("unknown-outcome", "outcome")
+    if not plain(reasons):
+        raise ServiceError("reasons-required", "reasons")
+    amount = 0
+    if outcome == Outcome.GRANTED.value:
+        if not amount_granted_cents or amount_granted_cents <= 0:
+            raise ServiceError("amount-granted-required", "amount")
+        if amount_granted_cents > (application.amount_cents or 0):
+            raise ServiceError("granted-above-asked", "amount")
+        if granted_cents(application.round) + amount_granted_cents > application.round.envelope_cents:
+            raise ServiceError("envelope-exceeded", "amount")
+        amount = amount_granted_cents
+    now = utcnow()
+    decision = FundDecision(application=application, outcome=outcome, amount_granted_cents=amount,
+                            reasons=plain(reasons), from_paper=from_paper, decided_by=actor, decided_at=now,
+                            published_at=now)
+    db.session.add(decision)
+    application.status = ApplicationStatus.DECIDED.value
+    db.session.flush()
+    record_audit(actor, "fund.decide", "fund_application", application.id, title=application.title, outcome=outcome,
+                 amount_cents=amount, from_paper=from_paper)
+    return decision
+
+
+def published_decisions(fund_round: FundRound) -> list[FundApplication]:
+    """The round's applications whose decision is published, funded ones first."""
+    rows = db.session.scalars(
+        select(FundApplication).join(FundDecision, FundDecision.application_id == FundApplication.id)
+        .where(FundApplication.round_id == fund_round.id, FundDecision.published_at.is_not(None))
+        .order_by(FundDecision.outcome, FundApplication.title))
+    return list(rows)
+
+
+def applications_before_committee(fund_round: FundRound) -> list[FundApplication]:
+    return list(db.session.scalars(
+        select(FundApplication).where(FundApplication.round_id == fund_round.id,
+                                      FundApplication.status == ApplicationStatus.SUBMITTED.value)
+        .order_by(FundApplication.submitted_at, FundApplication.id)))
+
+
+# --- payment, the envelope, the finance team's CSV ------------------------------------
+
+PAYMENT_MESSAGES = {
+    "not-granted": _l("Seul un projet financé reçoit un versement."),
+    "already-paid": _l("Le versement est déjà noté."),
+}
+ERROR_MESSAGES.update(PAYMENT_MESSAGES)
+
+
+def record_payment(actor: User, application: FundApplication, paid_on: date) -> FundDecision:
+    """The money is paid: the spending deadline follows (the round's days after payment)."""
+    decision = application.decision
+    if decision is None or decision.outcome != Outcome.GRANTED.value:
+        raise ServiceError("not-granted")
+    if decision.paid_on is not None:
+        raise ServiceError("already-paid")
+    decision.paid_on = paid_on
+    decision.spend_by = paid_on + timedelta(days=application.round.spend_within_days)
+    db.session.flush()
+    record_audit(actor, "fund.payment", "fund_application", application.id, title=application.title,
+                 paid_on=paid_on.isoformat())
+    return decision
+
+
+def envelope(fund_round: FundRound) -> dict[str, int]:
+    """In cents: the envelope, what its decisions granted, what was paid, what is left to grant."""
+    granted = paid = 0
+    for decision in db.session.scalars(
+            select(FundDecision).join(FundApplication, FundApplication.id == FundDecision.application_id)
+            .where(FundApplication.round_id == fund_round.id, FundDecision.outcome == Outcome.GRANTED.value)):
+        granted += decision.amount_granted_cents
+        paid += decision.amount_granted_cents if decision.paid_on else 0
+    return {"total": fund_round.envelope_cents, "granted": granted, "paid": paid,
+            "left": fund_round.envelope_cents - granted}
+
+
+def decisions_by_commune(fund_round: FundRound) -> list[tuple[str, list[FundApplication]]]:
+    """The published decisions, grouped by commune (by name), funded ones first in each."""
+    groups: dict[str, list[FundApplication]] = {}
+    for application in published_decisions(fund_round):
+        groups.setdefault(application.commune.name if application.commune else "", []).append(application)
+    return sorted(groups.items())
+
+
+def _euros_cell(cents: Optional[int]) -> str:
+    """"400,50": what a French spreadsheet reads as a number."""
+    if cents is None:
+        return ""
+    return f"{cents // 100},{cents % 100:02d}"
+
+
+def finance_rows(fund_round: FundRound) -> list[list]:
+    """The finance team's table: one row per funded project, with whom to pay (the private contact)."""
+    rows: list[list] = [["Appel", "Projet", "Groupe ou association", "Commune", "QPV", "Montant demandé",
+                         "Montant accordé", "Décidé le", "Versé le", "À dépenser avant le", "Contact",
+                         "Téléphone", "E-mail"]]
+    for application in published_decisions(fund_round):
+        decision = application.decision
+        if decision.outcome != Outcome.GRANTED.value:
+            continue
+        rows.append([fund_round.title, application.title, application.carrier_name,
+                     application.commune.name if application.commune else "",
+                     application.qpv.code or application.qpv.name if application.qpv else "",
+                     _euros_cell(application.amount_cents), _euros_cell(decision.amount_granted_cents),
+                     decision.decided_at.date().isoformat(), decision.paid_on.isoformat() if decision.paid_on else "",
+                     decision.spend_by.isoformat() if decision.spend_by else "", application.contact_name,
+                     format_phone(application.contact_phone) if application.contact_phone else "",
+                     application.contact_email])
+    return rows
+
+
+# --- from an initiative of the pot commun ----------------------------------------------
+
+INITIATIVE_MESSAGES = {
+    "not-an-initiative": _l("Seule une initiative du pot commun peut devenir une demande au fonds."),
+    "not-your-initiative": _l("Seule la personne qui a proposé cette initiative peut en faire une demande."),
+    "initiative-already-applied": _l("Cette initiative a déjà sa demande dans cet appel."),
+}
+ERROR_MESSAGES.update(INITIATIVE_MESSAGES)
+
+
+def initiatives_of(user: User) -> list[Contribution]:
+    """The person's published initiatives, newest first: each can become an application."""
+    return list(db.session.scalars(
+        select(Contribution).where(Contribution.author_id == user.id, Contribution.kind == Kind.INITIATIVE.value,
+                                   Contribution.visibility == Visibility.PUBLISHED.value)
+        .order_by(Contribution.created_at.desc())))
+
+
+def application_from_initiative(actor: User, fund_round: FundRound, contribution: Contribution,
+                                today: date) -> FundApplication:
+    """A draft that starts from an initiative: its title, text, commune and
+    quarter, and the link back to it."""
+    if contribution.kind != Kind.INITIATIVE.value or contribution.visibility != Visibility.PUBLISHED.value:
+        raise ServiceError("not-an-initiative")
+    if contribution.author_id != actor.id:
+        raise ServiceError("not-your-initiative")
+    if db.session.scalar(select(FundApplication.id).where(FundApplication.round_id == fund_round.id,
+                                                          FundApplication.contribution_id == contribution.id)):
+        raise ServiceError("initiative-already-applied")
+    in_scope = fund_round.commune_id is None or contribution.commune_id == fund_round.commune_id
+    application = save_application(
+        actor, fund_round, None, title=contribution.title[:140], what=rich_text_as_typed(contribution.body),
+        commune=contribution.commune if in_scope else None, qpv=contribution.qpv if in_scope else None, today=today)
+    application.contribution = contribution
+    db.session.flush()
+    return application
+
+
+audit_labels({
+    "fund.round_create": lambda d: _("Appel à projets du fonds préparé : %(name)s", name=d.name),
+    "fund.round_edit": lambda d: _("Appel à projets du fonds modifié : %(name)s", name=d.name),
+    "fund.round_open": lambda d: _("Appel à projets du fonds ouvert : %(name)s", name=d.name),
+    "fund.member_add": lambda d: _("%(member)s ajouté au comité du fonds : %(name)s", member=d.get("member", ""),
+                                   name=d.name),
+    "fund.member_remove": lambda d: _("%(member)s retiré du comité du fonds : %(name)s", member=d.get("member", ""),
+                                      name=d.name),
+    "fund.application_create": lambda d: _("Demande au fonds commencée : %(name)s", name=d.name),
+    "fund.application_submit": lambda d: _("Demande au fonds envoyée au comité : %(name)s", name=d.name),
+    "fund.opinion": lambda d: _("Avis de la personne référente sur une demande au fonds : %(name)s", name=d.name),
+    "fund.decide": lambda d: _("Décision du comité du fonds publiée : %(name)s", name=d.name),
+    "fund.payment": lambda d: _("Versement du fonds noté : %(name)s", name=d.name),
+})

@@ -1,0 +1,407 @@
+"""Pages of the micro-projects fund: the public list of rounds and an open
+round's page with its rules; for administrators, open a round, edit it, name
+its committee and open it to applications."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Optional
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from labo.contributions.models import Contribution
+from labo.core.dates import local
+from labo.core.db import utcnow
+from labo.core.errors import ServiceError
+from labo.core.forms import ActionForm, carry_out, edit_form, show_error
+from labo.core.i18n import _
+from labo.core.spreadsheet import csv_bytes
+from labo.extensions import db
+from labo.fund import services
+from labo.fund.forms import (
+    WHOLE_CHOICE, ApplicationForm, DecisionForm, MemberForm, OpinionForm, PaymentForm, RoundForm, VoteForm,
+)
+from labo.fund.models import CommitteeMember, FundApplication, FundRound, RoundState
+from labo.fund.services import ERROR_MESSAGES
+from labo.permissions import authorize, can, require, sits_on_committee
+from labo.sms.numbers import format_phone
+from labo.territory.models import Commune, Qpv
+from labo.territory.services import list_communes, list_qpvs
+
+bp = Blueprint("fund", __name__, url_prefix="/fonds")
+
+
+def today() -> date:
+    return local(utcnow()).date()
+
+
+def get_round(round_id: int) -> FundRound:
+    fund_round = services.get_round(round_id)
+    if fund_round is None:
+        abort(404)
+    return fund_round
+
+
+def _communes() -> list[Commune]:
+    return [c for c in list_communes() if c.in_call]
+
+
+def _scope_choices() -> list[tuple[str, str]]:
+    return [("", _("Choisir…")), (WHOLE_CHOICE, _("Toute l'agglomération"))] + [(c.slug, c.name) for c in _communes()]
+
+
+def _referent_of_round(fund_round: FundRound) -> bool:
+    """A referent of the round's commune (of any commune, for an agglomeration round) sees what waits for the committee."""
+    return can(current_user, "commune.moderate", fund_round.commune) if fund_round.commune else \
+        can(current_user, "moderation.queue")
+
+
+def _filled_form(fund_round: FundRound, *, posted: bool = True) -> RoundForm:
+    """The round's form showing what it holds; on a POST of this form, what the browser sent."""
+    def form_class(obj):
+        return RoundForm(obj=obj) if posted else RoundForm(formdata=None, obj=obj)
+
+    form = edit_form(form_class, fund_round, scope=fund_round.commune.slug if fund_round.commune else WHOLE_CHOICE,
+                     envelope=fund_round.envelope_cents, ceiling=fund_round.ceiling_cents)
+    form.scope.choices = _scope_choices()
+    return form
+
+
+def _scope(form: RoundForm) -> tuple[bool, Optional[Commune]]:
+    """(known, commune) for the scope's value: WHOLE_CHOICE is (True, None)."""
+    if form.scope.data == WHOLE_CHOICE:
+        return True, None
+    commune = next((c for c in _communes() if c.slug == form.scope.data), None)
+    if commune is None:
+        form.scope.errors = list(form.scope.errors) + [_("Choisissez une commune dans la liste.")]
+    return commune is not None, commune
+
+
+def _round_values(form: RoundForm) -> dict:
+    return dict(title=form.title.data, envelope_cents=form.envelope.data, ceiling_cents=form.ceiling.data,
+                apply_until=form.apply_until.data, committee_on=form.committee_on.data,
+                spend_within_days=form.spend_within_days.data, rules=form.rules.data, rules_easy=form.rules_easy.data)
+
+
+@bp.route("/")
+def index():
+    rounds = services.list_rounds(with_drafts=can(current_user, "fund.manage"))
+    return render_template("fund/index.html", rounds=rounds, today=today())
+
+
+@bp.route("/nouveau", methods=["GET", "POST"])
+@require("fund.manage")
+def new():
+    form = RoundForm()
+    form.scope.choices = _scope_choices()
+    if form.validate_on_submit():
+        known, commune = _scope(form)
+        if known:
+            outcome = carry_out(lambda: services.create_round(current_user, commune, today=today(),
+                                                              **_round_values(form)),
+                                form, ERROR_MESSAGES, _("L'appel à projets est prêt. Nommez maintenant son comité."))
+            if outcome:
+                return redirect(url_for("fund.edit", round_id=outcome.value.id))
+    return render_template("fund/round_form.html", form=form, fund_round=None), 422 if form.errors else 200
+
+
+@bp.route("/<id:round_id>")
+def detail(round_id: int):
+    fund_round = get_round(round_id)
+    authorize("fund.view", fund_round)
+    return render_template("fund/detail.html", fund_round=fund_round,
+                           accepts=services.accepts_applications(fund_round, today()),
+                           decisions=services.decisions_by_commune(fund_round),
+                           envelope=services.envelope(fund_round),
+                           before_committee=services.applications_before_committee(fund_round)
+                           if can(current_user, "fund.manage", fund_round) or sits_on_committee(current_user, fund_round)
+                           or _referent_of_round(fund_round) else [])
+
+
+@bp.route("/<id:round_id>/modifier", methods=["GET", "POST"])
+def edit(round_id: int):
+    fund_round = get_round(round_id)
+    authorize("fund.manage", fund_round)
+    form = _filled_form(fund_round)
+    if form.validate_on_submit():
+        known, commune = _scope(form)
+        if known and carry_out(lambda: services.update_round(current_user, fund_round, commune, today=today(),
+                                                             **_round_values(form)),
+                               form, ERROR_MESSAGES, _("C'est enregistré.")):
+            return redirect(url_for("fund.edit", round_id=fund_round.id))
+    return _edit_page(fund_round, form=form)
+
+
+def _edit_page(fund_round: FundRound, form: Optional[RoundForm] = None, member_form: Optional[MemberForm] = None):
+    if form is None:
+        form = _filled_form(fund_round, posted=False)
+    member_form = member_form or MemberForm(formdata=None)
+    failed = bool(form.errors or member_form.errors)
+    return render_template("fund/round_form.html", form=form, fund_round=fund_round, member_form=member_form,
+                           action_form=ActionForm(), is_draft=fund_round.state == RoundState.DRAFT.value), \
+        422 if failed else 200
+
+
+@bp.route("/<id:round_id>/comite", methods=["POST"])
+def add_member(round_id: int):
+    fund_round = get_round(round_id)
+    authorize("fund.manage", fund_round)
+    member_form = MemberForm()
+    if member_form.validate_on_submit() and carry_out(
+            lambda: services.add_member(current_user, fund_round, member_form.account.data,
+                                        member_form.is_resident.data),
+            member_form, ERROR_MESSAGES, _("La personne fait partie du comité.")):
+        return redirect(url_for("fund.edit", round_id=fund_round.id) + "#comite")
+    return _edit_page(fund_round, member_form=member_form)
+
+
+@bp.route("/<id:round_id>/comite/<id:member_id>/retirer", methods=["POST"])
+def remove_member(round_id: int, member_id: int):
+    fund_round = get_round(round_id)
+    authorize("fund.manage", fund_round)
+    member = db.session.get(CommitteeMember, member_id)
+    if member is None or member.round_id != fund_round.id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        carry_out(lambda: services.remove_member(current_user, member), None, ERROR_MESSAGES,
+                  _("La personne ne fait plus partie du comité."))
+    return redirect(url_for("fund.edit", round_id=fund_round.id) + "#comite")
+
+
+@bp.route("/<id:round_id>/ouvrir", methods=["POST"])
+def open_round(round_id: int):
+    fund_round = get_round(round_id)
+    authorize("fund.manage", fund_round)
+    if ActionForm().validate_on_submit() and carry_out(
+            lambda: services.open_round(current_user, fund_round, today()), None, ERROR_MESSAGES,
+            _("L'appel à projets est ouvert : sa page est publique.")):
+        return redirect(url_for("fund.detail", round_id=fund_round.id))
+    return redirect(url_for("fund.edit", round_id=fund_round.id))
+
+
+# --- applications ----------------------------------------------------------------------
+
+
+def get_application(application_id: int) -> FundApplication:
+    application = services.get_application(application_id)
+    if application is None:
+        abort(404)
+    return application
+
+
+def _application_form(fund_round: FundRound, application: Optional[FundApplication] = None) -> ApplicationForm:
+    if application is None:
+        form = ApplicationForm(data={"commune": fund_round.commune.slug if fund_round.commune else ""})
+    else:
+        form = edit_form(ApplicationForm, application, commune=application.commune.slug if application.commune else "",
+                         qpv=application.qpv.slug if application.qpv else "", amount=application.amount_cents,
+                         lines=[{"label": line.label, "amount": line.amount_cents} for line in application.lines])
+    communes = [fund_round.commune] if fund_round.commune else _communes()
+    form.commune.choices = [("", _("Choisir…"))] + [(c.slug, c.name) for c in communes]
+    form.qpv.choices = [("", _("Je ne sais pas, ou hors quartier prioritaire"))] + [
+        (q.slug, q.name) for q in list_qpvs() if not fund_round.commune or fund_round.commune in q.communes]
+    return form
+
+
+def _place(form: ApplicationForm) -> tuple[Optional[Commune], Optional[Qpv], bool]:
+    """The commune and QPV chosen; False when one of them is not in the lists."""
+    commune = next((c for c in _communes() if c.slug == form.commune.data), None) if form.commune.data else None
+    qpv = next((q for q in list_qpvs() if q.slug == form.qpv.data), None) if form.qpv.data else None
+    ok = True
+    if form.commune.data and commune is None:
+        form.commune.errors = list(form.commune.errors) + [_("Choisissez une commune dans la liste.")]
+        ok = False
+    if form.qpv.data and qpv is None:
+        form.qpv.errors = list(form.qpv.errors) + [_("Choisissez un quartier dans la liste.")]
+        ok = False
+    return commune, qpv, ok
+
+
+def _application_values(form: ApplicationForm, commune, qpv) -> dict:
+    lines = [((entry.form.label.data or "").strip(), entry.form.amount.data) for entry in form.lines
+             if (entry.form.label.data or "").strip() or entry.form.amount.data is not None]
+    return dict(title=form.title.data or "", what=form.what.data or "", for_whom=form.for_whom.data or "",
+                commune=commune, qpv=qpv, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+                amount_cents=form.amount.data, lines=lines, carrier_kind=form.carrier_kind.data or "group",
+                carrier_name=form.carrier_name.data or "", contact_name=form.contact_name.data or "",
+                contact_phone=form.contact_phone.data or "", contact_email=form.contact_email.data or "")
+
+
+def _apply(fund_round: FundRound, application: Optional[FundApplication]):
+    """The application form's page and POST: "Enregistrer le brouillon" keeps
+    what is typed, whole or not; "Envoyer au comité" keeps it too, then sends
+    it if nothing is missing, else says beside each field what is."""
+    form = _application_form(fund_round, application)
+    refused = False
+    on_behalf_allowed = application is None and can(current_user, "fund.apply_on_behalf")
+    if not on_behalf_allowed:
+        del form.on_behalf
+    if form.validate_on_submit():
+        commune, qpv, known = _place(form)
+        sending = request.form.get("action") == "send"
+        if known:
+            on_behalf = bool(on_behalf_allowed and form.on_behalf.data)
+            saved = carry_out(lambda: services.save_application(
+                current_user, fund_round, application, on_behalf=on_behalf, today=today(),
+                **_application_values(form, commune, qpv)), form, ERROR_MESSAGES,
+                None if sending else _("Votre brouillon est enregistré. Vous pourrez le finir plus tard."))
+            refused = not saved
+            if saved and not sending:
+                return redirect(url_for("fund.edit_application", application_id=saved.value.id))
+            if saved:
+                problems = services.submission_problems(saved.value)
+                for name, code in problems:
+                    show_error(form, ServiceError(code, name), ERROR_MESSAGES)
+                if problems:
+                    flash(_("Votre brouillon est enregistré, mais il manque encore quelque chose pour l'envoyer."),
+                          "warning")
+                    return _application_page(fund_round, saved.value, form, 422)
+                if carry_out(lambda: services.submit_application(current_user, saved.value, today()), form,
+                             ERROR_MESSAGES, _("Votre demande est envoyée au comité. La personne référente de la "
+                                               "commune va la lire.")):
+                    return redirect(url_for("fund.application", application_id=saved.value.id))
+                refused = True
+    return _application_page(fund_round, application, form, 422 if (form.errors or refused) else 200)
+
+
+def _application_page(fund_round: FundRound, application: Optional[FundApplication], form, status: int):
+    initiatives = services.initiatives_of(current_user) if application is None else []
+    return render_template("fund/apply.html", fund_round=fund_round, application=application, form=form,
+                           accepts=services.accepts_applications(fund_round, today()),
+                           initiatives=initiatives), status
+
+
+@bp.route("/<id:round_id>/demander", methods=["GET", "POST"])
+def apply(round_id: int):
+    fund_round = get_round(round_id)
+    authorize("fund.view", fund_round)
+    authorize("fund.apply")
+    return _apply(fund_round, None)
+
+
+@bp.route("/demandes/<id:application_id>/modifier", methods=["GET", "POST"])
+def edit_application(application_id: int):
+    application = get_application(application_id)
+    authorize("fund.edit_application", application)
+    return _apply(application.round, application)
+
+
+@bp.route("/demandes/<id:application_id>")
+def application(application_id: int):
+    application = get_application(application_id)
+    authorize("fund.see_application", application)
+    return _application_view(application)
+
+
+def _application_view(application: FundApplication, *, opinion_form: Optional[OpinionForm] = None,
+                      vote_form: Optional[VoteForm] = None, decision_form: Optional[DecisionForm] = None,
+                      payment_form: Optional[PaymentForm] = None, status: int = 200):
+    """An application with, for each person, what they may do on it: the
+    referent's opinion, a committee member's vote, the decision."""
+    before_committee = application.status == "submitted"
+    may_opine = before_committee and can(current_user, "fund.give_opinion", application)
+    may_vote = before_committee and can(current_user, "fund.vote", application)
+    may_decide = before_committee and can(current_user, "fund.decide", application)
+    may_pay = _awaits_payment(application) and can(current_user, "fund.pay", application)
+    if may_pay and payment_form is None:
+        payment_form = PaymentForm(formdata=None, data={"paid_on": today()})
+    if may_opine and opinion_form is None:
+        opinion = application.opinion
+        opinion_form = OpinionForm(formdata=None, data={"kind": opinion.kind, "text": opinion.text} if opinion else {})
+    if may_vote and vote_form is None:
+        vote_form = VoteForm(formdata=None)
+    if may_decide and decision_form is None:
+        decision_form = DecisionForm(formdata=None, data={"amount": application.amount_cents})
+    return render_template(
+        "fund/application.html", application=application, fund_round=application.round,
+        opinion_form=opinion_form if may_opine else None, vote_form=vote_form if may_vote else None,
+        decision_form=decision_form if may_decide else None, payment_form=payment_form if may_pay else None,
+        my_vote=services.vote_of(current_user, application) if may_vote else None,
+        tally=services.tally(application),
+        contact_phone=format_phone(application.contact_phone) if application.contact_phone else ""), status
+
+
+@bp.route("/demandes/<id:application_id>/avis", methods=["POST"])
+def give_opinion(application_id: int):
+    application = get_application(application_id)
+    authorize("fund.give_opinion", application)
+    form = OpinionForm()
+    if form.validate_on_submit() and carry_out(
+            lambda: services.give_opinion(current_user, application, form.kind.data, form.text.data), form,
+            ERROR_MESSAGES, _("Votre avis est enregistré. Le comité le lira.")):
+        return redirect(url_for("fund.application", application_id=application.id))
+    return _application_view(application, opinion_form=form, status=422)
+
+
+@bp.route("/demandes/<id:application_id>/vote", methods=["POST"])
+def vote(application_id: int):
+    application = get_application(application_id)
+    authorize("fund.vote", application)
+    form = VoteForm()
+    if form.validate_on_submit() and carry_out(
+            lambda: services.cast_vote(current_user, application, form.choice.data, form.comment.data or ""), form,
+            ERROR_MESSAGES, _("Votre vote est enregistré.")):
+        return redirect(url_for("fund.application", application_id=application.id))
+    return _application_view(application, vote_form=form, status=422 if form.errors else 409)
+
+
+@bp.route("/demandes/<id:application_id>/decision", methods=["POST"])
+def decide(application_id: int):
+    application = get_application(application_id)
+    authorize("fund.decide", application)
+    form = DecisionForm()
+    if form.validate_on_submit() and carry_out(
+            lambda: services.decide(current_user, application, form.outcome.data, form.amount.data,
+                                    form.reasons.data, from_paper=form.from_paper.data), form,
+            ERROR_MESSAGES, _("La décision est publiée sur la page de l'appel.")):
+        return redirect(url_for("fund.detail", round_id=application.round_id) + "#decisions")
+    return _application_view(application, decision_form=form, status=422)
+
+
+@bp.route("/mes-demandes")
+@login_required
+def mine():
+    return render_template("fund/mine.html", applications=services.applications_of(current_user))
+
+
+def _awaits_payment(application: FundApplication) -> bool:
+    decision = application.decision
+    return decision is not None and decision.outcome == "granted" and decision.paid_on is None
+
+
+@bp.route("/demandes/<id:application_id>/versement", methods=["POST"])
+def record_payment(application_id: int):
+    application = get_application(application_id)
+    authorize("fund.pay", application)
+    form = PaymentForm()
+    if form.validate_on_submit() and carry_out(
+            lambda: services.record_payment(current_user, application, form.paid_on.data), form, ERROR_MESSAGES,
+            _("Le versement est noté. La date limite pour dépenser l'argent est affichée.")):
+        return redirect(url_for("fund.application", application_id=application.id))
+    return _application_view(application, payment_form=form, status=422 if form.errors else 409)
+
+
+@bp.route("/<id:round_id>/export.csv")
+def export(round_id: int):
+    fund_round = get_round(round_id)
+    authorize("fund.manage", fund_round)
+    return Response(csv_bytes(services.finance_rows(fund_round)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="fonds-{fund_round.id}-projets-finances.csv"'})
+
+
+@bp.route("/<id:round_id>/depuis-initiative/<id:contribution_id>", methods=["POST"])
+def from_initiative(round_id: int, contribution_id: int):
+    """An initiative of the pot commun becomes a draft application in one action, keeping its link."""
+    fund_round = get_round(round_id)
+    authorize("fund.view", fund_round)
+    authorize("fund.apply")
+    contribution = db.session.get(Contribution, contribution_id)
+    if contribution is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        outcome = carry_out(lambda: services.application_from_initiative(current_user, fund_round, contribution,
+                                                                         today()), None, ERROR_MESSAGES,
+                            _("Votre initiative est devenue un brouillon de demande : complétez-le."))
+        if outcome:
+            return redirect(url_for("fund.edit_application", application_id=outcome.value.id))
+    return redirect(url_for("fund.apply", round_id=fund_round.id))

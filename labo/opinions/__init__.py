@@ -1,0 +1,1 @@
+"""The Labo's formal opinions ("avis du Labo") and their addressees' answers."""
