@@ -36,12 +36,41 @@ class RegistrationStatus(str, enum.Enum):
     CANCELLED = "cancelled"
 
 
+class MeetingKind(str, enum.Enum):
+    """What a meeting is for; every kind is in the programme, with registration and reminders."""
+
+    LABO = "labo"
+    TRAINING = "training"
+    WALK = "walk"
+    NETWORK = "network"
+    EVENT = "event"
+
+    @property
+    def label(self) -> str:
+        return str(MEETING_KIND_LABELS[self])
+
+
+MEETING_KIND_LABELS = {
+    MeetingKind.LABO: _l("Rencontre du Labo"),
+    MeetingKind.TRAINING: _l("Formation"),
+    MeetingKind.WALK: _l("Diagnostic en marchant"),
+    MeetingKind.NETWORK: _l("Réunion du réseau"),
+    MeetingKind.EVENT: _l("Événement"),
+}
+
+
 class Meeting(Base):
     __tablename__ = "meeting"
-    __table_args__ = (CheckConstraint("capacity IS NULL OR capacity > 0", name="positive_capacity"),)
+    __table_args__ = (
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="positive_capacity"),
+        CheckConstraint("kind IN ('labo', 'training', 'walk', 'network', 'event')", name="known_kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(160))
+    # A Labo meeting, a training session, a walking diagnostic, a network meeting or an event.
+    kind: Mapped[str] = mapped_column(String(12), default=MeetingKind.LABO.value,
+                                      server_default=MeetingKind.LABO.value, index=True)
     theme: Mapped[str] = mapped_column(String(240), default="")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     ends_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
@@ -69,6 +98,10 @@ class Meeting(Base):
         back_populates="meeting", order_by="Decision.id", cascade="all, delete-orphan")
     attachments: Mapped[list["Attachment"]] = relationship(
         back_populates="meeting", order_by="Attachment.id", cascade="all, delete-orphan")
+
+    @property
+    def kind_enum(self) -> MeetingKind:
+        return MeetingKind(self.kind)
 
     @property
     def is_past(self) -> bool:
