@@ -33,6 +33,7 @@ from labo.core.realtime import SharedQueue
 from labo.extensions import babel, csrf, db, limiter, login_manager, talisman
 from labo.fiches import api as fiche_api  # noqa: F401  (adds its routes to the API blueprint)
 from labo.fiches import views as fiche_views
+from labo.fund import api as fund_api  # noqa: F401  (adds its routes to the API blueprint)
 from labo.fund import views as fund_views
 from labo.letters import views as letter_views
 from labo.meetings import api as meeting_api  # noqa: F401  (adds its routes to the API blueprint)
