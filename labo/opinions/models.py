@@ -55,7 +55,7 @@ STATE_LABELS = {
     State.ANSWERED_LATE: _l("Répondu en retard"),
 }
 # The badge of each state (classes of labo.css).
-STATE_CSS = {State.SENT: "status", State.LATE: "status status-non_retenue",
+STATE_CSS = {State.SENT: "status", State.LATE: "status status-late",
              State.ANSWERED: "status status-retenue", State.ANSWERED_LATE: "status"}
 
 
