@@ -381,6 +381,11 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "opinion.answer": answers_opinion,    # administrators for the addressee, or the partner's referent
     # the residents' micro-projects fund (labo/fund): administrators open rounds; public once open
     "fund.manage": is_admin,              # open a round, edit it, name its committee
+    "fund.close": is_admin,               # "Clore les demandes": no more applications
+    "fund.finish": is_admin,              # "Clôturer le fonds", once every application sent is decided
+    "fund.see_project": lambda user, application=None: _is_application(application) and (
+        application.status == "decided" and application.decision is not None
+        and application.decision.published_at is not None and application.round.state != "draft"),
     "fund.view": lambda user, fund_round=None: _is(fund_round, "fund_round") and (
         fund_round.state != "draft" or is_admin(user)),
     "fund.apply": is_authenticated,       # then labo.fund.services says whether the round still accepts it

@@ -722,6 +722,8 @@ NOT_EDITS: dict[str, str] = {
     "/fonds/<id:round_id>/comite": "adds a committee member typed afresh",
     "/fonds/<id:round_id>/comite/<id:member_id>/retirer": DELETES,
     "/fonds/<id:round_id>/ouvrir": ACTS,
+    "/fonds/<id:round_id>/clore": ACTS,
+    "/fonds/<id:round_id>/cloturer": ACTS,
     "/fonds/<id:round_id>/demander": CREATES,
     "/fonds/<id:round_id>/depuis-initiative/<id:contribution_id>": CREATES,
     "/fonds/demandes/<id:application_id>/vote": "a member's one vote (a second is refused): nothing is edited",

@@ -85,15 +85,18 @@ def create_round(actor: User, commune: Optional[Commune], *, title: str, envelop
 
 def update_round(actor: User, fund_round: FundRound, commune: Optional[Commune], *, today: date,
                  **values) -> FundRound:
-    """Change a round's envelope, dates or rules. Once open, its scope and
-    envelope still change (an administrator's correction), never below
-    what its ceiling allows."""
+    """Change a round's envelope, dates or rules. Once open (check_open_edit):
+    its scope stays, its envelope and ceiling never go below what was
+    granted, its last day to apply never moves into the past; its title and
+    rules may still be corrected."""
     values = {name: values[name] for name in ROUND_FIELDS}
     for name in ("title", "rules", "rules_easy"):
         values[name] = plain(values[name])
     _check_round(values)
     if values["apply_until"] != fund_round.apply_until and values["apply_until"] < today:
         raise ServiceError("apply-until-past", "apply_until")
+    if fund_round.state != RoundState.DRAFT.value:
+        check_open_edit(fund_round, commune, values)
     for name, value in values.items():
         setattr(fund_round, name, value)
     fund_round.commune = commune
@@ -140,6 +143,80 @@ def open_round(actor: User, fund_round: FundRound, today: date) -> FundRound:
 
 def accepts_applications(fund_round: FundRound, today: date) -> bool:
     return fund_round.state == RoundState.OPEN.value and today <= fund_round.apply_until
+
+
+# --- the round's life: open, closed to applications, done ------------------------------
+
+LIFECYCLE_MESSAGES = {
+    "round-scope-locked": _l("L'appel est ouvert : il reste pour la même commune (ou toute l'agglomération)."),
+    "envelope-below-granted": _l("Le budget total ne peut pas être plus petit que ce qui est déjà accordé."),
+    "ceiling-below-granted": _l("Le montant par projet ne peut pas être plus petit qu'une somme déjà accordée."),
+    "round-not-open": _l("Cet appel n'est pas ouvert aux demandes : il ne peut pas être clos."),
+    "round-not-closed": _l("Il faut d'abord clore les demandes : le fonds se clôture ensuite."),
+    "applications-undecided": _l("Des demandes attendent encore la décision du comité : le fonds ne peut pas "
+                                 "être clôturé."),
+}
+ERROR_MESSAGES.update(LIFECYCLE_MESSAGES)
+
+
+def largest_grant_cents(fund_round: FundRound) -> int:
+    """The largest amount the round's decisions granted to one project (0: none yet)."""
+    return int(db.session.scalar(
+        select(func.coalesce(func.max(FundDecision.amount_granted_cents), 0))
+        .join(FundApplication, FundApplication.id == FundDecision.application_id)
+        .where(FundApplication.round_id == fund_round.id)))
+
+
+def check_open_edit(fund_round: FundRound, commune: Optional[Commune], values: Mapping) -> None:
+    """What an open (or closed) round may no longer change: its scope, and
+    amounts below what was already granted."""
+    if (commune.id if commune is not None else None) != fund_round.commune_id:
+        raise ServiceError("round-scope-locked", "scope")
+    granted = granted_cents(fund_round)
+    if values["envelope_cents"] < granted:
+        raise ServiceError("envelope-below-granted", "envelope")
+    largest = largest_grant_cents(fund_round)
+    if values["ceiling_cents"] < largest:
+        raise ServiceError("ceiling-below-granted", "ceiling")
+
+
+def state_on(fund_round: FundRound, today: date) -> RoundState:
+    """The round's state as people live it: an open round whose last day to
+    apply has passed is closed to applications, even before an
+    administrator says so."""
+    state = fund_round.state_enum
+    if state is RoundState.OPEN and today > fund_round.apply_until:
+        return RoundState.CLOSED
+    return state
+
+
+def close_applications(actor: User, fund_round: FundRound, today: date) -> FundRound:
+    """"Clore les demandes": no more applications, the committee decides
+    (also in effect once `apply_until` has passed, state_on)."""
+    if fund_round.state != RoundState.OPEN.value:
+        raise ServiceError("round-not-open")
+    fund_round.state = RoundState.CLOSED.value
+    db.session.flush()
+    record_audit(actor, "fund.round_close", "fund_round", fund_round.id, title=fund_round.title)
+    return fund_round
+
+
+def undecided_count(fund_round: FundRound) -> int:
+    """The applications sent to the committee still without a decision."""
+    return int(db.session.scalar(select(func.count(FundApplication.id)).where(
+        FundApplication.round_id == fund_round.id, FundApplication.status == ApplicationStatus.SUBMITTED.value)))
+
+
+def finish_round(actor: User, fund_round: FundRound, today: date) -> FundRound:
+    """"Clôturer le fonds": every application sent has its decision; the round is over."""
+    if state_on(fund_round, today) is not RoundState.CLOSED:
+        raise ServiceError("round-not-closed")
+    if undecided_count(fund_round):
+        raise ServiceError("applications-undecided")
+    fund_round.state = RoundState.DONE.value
+    db.session.flush()
+    record_audit(actor, "fund.round_done", "fund_round", fund_round.id, title=fund_round.title)
+    return fund_round
 
 
 # --- applications ----------------------------------------------------------------------
@@ -522,6 +599,32 @@ def decisions_by_commune(fund_round: FundRound) -> list[tuple[str, list[FundAppl
     return sorted(groups.items())
 
 
+def funded_projects(commune: Optional[Commune] = None) -> list[FundApplication]:
+    """Every funded project whose decision is published, across the rounds
+    (not drafts), by commune then newest decision first; one commune's with `commune`."""
+    query = (select(FundApplication).join(FundDecision, FundDecision.application_id == FundApplication.id)
+             .join(FundRound, FundRound.id == FundApplication.round_id)
+             .outerjoin(Commune, Commune.id == FundApplication.commune_id)
+             .where(FundDecision.outcome == Outcome.GRANTED.value, FundDecision.published_at.is_not(None),
+                    FundRound.state != RoundState.DRAFT.value))
+    if commune is not None:
+        query = query.where(FundApplication.commune_id == commune.id)
+    return list(db.session.scalars(query.order_by(Commune.name, FundDecision.published_at.desc(),
+                                                  FundApplication.id.desc())).unique())
+
+
+def funded_by_commune(projects: Sequence[FundApplication]) -> list[dict]:
+    """The funded projects grouped by commune (by name), with each commune's total granted and paid, in cents."""
+    groups: dict[str, dict] = {}
+    for application in projects:
+        name = application.commune.name if application.commune else ""
+        group = groups.setdefault(name, {"name": name, "projects": [], "granted": 0, "paid": 0})
+        group["projects"].append(application)
+        group["granted"] += application.decision.amount_granted_cents
+        group["paid"] += application.decision.amount_granted_cents if application.decision.paid_on else 0
+    return [groups[name] for name in sorted(groups)]
+
+
 def _euros_cell(cents: Optional[int]) -> str:
     """"400,50": what a French spreadsheet reads as a number."""
     if cents is None:
@@ -591,6 +694,8 @@ audit_labels({
     "fund.round_create": lambda d: _("Appel à projets du fonds préparé : %(name)s", name=d.name),
     "fund.round_edit": lambda d: _("Appel à projets du fonds modifié : %(name)s", name=d.name),
     "fund.round_open": lambda d: _("Appel à projets du fonds ouvert : %(name)s", name=d.name),
+    "fund.round_close": lambda d: _("Demandes closes pour l'appel du fonds : %(name)s", name=d.name),
+    "fund.round_done": lambda d: _("Fonds clôturé : %(name)s", name=d.name),
     "fund.member_add": lambda d: _("%(member)s ajouté au comité du fonds : %(name)s", member=d.get("member", ""),
                                    name=d.name),
     "fund.member_remove": lambda d: _("%(member)s retiré du comité du fonds : %(name)s", member=d.get("member", ""),

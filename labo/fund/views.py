@@ -15,6 +15,7 @@ from labo.core.db import utcnow
 from labo.core.errors import ServiceError
 from labo.core.forms import ActionForm, carry_out, edit_form, show_error
 from labo.core.i18n import _
+from labo.core.numbers import format_euros
 from labo.core.spreadsheet import csv_bytes
 from labo.extensions import db
 from labo.fund import services
@@ -86,7 +87,23 @@ def _round_values(form: RoundForm) -> dict:
 @bp.route("/")
 def index():
     rounds = services.list_rounds(with_drafts=can(current_user, "fund.manage"))
-    return render_template("fund/index.html", rounds=rounds, today=today())
+    return render_template("fund/index.html", rounds=rounds, today=today(),
+                           states={r.id: services.state_on(r, today()) for r in rounds})
+
+
+@bp.route("/projets")
+def projects():
+    """The funded projects of every round, commune by commune (public fields
+    only), with each commune's totals; ?commune=<slug> for one commune."""
+    communes = _communes()
+    slug = (request.args.get("commune") or "").strip()
+    chosen = next((c for c in communes if c.slug == slug), None) if slug else None
+    unknown = bool(slug) and chosen is None
+    found = [] if unknown else services.funded_projects(chosen)
+    groups = services.funded_by_commune(found)
+    return render_template("fund/projects.html", groups=groups, communes=communes, chosen=chosen, unknown=unknown,
+                           count=len(found), total=sum(g["granted"] for g in groups), paid=sum(g["paid"] for g in groups)), \
+        400 if unknown else 200
 
 
 @bp.route("/nouveau", methods=["GET", "POST"])
@@ -109,13 +126,24 @@ def new():
 def detail(round_id: int):
     fund_round = get_round(round_id)
     authorize("fund.view", fund_round)
+    return _detail_page(fund_round)
+
+
+def _detail_page(fund_round: FundRound, status: int = 200):
+    """The round's page; `status` 409 when an administrator's action on it was refused (the reason is flashed)."""
     return render_template("fund/detail.html", fund_round=fund_round,
                            accepts=services.accepts_applications(fund_round, today()),
+                           state=services.state_on(fund_round, today()), action_form=ActionForm(),
+                           may_close=fund_round.state == RoundState.OPEN.value and can(
+                               current_user, "fund.close", fund_round),
+                           may_finish=services.state_on(fund_round, today()) is RoundState.CLOSED and can(
+                               current_user, "fund.finish", fund_round),
+                           undecided=services.undecided_count(fund_round),
                            decisions=services.decisions_by_commune(fund_round),
                            envelope=services.envelope(fund_round),
                            before_committee=services.applications_before_committee(fund_round)
                            if can(current_user, "fund.manage", fund_round) or sits_on_committee(current_user, fund_round)
-                           or _referent_of_round(fund_round) else [])
+                           or _referent_of_round(fund_round) else []), status
 
 
 @bp.route("/<id:round_id>/modifier", methods=["GET", "POST"])
@@ -127,9 +155,19 @@ def edit(round_id: int):
         known, commune = _scope(form)
         if known and carry_out(lambda: services.update_round(current_user, fund_round, commune, today=today(),
                                                              **_round_values(form)),
-                               form, ERROR_MESSAGES, _("C'est enregistré.")):
+                               form, _round_messages(fund_round), _("C'est enregistré.")):
             return redirect(url_for("fund.edit", round_id=fund_round.id))
     return _edit_page(fund_round, form=form)
+
+
+def _round_messages(fund_round: FundRound) -> dict:
+    """The service's messages, those about money naming the amount already granted."""
+    return {**ERROR_MESSAGES,
+            "envelope-below-granted": _("Le budget total ne peut pas être plus petit que ce qui est déjà accordé : "
+                                        "%(amount)s.", amount=format_euros(services.granted_cents(fund_round) / 100)),
+            "ceiling-below-granted": _("Le montant par projet ne peut pas être plus petit qu'une somme déjà "
+                                       "accordée : %(amount)s.",
+                                       amount=format_euros(services.largest_grant_cents(fund_round) / 100))}
 
 
 def _edit_page(fund_round: FundRound, form: Optional[RoundForm] = None, member_form: Optional[MemberForm] = None):
@@ -177,6 +215,30 @@ def open_round(round_id: int):
             _("L'appel à projets est ouvert : sa page est publique.")):
         return redirect(url_for("fund.detail", round_id=fund_round.id))
     return redirect(url_for("fund.edit", round_id=fund_round.id))
+
+
+@bp.route("/<id:round_id>/clore", methods=["POST"])
+def close_applications(round_id: int):
+    """"Clore les demandes": the round takes no more applications; the committee decides."""
+    fund_round = get_round(round_id)
+    authorize("fund.close", fund_round)
+    if ActionForm().validate_on_submit() and carry_out(
+            lambda: services.close_applications(current_user, fund_round, today()), None, ERROR_MESSAGES,
+            _("Les demandes sont closes. Le comité peut décider.")):
+        return redirect(url_for("fund.detail", round_id=fund_round.id))
+    return _detail_page(fund_round, 409)
+
+
+@bp.route("/<id:round_id>/cloturer", methods=["POST"])
+def finish(round_id: int):
+    """"Clôturer le fonds": every application sent has its decision; the round is over."""
+    fund_round = get_round(round_id)
+    authorize("fund.finish", fund_round)
+    if ActionForm().validate_on_submit() and carry_out(
+            lambda: services.finish_round(current_user, fund_round, today()), None, ERROR_MESSAGES,
+            _("Le fonds est clôturé. Ses décisions restent publiques.")):
+        return redirect(url_for("fund.detail", round_id=fund_round.id))
+    return _detail_page(fund_round, 409)
 
 
 # --- applications ----------------------------------------------------------------------
@@ -289,7 +351,8 @@ def edit_application(application_id: int):
 @bp.route("/demandes/<id:application_id>")
 def application(application_id: int):
     application = get_application(application_id)
-    authorize("fund.see_application", application)
+    if not can(current_user, "fund.see_project", application):  # public once its decision is published
+        authorize("fund.see_application", application)
     return _application_view(application)
 
 
@@ -317,7 +380,7 @@ def _application_view(application: FundApplication, *, opinion_form: Optional[Op
         opinion_form=opinion_form if may_opine else None, vote_form=vote_form if may_vote else None,
         decision_form=decision_form if may_decide else None, payment_form=payment_form if may_pay else None,
         my_vote=services.vote_of(current_user, application) if may_vote else None,
-        tally=services.tally(application),
+        tally=services.tally(application), private=can(current_user, "fund.see_application", application),
         contact_phone=format_phone(application.contact_phone) if application.contact_phone else ""), status
 
 

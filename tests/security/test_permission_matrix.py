@@ -437,6 +437,10 @@ ROUTES: dict[str, Route] = {
     "/fonds/<id:round_id>/comite/<id:member_id>/retirer": Post("/fonds/{fund_draft}/comite/{fund_member}/retirer",
                                                                 ADMIN),
     "/fonds/<id:round_id>/ouvrir": Post("/fonds/{fund_draft}/ouvrir", ADMIN),
+    "/fonds/<id:round_id>/clore": Post("/fonds/{fund_open}/clore", ADMIN),
+    "/fonds/<id:round_id>/cloturer": Post("/fonds/{fund_open}/cloturer", ADMIN,
+                                          why="administrators (refused with a message while applications wait)"),
+    "/fonds/projets": Get("/fonds/projets?commune=lens", EVERYONE),
     "/fonds/<id:round_id>/demander": Form("/fonds/{fund_open}/demander", SIGNED_IN, {
         "title": "Un jardin", "action": "draft"}, why="any account applies (a draft here)"),
     "/fonds/demandes/<id:application_id>/modifier": Form("/fonds/demandes/{fund_draft_application}/modifier",
