@@ -49,6 +49,8 @@ from labo.processes import ballot_views
 from labo.processes import views as process_views
 from labo.proclamation import api as proclamation_api  # noqa: F401  (adds its routes to the API blueprint)
 from labo.proclamation import views as proclamation_views
+from labo.questionnaires import api as questionnaire_api  # noqa: F401  (adds its routes to the API blueprint)
+from labo.questionnaires import views as questionnaire_views
 from labo.site import views as site_views
 from labo.territory import views as territory_views
 from labo.workshops import views as workshop_views
@@ -202,6 +204,7 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
         letter_views.bp,
         fund_views.bp,
         opinion_views.bp,
+        questionnaire_views.bp,
     ):
         app.register_blueprint(blueprint)
     error_pages.register_errors(app)

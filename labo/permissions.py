@@ -292,6 +292,32 @@ def sees_application(user, application: Any) -> bool:
     return is_referent_of(user, commune) or sits_on_committee(user, application.round)
 
 
+def _is_questionnaire(obj: Any) -> bool:
+    return _is(obj, "questionnaire")
+
+
+def manages_questionnaire(user, questionnaire: Any) -> bool:
+    """Administrators; the referents of its commune (that of its process or
+    meeting); a questionnaire of the whole agglomeration is administrators'."""
+    if not _is_questionnaire(questionnaire):
+        return False
+    return is_admin(user) or (questionnaire.commune is not None and is_referent_of(user, questionnaire.commune))
+
+
+def answers_questionnaire(user, questionnaire: Any) -> bool:
+    """An open questionnaire: with an account, or without anything if its manager allows it."""
+    return (_is_questionnaire(questionnaire) and questionnaire.state == "open"
+            and (_authenticated(user) or questionnaire.allows_anonymous))
+
+
+def surveys_at_door(user, questionnaire: Any) -> bool:
+    """Ambassadors, animators and its managers interview people at the door for an open questionnaire."""
+    if not _is_questionnaire(questionnaire) or questionnaire.state != "open" or not _authenticated(user):
+        return False
+    return (user.has_role(Role.AMBASSADOR) or user.has_role(Role.ANIMATOR)
+            or manages_questionnaire(user, questionnaire))
+
+
 RULES: dict[str, Callable[[Any, Any], bool]] = {
     # administration
     "admin.access": is_admin,
@@ -399,6 +425,17 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "fund.decide": lambda user, application=None: _is_application(application) and is_referent_of(
         user, application.commune or application.round.commune),  # typed from the votes or the paper decision
     "fund.pay": lambda user, application=None: _is_application(application) and is_admin(user),  # the payment's date
+    # questionnaires (labo/questionnaires): built by referents of its commune and administrators
+    "questionnaire.create": is_any_referent,  # administrators (any commune or none), referents (their communes)
+    "questionnaire.manage": manages_questionnaire,  # questions, open, close, paper answers, free texts
+    "questionnaire.view": lambda user, questionnaire=None: _is_questionnaire(questionnaire) and (
+        questionnaire.state != "draft" or manages_questionnaire(user, questionnaire)),
+    "questionnaire.answer": answers_questionnaire,
+    "questionnaire.door": surveys_at_door,  # ambassadors, animators, its managers
+    # results (aggregated, small groups hidden): everyone once closed; managers and the COPIL before
+    "questionnaire.results": lambda user, questionnaire=None: _is_questionnaire(questionnaire) and (
+        questionnaire.state == "closed" or (questionnaire.state == "open" and is_copil(user))
+        or manages_questionnaire(user, questionnaire)),
     # COPIL (labo/copil)
     "copil.export": is_copil,             # CSV exports and the printable report (counts only, "< 5" groups)
 }

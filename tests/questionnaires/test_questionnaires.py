@@ -1,0 +1,320 @@
+"""Questionnaires: built by a manager on a phone, answered online (with an
+account, or without anything when allowed), entered from paper, typed at
+the door (a retried send never doubles), and read as results with every
+group under 5 hidden."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from labo.accounts.models import Role
+from labo.extensions import db
+from labo.questionnaires import services
+from labo.questionnaires.models import Answer, Questionnaire, Response
+from tests.conftest import csrf_from, page_text
+from tests.factories import commune, create_admin, create_meeting, create_referent, create_user
+
+
+def satisfaction(actor=None, *, slug="lens", open_it=True, anonymous=False):
+    actor = actor or create_admin()
+    meeting = create_meeting(title="Rencontre de mars", commune_slug=slug)
+    q = services.create_questionnaire(actor, title="Votre avis sur la rencontre", meeting=meeting,
+                                      allows_anonymous=anonymous, satisfaction=True)
+    if open_it:
+        services.open_questionnaire(actor, q)
+    db.session.commit()
+    return q
+
+
+def answers_for(q, useful="4", again="0", word=""):
+    qs = q.questions
+    return {qs[0].id: [useful], qs[1].id: ["5"], qs[2].id: ["3"], qs[3].id: [again], qs[4].id: [word]}
+
+
+def form_for(q, useful="4", again="0", word=""):
+    return {f"q{k}": v[0] for k, v in answers_for(q, useful, again, word).items()}
+
+
+# --- the database keeps it whole ------------------------------------------------------------
+
+
+def test_the_satisfaction_template_makes_the_five_usual_questions_in_order(app):
+    q = satisfaction(open_it=False)
+    assert [x.kind for x in q.questions] == ["scale", "scale", "scale", "one", "text"]
+    assert [x.position for x in q.questions] == [1, 2, 3, 4, 5]
+    assert "utile" in q.questions[0].text and q.questions[3].choice_list == ["Oui", "Peut-être", "Non"]
+    assert q.commune.slug == "lens" and q.state == "draft"
+
+
+def test_one_response_per_account_is_the_database_s_rule(app):
+    q = satisfaction()
+    person = create_user()
+    services.submit_response(q, answers_for(q), channel="online", user=person)
+    db.session.commit()
+    with pytest.raises(services.QuestionnaireError) as refused:
+        services.submit_response(q, answers_for(q), channel="online", user=person)
+    assert refused.value.code == "already-answered"
+    db.session.rollback()
+    # Even written straight into the table, a second one is refused.
+    db.session.add(Response(questionnaire_id=q.id, channel="online", user_id=person.id))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Response.id))) == 1
+
+
+def test_checks_refuse_an_answer_with_two_values_or_a_scale_of_six(app):
+    q = satisfaction()
+    response = Response(questionnaire_id=q.id, channel="paper")
+    db.session.add(response)
+    db.session.flush()
+    db.session.add(Answer(response_id=response.id, question_id=q.questions[0].id, scale=6))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+    response = Response(questionnaire_id=q.id, channel="paper")
+    db.session.add(response)
+    db.session.flush()
+    db.session.add(Answer(response_id=response.id, question_id=q.questions[0].id, scale=3, text="et aussi"))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+    db.session.add(Response(questionnaire_id=q.id, channel="door", user_id=create_user().id))
+    with pytest.raises(IntegrityError):  # an account only online
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_the_same_door_key_sent_twice_makes_one_response(app):
+    q = satisfaction()
+    interviewer = create_user(roles=[(Role.AMBASSADOR, None)])
+    first = services.submit_response(q, answers_for(q), channel="door", entered_by=interviewer,
+                                     client_key="abcdefgh1234")
+    db.session.commit()
+    again = services.submit_response(q, answers_for(q), channel="door", entered_by=interviewer,
+                                     client_key="abcdefgh1234")
+    db.session.commit()
+    assert first.new and not again.new and first.response_id == again.response_id
+    assert db.session.scalar(select(func.count(Response.id))) == 1
+    assert db.session.scalar(select(func.count(Answer.id))) == 4  # the empty free text is no answer
+
+
+def test_missing_required_answers_are_named_one_by_one(app):
+    q = satisfaction()
+    raw = answers_for(q)
+    raw[q.questions[1].id] = []
+    raw[q.questions[3].id] = ["7"]
+    with pytest.raises(services.AnswersRefused) as refused:
+        services.submit_response(q, raw, channel="online", user=create_user())
+    assert refused.value.errors == {q.questions[1].id: "answer-required", q.questions[3].id: "choice-unknown"}
+
+
+# --- a manager builds it on a phone ------------------------------------------------------------
+
+
+def test_a_referent_builds_reorders_and_opens_a_questionnaire(app, client, auth):
+    referent = create_referent("lens", email="ref@example.org")
+    auth.login("ref@example.org")
+    response = auth.post("/questionnaires/nouveau", {"title": "Le square", "intro": "Votre avis sur le square.",
+                                                     "commune": str(commune("lens").id), "template": ""})
+    assert response.status_code == 302
+    q = db.session.scalar(select(Questionnaire).where(Questionnaire.title == "Le square"))
+    manage = f"/questionnaires/{q.id}/gerer"
+    assert response.headers["Location"].endswith(manage)
+    add = f"/questionnaires/{q.id}/questions/nouvelle"
+    assert auth.post(add, {"text": "Venez-vous au square ?", "kind": "one", "choices": "Oui\nNon",
+                           "required": "y", "next": "another"}).headers["Location"].endswith(add)
+    refused = auth.post(add, {"text": "Que manque-t-il ?", "kind": "many", "choices": "Des bancs"})
+    assert refused.status_code == 422
+    assert "Écrivez au moins deux réponses possibles" in page_text(refused)
+    assert 'value="Que manque-t-il ?"' in refused.get_data(as_text=True)  # nothing typed is lost
+    assert auth.post(add, {"text": "Que manque-t-il ?", "kind": "many", "choices": "Des bancs\nDe l'ombre\n"},
+                     ).status_code == 302
+    db.session.expire_all()
+    first, second = q.questions
+    assert auth.post(f"/questionnaires/{q.id}/questions/{second.id}/deplacer", {"direction": "up"},
+                     form_page=manage).status_code == 302
+    db.session.expire_all()
+    assert [x.text for x in q.questions] == ["Que manque-t-il ?", "Venez-vous au square ?"]
+    assert auth.post(f"/questionnaires/{q.id}/ouvrir", form_page=manage).status_code == 302
+    db.session.expire_all()
+    assert q.state == "open"
+    # Open: the questions no longer change.
+    assert auth.post(f"/questionnaires/{q.id}/questions/{first.id}/retirer", form_page=manage).status_code == 302
+    db.session.expire_all()
+    assert len(q.questions) == 2
+    # A referent of another commune manages nothing here.
+    other = create_referent("lievin", email="other@example.org")
+    auth.logout()
+    auth.login("other@example.org")
+    assert client.get(manage).status_code == 403
+    assert other and referent
+
+
+# --- answering online ----------------------------------------------------------------------------
+
+
+def test_a_missing_answer_is_said_beside_its_question_and_nothing_typed_is_lost(app, client, auth):
+    q = satisfaction()
+    create_user(email="habitante@example.org", home="lens")
+    auth.login("habitante@example.org")
+    data = form_for(q, word="Plus de café")
+    data.pop(f"q{q.questions[1].id}")
+    response = auth.post(f"/questionnaires/{q.id}", data)
+    assert response.status_code == 422
+    text = page_text(response)
+    assert "Il faut répondre à cette question." in text
+    html = response.get_data(as_text=True)
+    assert f'name="q{q.questions[0].id}" id="q{q.questions[0].id}-4" value="4" checked' in html
+    assert "Plus de café" in html
+    assert auth.post(f"/questionnaires/{q.id}", form_for(q)).status_code == 302
+    again = auth.post(f"/questionnaires/{q.id}", form_for(q), follow_redirects=True)
+    assert "déjà répondu" in page_text(again)
+    response_row = db.session.scalar(select(Response))
+    assert response_row.commune.slug == "lens" and response_row.channel == "online"
+    assert db.session.scalar(select(func.count(Response.id))) == 1
+
+
+def test_without_an_account_one_answer_per_device(app, client):
+    q = satisfaction(anonymous=True)
+    page = client.get(f"/questionnaires/{q.id}").get_data(as_text=True)
+    started = re.search(r'name="started" value="([^"]+)"', page).group(1)
+    data = {"csrf_token": csrf_from(page), "started": started, **form_for(q)}
+    too_fast = client.post(f"/questionnaires/{q.id}", data=data)
+    assert too_fast.status_code == 422 and "Prenez le temps" in page_text(too_fast)
+    app.config["LABO_GUEST_MIN_SECONDS"] = 0
+    try:
+        assert client.post(f"/questionnaires/{q.id}", data={**data, "age_band": "26_44"}).status_code == 302
+        again = client.post(f"/questionnaires/{q.id}", data=data, follow_redirects=True)
+        assert "déjà été envoyée depuis cet appareil" in page_text(again)
+        assert "Vous avez répondu" in page_text(client.get(f"/questionnaires/{q.id}"))
+    finally:
+        app.config["LABO_GUEST_MIN_SECONDS"] = 4
+    assert db.session.scalar(select(func.count(Response.id))) == 1
+    assert db.session.scalar(select(Response.age_band)) == "26_44"
+
+
+def test_without_permission_to_answer_anonymously_a_visitor_is_sent_to_log_in(app, client):
+    q = satisfaction()
+    page = client.get(f"/questionnaires/{q.id}")
+    assert "connectez-vous" in page_text(page).lower()
+    response = client.post(f"/questionnaires/{q.id}", data={"csrf_token": csrf_from(page.get_data(as_text=True)),
+                                                            **form_for(q)})
+    assert response.status_code == 302 and "/compte/connexion" in response.headers["Location"]
+    assert db.session.scalar(select(func.count(Response.id))) == 0
+
+
+# --- paper and door ------------------------------------------------------------------------------------
+
+
+def test_a_referent_enters_paper_sheets_one_after_the_other(app, client, auth):
+    q = satisfaction()
+    create_referent("lens", email="ref@example.org")
+    auth.login("ref@example.org")
+    url = f"/questionnaires/{q.id}/papier"
+    page = client.get(url).get_data(as_text=True)
+    key = re.search(r'name="client_key" value="([^"]+)"', page).group(1)
+    data = {"csrf_token": csrf_from(page), "client_key": key, "next": "another",
+            "commune": str(commune("lens").id), **form_for(q)}
+    first = client.post(url, data=data)
+    assert first.status_code == 302 and first.headers["Location"].endswith(url)
+    assert client.post(url, data=data).status_code == 302  # sent twice: one sheet
+    following = client.get(url, follow_redirects=True)
+    assert "Feuilles déjà saisies : 1." in page_text(following)
+    assert db.session.scalar(select(func.count(Response.id))) == 1
+    row = db.session.scalar(select(Response))
+    assert row.channel == "paper" and row.user_id is None and row.entered_by_id is not None
+
+
+def test_the_door_answers_in_json_and_a_retry_never_doubles(app, client, auth):
+    q = satisfaction()
+    create_user(email="amb@example.org", roles=[(Role.AMBASSADOR, None)])
+    auth.login("amb@example.org")
+    url = f"/questionnaires/{q.id}/porte-a-porte"
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    data = {"csrf_token": token, "client_key": "k3y-made-on-the-phone", **form_for(q)}
+    first = client.post(url, data=data, headers={"Accept": "application/json"})
+    retry = client.post(url, data=data, headers={"Accept": "application/json"})
+    assert first.status_code == retry.status_code == 200
+    assert first.json["id"] == retry.json["id"] and first.json["new"] and not retry.json["new"]
+    bad = client.post(url, data={**data, "client_key": "another-key-123", f"q{q.questions[0].id}": ""},
+                      headers={"Accept": "application/json"})
+    assert bad.status_code == 422 and str(q.questions[0].id) in bad.json["questions"]
+    assert db.session.scalar(select(func.count(Response.id))) == 1
+    # A resident cannot survey at the door.
+    auth.logout()
+    create_user(email="res@example.org")
+    auth.login("res@example.org")
+    assert client.get(url).status_code == 403
+
+
+# --- results --------------------------------------------------------------------------------------------
+
+
+def test_results_hide_every_group_under_five_and_free_texts_from_the_public(app, client, auth):
+    q = satisfaction()
+    for i in range(6):
+        services.submit_response(q, answers_for(q, useful="5" if i < 4 else "2", word=f"Texte {i}"),
+                                 channel="online", user=create_user(home="lens"))
+    for i in range(2):
+        services.submit_response(q, answers_for(q, useful="1"), channel="paper", commune=commune("lievin"),
+                                 client_key=f"paper-key-{i}")
+    db.session.commit()
+    res = services.results(q)
+    useful = res.questions[0]
+    assert useful.answered == 8 and useful.average == "3,3"
+    by_commune = next(b for b in useful.breakdowns if b.key == "commune")
+    cells = {row.label: values for row, values in by_commune.shown.rows}
+    assert cells["Liévin"][0] == "< 5"      # 2 people of Liévin: hidden
+    assert dict(by_commune.averages)["Liévin"] == "< 5"
+    assert dict(by_commune.averages)["Lens"] == "4,0"
+    assert res.questions[4].texts == []
+    services.close_questionnaire(create_admin(), q)
+    db.session.commit()
+    public = page_text(client.get(f"/questionnaires/{q.id}/resultats"))
+    assert "Note moyenne : 3,3 sur 5" in public and "Texte 1" not in public
+    api = client.get(f"/api/v1/questionnaires/{q.id}").json
+    assert "Texte 1" not in json.dumps(api)
+    assert api["results"]["responses"] == 8
+    csv_response = client.get(f"/questionnaires/{q.id}/resultats.csv")
+    assert csv_response.data.startswith("\ufeff".encode()) and b";" in csv_response.data
+    assert "Texte" not in csv_response.data.decode("utf-8-sig")
+    create_referent("lens", email="ref@example.org")
+    auth.login("ref@example.org")
+    assert "Texte 1" in page_text(client.get(f"/questionnaires/{q.id}/resultats"))
+    assert "Texte 1" in page_text(client.get(f"/questionnaires/{q.id}/synthese"))
+
+
+def test_the_api_lists_no_draft_and_gives_results_only_once_closed(app, client):
+    draft = satisfaction(open_it=False)
+    opened = satisfaction()
+    listed = client.get("/api/v1/questionnaires").json
+    assert [x["id"] for x in listed] == [opened.id]
+    assert listed[0]["results"] is None
+    assert client.get(f"/api/v1/questionnaires/{draft.id}").status_code == 404
+    spec = client.get("/api/v1/openapi.json").json
+    assert "/questionnaires/{questionnaire_id}" in spec["paths"]
+
+
+# --- personal data -------------------------------------------------------------------------------
+
+
+def test_erasing_an_account_keeps_its_answers_in_the_counts_without_its_free_text(app):
+    from labo.privacy.personal_data import erase_user, export_personal_data
+
+    q = satisfaction()
+    person = create_user()
+    services.submit_response(q, answers_for(q, word="Mon nom est Josiane"), channel="online", user=person)
+    db.session.commit()
+    exported = export_personal_data(person)
+    assert exported["questionnaire_responses"][0]["questionnaire"] == "Votre avis sur la rencontre"
+    erase_user(app.config, person)
+    db.session.commit()
+    assert db.session.scalar(select(func.count(Response.id))) == 1
+    assert db.session.scalar(select(Response.user_id)) is None
+    assert db.session.scalar(select(func.count(Answer.id)).where(Answer.text.is_not(None))) == 0
+    assert services.results(q).questions[0].answered == 1
