@@ -53,6 +53,8 @@ from labo.questionnaires import api as questionnaire_api  # noqa: F401  (adds it
 from labo.questionnaires import views as questionnaire_views
 from labo.site import views as site_views
 from labo.territory import views as territory_views
+from labo.walks import api as walk_api  # noqa: F401  (adds its routes to the API blueprint)
+from labo.walks import views as walk_views
 from labo.workshops import views as workshop_views
 from labo.workshops.events import NAMESPACE, BoardNamespace, announce_link, forget_for_message
 
@@ -204,6 +206,7 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
         letter_views.bp,
         fund_views.bp,
         opinion_views.bp,
+        walk_views.bp,
         questionnaire_views.bp,
     ):
         app.register_blueprint(blueprint)

@@ -19,6 +19,7 @@ from labo.fund import demo as fund
 from labo.letters import demo as letters
 from labo.meetings.models import Meeting, RUNNING_ORDER_TEMPLATE
 from labo.opinions import demo as opinions
+from labo.walks import demo as walks
 from labo.partners import demo as partners
 from labo.processes import demo as processes
 from labo.proclamation import demo as proclamation
@@ -246,5 +247,6 @@ def seed_demo_features(config: Mapping) -> dict[str, int]:
         "workshop board(s)": workshops.seed(config),
         "letter(s)": letters.seed(config),
         "opinion(s)": opinions.seed(config),
+        "walk(s)": walks.seed(config),
         "fund round(s)": fund.seed(config),
     }

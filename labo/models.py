@@ -18,4 +18,5 @@ import labo.cards.models  # noqa: F401,E402
 import labo.letters.models  # noqa: F401,E402
 import labo.fund.models  # noqa: F401,E402
 import labo.opinions.models  # noqa: F401,E402
+import labo.walks.models  # noqa: F401,E402
 import labo.questionnaires.models  # noqa: F401,E402

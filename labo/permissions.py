@@ -252,6 +252,13 @@ def issues_opinion(user, source: Any = None) -> bool:
     return is_referent_of(user, getattr(source, "commune", None))
 
 
+def speaks_for_partner(user, partner: Any) -> bool:
+    """A partner's referent with an account: the email named on one of the partner's commitments."""
+    email = (getattr(user, "email", None) or "").lower() if _authenticated(user) else ""
+    return bool(partner is not None and email and any(
+        (c.referent_email or "").lower() == email for c in partner.commitments))
+
+
 def answers_opinion(user, opinion: Any) -> bool:
     """An administrator for the addressee, or, for a partner, its referent
     with an account (the email named on one of the partner's commitments)."""
@@ -259,10 +266,40 @@ def answers_opinion(user, opinion: Any) -> bool:
         return False
     if is_admin(user):
         return True
-    partner = getattr(opinion, "partner", None)
-    email = (getattr(user, "email", None) or "").lower() if _authenticated(user) else ""
-    return bool(partner is not None and email and any(
-        (c.referent_email or "").lower() == email for c in partner.commitments))
+    return speaks_for_partner(user, getattr(opinion, "partner", None))
+
+
+def plans_walk(user, commune: Any = None) -> bool:
+    """A walking diagnostic is planned by animators and administrators
+    anywhere, by referents in their communes (None: the form, any referent)."""
+    if is_admin(user) or (_authenticated(user) and user.has_role(Role.ANIMATOR)):
+        return True
+    return is_any_referent(user) if commune is None else is_referent_of(user, commune)
+
+
+def sorts_walk(user, walk: Any) -> bool:
+    """The referents of the walk's commune (and administrators) sort its findings and send them on."""
+    return _is(walk, "walk") and is_referent_of(user, walk.meeting.commune)
+
+
+def captures_on_walk(user, walk: Any) -> bool:
+    """Findings are captured by the people registered with an account, the
+    walk's animators, the referents of its commune and administrators."""
+    if not _is(walk, "walk") or not _authenticated(user) or walk.meeting.cancelled:
+        return False
+    return animates_meeting(user, walk.meeting) or sorts_walk(user, walk) or walk.is_registered(user.id)
+
+
+def answers_finding(user, finding: Any) -> bool:
+    """A finding sent on is answered by administrators; for a partner, by its
+    referent with an account; for a commune service, by the commune's referents."""
+    if not _is(finding, "walk_finding") or finding.sent_at is None or finding.status in ("rejected", "merged"):
+        return False
+    if is_admin(user):
+        return True
+    if finding.partner is not None:
+        return speaks_for_partner(user, finding.partner)
+    return is_referent_of(user, finding.walk.meeting.commune)
 
 
 def _is_application(obj: Any) -> bool:
@@ -425,6 +462,22 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "fund.decide": lambda user, application=None: _is_application(application) and is_referent_of(
         user, application.commune or application.round.commune),  # typed from the votes or the paper decision
     "fund.pay": lambda user, application=None: _is_application(application) and is_admin(user),  # the payment's date
+    # questionnaires (labo/questionnaires): built by referents of its commune and administrators
+    "questionnaire.create": is_any_referent,  # administrators (any commune or none), referents (their communes)
+    "questionnaire.manage": manages_questionnaire,  # questions, open, close, paper answers, free texts
+    "questionnaire.view": lambda user, questionnaire=None: _is_questionnaire(questionnaire) and (
+        questionnaire.state != "draft" or manages_questionnaire(user, questionnaire)),
+    "questionnaire.answer": answers_questionnaire,
+    "questionnaire.door": surveys_at_door,  # ambassadors, animators, its managers
+    # results (aggregated, small groups hidden): everyone once closed; managers and the COPIL before
+    "questionnaire.results": lambda user, questionnaire=None: _is_questionnaire(questionnaire) and (
+        questionnaire.state == "closed" or (questionnaire.state == "open" and is_copil(user))
+        or manages_questionnaire(user, questionnaire)),
+    # walking diagnostics (labo/walks): public to read, with their findings and answers
+    "walk.plan": plans_walk,              # this commune, or None: the form
+    "walk.capture": captures_on_walk,     # a finding from the phone, during the walk
+    "walk.sort": sorts_walk,              # category, duplicates, set aside, sent to a partner or a service
+    "walk.answer": answers_finding,       # the partner's referent, the commune's referent for a service, admins
     # questionnaires (labo/questionnaires): built by referents of its commune and administrators
     "questionnaire.create": is_any_referent,  # administrators (any commune or none), referents (their communes)
     "questionnaire.manage": manages_questionnaire,  # questions, open, close, paper answers, free texts

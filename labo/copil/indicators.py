@@ -25,6 +25,7 @@ from labo.extensions import db
 from labo.meetings.models import Meeting, Registration, RegistrationStatus
 from labo.processes.models import CHANNEL_LABELS, STANCE_LABELS, Channel, Participation, Process, Stance, Tally, TallyLine
 from labo.territory.models import Ambition, Commune, Pillar, Qpv
+from labo.walks.services import walk_figures
 from labo.workshops.services import boards_held
 
 # --- evaluation indicators -------------------------------------------------
@@ -42,6 +43,9 @@ class Indicators:
     returning: int              # ... present at two moments or more during the period
     initiatives: int            # contributions of kind "initiative" (projects initiated by residents)
     tables: list[Table]
+    walks: int = 0              # walking diagnostics held (labo/walks)
+    findings: int = 0           # ... their findings (those set aside or merged left out)
+    findings_answered: int = 0  # ... of which the body they were sent to answered
 
 
 def _month_label(first: date) -> str:
@@ -173,7 +177,9 @@ def indicators(period: Period, answer_days: int, now: Optional[datetime] = None)
     by_level = _counter_table(levels, {lv.value: LEVEL_LABELS[lv] for lv in Level}, str(_l("Autre")), "levels",
                               str(_l("Démarches ouvertes, par niveau de participation")), str(_l("Niveau")),
                               order=[lv.value for lv in Level], column=str(_l("Démarches")), people=False)
+    walks, findings, findings_answered = walk_figures(period.starts_at, period.ends_before, now)
     return Indicators(
+        walks=walks, findings=findings, findings_answered=findings_answered,
         period=period, meetings=len(held), workshops=len(workshops), per_month=round(len(held) / max(len(months), 1), 2),
         attendances=attendances, participants=people.participants, newcomers=people.newcomers,
         returning=people.returning,
