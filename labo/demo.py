@@ -17,6 +17,7 @@ from labo.extensions import db
 from labo.fiches import demo as fiches
 from labo.fund import demo as fund
 from labo.letters import demo as letters
+from labo.meetings import demo as trainings
 from labo.meetings.models import Meeting, RUNNING_ORDER_TEMPLATE
 from labo.opinions import demo as opinions
 from labo.walks import demo as walks
@@ -243,6 +244,7 @@ def seed_demo_features(config: Mapping) -> dict[str, int]:
         "signature(s)": proclamation.seed(config),
         "partner(s)": partners.seed(config),
         "fiche(s)": fiches.seed(config),
+        "training session(s)": trainings.seed(config),  # after the fiches: their materials
         "process(es)": processes.seed(config),
         "workshop board(s)": workshops.seed(config),
         "letter(s)": letters.seed(config),

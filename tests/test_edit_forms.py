@@ -259,6 +259,27 @@ def build_meeting(who: str = "animator"):
     return people[who], url, url
 
 
+def build_training():
+    """A training session with every part filled: two publics, a trainer named, a published fiche as material."""
+    from labo.meetings import services
+    from labo.meetings.models import Meeting
+    from tests.factories import create_fiche
+
+    people = _people()
+    fiche = create_fiche(people["referent"], title="Écouter vraiment", kind="formation", publish_by=people["admin"])
+    starts = _later(20)
+    meeting = services.save_meeting(
+        people["animator"], Meeting(), title="Formation des relais", theme="Le contrat de ville", starts_at=starts,
+        ends_at=starts + timedelta(hours=2), commune=commune("wingles"), venue="Centre social", address="",
+        step_free=True, public_transport="", childcare=False, access_notes="", capacity=20,
+        running_order="Accueil", animators=[people["animator"]], kind="training")
+    services.save_training(people["animator"], meeting, audiences=["resident", "elected"], trainer=None,
+                           trainer_name="Claire Martin", materials=[fiche])
+    db.session.commit()
+    url = f"/rencontres/{meeting.id}/modifier"
+    return people["animator"], url, url
+
+
 def build_organisation():
     from labo.actors import services
     from labo.actors.models import Organisation
@@ -658,7 +679,11 @@ EDITS: dict[str, Edit | tuple[Edit, ...]] = {
     "/rencontres/<id:meeting_id>/modifier": (
         # a new place is a change the people registered are told of (labo.reminders)
         Edit(build_meeting, "venue", "Salle Brassens", {("meeting", "venue"), ("meeting_change", "+row")}),
-        Edit(lambda: build_meeting("admin"), "animators", [], {("meeting_animator", "-row")})),
+        Edit(lambda: build_meeting("admin"), "animators", [], {("meeting_animator", "-row")}),
+        # a training session: its trainer, its publics, its materials, each on its own
+        Edit(build_training, "trainer_name", "Claire Dubois", {("meeting", "trainer_name")}),
+        Edit(build_training, "audiences", ["resident"], {("training_audience", "-row")}),
+        Edit(build_training, "materials", [], {("training_material", "-row")})),
     "/acteurs/structures/<id:organisation_id>/modifier": Edit(build_organisation, "name", "Centre social Dumas",
                                                               {("actor_organisation", "name"), ("actor_organisation", "updated_at")}),
     "/acteurs/mon-espace/activite/<id:entry_id>": Edit(build_activity, "people_count", "15",
@@ -826,6 +851,7 @@ NOT_EDITS: dict[str, str] = {
     "/rencontres/<id:meeting_id>/decisions": CREATES,
     "/rencontres/<id:meeting_id>/annuler": "cancels a meeting: one box to tick to confirm, nothing stored to show",
     "/rencontres/<id:meeting_id>/emargement/<id:registration_id>": ACTS,
+    "/rencontres/<id:meeting_id>/emargement/<id:registration_id>/public": ACTS,
     "/rencontres/<id:meeting_id>/emargement/sur-place": CREATES,
     "/rencontres/<id:meeting_id>/pieces-jointes": "adds a file",
     "/rencontres/<id:meeting_id>/pieces-jointes/<id:attachment_id>/supprimer": DELETES,

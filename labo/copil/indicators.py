@@ -22,7 +22,8 @@ from labo.core.db import utcnow
 from labo.core.i18n import _l
 from labo.core.levels import LEVEL_LABELS, Level
 from labo.extensions import db
-from labo.meetings.models import Meeting, Registration, RegistrationStatus
+from labo.meetings.models import AUDIENCE_LABELS, Audience, Meeting, MeetingKind, Registration, RegistrationStatus, \
+    TrainingAudience
 from labo.processes.models import CHANNEL_LABELS, STANCE_LABELS, Channel, Participation, Process, Stance, Tally, TallyLine
 from labo.territory.models import Ambition, Commune, Pillar, Qpv
 from labo.walks.services import walk_figures
@@ -46,6 +47,7 @@ class Indicators:
     walks: int = 0              # walking diagnostics held (labo/walks)
     findings: int = 0           # ... their findings (those set aside or merged left out)
     findings_answered: int = 0  # ... of which the body they were sent to answered
+    trainings: int = 0          # training sessions held (meetings of kind "training")
 
 
 def _month_label(first: date) -> str:
@@ -108,6 +110,39 @@ def _counter_table(found: Counter, labels: dict, unknown: str, key: str, title: 
     return Table(key, title, header, [column or str(_l("Personnes"))], rows, people=people)
 
 
+def _trained(period: Period, now: datetime) -> tuple[int, Table]:
+    """The training sessions held in the period, and the people trained by
+    public the attendance sheet marks when the training has several, else as
+    its one public; the paper sheet's count goes to that one public, or to
+    "not noted" when there are several."""
+    held = [row for row in db.session.execute(
+        select(Meeting.id, Meeting.paper_count).where(*_held(period, now), Meeting.kind == MeetingKind.TRAINING.value))]
+    ids = [meeting_id for meeting_id, _ in held]
+    publics: dict[int, list[str]] = {}
+    for meeting_id, audience in db.session.execute(
+            select(TrainingAudience.meeting_id, TrainingAudience.audience).where(TrainingAudience.meeting_id.in_(ids))):
+        publics.setdefault(meeting_id, []).append(audience)
+    order = [a.value for a in Audience]
+    for meeting_id in publics:
+        publics[meeting_id].sort(key=order.index)
+    found: Counter = Counter()
+    unknown = str(_l("Public non noté (feuille papier)"))
+    for meeting_id, audience, n in db.session.execute(
+            select(Registration.meeting_id, Registration.audience, func.count())
+            .where(Registration.meeting_id.in_(ids), *PRESENT)
+            .group_by(Registration.meeting_id, Registration.audience)):
+        own = publics.get(meeting_id) or [Audience.RESIDENT.value]
+        found[audience if len(own) > 1 and audience in own else own[0]] += n
+    for meeting_id, paper in held:
+        own = publics.get(meeting_id) or [Audience.RESIDENT.value]
+        found[own[0] if len(own) == 1 else None] += paper or 0
+    table = _counter_table(found, {a.value: AUDIENCE_LABELS[a] for a in Audience}, unknown, "formations",
+                           str(_l("Personnes formées, par public")), str(_l("Public")), order=order,
+                           column=str(_l("Présences aux formations")))
+    table.note = str(_l("Chaque présence à une formation tenue pendant la période compte une fois."))
+    return len(held), table
+
+
 def _plus_days(moment, days: int):
     """`moment + timedelta(days=days)` in SQL, to the microsecond, on SQLite and PostgreSQL."""
     if db.session.get_bind().dialect.name == "sqlite":
@@ -155,6 +190,8 @@ def indicators(period: Period, answer_days: int, now: Optional[datetime] = None)
                             "ages", str(_l("Diversité : tranche d'âge")), str(_l("Tranche d'âge")),
                             order=[b.value for b in AgeBand])
 
+    trainings, trained = _trained(period, now)
+
     kinds, themes, contribution_returns = _contributions(period, answer_days, now)
     by_kind = _counter_table(kinds, {k.value: KIND_LABELS[k] for k in Kind}, str(_l("Autre")), "contributions",
                              str(_l("Contributions par nature")), str(_l("Nature")), order=[k.value for k in Kind],
@@ -184,7 +221,8 @@ def indicators(period: Period, answer_days: int, now: Optional[datetime] = None)
         attendances=attendances, participants=people.participants, newcomers=people.newcomers,
         returning=people.returning,
         initiatives=kinds.get(Kind.INITIATIVE.value, 0),
-        tables=[moments, participation, by_commune, by_age, by_kind, by_theme, returns, by_level],
+        tables=[moments, participation, trained, by_commune, by_age, by_kind, by_theme, returns, by_level],
+        trainings=trainings,
     )
 
 

@@ -12,14 +12,14 @@ from sqlalchemy import select
 from labo.api.common import PLACE, api_error, bp, describe, error_response, id_param, query_param
 from labo.core.i18n import _
 from labo.extensions import db
-from labo.meetings.models import Meeting
+from labo.meetings.models import Meeting, MeetingKind
 from labo.meetings.services import counts
 
 
 def meeting_json(m: Meeting) -> dict:
     c = counts(m)
     return {
-        "id": m.id, "title": m.title, "theme": m.theme,
+        "id": m.id, "title": m.title, "kind": m.kind, "kind_label": m.kind_enum.label, "theme": m.theme,
         "starts_at": m.starts_at.isoformat(), "ends_at": m.ends_at.isoformat() if m.ends_at else None,
         "commune": {"slug": m.commune.slug, "name": m.commune.name},
         "venue": m.venue, "address": m.address,
@@ -28,6 +28,8 @@ def meeting_json(m: Meeting) -> dict:
         "counts": {"registered": c.confirmed, "waiting": c.waiting, "present": c.present},
         "url": url_for("meetings.detail", meeting_id=m.id),
         "ics": url_for("meetings.ics", meeting_id=m.id),
+        "training": {"audiences": [a.value for a in m.audience_list], "trainer": m.trainer_label or None}
+        if m.is_training else None,
     }
 
 
@@ -63,11 +65,20 @@ def parse_moment(value: str, end_of_day: bool = False):
         return edge.replace(tzinfo=timezone.utc)
 
 
+KINDS = [k.value for k in MeetingKind]
+
+
 @bp.route("/meetings")
 def meetings():
     query = select(Meeting).order_by(Meeting.starts_at)
     if request.args.get("commune"):
         query = query.where(Meeting.commune.has(slug=request.args["commune"]))
+    kind = request.args.get("kind")
+    if kind is not None:
+        if kind not in KINDS:
+            message = _("Ce type de rencontre n'existe pas.")
+            return api_error(400, message, {"kind": message})
+        query = query.where(Meeting.kind == kind)
     for name, compare in (("from", Meeting.starts_at.__ge__), ("to", Meeting.starts_at.__le__)):
         value = request.args.get(name)
         if value is not None:
@@ -95,9 +106,14 @@ def _moment(name: str, description: str) -> dict:
 SCHEMAS: dict = {
     "Meeting": {
         "type": "object",
-        "required": ["id", "title", "starts_at", "commune", "venue", "counts", "url"],
+        "required": ["id", "title", "kind", "starts_at", "commune", "venue", "counts", "url"],
         "properties": {
-            "id": {"type": "integer"}, "title": {"type": "string"}, "theme": {"type": "string"},
+            "id": {"type": "integer"}, "title": {"type": "string"},
+            "kind": {"type": "string", "enum": [k.value for k in MeetingKind],
+                     "description": "labo: a Labo meeting; training; walk: a walking diagnostic; "
+                                    "network: a network meeting; event."},
+            "kind_label": {"type": "string", "description": "The kind in words, in the request's language."},
+            "theme": {"type": "string"},
             "starts_at": {"type": "string", "format": "date-time"},
             "ends_at": {"type": ["string", "null"], "format": "date-time"},
             "commune": PLACE,
@@ -109,6 +125,15 @@ SCHEMAS: dict = {
                 "registered": {"type": "integer"}, "waiting": {"type": "integer"}, "present": {"type": "integer"}}},
             "url": {"type": "string", "format": "uri-reference"},
             "ics": {"type": "string", "format": "uri-reference"},
+            "training": {
+                "type": ["object", "null"], "description": "For a training session (kind training), else null.",
+                "required": ["audiences", "trainer"],
+                "properties": {
+                    "audiences": {"type": "array", "description": "Who it is for.",
+                                  "items": {"type": "string", "enum": ["resident", "elected", "staff"]}},
+                    "trainer": {"type": ["string", "null"],
+                                "description": "The trainer's name (or Labo pseudonym), if given."},
+                }},
         },
     },
 }
@@ -121,6 +146,8 @@ PATHS: dict = {
             "tags": ["meetings"],
             "parameters": [
                 query_param("commune", "A commune's slug."),
+                {"name": "kind", "in": "query", "required": False, "description": "Only meetings of this kind.",
+                 "schema": {"type": "string", "enum": KINDS}},
                 _moment("from", "Only meetings starting on or after this date (YYYY-MM-DD) "
                                 "or moment (RFC 3339 date and time, with its offset)."),
                 _moment("to", "Only meetings starting on or before this date (the whole day) or moment."),
@@ -128,7 +155,7 @@ PATHS: dict = {
             "responses": {
                 "200": {"description": "The meetings.", "content": {"application/json": {
                     "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Meeting"}}}}},
-                "400": error_response("A malformed date."),
+                "400": error_response("A malformed date, or an unknown kind."),
             },
         }
     },

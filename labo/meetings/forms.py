@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateTimeLocalField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from labo.core.forms import SelectField
 from labo.core.i18n import _l
+from labo.meetings.models import AUDIENCE_LABELS, FORM_KINDS, MEETING_KIND_LABELS, Audience, MeetingKind
 from labo.territory.forms import MultiCheckboxField
 
 ERROR_MESSAGES = {
@@ -25,12 +26,22 @@ ERROR_MESSAGES = {
     "client-key-invalid": _l("Cet ajout n'a pas pu être lu : rechargez la page et ajoutez la personne à nouveau."),
     "attachment-too-big": _l("Le fichier est trop lourd : 10 Mo au plus."),
     "attachment-empty": _l("Choisissez un fichier à joindre."),
+    "kind-unknown": _l("Choisissez le type de rencontre."),
+    "kind-walk": _l("Un diagnostic en marchant se prépare depuis sa propre page : il ne peut pas changer de type ici."),
+    "audience-required": _l("Dites pour qui est la formation : habitants, élus ou professionnels (un ou plusieurs)."),
+    "audience-unknown": _l("Choisissez habitant, élu ou professionnel."),
+    "one-trainer": _l("Choisissez une personne du Labo ou écrivez un nom, pas les deux."),
+    "trainer-name-long": _l("Ce nom est trop long : 120 caractères au plus."),
+    "material-unpublished": _l("Choisissez seulement des fiches publiées de la boîte à outils."),
     "attachment-format": _l("Ce type de fichier n'est pas accepté : envoyez un PDF, une image JPEG, PNG ou WebP, "
                             "ou un document ODT ou DOCX."),
 }
 
 
 class MeetingForm(FlaskForm):
+    kind = RadioField(_l("Type de rencontre"), default=MeetingKind.LABO.value,
+                      choices=[(k.value, MEETING_KIND_LABELS[k]) for k in FORM_KINDS],
+                      validators=[DataRequired(_l("Choisissez le type de rencontre."))])
     title = StringField(_l("Titre"), validators=[DataRequired(_l("Donnez un titre.")), Length(max=160)])
     theme = StringField(_l("Thème"), validators=[Optional(), Length(max=240)])
     starts_at = DateTimeLocalField(_l("Début"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(_l("Indiquez la date et l'heure."))])
@@ -51,6 +62,23 @@ class MeetingForm(FlaskForm):
                                   render_kw={"rows": 6})
     animators = MultiCheckboxField(_l("Animation"), coerce=int, validators=[Optional()],
                                    description=_l("Qui anime cette rencontre : l'animation tourne."))
+    # For a training session only (TRAINING_FIELDS): kept empty for any other kind.
+    audiences = MultiCheckboxField(_l("Pour qui est la formation"), validators=[Optional()],
+                                   choices=[(a.value, AUDIENCE_LABELS[a]) for a in Audience],
+                                   description=_l("Un ou plusieurs publics."))
+    trainer = SelectField(_l("Qui forme : une personne du Labo"), validators=[Optional()], choices=[])
+    trainer_name = StringField(_l("Ou son nom, si elle n'a pas de compte sur le site"),
+                               validators=[Optional(), Length(max=120)],
+                               description=_l("Par exemple : Claire Martin, du centre social."))
+    materials = MultiCheckboxField(_l("Supports de formation : fiches de la boîte à outils (facultatif)"),
+                                   coerce=int, validators=[Optional()],
+                                   description=_l("Les fiches publiées que la formation utilise. Elles sont montrées "
+                                                  "sur la page de la formation."))
+
+
+# The fields shown under "Pour une formation seulement".
+TRAINING_FIELDS = ("audiences", "trainer", "trainer_name", "materials")
+
 
 
 class CancelMeetingForm(FlaskForm):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +13,9 @@ from labo.core.db import Base, UTCDateTime, utcnow
 from labo.core.numbers import file_size
 from labo.core.i18n import _l
 from labo.territory.models import Commune
+
+if TYPE_CHECKING:  # mapped by name: labo.fiches imports this module
+    from labo.fiches.models import Fiche
 
 meeting_animator = Table(
     "meeting_animator",
@@ -59,11 +62,57 @@ MEETING_KIND_LABELS = {
 }
 
 
+# The kinds the ordinary meeting form offers: walks are planned by labo.walks,
+# which makes its own Meeting(kind="walk").
+FORM_KINDS = [MeetingKind.LABO, MeetingKind.TRAINING, MeetingKind.NETWORK, MeetingKind.EVENT]
+
+
+class Audience(str, enum.Enum):
+    """Who a training session is for, and, on its attendance sheet, as whom each person came."""
+
+    RESIDENT = "resident"
+    ELECTED = "elected"
+    STAFF = "staff"
+
+    @property
+    def label(self) -> str:
+        return str(AUDIENCE_LABELS[self])
+
+    @property
+    def one(self) -> str:
+        """The word for one person of this public, on the attendance sheet."""
+        return str(AUDIENCE_ONE[self])
+
+
+AUDIENCE_LABELS = {
+    Audience.RESIDENT: _l("Habitants"),
+    Audience.ELECTED: _l("Élus"),
+    Audience.STAFF: _l("Professionnels (agents, salariés)"),
+}
+AUDIENCE_ONE = {
+    Audience.RESIDENT: _l("Habitant"),
+    Audience.ELECTED: _l("Élu"),
+    Audience.STAFF: _l("Professionnel"),
+}
+AUDIENCE_VALUES = "('resident', 'elected', 'staff')"
+
+# The fiches a training session uses as its materials, chosen by its organiser.
+training_material = Table(
+    "training_material",
+    Base.metadata,
+    Column("meeting_id", Integer, ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True),
+    Column("fiche_id", Integer, ForeignKey("fiche.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
 class Meeting(Base):
     __tablename__ = "meeting"
     __table_args__ = (
         CheckConstraint("capacity IS NULL OR capacity > 0", name="positive_capacity"),
         CheckConstraint("kind IN ('labo', 'training', 'walk', 'network', 'event')", name="known_kind"),
+        # A trainer only for a training session; an account or a name typed in, not both.
+        CheckConstraint("kind = 'training' OR (trainer_id IS NULL AND trainer_name = '')", name="trainer_of_training"),
+        CheckConstraint("trainer_id IS NULL OR trainer_name = ''", name="one_trainer"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,8 +140,15 @@ class Meeting(Base):
     minutes_published_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A training session's trainer: a Labo account, or a name typed in (someone without one).
+    trainer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    trainer_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
 
     commune: Mapped[Commune] = relationship(lazy="joined")
+    trainer: Mapped[Optional[User]] = relationship(foreign_keys=[trainer_id])
+    audiences: Mapped[list["TrainingAudience"]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="TrainingAudience.audience")
+    materials: Mapped[list["Fiche"]] = relationship("Fiche", secondary=training_material, order_by="Fiche.title")
     animators: Mapped[list[User]] = relationship(secondary=meeting_animator, order_by="User.pseudonym_key")
     decisions: Mapped[list["Decision"]] = relationship(
         back_populates="meeting", order_by="Decision.id", cascade="all, delete-orphan")
@@ -102,6 +158,31 @@ class Meeting(Base):
     @property
     def kind_enum(self) -> MeetingKind:
         return MeetingKind(self.kind)
+
+    @property
+    def is_training(self) -> bool:
+        return self.kind == MeetingKind.TRAINING.value
+
+    @property
+    def audience_list(self) -> list[Audience]:
+        """The training's publics, always in the same order (residents, elected officials, staff)."""
+        chosen = {a.audience for a in self.audiences}
+        return [a for a in Audience if a.value in chosen]
+
+    @property
+    def trainer_label(self) -> str:
+        """The trainer as the page says it: the name typed in, or the account's pseudonym."""
+        if self.trainer_name:
+            return self.trainer_name
+        return self.trainer.pseudonym if self.trainer is not None else ""
+
+    def audience_of(self, registration: "Registration") -> Audience:
+        """As whom an attendee counts: their mark on the sheet when the training
+        has several publics (residents when unmarked), else its one public."""
+        publics = self.audience_list
+        if registration.audience and Audience(registration.audience) in publics:
+            return Audience(registration.audience)
+        return publics[0] if publics else Audience.RESIDENT
 
     @property
     def is_past(self) -> bool:
@@ -125,6 +206,7 @@ class Registration(Base):
         # A walk-in added on a phone without network carries an id made on the
         # phone: sending it twice (a retry) finds the first, never makes two.
         UniqueConstraint("meeting_id", "client_key"),
+        CheckConstraint(f"audience IS NULL OR audience IN {AUDIENCE_VALUES}", name="known_audience"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -140,6 +222,9 @@ class Registration(Base):
     client_key: Mapped[Optional[str]] = mapped_column(String(40))
     # The language the person registered in ("fr", "en"): reminders and notices are written in it.
     locale: Mapped[Optional[str]] = mapped_column(String(5))
+    # At a training for several publics: as whom the person came, marked on the
+    # attendance sheet (unmarked: the training's first public, residents when they are one).
+    audience: Mapped[Optional[str]] = mapped_column(String(12))
     # When a seat freed up for them on the waiting list (they are told so, once).
     promoted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -147,6 +232,18 @@ class Registration(Base):
     meeting: Mapped[Meeting] = relationship()
     user: Mapped[Optional[User]] = relationship(foreign_keys=[user_id])
     relay: Mapped[Optional[User]] = relationship(foreign_keys=[relay_id])
+
+
+class TrainingAudience(Base):
+    """One public of a training session: residents, elected officials or staff (one row each)."""
+
+    __tablename__ = "training_audience"
+    __table_args__ = (CheckConstraint(f"audience IN {AUDIENCE_VALUES}", name="known_audience"),)
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True)
+    audience: Mapped[str] = mapped_column(String(12), primary_key=True)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="audiences")
 
 
 class MeetingChange(Base):

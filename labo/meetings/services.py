@@ -22,7 +22,18 @@ from labo.core.errors import ServiceError
 from labo.core.i18n import _, _l
 from labo.core.sanitize import clean_rich_text
 from labo.extensions import db
-from labo.meetings.models import Attachment, Decision, Meeting, MeetingChange, Registration, RegistrationStatus
+from labo.fiches.models import Fiche, FicheStatus
+from labo.meetings.models import (
+    Attachment,
+    Audience,
+    Decision,
+    Meeting,
+    MeetingChange,
+    MeetingKind,
+    Registration,
+    RegistrationStatus,
+    TrainingAudience,
+)
 from labo.notifications.services import notification_texts, notify
 from labo.permissions import can
 from labo.privacy import personal_data, retention
@@ -42,7 +53,21 @@ class MeetingError(ServiceError):
 def save_meeting(actor: User, meeting: Meeting, *, title: str, theme: str, starts_at: datetime,
                  ends_at: Optional[datetime], commune: Optional[Commune], venue: str, address: str,
                  step_free: bool, public_transport: str, childcare: bool, access_notes: str,
-                 capacity: Optional[int], running_order: str, animators: list[User]) -> Meeting:
+                 capacity: Optional[int], running_order: str, animators: list[User],
+                 kind: Optional[str] = None) -> Meeting:
+    """Create or edit a meeting. `kind` (None: keep it, "labo" for a new one):
+    a walk stays a walk, and no other meeting becomes one here (labo.walks plans them)."""
+    if kind is not None:
+        if kind not in {k.value for k in MeetingKind}:
+            raise MeetingError("kind-unknown", "kind")
+        was = meeting.kind if meeting.id is not None else None
+        if was is not None and kind != was and MeetingKind.WALK.value in (kind, was):
+            raise MeetingError("kind-walk", "kind")
+        meeting.kind = kind
+    elif meeting.kind is None:
+        meeting.kind = MeetingKind.LABO.value
+    if not meeting.is_training:  # a trainer belongs to trainings only (save_training empties the rest)
+        meeting.trainer, meeting.trainer_name = None, ""
     if commune is None:
         raise MeetingError("commune-required", "commune")
     if ends_at is not None and ends_at <= starts_at:
@@ -72,6 +97,53 @@ def save_meeting(actor: User, meeting: Meeting, *, title: str, theme: str, start
     record_audit(actor, "meeting.created" if created else "meeting.updated", "meeting", meeting.id,
                  title=meeting.title, commune=commune.name)
     return meeting
+
+
+def save_training(actor: User, meeting: Meeting, *, audiences: list[str], trainer: Optional[User],
+                  trainer_name: str, materials: list[Fiche]) -> Meeting:
+    """A training session's publics (one or several), its trainer (an account
+    or a name typed in, not both) and its materials (published fiches; one
+    already chosen stays even if it has since gone back to its author). For a
+    meeting of another kind, all of it is emptied: it belongs to trainings only."""
+    if not meeting.is_training:
+        audiences, trainer, trainer_name, materials = [], None, "", []
+    trainer_name = re.sub(r"\s+", " ", trainer_name or "").strip()
+    wanted = {a for a in audiences}
+    if wanted - {a.value for a in Audience}:
+        raise MeetingError("audience-unknown", "audiences")
+    if meeting.is_training and not wanted:
+        raise MeetingError("audience-required", "audiences")
+    if trainer is not None and trainer_name:
+        raise MeetingError("one-trainer", "trainer_name")
+    if len(trainer_name) > 120:
+        raise MeetingError("trainer-name-long", "trainer_name")
+    already = {f.id for f in meeting.materials}
+    if any(not f.is_published and f.id not in already for f in materials):
+        raise MeetingError("material-unpublished", "materials")
+    kept = [row for row in meeting.audiences if row.audience in wanted]
+    have = {row.audience for row in kept}
+    meeting.audiences = kept + [TrainingAudience(audience=a) for a in Audience if a.value in wanted - have]
+    meeting.trainer, meeting.trainer_name = trainer, trainer_name
+    chosen = {f.id for f in materials}
+    meeting.materials = [f for f in meeting.materials if f.id in chosen] + \
+        [f for f in materials if f.id not in already]
+    db.session.flush()
+    return meeting
+
+
+def material_choices(meeting: Meeting) -> list[Fiche]:
+    """The fiches a training may use: the published ones (training material
+    first), and those it already uses."""
+    published = list(db.session.scalars(
+        select(Fiche).where(Fiche.status == FicheStatus.PUBLISHED.value)
+        .order_by(case((Fiche.kind == "formation", 0), else_=1), Fiche.title)))
+    ids = {f.id for f in published}
+    return published + [f for f in meeting.materials if f.id not in ids]
+
+
+def published_materials(meeting: Meeting) -> list[Fiche]:
+    """The materials a visitor sees: the published ones only."""
+    return [f for f in meeting.materials if f.is_published]
 
 
 def place_of(meeting: Meeting) -> str:
@@ -224,6 +296,15 @@ def set_present(actor: User, registration: Registration, present: bool) -> None:
     db.session.flush()
 
 
+def set_audience(actor: User, registration: Registration, audience: str) -> None:
+    """Mark as whom someone came to a training (resident, elected official,
+    staff). Set, not toggle: sending it twice leaves the same mark."""
+    if audience not in {a.value for a in Audience}:
+        raise MeetingError("audience-unknown")
+    registration.audience = audience
+    db.session.flush()
+
+
 def set_paper_count(actor: User, meeting: Meeting, count: int) -> None:
     if count < 0 or count > 100000:
         raise MeetingError("count-invalid", "count")
@@ -288,18 +369,22 @@ def relay_for(config: Mapping, token: Optional[str]) -> Optional[User]:
 # --- the programme -------------------------------------------------------
 
 
-def upcoming(now: Optional[datetime] = None) -> list[Meeting]:
+def upcoming(now: Optional[datetime] = None, kind: Optional[str] = None) -> list[Meeting]:
+    """The meetings to come (of one kind, when `kind` is given)."""
     now = now or utcnow()
-    return list(db.session.scalars(
-        select(Meeting).where(Meeting.starts_at >= now - timedelta(hours=12), Meeting.cancelled.is_(False)).order_by(Meeting.starts_at)
-    ))
+    query = select(Meeting).where(Meeting.starts_at >= now - timedelta(hours=12), Meeting.cancelled.is_(False))
+    if kind:
+        query = query.where(Meeting.kind == kind)
+    return list(db.session.scalars(query.order_by(Meeting.starts_at)))
 
 
-def past(now: Optional[datetime] = None) -> list[Meeting]:
+def past(now: Optional[datetime] = None, kind: Optional[str] = None) -> list[Meeting]:
+    """The meetings held or cancelled (of one kind, when `kind` is given), the latest first."""
     now = now or utcnow()
-    return list(db.session.scalars(
-        select(Meeting).where(Meeting.starts_at < now - timedelta(hours=12)).order_by(Meeting.starts_at.desc())
-    ))
+    query = select(Meeting).where(Meeting.starts_at < now - timedelta(hours=12))
+    if kind:
+        query = query.where(Meeting.kind == kind)
+    return list(db.session.scalars(query.order_by(Meeting.starts_at.desc())))
 
 
 @dataclass
@@ -489,8 +574,12 @@ def export_for(user: User) -> dict:
     """The person's registrations to meetings, for their download."""
     return {"meeting_registrations": [
         {"meeting": r.meeting.title, "starts_at": r.meeting.starts_at.isoformat(), "first_name": r.first_name,
-         "contact": r.contact, "status": r.status, "present": r.present, "created_at": r.created_at.isoformat()}
+         "contact": r.contact, "status": r.status, "present": r.present, "created_at": r.created_at.isoformat(),
+         "came_as": r.audience}
         for r in db.session.scalars(select(Registration).where(Registration.user_id == user.id).order_by(Registration.id))
+    ], "trainings_given": [
+        {"meeting": m.title, "starts_at": m.starts_at.isoformat()}
+        for m in db.session.scalars(select(Meeting).where(Meeting.trainer_id == user.id).order_by(Meeting.starts_at))
     ]}
 
 
@@ -499,6 +588,8 @@ def erase_for(config: Mapping, user: User) -> None:
     """Registrations to meetings stay counted, without the name and contact typed in them."""
     db.session.execute(update(Registration).where(Registration.user_id == user.id)
                        .values(first_name=ERASED_LABEL, contact=None))
+    # A training they gave no longer names them.
+    db.session.execute(update(Meeting).where(Meeting.trainer_id == user.id).values(trainer_id=None))
 
 
 @retention.kind("REGISTRATION_CONTACT", 31, _l("Le téléphone ou l'e-mail laissé pour une rencontre"),

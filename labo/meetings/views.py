@@ -31,10 +31,20 @@ from labo.meetings.forms import (
     MinutesForm,
     PaperCountForm,
     SeatForm,
+    TRAINING_FIELDS,
     WalkInForm,
 )
 from labo.meetings.ics import calendar_for
-from labo.meetings.models import Attachment, Meeting, RUNNING_ORDER_TEMPLATE, Registration
+from labo.meetings.models import (
+    Attachment,
+    Audience,
+    FORM_KINDS,
+    MEETING_KIND_LABELS,
+    Meeting,
+    MeetingKind,
+    RUNNING_ORDER_TEMPLATE,
+    Registration,
+)
 from labo.permissions import authorize, can
 from labo.reminders.services import send_meeting_notices
 from labo.territory.services import get_commune, list_communes
@@ -53,8 +63,15 @@ def _link(meeting: Meeting) -> str:
 
 @bp.route("/")
 def programme():
-    return render_template("meetings/programme.html", upcoming=services.upcoming(), past=services.past(),
-                           rotation=services.rotation())
+    """The programme; ?type=<kind> keeps one kind (a form that works without JavaScript)."""
+    kind = request.args.get("type", "")
+    known = kind in {k.value for k in MeetingKind}
+    error = None if known or not kind else _("Ce type de rencontre n'existe pas : voici toutes les rencontres.")
+    chosen = kind if known else None
+    return render_template("meetings/programme.html", upcoming=services.upcoming(kind=chosen),
+                           past=services.past(kind=chosen), rotation=services.rotation(), kind=chosen,
+                           kinds=[(k.value, MEETING_KIND_LABELS[k]) for k in MeetingKind], kind_error=error), \
+        (400 if error else 200)
 
 
 @bp.route("/indicateurs")
@@ -106,7 +123,7 @@ def detail(meeting_id: int):
         "meetings/detail.html", meeting=meeting, counts=services.counts(meeting), form=SeatForm(formdata=None),
         mine=services.registration_of(meeting, current_user), relay=relay, invite=invite,
         manager=can(current_user, "meeting.manage", meeting), action_form=ActionForm(formdata=None),
-        born=services.contributions_born_at(meeting),
+        born=services.contributions_born_at(meeting), materials=services.published_materials(meeting),
     )
 
 
@@ -133,7 +150,7 @@ def register(meeting_id: int):
     return render_template(
         "meetings/detail.html", meeting=meeting, counts=services.counts(meeting), form=form, mine=None,
         relay=relay, invite=None, manager=False, action_form=ActionForm(formdata=None),
-        born=services.contributions_born_at(meeting),
+        born=services.contributions_born_at(meeting), materials=services.published_materials(meeting),
     ), 422
 
 
@@ -177,6 +194,25 @@ def _animator_choices() -> list[tuple[int, str]]:
     return [(u.id, u.pseudonym) for u in people]
 
 
+def _with_current(choices: list[tuple], current: list[User]) -> list[tuple]:
+    """The choices, and the people the meeting already names even if their role
+    has gone since: saving the form unchanged keeps them."""
+    known = {value for value, _label in choices}
+    return choices + [(u.id, u.pseudonym) for u in current if u.id not in known]
+
+
+def _kind_choices(meeting: Meeting) -> list[tuple[str, str]]:
+    """The ordinary kinds; a walk (planned by labo.walks) stays a walk."""
+    if meeting.kind == MeetingKind.WALK.value:
+        return [(MeetingKind.WALK.value, MEETING_KIND_LABELS[MeetingKind.WALK])]
+    return [(k.value, MEETING_KIND_LABELS[k]) for k in FORM_KINDS]
+
+
+def _material_label(fiche) -> str:
+    label = f"{fiche.title} ({fiche.kind_enum.label})"
+    return label if fiche.is_published else label + " — " + _("plus publiée")
+
+
 @bp.route("/nouvelle", methods=["GET", "POST"], defaults={"meeting_id": None})
 @bp.route("/<id:meeting_id>/modifier", methods=["GET", "POST"])
 @login_required
@@ -189,27 +225,46 @@ def edit(meeting_id: int | None):
         meeting = get_meeting(meeting_id)
         authorize("meeting.manage", meeting)
         form = edit_form(MeetingForm, meeting, commune=str(meeting.commune_id or ""),
-                         starts_at=to_local(meeting.starts_at), ends_at=to_local(meeting.ends_at))
+                         starts_at=to_local(meeting.starts_at), ends_at=to_local(meeting.ends_at),
+                         audiences=[a.value for a in meeting.audience_list],
+                         trainer=str(meeting.trainer_id or ""), materials=[f.id for f in meeting.materials])
+    form.kind.choices = _kind_choices(meeting)
     form.commune.choices = [("", _("Choisir…"))] + [(str(c.id), c.name) for c in list_communes()]
-    form.animators.choices = _animator_choices()
+    form.animators.choices = _with_current(_animator_choices(), meeting.animators)
+    form.trainer.choices = [("", _("Personne : j'écris son nom ci-dessous"))] + [
+        (str(value), label) for value, label in
+        _with_current(_animator_choices(), [meeting.trainer] if meeting.trainer is not None else [])]
+    form.materials.choices = [(f.id, _material_label(f)) for f in services.material_choices(meeting)]
+    trains = any(value == MeetingKind.TRAINING.value for value, _label in form.kind.choices)
     if form.validate_on_submit():
         chosen = set(form.animators.data or [])
         animators = list(db.session.scalars(select(User).where(User.id.in_(chosen)))) if chosen else []
-        if carry_out(lambda: services.save_meeting(
+        trainer = db.session.get(User, int(form.trainer.data)) if (form.trainer.data or "").isdigit() else None
+        picked = set(form.materials.data or [])
+        materials = [f for f in services.material_choices(meeting) if f.id in picked]
+
+        def save():
+            services.save_meeting(
                 current_user, meeting, title=form.title.data, theme=form.theme.data or "",
                 starts_at=from_local(form.starts_at.data), ends_at=from_local(form.ends_at.data),
                 commune=get_commune(form.commune.data), venue=form.venue.data, address=form.address.data or "",
                 step_free=form.step_free.data, public_transport=form.public_transport.data or "",
                 childcare=form.childcare.data, access_notes=form.access_notes.data or "",
-                capacity=form.capacity.data, running_order=form.running_order.data or "", animators=animators),
-                form, ERROR_MESSAGES, _("La rencontre est enregistrée.")):
+                capacity=form.capacity.data, running_order=form.running_order.data or "", animators=animators,
+                kind=form.kind.data)
+            return services.save_training(current_user, meeting, audiences=list(form.audiences.data or []),
+                                          trainer=trainer, trainer_name=form.trainer_name.data or "",
+                                          materials=materials)
+
+        if carry_out(save, form, ERROR_MESSAGES, _("La rencontre est enregistrée.")):
             services.promote_waiting(meeting.id)  # more seats may free some for the waiting list
             send_meeting_notices(current_app.config, meeting.id)  # a new date, time or place; a seat given
             return redirect(url_for("meetings.detail", meeting_id=meeting.id))
     title = _("Nouvelle rencontre") if meeting_id is None else _("Modifier la rencontre")
     cancel_form = CancelMeetingForm(formdata=None) if meeting_id is not None and not meeting.cancelled \
         and not meeting.is_past else None
-    return render_template("meetings/edit.html", form=form, title=title, meeting=meeting, cancel_form=cancel_form), \
+    return render_template("meetings/edit.html", form=form, title=title, meeting=meeting, cancel_form=cancel_form,
+                           training_fields=TRAINING_FIELDS if trains else (), hidden_fields=TRAINING_FIELDS), \
         (422 if form.errors else 200)
 
 
@@ -242,7 +297,9 @@ def attendance(meeting_id: int):
     people = services.registrations(meeting)
     if q:
         people = [p for p in people if q in p.first_name.lower()]
+    marks = len(meeting.audience_list) > 1 if meeting.is_training else False
     return render_template("meetings/attendance.html", meeting=meeting, people=people, q=q, counts=services.counts(meeting),
+                           audiences=meeting.audience_list if marks else [],
                            walk_in_form=WalkInForm(formdata=None), paper_form=PaperCountForm(formdata=None, data={"count": meeting.paper_count}),
                            action_form=ActionForm(formdata=None))
 
@@ -280,6 +337,27 @@ def tick(meeting_id: int, registration_id: int):
     if _wants_json():
         return _entry_json(meeting, entry)
     return redirect(url_for("meetings.attendance", meeting_id=meeting.id, q=request.args.get("q") or None) + f"#r{entry.id}")
+
+
+@bp.route("/<id:meeting_id>/emargement/<id:registration_id>/public", methods=["POST"])
+@login_required
+def mark_audience(meeting_id: int, registration_id: int):
+    """At a training for several publics: as whom the person came (resident,
+    elected official, staff). Sent twice, the same mark."""
+    meeting = get_meeting(meeting_id)
+    authorize("meeting.manage", meeting)
+    entry = db.session.get(Registration, registration_id)
+    if entry is None or entry.meeting_id != meeting.id:
+        abort(404)
+    audience = request.form.get("audience", "")
+    if not ActionForm().validate_on_submit() or audience not in {a.value for a in Audience}:
+        abort(400)
+    services.set_audience(current_user, entry, audience)
+    db.session.commit()
+    flash(_("%(name)s : %(public)s, c'est noté.", name=entry.first_name, public=Audience(audience).one),
+          "success")
+    return redirect(url_for("meetings.attendance", meeting_id=meeting.id, q=request.args.get("q") or None)
+                    + f"#r{entry.id}")
 
 
 @bp.route("/<id:meeting_id>/emargement/sur-place", methods=["POST"])

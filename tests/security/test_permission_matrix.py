@@ -219,6 +219,9 @@ ROUTES: dict[str, Route] = {
     "/rencontres/<id:meeting_id>/emargement": Get("/rencontres/{meeting}/emargement", ANIMATORS),
     "/rencontres/<id:meeting_id>/emargement/<id:registration_id>": Post(
         "/rencontres/{meeting}/emargement/{registration}", ANIMATORS, {"present": "1"}),
+    "/rencontres/<id:meeting_id>/emargement/<id:registration_id>/public": Post(
+        "/rencontres/{meeting}/emargement/{registration}/public", ANIMATORS, {"audience": "elected"},
+        why="as whom someone came to a training"),
     "/rencontres/<id:meeting_id>/emargement/sur-place": Post("/rencontres/{meeting}/emargement/sur-place", ANIMATORS,
                                                              {"first_name": "Léa"}),
     "/rencontres/<id:meeting_id>/emargement/papier": Post("/rencontres/{meeting}/emargement/papier", ANIMATORS,
