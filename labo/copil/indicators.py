@@ -112,6 +112,7 @@ def _counter_table(found: Counter, labels: dict, unknown: str, key: str, title: 
 
 def _trained(period: Period, now: datetime) -> tuple[int, Table]:
     """The training sessions held in the period, and the people trained by
+    public: each presence at one (with an account or walked in), counted as the
     public the attendance sheet marks when the training has several, else as
     its one public; the paper sheet's count goes to that one public, or to
     "not noted" when there are several."""
