@@ -355,6 +355,27 @@ def surveys_at_door(user, questionnaire: Any) -> bool:
             or manages_questionnaire(user, questionnaire))
 
 
+def _carries_project(user, application: Any) -> bool:
+    """The group (the account that applied, or the referent who entered it for
+    them), the commune's referents and administrators."""
+    return _authenticated(user) and (user.id in (application.applicant_id, application.entered_by_id)
+                                     or is_referent_of(user, application.commune or application.round.commune))
+
+
+def reports_project(user, application: Any) -> bool:
+    """The group's report after the money is paid, until it becomes a fiche."""
+    if not _is_application(application):
+        return False
+    decision, report = application.decision, application.report
+    return (decision is not None and decision.outcome == "granted" and decision.paid_on is not None
+            and (report is None or report.fiche_id is None) and _carries_project(user, application))
+
+
+def turns_report_into_fiche(user, application: Any) -> bool:
+    """"En faire une fiche d'expérience": once the report is posted (clicked again, the same fiche)."""
+    return _is_application(application) and application.report is not None and _carries_project(user, application)
+
+
 RULES: dict[str, Callable[[Any, Any], bool]] = {
     # administration
     "admin.access": is_admin,
@@ -462,6 +483,8 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "fund.decide": lambda user, application=None: _is_application(application) and is_referent_of(
         user, application.commune or application.round.commune),  # typed from the votes or the paper decision
     "fund.pay": lambda user, application=None: _is_application(application) and is_admin(user),  # the payment's date
+    "fund.report": reports_project,       # the group's report and photos, after payment, until it is a fiche
+    "fund.report_to_fiche": turns_report_into_fiche,
     # questionnaires (labo/questionnaires): built by referents of its commune and administrators
     "questionnaire.create": is_any_referent,  # administrators (any commune or none), referents (their communes)
     "questionnaire.manage": manages_questionnaire,  # questions, open, close, paper answers, free texts

@@ -627,6 +627,26 @@ def build_fund_opinion():
     return referent, page, f"{page}/avis"
 
 
+def build_fund_report():
+    """The group's report on a funded, paid project: two paragraphs and a photo."""
+    import io
+
+    from labo.fund import services
+    from tests.factories import jpeg_bytes
+
+    author, _page, _post = build_fund_application()
+    application = db.session.scalar(select(FundApplication))
+    services.submit_application(author, application, date.today())
+    admin = db.session.scalar(select(User).where(User.pseudonym == "Admin"))
+    services.decide(admin, application, "granted", 40_000, "Un beau projet.")
+    services.record_payment(admin, application, date.today())
+    services.save_report(current_app.config, author, application, "Nous avons planté.\n\nVingt enfants sont venus.",
+                         io.BytesIO(jpeg_bytes()), "Le jardin")
+    db.session.commit()
+    url = f"/fonds/demandes/{application.id}/bilan"
+    return author, url, url
+
+
 def build_proclamation():
     from labo.proclamation import services
 
@@ -665,6 +685,8 @@ EDITS: dict[str, Edit | tuple[Edit, ...]] = {
     "/fonds/<id:round_id>/modifier": (
         Edit(build_fund_round, "ceiling", "1 200", {("fund_round", "ceiling_cents")}),
         Edit(build_fund_round, "rules_easy", "Un projet.", {("fund_round", "rules_easy")})),
+    "/fonds/demandes/<id:application_id>/bilan": Edit(build_fund_report, "text", "Nous avons planté des radis.",
+                                                      {("fund_report", "text")}),
     "/fonds/demandes/<id:application_id>/avis": Edit(build_fund_opinion, "text", "Un bon projet.",
                                                      {("fund_opinion", "text"), ("fund_opinion", "updated_at")}),
     "/fonds/demandes/<id:application_id>/modifier": (
@@ -754,6 +776,8 @@ NOT_EDITS: dict[str, str] = {
     "/fonds/demandes/<id:application_id>/vote": "a member's one vote (a second is refused): nothing is edited",
     "/fonds/demandes/<id:application_id>/decision": "publishes the decision once (a second is refused)",
     "/fonds/demandes/<id:application_id>/versement": "notes the payment once (a second is refused)",
+    "/fonds/demandes/<id:application_id>/bilan/photos/<id:photo_id>/retirer": DELETES,
+    "/fonds/demandes/<id:application_id>/fiche": "makes the report's fiche once (a second click gives the same)",
     "/lettre/<id:letter_id>/envoyer": ACTS,
     "/lettre/<id:letter_id>/distribuees": CREATES,
     "/idees/<id:contribution_id>/retirer": DELETES,

@@ -1,7 +1,8 @@
 """Demo data of the micro-projects fund, for `flask labo seed --demo` and the
 browser tests: last year's round for the whole agglomeration, closed, with
-two funded projects (one paid) and one refused; this year's round for Lens,
-open, with one application before the committee and the referent's opinion."""
+two funded projects (one paid, whose group's report became a published
+experience fiche) and one refused; this year's round for Lens, open, with
+one application before the committee and the referent's opinion."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -11,6 +12,7 @@ from sqlalchemy import select
 
 from labo.accounts.models import User
 from labo.extensions import db
+from labo.fiches import services as fiche_services
 from labo.fund import services
 from labo.fund.models import FundRound, RoundState
 from labo.territory.models import Commune, Qpv
@@ -27,6 +29,11 @@ EASY = ("Vous avez une idée pour votre quartier.\n"
         "Vous expliquez votre idée. Vous dites combien elle coûte.\n"
         "Un groupe d'habitants décide.\n"
         "Après, vous racontez ce que vous avez fait.")
+
+REPORT = ("Le repas a eu lieu dans la cour un samedi de juin. Nous étions plus de 90, avec les enfants.\n"
+          "Chaque famille a apporté un plat. Un voisin a joué de l'accordéon et les enfants ont fait les affiches.\n"
+          "Les tables louées ont suffi. Des voisins qui ne se parlaient pas ont décidé de refaire la fête l'an "
+          "prochain.")
 
 
 def _user(email: str) -> Optional[User]:
@@ -94,6 +101,10 @@ def seed(config: Mapping) -> int:
     services.decide(admin, voyage, "refused", None, "Le fonds ne paie pas les voyages : voyez le centre social pour "
                                                    "les sorties familiales.")
     services.record_payment(admin, repas, year_ago + timedelta(days=70))
+    # The group's report on the meal, which became a fiche of the toolbox, published.
+    services.save_report(config, resident, repas, REPORT)
+    fiche = services.report_to_fiche(config, resident, repas)
+    fiche_services.publish(referent, fiche)
     closed.state = RoundState.DONE.value
 
     # This year's round, for Lens: open.

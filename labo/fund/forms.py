@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Union
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, FieldList, Form, FormField, IntegerField, RadioField, StringField,
                      TextAreaField)
 from wtforms.fields import Field
@@ -226,3 +227,23 @@ class DecisionForm(FlaskForm):
 
 class PaymentForm(FlaskForm):
     paid_on = DateField(_l("Versé le"), validators=[DataRequired(_l("Indiquez une date, par exemple 15/04/2027."))])
+
+
+class ReportForm(FlaskForm):
+    """The group's report after the project: what was done, and one more photo at a time."""
+
+    text = TextAreaField(_l("Ce que vous avez fait"), validators=[
+        DataRequired(_l("Racontez en quelques phrases ce que vous avez fait.")),
+        Length(max=1200, message=_l("C'est trop long : 1 200 signes au plus."))],
+        description=_l("Quelques phrases suffisent. Par exemple : qui est venu, ce que vous avez fait, ce qui a plu."),
+        render_kw={"rows": 6, "maxlength": 1200})
+    photo = FileField(_l("Une photo (si vous voulez)"),
+                      description=_l("Une photo de votre téléphone. Le lieu et la date cachés dans la photo sont "
+                                     "effacés."),
+                      # data-shrink: static/js/photo.js makes it lighter on the phone before it is sent
+                      render_kw={"accept": "image/jpeg,image/png,image/webp", "data-shrink": "1"})
+    alt = StringField(_l("Que montre la photo ?"), validators=[
+        Optional(), Length(max=200, message=_l("C'est trop long : 200 signes au plus."))],
+        description=_l("Pour les personnes qui ne voient pas la photo. Exemple : des enfants plantent des "
+                       "salades."),
+        render_kw={"maxlength": 200})

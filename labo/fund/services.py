@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from typing import Mapping, Optional, Sequence
+from typing import BinaryIO, Mapping, Optional, Sequence
 
 from sqlalchemy import delete, func, or_, select, update
 
@@ -17,11 +17,15 @@ from labo.core.db import insert_ignoring_duplicates, utcnow, write_transaction
 from labo.contributions.models import Contribution, Kind, Visibility
 from labo.core.errors import ServiceError
 from labo.core.i18n import _, _l
+from labo.core.numbers import format_euros
+from labo.core.photos import PhotoError, delete_photo, photo_path, process_photo
 from labo.core.sanitize import rich_text_as_typed
 from labo.extensions import db
+from labo.fiches import services as fiche_services
+from labo.fiches.models import Fiche
 from labo.fund.models import (
     ApplicationStatus, BudgetLine, CarrierKind, CommitteeMember, CommitteeVote, FundApplication, FundDecision, FundRound,
-    OpinionKind, Outcome, ReferentOpinion, RoundState, VoteChoice,
+    FundReport, FundReportPhoto, OpinionKind, Outcome, ReferentOpinion, RoundState, VoteChoice,
 )
 from labo.privacy import personal_data, retention
 from labo.sms.numbers import InvalidPhone, format_phone, normalize_phone
@@ -388,19 +392,22 @@ def _contact(application: FundApplication) -> dict:
 
 @personal_data.exporter
 def export_for(user: User) -> dict:
-    """The applications the person made, with the private contact they gave."""
+    """The applications the person made, with the private contact they gave, and the reports they posted."""
     return {"fund_applications": [
         {"round": a.round.title, "title": a.title, "status": a.status, "group": a.carrier_name,
          "amount_asked_cents": a.amount_cents, "contact": _contact(a), "created_at": a.created_at.isoformat(),
          "budget": [{"label": line.label, "amount_cents": line.amount_cents} for line in a.lines]}
         for a in db.session.scalars(select(FundApplication).where(FundApplication.applicant_id == user.id)
-                                    .order_by(FundApplication.id))]}
+                                    .order_by(FundApplication.id))],
+        "fund_reports": export_reports_for(user)}
 
 
 @personal_data.eraser
 def erase_for(config: Mapping, user: User) -> None:
     """The person's drafts go; what was sent stays for the committee and the
-    accounts, without its contact (the group's name remains)."""
+    accounts, without its contact (the group's name remains). The reports
+    the person posted go, with their photos."""
+    erase_reports_for(config, user)
     for application in db.session.scalars(select(FundApplication).where(FundApplication.applicant_id == user.id)):
         if application.status == ApplicationStatus.DRAFT.value:
             db.session.delete(application)
@@ -705,4 +712,221 @@ audit_labels({
     "fund.opinion": lambda d: _("Avis de la personne référente sur une demande au fonds : %(name)s", name=d.name),
     "fund.decide": lambda d: _("Décision du comité du fonds publiée : %(name)s", name=d.name),
     "fund.payment": lambda d: _("Versement du fonds noté : %(name)s", name=d.name),
+})
+
+
+# --- the group's report after payment, and the experience fiche it becomes --------------
+
+REPORT_MESSAGES = {
+    "report-not-paid": _l("Le bilan s'écrit quand l'argent du projet est versé."),
+    "report-text-required": _l("Racontez en quelques phrases ce que vous avez fait."),
+    "report-text-too-long": _l("C'est trop long : 1 200 signes au plus."),
+    "report-too-many-lines": _l("Trop de retours à la ligne : 15 lignes au plus."),
+    "report-is-fiche": _l("Ce bilan est devenu une fiche : il ne se change plus ici."),
+    "report-missing": _l("Écrivez d'abord le bilan du projet."),
+    "report-photos-full": _l("Quatre photos au plus."),
+    "report-alt-required": _l("Dites en quelques mots ce que montre la photo."),
+    "report-alt-too-long": _l("C'est trop long : 200 signes au plus."),
+    "report-alt-without-photo": _l("Vous avez écrit ce que montre la photo : choisissez aussi la photo."),
+    "photo-too-big": _l("La photo est trop lourde : 10 Mo au plus."),
+    "photo-not-an-image": _l("Ce fichier n'est pas une photo lisible."),
+    "photo-format": _l("Envoyez une photo en JPEG, PNG ou WebP."),
+    "photo-too-many-pixels": _l("Cette image est trop grande pour être traitée."),
+    "photo-empty": _l("Le fichier de la photo est vide."),
+}
+ERROR_MESSAGES.update(REPORT_MESSAGES)
+
+REPORT_TEXT_MAX = fiche_services.LONG_MAX  # the fiche's "Comment on a fait", which it becomes
+REPORT_LINES_MAX = fiche_services.LONG_LINES_MAX
+REPORT_PHOTOS_MAX = fiche_services.PHOTOS_MAX
+REPORT_ALT_MAX = 200
+# The fiche's participation level: the group carried its own project, chosen by a committee of residents.
+FICHE_LEVEL = "codecision"
+
+
+def report_expected(application: FundApplication) -> bool:
+    """The money is paid: the group may tell what it did with it."""
+    decision = application.decision
+    return decision is not None and decision.outcome == Outcome.GRANTED.value and decision.paid_on is not None
+
+
+def save_report(config: Mapping, actor: User, application: FundApplication, text: str,
+                photo: Optional[BinaryIO] = None, alt: str = "") -> FundReport:
+    """Post the group's report, or change it until it becomes a fiche: a few
+    sentences (plain text) and, each time, one more photo with what it shows
+    (re-encoded without its metadata by labo.core.photos, outside the web root)."""
+    if not report_expected(application):
+        raise ServiceError("report-not-paid")
+    report = application.report
+    if report is not None and report.fiche_id is not None:
+        raise ServiceError("report-is-fiche")
+    text = fiche_services.clean_text(text, REPORT_LINES_MAX)
+    if not text:
+        raise ServiceError("report-text-required", "text")
+    if len(text) > REPORT_TEXT_MAX:
+        raise ServiceError("report-text-too-long", "text")
+    if text.count("\n") + 1 > REPORT_LINES_MAX:
+        raise ServiceError("report-too-many-lines", "text")
+    alt = fiche_services.clean_text(alt, 1)
+    if photo is None and alt:
+        raise ServiceError("report-alt-without-photo", "photo")
+    if photo is not None:
+        if not alt:
+            raise ServiceError("report-alt-required", "alt")
+        if len(alt) > REPORT_ALT_MAX:
+            raise ServiceError("report-alt-too-long", "alt")
+        if report is not None and len(report.photos) >= REPORT_PHOTOS_MAX:
+            raise ServiceError("report-photos-full", "photo")
+    created = report is None
+    if created:
+        report = FundReport(application=application, text=text, posted_by=actor)
+        db.session.add(report)
+    changed = created or report.text != text
+    report.text = text
+    if photo is not None:
+        try:
+            stored = process_photo(photo, config["LABO_UPLOAD_DIR"])
+        except PhotoError as error:
+            raise ServiceError(f"photo-{error.code}", "photo") from None
+        report.photos.append(FundReportPhoto(key=stored.key, content_type=stored.content_type, width=stored.width,
+                                             height=stored.height, size=stored.size, alt=alt))
+    db.session.flush()
+    if changed or photo is not None:
+        record_audit(actor, "fund.report" if created else "fund.report_edit", "fund_application", application.id,
+                     title=application.title, photos=len(report.photos))
+    return report
+
+
+def remove_report_photo(config: Mapping, actor: User, photo: FundReportPhoto) -> None:
+    """A photo leaves the report, its files with it."""
+    report = photo.report
+    if report.fiche_id is not None:
+        raise ServiceError("report-is-fiche")
+    report.photos.remove(photo)
+    db.session.flush()
+    _delete_photo_files(config, [photo.key])
+    record_audit(actor, "fund.report_photo_remove", "fund_application", report.application_id,
+                 title=report.application.title)
+
+
+def _delete_photo_files(config: Mapping, keys: Sequence[str]) -> None:
+    for key in keys:
+        try:
+            delete_photo(config["LABO_UPLOAD_DIR"], key)
+        except (OSError, ValueError):  # already gone, or not a key labo.core.photos made
+            pass
+
+
+def delete_report(config: Mapping, report: FundReport) -> None:
+    """The report goes, with its photos' files (the fiche it became stays: the toolbox's rules)."""
+    keys = [p.key for p in report.photos]
+    application = report.application
+    if application is not None:
+        application.report = None
+    db.session.delete(report)
+    db.session.flush()
+    _delete_photo_files(config, keys)
+
+
+def _fit(text: str, limit: int, lines: int) -> str:
+    """`text` within a fiche field's limits: extra lines joined, then cut at a word with "…"."""
+    parts = [p for p in fiche_services.clean_text(text, lines + 1000).split("\n") if p.strip()]
+    text = "\n".join(parts[:lines - 1] + [" ".join(parts[lines - 1:])]) if len(parts) > lines else "\n".join(parts)
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.")
+    return cut + "…"
+
+
+def _euros_fr(cents: int) -> str:
+    return format_euros(cents / 100, locale="fr")
+
+
+def fiche_input_for(application: FundApplication, report: FundReport) -> fiche_services.FicheInput:
+    """What the fiche says of the project (in French, as everything typed here):
+    its title, what was done, for whom, its commune and quarter, the money."""
+    decision = application.decision
+    budget = " ; ".join(f"{line.label} : {_euros_fr(line.amount_cents)}" for line in application.lines)
+    resources = (f"Financé par le fonds pour les projets des habitants ({application.round.title}) : "
+                 f"{_euros_fr(decision.amount_granted_cents)}.")
+    if budget:
+        resources += f"\nBudget prévu : {budget}."
+    commune = application.commune
+    qpv = application.qpv if application.qpv is not None and commune in application.qpv.communes else None
+    contribution = application.contribution
+    return fiche_services.FicheInput(
+        kind="experience", title=application.title, level=FICHE_LEVEL, method=report.text,
+        public=_fit(application.for_whom, fiche_services.PUBLIC_MAX, 3),
+        resources=_fit(resources, fiche_services.RESOURCES_MAX, fiche_services.SHORT_LINES_MAX),
+        communes=(commune,) if commune is not None else (), qpvs=(qpv,) if qpv is not None else (),
+        contributions=(contribution,) if contribution is not None and contribution.is_published else ())
+
+
+def report_to_fiche(config: Mapping, actor: User, application: FundApplication) -> Fiche:
+    """"En faire une fiche d'expérience", in one action: a fiche from the
+    project and its report (photos copied), sent for review as every fiche
+    is. Once only: a second click, or two at once, gives the same fiche (the
+    report's row is taken for the write first, then read again)."""
+    if application.report is None:
+        raise ServiceError("report-missing")
+    report_id = application.report.id
+    write_transaction()  # SQLite: the write turn; PostgreSQL: the row's lock below
+    db.session.execute(select(FundReport.id).where(FundReport.id == report_id).with_for_update())
+    report = db.session.get(FundReport, report_id, populate_existing=True)
+    if report is None:
+        raise ServiceError("report-missing")
+    if report.fiche_id is not None:
+        existing = db.session.get(Fiche, report.fiche_id)
+        if existing is not None:
+            return existing
+    fiche = fiche_services.save_fiche(actor, None, fiche_input_for(application, report))
+    for photo in report.photos:
+        try:
+            with open(photo_path(config["LABO_UPLOAD_DIR"], photo.key), "rb") as stream:
+                fiche_services.add_photo(config, actor, fiche, stream, photo.alt or application.title)
+        except (OSError, PhotoError, ServiceError):  # its file is gone: the fiche goes without it
+            continue
+    fiche_services.submit_fiche(actor, fiche)
+    report.fiche_id = fiche.id
+    db.session.flush()
+    record_audit(actor, "fund.report_to_fiche", "fund_application", application.id, title=application.title,
+                 fiche_id=fiche.id)
+    return fiche
+
+
+def report_fiche(report: Optional[FundReport]) -> Optional[Fiche]:
+    """The fiche the report became, if it still exists."""
+    if report is None or report.fiche_id is None:
+        return None
+    return db.session.get(Fiche, report.fiche_id)
+
+
+def get_report_photo(key: str) -> Optional[FundReportPhoto]:
+    return db.session.scalar(select(FundReportPhoto).where(FundReportPhoto.key == key))
+
+
+def _reports_posted_by(user: User) -> list[FundReport]:
+    return list(db.session.scalars(select(FundReport).where(FundReport.posted_by_id == user.id)
+                                   .order_by(FundReport.id)))
+
+
+def export_reports_for(user: User) -> list[dict]:
+    """The reports the person posted, for their download."""
+    return [{"project": r.application.title, "text": r.text, "created_at": r.created_at.isoformat(),
+             "photos": [{"alt": p.alt, "width": p.width, "height": p.height} for p in r.photos],
+             "fiche_id": r.fiche_id} for r in _reports_posted_by(user)]
+
+
+def erase_reports_for(config: Mapping, user: User) -> None:
+    """The reports the person posted go, with their photos' files."""
+    for report in _reports_posted_by(user):
+        delete_report(config, report)
+
+
+audit_labels({
+    "fund.report": lambda d: _("Bilan d'un projet financé par le fonds publié : %(name)s", name=d.name),
+    "fund.report_edit": lambda d: _("Bilan d'un projet financé par le fonds modifié : %(name)s", name=d.name),
+    "fund.report_photo_remove": lambda d: _("Photo retirée du bilan d'un projet du fonds : %(name)s", name=d.name),
+    "fund.report_to_fiche": lambda d: _("Bilan d'un projet du fonds devenu une fiche d'expérience : %(name)s",
+                                        name=d.name),
 })

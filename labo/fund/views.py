@@ -3,10 +3,11 @@ round's page with its rules; for administrators, open a round, edit it, name
 its committee and open it to applications."""
 from __future__ import annotations
 
+from collections import ChainMap
 from datetime import date
 from typing import Optional
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from labo.contributions.models import Contribution
@@ -16,13 +17,18 @@ from labo.core.errors import ServiceError
 from labo.core.forms import ActionForm, carry_out, edit_form, show_error
 from labo.core.i18n import _
 from labo.core.numbers import format_euros
+from labo.core.files import send_photo
+from labo.core.photos import WIDTHS as PHOTO_WIDTHS
 from labo.core.spreadsheet import csv_bytes
+from labo.core.uploads import accepts_uploads
 from labo.extensions import db
+from labo.fiches.forms import ERROR_MESSAGES as FICHE_MESSAGES
 from labo.fund import services
 from labo.fund.forms import (
     WHOLE_CHOICE, ApplicationForm, DecisionForm, MemberForm, OpinionForm, PaymentForm, RoundForm, VoteForm,
 )
-from labo.fund.models import CommitteeMember, FundApplication, FundRound, RoundState
+from labo.fund.forms import ReportForm
+from labo.fund.models import CommitteeMember, FundApplication, FundReportPhoto, FundRound, RoundState
 from labo.fund.services import ERROR_MESSAGES
 from labo.permissions import authorize, can, require, sits_on_committee
 from labo.sms.numbers import format_phone
@@ -381,7 +387,8 @@ def _application_view(application: FundApplication, *, opinion_form: Optional[Op
         decision_form=decision_form if may_decide else None, payment_form=payment_form if may_pay else None,
         my_vote=services.vote_of(current_user, application) if may_vote else None,
         tally=services.tally(application), private=can(current_user, "fund.see_application", application),
-        contact_phone=format_phone(application.contact_phone) if application.contact_phone else ""), status
+        contact_phone=format_phone(application.contact_phone) if application.contact_phone else "",
+        **_report_context(application)), status
 
 
 @bp.route("/demandes/<id:application_id>/avis", methods=["POST"])
@@ -468,3 +475,92 @@ def from_initiative(round_id: int, contribution_id: int):
         if outcome:
             return redirect(url_for("fund.edit_application", application_id=outcome.value.id))
     return redirect(url_for("fund.apply", round_id=fund_round.id))
+
+
+# --- the group's report after payment, and the experience fiche it becomes --------------
+
+
+def _report_context(application: FundApplication) -> dict:
+    """What the application's page shows of the report, and who may do what with it."""
+    report = application.report
+    return dict(report=report, report_fiche=services.report_fiche(report),
+                may_report=can(current_user, "fund.report", application),
+                may_make_fiche=report is not None and report.fiche_id is None and can(
+                    current_user, "fund.report_to_fiche", application),
+                report_action_form=ActionForm(formdata=None))
+
+
+def _report_page(application: FundApplication, form: Optional[ReportForm] = None, status: int = 200):
+    report = application.report
+    if form is None:
+        form = ReportForm(formdata=None, data={"text": report.text} if report else {})
+    photos_left = services.REPORT_PHOTOS_MAX - (len(report.photos) if report else 0)
+    return render_template("fund/report.html", application=application, report=report, form=form,
+                           action_form=ActionForm(formdata=None), photos_left=photos_left,
+                           photos_max=services.REPORT_PHOTOS_MAX), status
+
+
+@bp.route("/demandes/<id:application_id>/bilan", methods=["GET", "POST"])
+@accepts_uploads()
+def report(application_id: int):
+    """The group's report: a few sentences, and one more photo each time (four at most)."""
+    application = get_application(application_id)
+    authorize("fund.report", application)
+    if request.method == "GET":
+        return _report_page(application)
+    form = ReportForm()
+    if form.validate_on_submit():
+        upload = form.photo.data
+        stream = upload.stream if upload is not None and getattr(upload, "filename", "") else None
+        first = application.report is None
+        if carry_out(lambda: services.save_report(current_app.config, current_user, application, form.text.data,
+                                                  stream, form.alt.data or ""), form, ERROR_MESSAGES,
+                     _("Merci ! Votre bilan est en ligne.") if first else _("Le bilan est enregistré.")):
+            return redirect(url_for("fund.application", application_id=application.id) + "#bilan")
+    too_big = str(ERROR_MESSAGES["photo-too-big"]) in [str(e) for e in form.photo.errors]
+    return _report_page(application, form, 413 if too_big else 422)
+
+
+@bp.route("/demandes/<id:application_id>/bilan/photos/<id:photo_id>/retirer", methods=["POST"])
+def remove_report_photo(application_id: int, photo_id: int):
+    application = get_application(application_id)
+    authorize("fund.report", application)
+    photo = db.session.get(FundReportPhoto, photo_id)
+    if photo is None or application.report is None or photo.report_id != application.report.id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        carry_out(lambda: services.remove_report_photo(current_app.config, current_user, photo), None,
+                  ERROR_MESSAGES, _("La photo est retirée."))
+    return redirect(url_for("fund.report", application_id=application.id))
+
+
+@bp.route("/bilans/photos/<key>")
+def report_photo(key: str):
+    """A report's photo, for whoever sees the project's page; ?w=480, 960 or 1600: a copy that wide."""
+    photo = services.get_report_photo(key)
+    if photo is None:
+        abort(404)
+    application = photo.report.application
+    if not (can(current_user, "fund.see_project", application) or can(current_user, "fund.see_application",
+                                                                        application)):
+        abort(404)
+    asked = request.args.get("w", "")
+    width = int(asked) if asked.isdigit() and len(asked) <= 4 and int(asked) in PHOTO_WIDTHS else None
+    return send_photo(photo.key, photo.content_type,
+                      private=not can(current_user, "fund.see_project", application), width=width)
+
+
+@bp.route("/demandes/<id:application_id>/fiche", methods=["POST"])
+def report_to_fiche(application_id: int):
+    """"En faire une fiche d'expérience": the fiche is made and sent for review, once."""
+    application = get_application(application_id)
+    authorize("fund.report_to_fiche", application)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    already = application.report.fiche_id is not None
+    carry_out(lambda: services.report_to_fiche(current_app.config, current_user, application), None,
+              ChainMap(ERROR_MESSAGES, FICHE_MESSAGES),
+              _("Ce bilan est déjà devenu une fiche d'expérience.") if already else
+              _("Le bilan est devenu une fiche d'expérience. Une personne référente va la relire avant de la "
+                "publier dans la boîte à outils."))
+    return redirect(url_for("fund.application", application_id=application.id) + "#bilan")

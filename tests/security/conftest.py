@@ -337,7 +337,21 @@ def build_world() -> World:
     fund_initiative = contributions.create_contribution(config, resident, kind="initiative", title="Un jardin",
                                                         body="Au pied de l'immeuble.", commune=lens)
     fund.decide(admin, fund_granted, "granted", 25_000, "Un beau projet.")
+    # ... and the resident's project, funded and paid, with its report and a photo
+    fund_paid = fund.save_application(resident, fund_open, None, title="Un potager", what="Un potager.",
+                                      for_whom="Tous.", commune=lens, starts_on=now.date() + _days(days=50),
+                                      amount_cents=30_000, lines=[("Bacs", 20_000), ("Terre", 5_000),
+                                                                  ("Graines", 5_000)],
+                                      carrier_name="Les jardiniers", contact_name="Josiane", today=now.date(),
+                                      contact_phone="0612345678")
+    fund.submit_application(resident, fund_paid, now.date())
+    fund.decide(admin, fund_paid, "granted", 20_000, "Un beau potager.")
+    fund.record_payment(admin, fund_paid, now.date())
+    fund_report = fund.save_report(config, resident, fund_paid, "Nous avons planté.", io.BytesIO(jpeg_bytes()),
+                                   "Le potager")
     db.session.commit()
+    ids.update(fund_paid=fund_paid.id, fund_report_photo=fund_report.photos[0].id,
+               fund_report_photo_key=fund_report.photos[0].key)
     ids.update(fund_draft=fund_draft.id, fund_member=fund_member.id, fund_open=fund_open.id,
                fund_draft_application=fund_draft_application.id, fund_sent=fund_sent.id,
                fund_granted=fund_granted.id, fund_initiative=fund_initiative.id,

@@ -51,6 +51,8 @@ FICHE_EDITORS = frozenset({"resident", "referent_a", "admin"})
 CARD_PRINTERS = frozenset({"referent_a", "admin"})
 # Animators, referents and administrators open live boards.
 WORKSHOP_RUNNERS = frozenset({"referent_a", "referent_b", "animator", "admin"})
+# A funded project's report: its group (the resident applied), Lens's referent and administrators.
+FUND_REPORTERS = frozenset({"resident", "referent_a", "admin"})
 
 
 @dataclass(frozen=True)
@@ -471,6 +473,16 @@ ROUTES: dict[str, Route] = {
     "/fonds/demandes/<id:application_id>/decision": Post("/fonds/demandes/{fund_sent}/decision",
                                                          frozenset({"referent_a", "admin"}),
                                                          {"outcome": "refused", "reasons": "Hors du cadre."}),
+    # the group's report after payment (the resident applied for the Lens project), until it becomes a fiche
+    "/fonds/demandes/<id:application_id>/bilan": Form("/fonds/demandes/{fund_paid}/bilan", FUND_REPORTERS,
+                                                      {"text": "Nous avons planté des salades."},
+                                                      why="the group, Lens's referent, administrators"),
+    "/fonds/demandes/<id:application_id>/bilan/photos/<id:photo_id>/retirer": Post(
+        "/fonds/demandes/{fund_paid}/bilan/photos/{fund_report_photo}/retirer", FUND_REPORTERS),
+    "/fonds/bilans/photos/<key>": Get("/fonds/bilans/photos/{fund_report_photo_key}", EVERYONE,
+                                      why="the report of a project whose decision is published"),
+    "/fonds/demandes/<id:application_id>/fiche": Post("/fonds/demandes/{fund_paid}/fiche", FUND_REPORTERS,
+                                                      why="once: a second click gives the same fiche"),
     # --- COPIL -------------------------------------------------------------------------
     "/copil/": Get("/copil/", COPIL),
     "/copil/rapport": Get("/copil/rapport", COPIL),
