@@ -18,6 +18,7 @@ from labo.demo import (
     seed_demo_meetings,
 )
 from labo.extensions import db
+from labo.fund.alerts import send_deadline_alerts as send_fund_alerts
 from labo.letters.services import send_pending_letters
 from labo.partners.services import remind_referents
 from labo.privacy.backup import BackupError, restore_backup, write_backup
@@ -84,14 +85,16 @@ def remind_commitments() -> None:
               help="Act as if it were this moment (UTC), to try it out.")
 def tick(now) -> None:
     """The periodic work, every few minutes from a timer or cron: meeting
-    reminders and change notices due; once a day the purge and the partners'
-    reminders. Each message goes once, even if two ticks overlap."""
+    reminders and change notices due, the fund's alerts before a spending
+    deadline; once a day the purge and the partners' reminders. Each message
+    goes once, even if two ticks overlap."""
     from datetime import timezone
 
     report = run_tick(current_app._get_current_object(), now.replace(tzinfo=timezone.utc) if now else None)
     when = now.replace(tzinfo=timezone.utc) if now else None
     with current_app.test_request_context("/"):  # the letters' links, from LABO_BASE_URL
         report["letters sent"] = send_pending_letters(current_app.config, when) or None
+    report["fund deadline alerts"] = send_fund_alerts(current_app.config, when) or None
     report["sms sent again"] = deliver_pending_sms(when) or None
     click.echo("Tick: " + ", ".join(f"{what} {done}" for what, done in report.items() if done is not None))
 

@@ -179,6 +179,9 @@ class Config:
             "LABO_UPLOAD_DIR": os.environ.get("LABO_UPLOAD_DIR") or str(Path(instance_path) / "uploads"),
             # A contribution waiting longer than this for an answer is listed as late.
             "LABO_ANSWER_DAYS": _int("LABO_ANSWER_DAYS", 60),
+            # The fund: this many days before a funded project's spending deadline, its contact and
+            # the commune's referents are told (labo.fund.alerts, from `flask labo tick`).
+            "LABO_FUND_ALERT_DAYS": _int("LABO_FUND_ALERT_DAYS", 7),
             # Where the Labo lives: dates typed in forms are local times there.
             "LABO_TIMEZONE": os.environ.get("LABO_TIMEZONE", "Europe/Paris"),
             "LABO_PER_PAGE": _int("LABO_PER_PAGE", 20),
