@@ -28,7 +28,7 @@ from sqlalchemy import select
 from labo.accounts.models import Role, User
 from labo.extensions import db
 from labo.fund.models import FundApplication, FundRound
-from tests.factories import commune, create_board, create_note, create_participant, create_user, qpv
+from tests.factories import commune, create_board, create_note, create_participant, create_partner, create_user, qpv
 
 # Tables a save may write to without changing what was saved: who did what, when.
 JOURNALS = {"audit_entry"}
@@ -672,7 +672,45 @@ def build_letter(who: str = "referent"):
     return people[who], f"/lettre/{letter.id}/modifier", f"/lettre/{letter.id}/modifier"
 
 
+def build_walk_finding(answered: bool = False):
+    """A Lens walk with two findings: the first sent to a partner (and answered, on two lines, when `answered`)."""
+    from labo.core.db import utcnow
+    from labo.territory.models import Qpv
+    from labo.walks import services
+
+    people = _people()
+    partner = create_partner(name="Habitat du Bassin minier", slug="hbm", kind="bailleur")
+    walk = services.plan_walk(
+        people["referent"], title="Diagnostic à la Cité 12", starts_at=utcnow() - timedelta(days=2),
+        ends_at=utcnow() - timedelta(days=2) + timedelta(hours=2), commune=commune("lens"),
+        qpv=db.session.scalar(select(Qpv).where(Qpv.code == "QP062024")), meeting_point="Devant l'école",
+        route="Rue Diderot\nLe square", invites_residents=True, invites_landlord=True, invites_services=True,
+        step_free=True)
+    config = current_app.config
+    finding, _ = services.add_finding(config, people["referent"], walk, category="housing", text="La porte du hall",
+                                      street="rue Voltaire", latitude="50.44", longitude="2.81",
+                                      client_key="cle-du-telephone-01")
+    services.add_finding(config, people["referent"], walk, category="lighting", text="Un lampadaire",
+                         street="rue Diderot")
+    services.sort_finding(people["referent"], finding, action="send", category="housing", partner=partner)
+    if answered:
+        services.answer_finding(people["admin"], finding, status="in_progress",
+                                answer="Une entreprise passe mardi.\n\nMerci de votre patience.")
+    db.session.commit()
+    if answered:
+        url = f"/diagnostics/{walk.id}/constats/{finding.id}/reponse"
+        return people["admin"], url, url
+    return (people["referent"], f"/diagnostics/{walk.id}/tri", f"/diagnostics/{walk.id}/constats/{finding.id}/tri",
+            {"prefix": f"c{finding.id}"})
+
+
 EDITS: dict[str, Edit | tuple[Edit, ...]] = {
+    # walking diagnostics: a finding's category and where it was sent (the commune's referent), its answer
+    "/diagnostics/<id:walk_id>/constats/<id:finding_id>/tri": Edit(
+        build_walk_finding, "{prefix}-category", "safety", {("walk_finding", "category")}),
+    "/diagnostics/<id:walk_id>/constats/<id:finding_id>/reponse": Edit(
+        lambda: build_walk_finding(answered=True), "answer", "Réparé.",
+        {("walk_finding", "answer"), ("walk_finding", "answered_at")}),
     # forms on a page of their own
 
     # by an administrator (who may also run the agglomeration's) and by the commune's referent
@@ -865,6 +903,8 @@ NOT_EDITS: dict[str, str] = {
     "/partenaires/<slug>/engagements/<id:commitment_id>/suivi": "adds a follow-up entry",
     "/partenaires/<slug>/engagements/<id:commitment_id>/supprimer": DELETES,
     "/avis/nouveau": CREATES,
+    "/diagnostics/nouveau": CREATES,
+    "/diagnostics/<id:walk_id>/constater": CREATES,
     "/avis/<id:opinion_id>/reponse": "enters an opinion's answer once (a second is refused): nothing is edited",
     "/proclamation/signer": CREATES,
     "/proclamation/signer-pour-une-structure": CREATES,

@@ -77,8 +77,8 @@ def plan_walk(actor: User, *, title: str, starts_at: Optional[datetime], ends_at
     if not (invites_residents or invites_landlord or invites_services):
         raise WalkError("invited-required", "invites_residents")
     route = (route or "").replace("\r\n", "\n").strip()[:4000]
-    title = plain_text(title or "")[:160] or _("Diagnostic en marchant — %(where)s",
-                                                where=qpv.name if qpv is not None else commune.name)
+    # a title is data, kept in French whatever the language of the page it was typed in
+    title = plain_text(title or "")[:160] or f"Diagnostic en marchant — {qpv.name if qpv is not None else commune.name}"
     try:
         meeting = meetings.save_meeting(
             actor, Meeting(kind=MeetingKind.WALK.value), title=title, theme="", starts_at=starts_at,

@@ -240,6 +240,24 @@ def build_world() -> World:
     ids.update(opinion=opinion.id, today=date.today().isoformat(),
                in_a_month=(date.today() + timedelta(days=30)).isoformat())
 
+    # --- a walking diagnostic in Lens (labo/walks), planned by the animator, the resident registered;
+    # her finding with a photo sent to the partner, and one not sorted yet ---
+    from labo.walks import services as walks
+
+    walk = walks.plan_walk(animator, title="Diagnostic à la Cité 12", starts_at=soon, ends_at=None, commune=lens,
+                           qpv=None, meeting_point="Devant l'école", route="Rue Diderot", invites_residents=True,
+                           invites_landlord=False, invites_services=False)
+    db.session.commit()
+    meetings.register(walk.meeting, user=resident)
+    walk = walks.get_walk(walk.id)
+    walk_sent, _ = walks.add_finding(config, resident, walk, category="lighting", text="Un lampadaire éteint",
+                                     street="rue Diderot", photo=io.BytesIO(jpeg_bytes()), client_key="cle-constat-001")
+    walk_new, _ = walks.add_finding(config, resident, walk, category="cleanliness", text="Des déchets",
+                                    street="rue Voltaire")
+    walks.sort_finding(admin, walk_sent, action="send", category="lighting", partner=partner)
+    db.session.commit()
+    ids.update(walk=walk.id, walk_sent=walk_sent.id, walk_new=walk_new.id, walk_photo_key=walk_sent.photo_key)
+
     # --- the directory: an organisation of Lens, the ambassador's activity log ------------
     organisation = actors.save_organisation(
         admin, Organisation(), name="Centre social de Lens", kind="association", description="",

@@ -51,6 +51,8 @@ FICHE_EDITORS = frozenset({"resident", "referent_a", "admin"})
 CARD_PRINTERS = frozenset({"referent_a", "admin"})
 # Animators, referents and administrators open live boards.
 WORKSHOP_RUNNERS = frozenset({"referent_a", "referent_b", "animator", "admin"})
+# A Lens walk planned by the animator, the resident registered: she, its animator, Lens's referent, administrators.
+WALK_CAPTURERS = frozenset({"resident", "animator", "referent_a", "admin"})
 # A funded project's report: its group (the resident applied), Lens's referent and administrators.
 FUND_REPORTERS = frozenset({"resident", "referent_a", "admin"})
 
@@ -483,6 +485,26 @@ ROUTES: dict[str, Route] = {
                                       why="the report of a project whose decision is published"),
     "/fonds/demandes/<id:application_id>/fiche": Post("/fonds/demandes/{fund_paid}/fiche", FUND_REPORTERS,
                                                       why="once: a second click gives the same fiche"),
+    # --- walking diagnostics (labo/walks): public to read; planned by referents and animators; findings
+    # captured by those registered with an account, the walk's animators and its commune's referents ---
+    "/diagnostics/": Get("/diagnostics/", EVERYONE),
+    "/diagnostics/nouveau": Form("/diagnostics/nouveau", WORKSHOP_RUNNERS, {
+        "starts_at": "2030-05-04T14:00", "commune": "{commune_id}", "meeting_point": "La place",
+        "invites_residents": "y"}, why="referents (their communes: Liévin's gets a 422 for Lens), animators"),
+    "/diagnostics/<id:walk_id>": Get("/diagnostics/{walk}", EVERYONE),
+    "/diagnostics/<id:walk_id>/rapport": Get("/diagnostics/{walk}/rapport", EVERYONE),
+    "/diagnostics/photos/<key>": Get("/diagnostics/photos/{walk_photo_key}", EVERYONE, why="a finding sent on"),
+    "/diagnostics/<id:walk_id>/constater": Form("/diagnostics/{walk}/constater", WALK_CAPTURERS, {
+        "category": "lighting", "text": "Un trottoir trop haut", "street": "rue Diderot"}),
+    "/diagnostics/<id:walk_id>/tri": Get("/diagnostics/{walk}/tri", REFERENT_A),
+    "/diagnostics/<id:walk_id>/constats/<id:finding_id>/tri": Post(
+        "/diagnostics/{walk}/constats/{walk_new}/tri", REFERENT_A, {
+            "c{walk_new}-category": "cleanliness", "c{walk_new}-service_name": "Propreté urbaine",
+            "action": "send"}),
+    "/diagnostics/<id:walk_id>/constats/<id:finding_id>/reponse": Form(
+        "/diagnostics/{walk}/constats/{walk_sent}/reponse", ADMIN, {"status": "done", "answer": "Réparé."},
+        why="sent to the CAF, whose referent has no account here: administrators"),
+    "/diagnostics/a-repondre": Get("/diagnostics/a-repondre", SIGNED_IN, why="each sees the findings they answer"),
     # --- COPIL -------------------------------------------------------------------------
     "/copil/": Get("/copil/", COPIL),
     "/copil/rapport": Get("/copil/rapport", COPIL),
@@ -507,6 +529,8 @@ ROUTES: dict[str, Route] = {
     "/api/v1/fund/rounds": Get("/api/v1/fund/rounds", EVERYONE),
     "/api/v1/fund/rounds/<id:round_id>": Get("/api/v1/fund/rounds/{fund_draft}", NOBODY, why="a round in preparation"),
     "/api/v1/fund/projects": Get("/api/v1/fund/projects?commune=lens", EVERYONE),
+    "/api/v1/walks": Get("/api/v1/walks", EVERYONE),
+    "/api/v1/walks/<id:walk_id>": Get("/api/v1/walks/{walk}", EVERYONE),
     "/api/v1/proclamation/signatures/stats": Get("/api/v1/proclamation/signatures/stats", EVERYONE),
     "/api/v1/processes": Get("/api/v1/processes", EVERYONE),
     "/api/v1/processes/<id:process_id>": Get("/api/v1/processes/{draft}", NOBODY, why="published processes only"),
