@@ -22,6 +22,7 @@ from labo.core.db import utcnow
 from labo.core.i18n import _l
 from labo.core.levels import LEVEL_LABELS, Level
 from labo.extensions import db
+from labo.fund.services import funded_count
 from labo.meetings.models import AUDIENCE_LABELS, Audience, Meeting, MeetingKind, Registration, RegistrationStatus, \
     TrainingAudience
 from labo.processes.models import CHANNEL_LABELS, STANCE_LABELS, Channel, Participation, Process, Stance, Tally, TallyLine
@@ -48,6 +49,12 @@ class Indicators:
     findings: int = 0           # ... their findings (those set aside or merged left out)
     findings_answered: int = 0  # ... of which the body they were sent to answered
     trainings: int = 0          # training sessions held (meetings of kind "training")
+    funded_projects: int = 0    # the fund's projects granted (decision published) in the period (labo/fund)
+
+    @property
+    def residents_projects(self) -> int:
+        """"Projets initiés par les habitants": the initiatives and the projects the fund granted."""
+        return self.initiatives + self.funded_projects
 
 
 def _month_label(first: date) -> str:
@@ -139,7 +146,7 @@ def _trained(period: Period, now: datetime) -> tuple[int, Table]:
         found[own[0] if len(own) == 1 else None] += paper or 0
     table = _counter_table(found, {a.value: AUDIENCE_LABELS[a] for a in Audience}, unknown, "formations",
                            str(_l("Personnes formées, par public")), str(_l("Public")), order=order,
-                           column=str(_l("Présences aux formations")))
+                           column=str(_l("Présences")))
     table.note = str(_l("Chaque présence à une formation tenue pendant la période compte une fois."))
     return len(held), table
 
@@ -224,6 +231,7 @@ def indicators(period: Period, answer_days: int, now: Optional[datetime] = None)
         initiatives=kinds.get(Kind.INITIATIVE.value, 0),
         tables=[moments, participation, trained, by_commune, by_age, by_kind, by_theme, returns, by_level],
         trainings=trainings,
+        funded_projects=funded_count(period.starts_at, period.ends_before),
     )
 
 

@@ -620,6 +620,15 @@ def funded_projects(commune: Optional[Commune] = None) -> list[FundApplication]:
                                                   FundApplication.id.desc())).unique())
 
 
+def funded_count(starts_at: datetime, ends_before: datetime) -> int:
+    """How many projects the fund granted with a decision published in [starts_at, ends_before)
+    (the COPIL's "projets initiés par les habitants", beside the initiatives)."""
+    return int(db.session.scalar(
+        select(func.count(FundDecision.id)).where(
+            FundDecision.outcome == Outcome.GRANTED.value, FundDecision.published_at.is_not(None),
+            FundDecision.published_at >= starts_at, FundDecision.published_at < ends_before)))
+
+
 def funded_by_commune(projects: Sequence[FundApplication]) -> list[dict]:
     """The funded projects grouped by commune (by name), with each commune's total granted and paid, in cents."""
     groups: dict[str, dict] = {}
