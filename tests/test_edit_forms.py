@@ -704,7 +704,41 @@ def build_walk_finding(answered: bool = False):
             {"prefix": f"c{finding.id}"})
 
 
+def build_questionnaire():
+    """A Lens questionnaire in preparation: an introduction on two lines, answers without an account, a
+    question of one choice with its easy-read line, required."""
+    from labo.questionnaires import services
+
+    people = _people()
+    questionnaire = services.create_questionnaire(
+        people["referent"], title="Le square", intro="Votre avis sur le square.\n\nCinq minutes suffisent.",
+        commune=commune("lens"), allows_anonymous=True)
+    question = services.add_question(people["referent"], questionnaire, kind="one", text="Venez-vous au square ?",
+                                     easy_read="Vous y allez ?", required=True, choices="Oui\nNon\nParfois")
+    db.session.commit()
+    base = f"/questionnaires/{questionnaire.id}"
+    return people["referent"], base, question
+
+
+def build_questionnaire_settings():
+    referent, base, _question = build_questionnaire()
+    return referent, f"{base}/modifier", f"{base}/modifier"
+
+
+def build_questionnaire_question():
+    referent, base, question = build_questionnaire()
+    url = f"{base}/questions/{question.id}"
+    return referent, url, url
+
+
 EDITS: dict[str, Edit | tuple[Edit, ...]] = {
+    # questionnaires: by the commune's referent, while in preparation
+    "/questionnaires/<id:questionnaire_id>/modifier": (
+        Edit(build_questionnaire_settings, "intro", "Votre avis.", {("questionnaire", "intro")}),
+        Edit(build_questionnaire_settings, "allows_anonymous", [], {("questionnaire", "allows_anonymous")})),
+    "/questionnaires/<id:questionnaire_id>/questions/<id:question_id>": (
+        Edit(build_questionnaire_question, "choices", "Oui\nNon", {("questionnaire_question", "choices")}),
+        Edit(build_questionnaire_question, "required", [], {("questionnaire_question", "required")})),
     # walking diagnostics: a finding's category and where it was sent (the commune's referent), its answer
     "/diagnostics/<id:walk_id>/constats/<id:finding_id>/tri": Edit(
         build_walk_finding, "{prefix}-category", "safety", {("walk_finding", "category")}),
@@ -798,6 +832,15 @@ CREATES = "creates something new from an empty form"
 DELETES = "removes or withdraws something, with a confirmation and nothing to fill"
 ACTS = "one button that does one thing (no field shows what is stored)"
 NOT_EDITS: dict[str, str] = {
+    "/questionnaires/nouveau": CREATES,
+    "/questionnaires/<id:questionnaire_id>": "one person's answers, sent once (a second is refused)",
+    "/questionnaires/<id:questionnaire_id>/questions/nouvelle": CREATES,
+    "/questionnaires/<id:questionnaire_id>/questions/<id:question_id>/deplacer": ACTS,
+    "/questionnaires/<id:questionnaire_id>/questions/<id:question_id>/retirer": DELETES,
+    "/questionnaires/<id:questionnaire_id>/ouvrir": ACTS,
+    "/questionnaires/<id:questionnaire_id>/fermer": ACTS,
+    "/questionnaires/<id:questionnaire_id>/papier": "enters a new paper sheet, the form starts empty",
+    "/questionnaires/<id:questionnaire_id>/porte-a-porte": "enters a new person's answers, the form starts empty",
     "/lettre/": "subscribes an address typed afresh",
     "/lettre/<id:letter_id>": "subscribes an address typed afresh, from the letter's page",
     "/lettre/desinscription/<token>": "ends a subscription (one button; a mail client's one-click POST)",

@@ -119,7 +119,8 @@ class Questionnaire(Base):
     # Named by module: labo.processes has a Question too.
     questions: Mapped[list["QuestionnaireQuestion"]] = relationship(
         "labo.questionnaires.models.QuestionnaireQuestion", back_populates="questionnaire",
-        order_by="labo.questionnaires.models.QuestionnaireQuestion.position", cascade="all, delete-orphan")
+        order_by=lambda: [QuestionnaireQuestion.position, QuestionnaireQuestion.id],
+        cascade="all, delete-orphan")
 
     @property
     def state_enum(self) -> State:
@@ -133,8 +134,9 @@ class Questionnaire(Base):
 class QuestionnaireQuestion(Base):
     __tablename__ = "questionnaire_question"
     __table_args__ = (
-        UniqueConstraint("questionnaire_id", "position"),
-        CheckConstraint("position >= 0", name="position_not_negative"),
+        # No UNIQUE on the position: moving a question swaps two of them, one
+        # row at a time; the order is (position, id).
+        CheckConstraint("position >= 1", name="position_positive"),
         CheckConstraint("kind IN ('one', 'many', 'scale', 'text', 'number')", name="known_kind"),
         CheckConstraint("(kind IN ('one', 'many')) = (choices <> '')", name="choices_for_choice_kinds"),
     )

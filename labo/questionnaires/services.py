@@ -107,10 +107,11 @@ def _title(value: Optional[str]) -> str:
 
 
 def _intro(value: Optional[str]) -> str:
-    intro = (value or "").strip()
+    """Plain text as typed, its lines kept (the browser's CR LF as LF), no control character."""
+    intro = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", (value or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
     if len(intro) > 3000:
         raise QuestionnaireError("too-long", "intro")
-    return plain_text(intro) if intro else ""
+    return intro
 
 
 def _placed(actor, commune: Optional[Commune], process: Optional[Process], meeting: Optional[Meeting]):
@@ -222,22 +223,17 @@ def edit_question(actor, question: QuestionnaireQuestion, *, kind: str, text: st
 
 
 def move_question(actor, question: QuestionnaireQuestion, step: int) -> None:
-    """Up (-1) or down (+1) one place: swapped with its neighbour, through a
-    free position so that the UNIQUE (questionnaire, position) holds at each step."""
+    """Up (-1) or down (+1) one place: the two questions swap their places."""
     questionnaire = question.questionnaire
     _editable(questionnaire)
-    ordered = sorted(questionnaire.questions, key=lambda q: q.position)
+    ordered = list(questionnaire.questions)
     index = ordered.index(question)
     other_index = index + (1 if step > 0 else -1)
     if not 0 <= other_index < len(ordered):
         return
-    other = ordered[other_index]
-    mine, theirs = question.position, other.position
-    question.position = 0
-    db.session.flush()
-    other.position = mine
-    db.session.flush()
-    question.position = theirs
+    ordered[index], ordered[other_index] = ordered[other_index], ordered[index]
+    for position, row in enumerate(ordered, start=1):
+        row.position = position
     db.session.flush()
     db.session.expire(questionnaire, ["questions"])
 

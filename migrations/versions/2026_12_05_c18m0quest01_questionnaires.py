@@ -58,10 +58,9 @@ def upgrade():
     sa.Column('choices', sa.Text(), server_default='', nullable=False),
     sa.CheckConstraint("(kind IN ('one', 'many')) = (choices <> '')", name=op.f('ck_questionnaire_question_choices_for_choice_kinds')),
     sa.CheckConstraint("kind IN ('one', 'many', 'scale', 'text', 'number')", name=op.f('ck_questionnaire_question_known_kind')),
-    sa.CheckConstraint('position >= 0', name=op.f('ck_questionnaire_question_position_not_negative')),
+    sa.CheckConstraint('position >= 1', name=op.f('ck_questionnaire_question_position_positive')),
     sa.ForeignKeyConstraint(['questionnaire_id'], ['questionnaire.id'], name=op.f('fk_questionnaire_question_questionnaire_id_questionnaire'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_questionnaire_question')),
-    sa.UniqueConstraint('questionnaire_id', 'position', name=op.f('uq_questionnaire_question_questionnaire_id_position'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_questionnaire_question'))
     )
     with op.batch_alter_table('questionnaire_question', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_questionnaire_question_questionnaire_id'), ['questionnaire_id'], unique=False)

@@ -375,6 +375,27 @@ def build_world() -> World:
                fund_granted=fund_granted.id, fund_initiative=fund_initiative.id,
                fund_apply_until=fund_draft.apply_until.isoformat(), fund_committee_on=fund_draft.committee_on.isoformat())
 
+    # --- questionnaires in Lens (labo/questionnaires): one in preparation, one open (answers without an
+    # account allowed), one closed with a few answers ---
+    from labo.questionnaires import services as questionnaires
+
+    quest_draft = questionnaires.create_questionnaire(admin, title="En préparation", commune=lens, satisfaction=True)
+    quest_open = questionnaires.create_questionnaire(admin, title="Ouvert", commune=lens, satisfaction=True,
+                                                     allows_anonymous=True)
+    questionnaires.open_questionnaire(admin, quest_open)
+    quest_closed = questionnaires.create_questionnaire(admin, title="Fermé", commune=lens, satisfaction=True)
+    questionnaires.open_questionnaire(admin, quest_closed)
+    db.session.commit()
+    questionnaires.submit_response(quest_closed, {q.id: [v] for q, v in zip(quest_closed.questions, "4530")},
+                                   channel="paper",
+                                   entered_by=referent_a, client_key="cle-papier-0001")
+    questionnaires.close_questionnaire(admin, quest_closed)
+    db.session.commit()
+    ids.update(quest_draft=quest_draft.id, quest_draft_q1=quest_draft.questions[0].id, quest_open=quest_open.id,
+               quest_open_q1=quest_open.questions[0].id, quest_open_q2=quest_open.questions[1].id,
+               quest_open_q3=quest_open.questions[2].id, quest_open_q4=quest_open.questions[3].id,
+               quest_closed=quest_closed.id)
+
     # --- the territory --------------------------------------------------------------
     ids.update(commune="lens", commune_id=lens.id, lievin_id=lievin.id,
                qpv=db.session.scalar(select(Qpv.slug).order_by(Qpv.code)),

@@ -49,6 +49,8 @@ FICHE_EDITORS = frozenset({"resident", "referent_a", "admin"})
 # Printed cards of a Lens process: its referent and administrators (each card is a vote);
 # animators print them only for a meeting they run (/rencontres/<id>/cartes).
 CARD_PRINTERS = frozenset({"referent_a", "admin"})
+# An open questionnaire of Lens at the door: ambassadors, animators, its referent and administrators.
+DOOR_SURVEYORS = frozenset({"ambassador", "referent_a", "animator", "admin"})
 # Animators, referents and administrators open live boards.
 WORKSHOP_RUNNERS = frozenset({"referent_a", "referent_b", "animator", "admin"})
 # A Lens walk planned by the animator, the resident registered: she, its animator, Lens's referent, administrators.
@@ -505,6 +507,40 @@ ROUTES: dict[str, Route] = {
         "/diagnostics/{walk}/constats/{walk_sent}/reponse", ADMIN, {"status": "done", "answer": "Réparé."},
         why="sent to the CAF, whose referent has no account here: administrators"),
     "/diagnostics/a-repondre": Get("/diagnostics/a-repondre", SIGNED_IN, why="each sees the findings they answer"),
+    # --- questionnaires (Lens): built by its referents and administrators; answered by all when open
+    # (this one without an account too); at the door by ambassadors, animators and its managers ---
+    "/questionnaires/": Get("/questionnaires/", EVERYONE),
+    "/questionnaires/nouveau": Form("/questionnaires/nouveau", REFERENTS, {
+        "title": "Votre avis", "commune": "{commune_id}", "template": "satisfaction"},
+        why="any referent (Liévin's is told Lens is not among its communes: 422)"),
+    "/questionnaires/<id:questionnaire_id>": Route("/questionnaires/{quest_open}", GET=EVERYONE, POST=EVERYONE, data={
+        "q{quest_open_q1}": "4", "q{quest_open_q2}": "5", "q{quest_open_q3}": "3", "q{quest_open_q4}": "0"},
+        why="open, and answers without an account allowed"),
+    "/questionnaires/<id:questionnaire_id>/gerer": Get("/questionnaires/{quest_draft}/gerer", REFERENT_A),
+    "/questionnaires/<id:questionnaire_id>/modifier": Form("/questionnaires/{quest_draft}/modifier", REFERENT_A, {
+        "title": "En préparation", "intro": "Pourquoi."}),
+    "/questionnaires/<id:questionnaire_id>/questions/nouvelle": Form(
+        "/questionnaires/{quest_draft}/questions/nouvelle", REFERENT_A, {"text": "Votre âge ?", "kind": "number"}),
+    "/questionnaires/<id:questionnaire_id>/questions/<id:question_id>": Form(
+        "/questionnaires/{quest_draft}/questions/{quest_draft_q1}", REFERENT_A, {"text": "Utile ?", "kind": "scale"}),
+    "/questionnaires/<id:questionnaire_id>/questions/<id:question_id>/deplacer": Post(
+        "/questionnaires/{quest_draft}/questions/{quest_draft_q1}/deplacer", REFERENT_A, {"direction": "down"}),
+    "/questionnaires/<id:questionnaire_id>/questions/<id:question_id>/retirer": Post(
+        "/questionnaires/{quest_draft}/questions/{quest_draft_q1}/retirer", REFERENT_A),
+    "/questionnaires/<id:questionnaire_id>/ouvrir": Post("/questionnaires/{quest_draft}/ouvrir", REFERENT_A),
+    "/questionnaires/<id:questionnaire_id>/fermer": Post("/questionnaires/{quest_open}/fermer", REFERENT_A),
+    "/questionnaires/<id:questionnaire_id>/papier": Form("/questionnaires/{quest_open}/papier", REFERENT_A, {
+        "client_key": "cle-feuille-0001", "q{quest_open_q1}": "4", "q{quest_open_q2}": "5", "q{quest_open_q3}": "3",
+        "q{quest_open_q4}": "0", "next": "another"}),
+    "/questionnaires/<id:questionnaire_id>/porte-a-porte": Form("/questionnaires/{quest_open}/porte-a-porte",
+                                                                DOOR_SURVEYORS, {
+        "client_key": "cle-porte-00001", "q{quest_open_q1}": "4", "q{quest_open_q2}": "5", "q{quest_open_q3}": "3",
+        "q{quest_open_q4}": "0"}),
+    "/questionnaires/<id:questionnaire_id>/resultats": Get("/questionnaires/{quest_closed}/resultats", EVERYONE,
+                                                           why="closed: its results are public"),
+    "/questionnaires/<id:questionnaire_id>/synthese": Get("/questionnaires/{quest_closed}/synthese", EVERYONE),
+    "/questionnaires/<id:questionnaire_id>/resultats.csv": Get("/questionnaires/{quest_closed}/resultats.csv",
+                                                               EVERYONE),
     # --- COPIL -------------------------------------------------------------------------
     "/copil/": Get("/copil/", COPIL),
     "/copil/rapport": Get("/copil/rapport", COPIL),
@@ -531,6 +567,9 @@ ROUTES: dict[str, Route] = {
     "/api/v1/fund/projects": Get("/api/v1/fund/projects?commune=lens", EVERYONE),
     "/api/v1/walks": Get("/api/v1/walks", EVERYONE),
     "/api/v1/walks/<id:walk_id>": Get("/api/v1/walks/{walk}", EVERYONE),
+    "/api/v1/questionnaires": Get("/api/v1/questionnaires", EVERYONE),
+    "/api/v1/questionnaires/<id:questionnaire_id>": Get("/api/v1/questionnaires/{quest_draft}", NOBODY,
+                                                        why="in preparation: never in the API"),
     "/api/v1/proclamation/signatures/stats": Get("/api/v1/proclamation/signatures/stats", EVERYONE),
     "/api/v1/processes": Get("/api/v1/processes", EVERYONE),
     "/api/v1/processes/<id:process_id>": Get("/api/v1/processes/{draft}", NOBODY, why="published processes only"),
