@@ -65,7 +65,8 @@ class MeetingForm(FlaskForm):
     # For a training session only (TRAINING_FIELDS): kept empty for any other kind.
     audiences = MultiCheckboxField(_l("Pour qui est la formation"), validators=[Optional()],
                                    choices=[(a.value, AUDIENCE_LABELS[a]) for a in Audience],
-                                   description=_l("Un ou plusieurs publics."))
+                                   description=_l("Un ou plusieurs publics. Professionnels : les agents et salariés des "
+                                                  "communes, des associations et des partenaires."))
     trainer = SelectField(_l("Qui forme : une personne du Labo"), validators=[Optional()], choices=[])
     trainer_name = StringField(_l("Ou son nom, si elle n'a pas de compte sur le site"),
                                validators=[Optional(), Length(max=120)],

@@ -87,7 +87,7 @@ class Audience(str, enum.Enum):
 AUDIENCE_LABELS = {
     Audience.RESIDENT: _l("Habitants"),
     Audience.ELECTED: _l("Élus"),
-    Audience.STAFF: _l("Professionnels (agents, salariés)"),
+    Audience.STAFF: _l("Professionnels"),
 }
 AUDIENCE_ONE = {
     Audience.RESIDENT: _l("Habitant"),

@@ -237,7 +237,7 @@ def test_people_trained_are_counted_by_public_from_the_attendance_of_trainings_h
     came(old, "resident")
     figures = indicators(Period((NOW - timedelta(days=200)).date(), NOW.date()), app.config["LABO_ANSWER_DAYS"])
     assert figures.trainings == 3
-    assert trained(figures) == {"Habitants": 3, "Élus": 2 + 2 + 3, "Professionnels (agents, salariés)": 1,
+    assert trained(figures) == {"Habitants": 3, "Élus": 2 + 2 + 3, "Professionnels": 1,
                                 "Public non noté (feuille papier)": 2}
 
 
@@ -260,7 +260,7 @@ def test_the_dashboard_shows_people_trained_and_hides_groups_under_five(client, 
     assert shown["Habitants"] == "6" and shown["Élus"] == "5" and shown["Total"] == "11"
     came(training("Pour les agents", audiences=("staff",)), "staff", "staff")
     html, shown = cells()
-    assert shown["Professionnels (agents, salariés)"] == "&lt; 5"  # two people: a group under 5
+    assert shown["Professionnels"] == "&lt; 5"  # two people: a group under 5
     assert re.search(r"<strong>2</strong>\s*formations tenues", html)
 
 
