@@ -466,6 +466,8 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     # the residents' micro-projects fund (labo/fund): administrators open rounds; public once open
     "fund.manage": is_admin,              # open a round, edit it, name its committee
     "fund.close": is_admin,               # "Clore les demandes": no more applications
+    "fund.from_initiative": lambda user, contribution=None: _authenticated(user) and contribution is not None and (
+        getattr(contribution, "author_id", None) == user.id and getattr(contribution, "kind", None) == "initiative"),
     "fund.finish": is_admin,              # "Clôturer le fonds", once every application sent is decided
     "fund.see_project": lambda user, application=None: _is_application(application) and (
         application.status == "decided" and application.decision is not None

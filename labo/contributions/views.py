@@ -27,6 +27,8 @@ from labo.contributions.forms import (
     RewordForm,
 )
 from labo.contributions.models import Comment, Contribution, KIND_LABELS, Photo, STATUS_LABELS, Visibility
+from labo.core.dates import local
+from labo.core.db import utcnow
 from labo.core.files import send_photo
 from labo.core.forms import carry_out, show_error
 from labo.core.grammar import noun
@@ -38,6 +40,7 @@ from labo.core.sanitize import rich_text_as_typed
 from labo.core.uploads import accepts_uploads
 from labo.core.urls import page_number
 from labo.extensions import db, limiter
+from labo.fund import services as fund_services
 from labo.meetings.models import Meeting
 from labo.permissions import authorize, can, require
 from labo.territory.models import Qpv
@@ -117,6 +120,8 @@ def _render_detail(contribution: Contribution, status: int = 200, **forms):
         action_form=ActionForm(formdata=None),
         moderator=moderator,
         revisions=services.revisions_of(contribution) if moderator else [],
+        fund_rounds=fund_services.rounds_for_initiative(contribution, local(utcnow()).date())
+        if can(current_user, "fund.from_initiative", contribution) else [],
     ), status
 
 

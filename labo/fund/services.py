@@ -686,6 +686,20 @@ def initiatives_of(user: User) -> list[Contribution]:
         .order_by(Contribution.created_at.desc())))
 
 
+def rounds_for_initiative(contribution: Contribution, today: date) -> list[FundRound]:
+    """The open rounds that accept applications today for the initiative's
+    commune (or the whole agglomeration), where it has no application yet:
+    each a "Demander un financement au fonds" for its author."""
+    if contribution.kind != Kind.INITIATIVE.value or contribution.visibility != Visibility.PUBLISHED.value:
+        return []
+    applied = select(FundApplication.round_id).where(FundApplication.contribution_id == contribution.id)
+    return list(db.session.scalars(
+        select(FundRound).where(FundRound.state == RoundState.OPEN.value, FundRound.apply_until >= today,
+                                or_(FundRound.commune_id.is_(None), FundRound.commune_id == contribution.commune_id),
+                                FundRound.id.not_in(applied))
+        .order_by(FundRound.apply_until, FundRound.id)).unique())
+
+
 def application_from_initiative(actor: User, fund_round: FundRound, contribution: Contribution,
                                 today: date) -> FundApplication:
     """A draft that starts from an initiative: its title, text, commune and
