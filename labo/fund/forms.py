@@ -237,13 +237,13 @@ class ReportForm(FlaskForm):
         Length(max=1200, message=_l("C'est trop long : 1 200 signes au plus."))],
         description=_l("Quelques phrases suffisent. Par exemple : qui est venu, ce que vous avez fait, ce qui a plu."),
         render_kw={"rows": 6, "maxlength": 1200})
-    photo = FileField(_l("Une photo (si vous voulez)"),
+    photo = FileField(_l("Ajouter une photo"),
                       description=_l("Une photo de votre téléphone. Le lieu et la date cachés dans la photo sont "
                                      "effacés."),
                       # data-shrink: static/js/photo.js makes it lighter on the phone before it is sent
                       render_kw={"accept": "image/jpeg,image/png,image/webp", "data-shrink": "1"})
-    alt = StringField(_l("Que montre la photo ?"), validators=[
+    alt = TextAreaField(_l("Que montre la photo ?"), validators=[
         Optional(), Length(max=200, message=_l("C'est trop long : 200 signes au plus."))],
         description=_l("Pour les personnes qui ne voient pas la photo. Exemple : des enfants plantent des "
                        "salades."),
-        render_kw={"maxlength": 200})
+        render_kw={"rows": 2, "maxlength": 200})
