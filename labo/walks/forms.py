@@ -77,7 +77,7 @@ class FindingForm(FlaskForm):
     page's script (static/js/walk.js) queues it on the phone instead and adds
     the key, the optional position and a smaller copy of the photo."""
 
-    photo = FileField(_l("Une photo (facultatif)"))
+    photo = FileField(_l("Une photo (facultatif)"), render_kw={"accept": "image/*"})
     category = SelectField(_l("De quoi s'agit-il ?"), choices=[SelectChoice("", _l("Choisir…"))] + CATEGORY_CHOICES,
                            validators=[DataRequired(_l("Choisissez de quoi il s'agit."))])
     text = TextAreaField(_l("Ce que vous voyez, en une phrase"), render_kw={"rows": 3, "maxlength": 500},

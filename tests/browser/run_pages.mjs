@@ -30,6 +30,9 @@
 //     {"do": "save", "name", "selector", "attr": "value" | "text" | any attribute, "strip": base?}
 //     {"do": "axe", "label", "lang": "fr"}   (axe at each width, sideways scrolling, console errors)
 //     {"do": "offline", "value": true | false}   (the browser's network cut or back)
+//     {"do": "geolocation", "latitude", "longitude"}   (the page may ask for the phone's position: granted, fixed)
+//     {"do": "upload", "selector", "file"}   (a file chosen in a file field, path from the repository's root)
+//     {"do": "media", "value": "print" | null}   (the page as printed, or back to the screen)
 //     {"do": "back"}   (the browser's Back button)
 //     {"do": "click", "selector"}   (a click that loads no page, e.g. one handled by the page's script)
 //     {"do": "viewport", "width", "height"}   (the window's size from now on; an "axe" step goes back to 360x740)
@@ -680,6 +683,18 @@ async function runScript(job, page, errors, context) {
           await page.route(`**/static/js/${s.script}*`, (route) => route.fulfill({
             status: 200, contentType: 'text/javascript', body: '/* not run in this test */' }));
           ok = step(s.name || `the page runs without ${s.script}`, true);
+          break;
+        case 'geolocation':
+          await context.grantPermissions(['geolocation'], { origin: job.base });
+          await context.setGeolocation({ latitude: s.latitude, longitude: s.longitude, accuracy: s.accuracy ?? 10 });
+          ok = step(s.name || `the phone is at ${s.latitude}, ${s.longitude} and may say so`, true);
+          break;
+        case 'media':
+          await page.emulateMedia({ media: s.value || null });
+          ok = step(s.name || `the page is shown for ${s.value || 'the screen'}`, true);
+          break;
+        case 'upload':
+          await page.setInputFiles(s.selector, path.isAbsolute(s.file) ? s.file : path.join(ROOT, s.file));
           break;
         case 'offline':
           await context.setOffline(!!s.value);
