@@ -780,6 +780,10 @@ def save_report(config: Mapping, actor: User, application: FundApplication, text
     (re-encoded without its metadata by labo.core.photos, outside the web root)."""
     if not report_expected(application):
         raise ServiceError("report-not-paid")
+    # Two taps on "Publier" at once: the second waits for the first (PostgreSQL: the row's lock; SQLite: a
+    # writing request holds the write turn), then finds its report, and its photo already there.
+    db.session.execute(select(FundApplication.id).where(FundApplication.id == application.id).with_for_update())
+    db.session.expire(application, ["report"])
     report = application.report
     if report is not None and report.fiche_id is not None:
         raise ServiceError("report-is-fiche")
@@ -811,8 +815,12 @@ def save_report(config: Mapping, actor: User, application: FundApplication, text
             stored = process_photo(photo, config["LABO_UPLOAD_DIR"])
         except PhotoError as error:
             raise ServiceError(f"photo-{error.code}", "photo") from None
-        report.photos.append(FundReportPhoto(key=stored.key, content_type=stored.content_type, width=stored.width,
-                                             height=stored.height, size=stored.size, alt=alt))
+        if any((p.alt, p.size, p.width, p.height) == (alt, stored.size, stored.width, stored.height)
+               for p in report.photos):
+            _delete_photo_files(config, [stored.key])  # the same photo sent twice (a second tap): kept once
+        else:
+            report.photos.append(FundReportPhoto(key=stored.key, content_type=stored.content_type,
+                                                 width=stored.width, height=stored.height, size=stored.size, alt=alt))
     db.session.flush()
     if changed or photo is not None:
         record_audit(actor, "fund.report" if created else "fund.report_edit", "fund_application", application.id,

@@ -308,3 +308,18 @@ def test_the_demo_s_paid_project_has_its_report_become_a_published_fiche(app, cl
     assert "Nous étions plus de 90" in page and "Devenue une fiche :" in page
     assert f'/boite-a-outils/{fiche.id}">Un repas partagé à la cité 12</a>' in page
     assert "Josiane Martin" not in page
+
+
+def test_the_same_photo_sent_twice_by_a_second_tap_is_kept_once(app, client, auth, world):
+    _pay(world)
+    application_id = world["application"].id
+    auth.login(world["resident"].email)
+    photo = jpeg_bytes((300, 200))
+    for _tap in range(2):
+        assert _post_report(auth, application_id, "Une belle journée.", photo, "Le jardin").status_code == 302
+    report = db.session.scalar(select(FundReport))
+    assert len(report.photos) == 1
+    stored = {p.name for p in Path(app.config["LABO_UPLOAD_DIR"]).iterdir()}
+    assert report.photos[0].key in stored
+    assert _post_report(auth, application_id, "Une belle journée.", photo, "Le jardin, le soir").status_code == 302
+    assert len(db.session.scalar(select(FundReport)).photos) == 2  # described otherwise: another photo
