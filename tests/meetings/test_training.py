@@ -275,3 +275,11 @@ def test_a_trainer_finds_their_trainings_in_their_download_and_erasure_unnames_t
     db.session.commit()
     db.session.refresh(meeting)
     assert meeting.trainer_id is None
+
+
+def test_the_flyer_says_it_is_a_training_and_for_whom(client):
+    meeting = training("Formation des relais", audiences=("resident", "elected"), days=20)
+    text = page_text(client.get(f"/rencontres/{meeting.id}/affiche"))
+    assert "Formation" in text and "pour : Habitants, Élus" in text
+    labo = create_meeting(title="Rencontre de Wingles")
+    assert "pour :" not in page_text(client.get(f"/rencontres/{labo.id}/affiche"))
