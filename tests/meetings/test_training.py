@@ -258,6 +258,8 @@ def test_the_dashboard_shows_people_trained_and_hides_groups_under_five(client, 
     assert "Personnes formées, par public" in html
     assert re.search(r"<strong>1</strong>\s*formations tenues", html)
     assert shown["Habitants"] == "6" and shown["Élus"] == "5" and shown["Total"] == "11"
+    csv = client.get("/copil/export/formations.csv", query_string=period)
+    assert csv.status_code == 200 and "Habitants;6" in csv.get_data(as_text=True)
     came(training("Pour les agents", audiences=("staff",)), "staff", "staff")
     html, shown = cells()
     assert shown["Professionnels"] == "&lt; 5"  # two people: a group under 5
