@@ -25,6 +25,7 @@ from labo.extensions import db
 from labo.fund.services import funded_count
 from labo.meetings.models import AUDIENCE_LABELS, Audience, Meeting, MeetingKind, Registration, RegistrationStatus, \
     TrainingAudience
+from labo.questionnaires.services import Satisfaction, satisfaction_between
 from labo.processes.models import CHANNEL_LABELS, STANCE_LABELS, Channel, Participation, Process, Stance, Tally, TallyLine
 from labo.territory.models import Ambition, Commune, Pillar, Qpv
 from labo.walks.services import walk_figures
@@ -50,6 +51,7 @@ class Indicators:
     findings_answered: int = 0  # ... of which the body they were sent to answered
     trainings: int = 0          # training sessions held (meetings of kind "training")
     funded_projects: int = 0    # the fund's projects granted (decision published) in the period (labo/fund)
+    satisfaction: list[Satisfaction] = field(default_factory=list)  # meetings' satisfaction surveys (labo/questionnaires)
 
     @property
     def residents_projects(self) -> int:
@@ -232,6 +234,7 @@ def indicators(period: Period, answer_days: int, now: Optional[datetime] = None)
         tables=[moments, participation, trained, by_commune, by_age, by_kind, by_theme, returns, by_level],
         trainings=trainings,
         funded_projects=funded_count(period.starts_at, period.ends_before),
+        satisfaction=satisfaction_between(period.starts_at, period.ends_before),
     )
 
 

@@ -625,26 +625,31 @@ def public_questionnaires() -> list[Questionnaire]:
 # --- the COPIL's satisfaction figures -------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class Satisfaction:
-    questionnaire: Questionnaire
+    """One meeting's satisfaction survey for the COPIL, in plain values (the
+    dashboard's figures are kept between requests, outside any session)."""
+    questionnaire_id: int
+    title: str
+    meeting: str
     responses: int
-    averages: list[tuple[str, str]]  # (question, "3,8" or "< 5")
+    averages: tuple[tuple[str, str], ...]  # (question, "3,8" or "< 5")
 
 
 def satisfaction_between(start: datetime, end: datetime) -> list[Satisfaction]:
-    """Questionnaires opened in the period that hang on a meeting (its
-    satisfaction survey): responses and the average of each scale question,
-    shown only from 5 answers."""
+    """Questionnaires opened in the period (start included, end excluded)
+    that hang on a meeting — its satisfaction survey: the responses and the
+    average of each scale question, shown only from 5 answers."""
     found = []
     rows = db.session.scalars(select(Questionnaire).where(
         Questionnaire.meeting_id.is_not(None), Questionnaire.state != State.DRAFT.value,
-        Questionnaire.opened_at >= start, Questionnaire.opened_at <= end).order_by(Questionnaire.opened_at))
+        Questionnaire.opened_at >= start, Questionnaire.opened_at < end).order_by(Questionnaire.opened_at))
     for questionnaire in rows:
         res = results(questionnaire)
-        averages = [(qr.question.text, qr.average if qr.answered >= THRESHOLD else f"< {THRESHOLD}")
-                    for qr in res.questions if qr.question.kind == Kind.SCALE.value and qr.answered]
-        found.append(Satisfaction(questionnaire, res.total, averages))
+        averages = tuple((qr.question.text, qr.average if qr.answered >= THRESHOLD else f"< {THRESHOLD}")
+                         for qr in res.questions if qr.question.kind == Kind.SCALE.value and qr.answered)
+        found.append(Satisfaction(questionnaire.id, questionnaire.title, questionnaire.meeting.title, res.total,
+                                  averages))
     return found
 
 

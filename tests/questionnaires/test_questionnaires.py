@@ -4,6 +4,7 @@ the door (a retried send never doubles), and read as results with every
 group under 5 hidden."""
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -28,6 +29,11 @@ def satisfaction(actor=None, *, slug="lens", open_it=True, anonymous=False):
         services.open_questionnaire(actor, q)
     db.session.commit()
     return q
+
+
+def words(response) -> str:
+    """The page's text without its markup, spaces folded."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
 
 
 def answers_for(q, useful="4", again="0", word=""):
@@ -318,3 +324,25 @@ def test_erasing_an_account_keeps_its_answers_in_the_counts_without_its_free_tex
     assert db.session.scalar(select(Response.user_id)) is None
     assert db.session.scalar(select(func.count(Answer.id)).where(Answer.text.is_not(None))) == 0
     assert services.results(q).questions[0].answered == 1
+
+
+# --- the COPIL's dashboard ---------------------------------------------------------------------
+
+
+def test_the_copil_dashboard_shows_each_meeting_s_satisfaction_with_small_counts_hidden(app, client, auth):
+    big = satisfaction()
+    small = satisfaction(slug="lievin")
+    for i in range(5):
+        services.submit_response(big, answers_for(big, useful="4" if i else "3"), channel="paper",
+                                 client_key=f"paper-big-{i}")
+    for i in range(2):
+        services.submit_response(small, answers_for(small), channel="paper", client_key=f"paper-small-{i}")
+    db.session.commit()
+    create_user(email="copil@example.org", roles=[(Role.COPIL, None)])
+    auth.login("copil@example.org")
+    text = words(client.get("/copil/"))
+    section = text[text.index("Satisfaction après les rencontres"):]
+    assert "Cette rencontre vous a-t-elle été utile ? 3,8 sur 5" in section
+    assert "Réponses : 2" in section and "< 5 sur 5" in section
+    report = words(client.get("/copil/rapport"))
+    assert "Satisfaction après les rencontres" in report and "3,8 sur 5" in report
