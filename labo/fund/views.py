@@ -14,20 +14,21 @@ from labo.contributions.models import Contribution
 from labo.core.dates import local
 from labo.core.db import utcnow
 from labo.core.errors import ServiceError
+from labo.core.files import send_photo
 from labo.core.forms import ActionForm, carry_out, edit_form, show_error
 from labo.core.i18n import _
+from labo.core.limits import per_person, write_limit
 from labo.core.numbers import format_euros
-from labo.core.files import send_photo
 from labo.core.photos import WIDTHS as PHOTO_WIDTHS
 from labo.core.spreadsheet import csv_bytes
 from labo.core.uploads import accepts_uploads
-from labo.extensions import db
+from labo.extensions import db, limiter
 from labo.fiches.forms import ERROR_MESSAGES as FICHE_MESSAGES
 from labo.fund import services
 from labo.fund.forms import (
-    WHOLE_CHOICE, ApplicationForm, DecisionForm, MemberForm, OpinionForm, PaymentForm, RoundForm, VoteForm,
+    WHOLE_CHOICE, ApplicationForm, DecisionForm, MemberForm, OpinionForm, PaymentForm, ReportForm, RoundForm,
+    VoteForm,
 )
-from labo.fund.forms import ReportForm
 from labo.fund.models import CommitteeMember, FundApplication, FundReportPhoto, FundRound, RoundState
 from labo.fund.services import ERROR_MESSAGES
 from labo.permissions import authorize, can, require, sits_on_committee
@@ -502,6 +503,7 @@ def _report_page(application: FundApplication, form: Optional[ReportForm] = None
 
 @bp.route("/demandes/<id:application_id>/bilan", methods=["GET", "POST"])
 @accepts_uploads()
+@limiter.limit(write_limit, key_func=per_person, methods=["POST"])
 def report(application_id: int):
     """The group's report: a few sentences, and one more photo each time (four at most)."""
     application = get_application(application_id)
