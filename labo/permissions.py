@@ -342,9 +342,10 @@ def manages_questionnaire(user, questionnaire: Any) -> bool:
 
 
 def answers_questionnaire(user, questionnaire: Any) -> bool:
-    """An open questionnaire: with an account, or without anything if its manager allows it."""
+    """An open questionnaire: with an account, or without anything if its manager allows it, or with a
+    printed participation card of its process when it accepts them (labo.questionnaires.services checks the card)."""
     return (_is_questionnaire(questionnaire) and questionnaire.state == "open"
-            and (_authenticated(user) or questionnaire.allows_anonymous))
+            and (_authenticated(user) or questionnaire.allows_anonymous or questionnaire.accepts_cards))
 
 
 def surveys_at_door(user, questionnaire: Any) -> bool:

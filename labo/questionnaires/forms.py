@@ -36,6 +36,8 @@ ERROR_MESSAGES = {
     "qpv-not-in-commune": _l("Ce quartier n'est pas dans la commune choisie."),
     "answers-refused": _l("Certaines réponses manquent : regardez les questions en rouge."),
     "too-fast": _l("Prenez le temps de lire les questions, puis envoyez à nouveau."),
+    "no-cards": _l("Ce questionnaire n'accepte pas les cartes de participation."),
+    "card-required": _l("Tapez le code de votre carte de participation, ou connectez-vous."),
     "device-answered": _l("Une réponse a déjà été envoyée depuis cet appareil. Merci !"),
 }
 

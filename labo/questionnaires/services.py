@@ -12,10 +12,12 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Mapping, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from labo.accounts.models import AGE_BAND_LABELS, AgeBand, User
 from labo.audit.services import audit_labels, record_audit
+from labo.cards import services as cards
+from labo.cards.models import ParticipationCard
 from labo.copil.presentation import Row, Shown, Table, suppress_small
 from labo.core.db import insert_ignoring_duplicates, utcnow, write_transaction
 from labo.core.disclosure import THRESHOLD
@@ -410,6 +412,50 @@ def submit_response(questionnaire: Questionnaire, raw: Mapping[int, list[str]], 
                        for q, c, s, n, t in checked.rows)
     db.session.flush()
     return Submitted(response_id, True)
+
+
+def submit_with_card(questionnaire: Questionnaire, raw: Mapping[int, list[str]], code: Optional[str],
+                     secret_key: str, *, commune: Optional[Commune] = None, qpv: Optional[Qpv] = None,
+                     age_band: Optional[str] = None, now: Optional[datetime] = None) -> Submitted:
+    """Answers given with a printed participation card of the questionnaire's
+    process (labo.cards), without an account. The card is spent by one
+    conditional UPDATE in the same transaction as the answers: of any number
+    of sends at once, one writes, the others are told the card was used.
+    Refusals: CardError (the card, field "card_code"), QuestionnaireError."""
+    now = now or utcnow()
+    if questionnaire.state != State.OPEN.value:
+        raise QuestionnaireError("not-open")
+    process = questionnaire.process
+    if not questionnaire.accepts_cards or process is None or not process.accepts_cards:
+        raise QuestionnaireError("no-cards")
+    try:
+        card = cards.find_card(code, secret_key)
+    except cards.CardError as error:
+        raise cards.CardError(error.code, "card_code") from None
+    if card.process_id != process.id:
+        raise cards.CardError("unknown", "card_code")
+    if card.revoked_at is not None or card.used_at is not None:
+        raise cards.CardError("revoked" if card.revoked_at is not None else "used", "card_code")
+    checked = check_answers(questionnaire, raw)
+    commune, qpv, age_band = _about(commune, qpv, age_band)
+    card_id, questionnaire_id = card.id, questionnaire.id
+    write_transaction()
+    spent = db.session.execute(
+        update(ParticipationCard)
+        .where(ParticipationCard.id == card_id, ParticipationCard.used_at.is_(None),
+               ParticipationCard.revoked_at.is_(None))
+        .values(used_at=now).execution_options(synchronize_session=False)).rowcount
+    if spent != 1:
+        raise cards.CardError("used", "card_code")
+    response = Response(questionnaire_id=questionnaire_id, channel=Channel.CARD.value,
+                        commune_id=commune.id if commune else None, qpv_id=qpv.id if qpv else None,
+                        age_band=age_band, created_at=now)
+    db.session.add(response)
+    db.session.flush()
+    db.session.add_all(Answer(response_id=response.id, question_id=q, choice=c, scale=s, number=n, text=t)
+                       for q, c, s, n, t in checked.rows)
+    db.session.flush()
+    return Submitted(response.id, True)
 
 
 def has_answered(questionnaire: Questionnaire, user) -> bool:

@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
 
 from labo.accounts.models import AGE_BAND_LABELS
+from labo.cards import services as cards
 from labo.core.forms import ActionForm, carry_out, show_error
 from labo.core.i18n import _
 from labo.core.limits import per_person, write_limit
@@ -164,7 +165,8 @@ def detail(questionnaire_id: int):
                    results=can(current_user, "questionnaire.results", questionnaire),
                    door=can(current_user, "questionnaire.door", questionnaire),
                    may_answer=can(current_user, "questionnaire.answer", questionnaire), done=done,
-                   ask_about=not member, action_form=ActionForm(formdata=None),
+                   ask_about=not member, action_form=ActionForm(formdata=None), card_error=None,
+                   ask_card=questionnaire.accepts_cards and not member,
                    started=_started_serializer().dumps(time.time()))
     if request.method == "GET":
         return _answers_page("questionnaires/detail.html", questionnaire, **context)
@@ -175,19 +177,39 @@ def detail(questionnaire_id: int):
             return redirect(url_for("accounts.login", next=request.path))
         abort(403)
     raw = _posted_answers(questionnaire)
-    about = {k: request.form.get(k, "") for k in ("commune", "qpv", "age_band")}
+    about = {k: request.form.get(k, "") for k in ("commune", "qpv", "age_band", "card_code")}
+    code = (request.form.get("card_code") or "").strip()[:40] if questionnaire.accepts_cards and not member else ""
+
+    def again(status: int, errors=None):
+        context["started"] = request.form.get("started") or context["started"]
+        return _answers_page("questionnaires/detail.html", questionnaire, status, values=raw, errors=errors,
+                             about=about, **context)
+
     if not member:
-        if done:
+        if done and not code:  # a shared tablet: each card is one person
             flash(ERROR_MESSAGES["device-answered"], "info")
             return redirect(url_for("questionnaires.detail", questionnaire_id=questionnaire.id))
         if request.form.get("website") or _too_fast():
             flash(ERROR_MESSAGES["too-fast"], "error")
-            context["started"] = request.form.get("started") or context["started"]
-            return _answers_page("questionnaires/detail.html", questionnaire, 422, values=raw, about=about, **context)
+            return again(422)
+        if not code and not questionnaire.allows_anonymous:
+            context["card_error"] = str(ERROR_MESSAGES["card-required"])
+            flash(ERROR_MESSAGES["card-required"], "error")
+            return again(422)
     commune, qpv, age_band = _posted_about() if not member else (None, None, None)
     try:
-        services.submit_response(questionnaire, raw, channel=Channel.ONLINE.value,
-                                 user=current_user if member else None, commune=commune, qpv=qpv, age_band=age_band)
+        if code:
+            services.submit_with_card(questionnaire, raw, code, current_app.config["SECRET_KEY"], commune=commune,
+                                      qpv=qpv, age_band=age_band)
+        else:
+            services.submit_response(questionnaire, raw, channel=Channel.ONLINE.value,
+                                     user=current_user if member else None, commune=commune, qpv=qpv,
+                                     age_band=age_band)
+    except cards.CardError as error:
+        db.session.rollback()
+        context["card_error"] = cards.message(error.code)
+        flash(cards.message(error.code), "error")
+        return again(422)
     except services.QuestionnaireError as error:
         db.session.rollback()
         if error.code == "already-answered":
@@ -195,9 +217,7 @@ def detail(questionnaire_id: int):
             return redirect(url_for("questionnaires.detail", questionnaire_id=questionnaire.id))
         errors, message = _refused(error)
         flash(message, "error")
-        context["started"] = request.form.get("started") or context["started"]
-        return _answers_page("questionnaires/detail.html", questionnaire, 422, values=raw, errors=errors, about=about,
-                             **context)
+        return again(422, errors)
     db.session.commit()
     flash(_("Merci ! Vos réponses sont bien arrivées."), "success")
     response = redirect(url_for("questionnaires.detail", questionnaire_id=questionnaire.id, merci=1))

@@ -346,3 +346,44 @@ def test_the_copil_dashboard_shows_each_meeting_s_satisfaction_with_small_counts
     assert "Réponses : 2" in section and "< 5 sur 5" in section
     report = words(client.get("/copil/rapport"))
     assert "Satisfaction après les rencontres" in report and "3,8 sur 5" in report
+
+
+# --- printed participation cards -----------------------------------------------------------------
+
+
+def test_a_printed_card_answers_once_without_an_account(app, client):
+    from flask import current_app
+
+    from labo.cards import services as cards
+    from labo.cards.models import ParticipationCard
+    from labo.core.db import utcnow
+    from tests.factories import insert_process
+
+    admin = create_admin()
+    process = insert_process(level="consultation", method="avis", options=(), accepts_cards=True)
+    q = services.create_questionnaire(admin, title="Consultation du square", process=process, accepts_cards=True,
+                                      satisfaction=True)
+    services.open_questionnaire(admin, q)
+    _sheet, codes = cards.print_sheet(admin, process, 2, utcnow(), current_app.config["SECRET_KEY"])
+    db.session.commit()
+    app.config["LABO_GUEST_MIN_SECONDS"] = 0
+    try:
+        page = client.get(f"/questionnaires/{q.id}").get_data(as_text=True)
+        assert 'name="card_code"' in page
+        base = {"csrf_token": csrf_from(page), "started": re.search(r'name="started" value="([^"]+)"', page).group(1),
+                **form_for(q)}
+        without = client.post(f"/questionnaires/{q.id}", data=base)
+        assert without.status_code == 422 and "Tapez le code de votre carte" in page_text(without)
+        wrong = client.post(f"/questionnaires/{q.id}", data={**base, "card_code": "ABCD-EFGH"})
+        assert wrong.status_code == 422 and "Ce code n'existe pas" in page_text(wrong)
+        typed = cards.show_code(codes[0]).lower().replace("-", " ")  # typed as people do
+        assert client.post(f"/questionnaires/{q.id}", data={**base, "card_code": typed}).status_code == 302
+        again = client.post(f"/questionnaires/{q.id}", data={**base, "card_code": codes[0]})
+        assert again.status_code == 422 and "déjà servi" in page_text(again)
+        # The same tablet, the next person with the other card.
+        assert client.post(f"/questionnaires/{q.id}", data={**base, "card_code": codes[1]}).status_code == 302
+    finally:
+        app.config["LABO_GUEST_MIN_SECONDS"] = 4
+    rows = list(db.session.scalars(select(Response)))
+    assert [r.channel for r in rows] == ["card", "card"] and all(r.user_id is None for r in rows)
+    assert db.session.scalar(select(func.count(ParticipationCard.id)).where(ParticipationCard.used_at.is_not(None))) == 2
