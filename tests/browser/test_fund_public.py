@@ -144,3 +144,54 @@ def test_an_administrator_closes_the_applications_then_winds_the_fund_up(live_se
         see("Terminé", "main .lead"),
         see("Clôturer le fonds", "main", absent=True),
     ], widths=(360,))
+
+
+def _initiative_and_round(app, tag: str) -> tuple[int, int]:
+    """A resident's initiative in Mazingarbe and a round open for Mazingarbe."""
+    from labo.accounts.models import User
+    from labo.contributions import services as contributions
+    from labo.extensions import db
+    from labo.fund import services
+    from labo.territory.models import Commune
+
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.email == "admin@labo.example"))
+        resident = db.session.scalar(select(User).where(User.email == "habitante@labo.example"))
+        mazingarbe = db.session.scalar(select(Commune).where(Commune.slug == "mazingarbe"))
+        today = date.today()
+        initiative = contributions.create_contribution(
+            app.config, resident, kind="initiative", title=f"Un potager au pied des immeubles {tag}",
+            body="Avec les enfants du centre social.", commune=mazingarbe)
+        fund_round = services.create_round(
+            admin, mazingarbe, title=f"Fonds de Mazingarbe {tag}", envelope_cents=500_000, ceiling_cents=100_000,
+            apply_until=today + timedelta(days=30), committee_on=today + timedelta(days=40), spend_within_days=30,
+            rules="", rules_easy="", today=today)
+        services.add_member(admin, fund_round, admin.pseudonym, False)
+        services.open_round(admin, fund_round, today)
+        db.session.commit()
+        return initiative.id, fund_round.id
+
+
+def test_the_author_of_an_initiative_asks_the_fund_from_its_page(live_server, run_browser):
+    tag = uuid.uuid4().hex[:6]
+    initiative_id, round_id = _initiative_and_round(live_server.app, tag)
+    page = f"/idees/{initiative_id}"
+    run_script(run_browser, [
+        goto(page),
+        see("Demander un financement au fonds", "main", absent=True),
+        login("habitante@labo.example"),
+        goto(page),
+        see("Demander un financement au fonds", "main"),
+        see(f"Fonds de Mazingarbe {tag}", "main"),
+        axe("an initiative's page with the fund's button, for its author"),
+        evaluate(NOT_WIDER, equals=True, name="the initiative's page fits the phone"),
+        viewport(360, 1400),
+        screenshot(f"{SHOTS}/initiative-button-360.png"),
+        submit(f"main form[action='/fonds/{round_id}/depuis-initiative/{initiative_id}'] button[type=submit]",
+               url=r"^/fonds/demandes/(\d+)/modifier$", name="the initiative becomes a draft application"),
+        see("Votre initiative est devenue un brouillon de demande", "main"),
+        evaluate("document.querySelector(\"main input[name=title]\").value",
+                 equals=f"Un potager au pied des immeubles {tag}", name="the draft starts from the initiative"),
+        goto(page),
+        see("Demander un financement au fonds", "main", absent=True),
+    ], widths=(360,))
