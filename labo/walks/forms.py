@@ -46,6 +46,7 @@ ERROR_MESSAGES = {
     "answer-required": _l("Écrivez la réponse."),
     "answer-too-long": _l("Cette réponse est trop longue."),
     "partner-unknown": _l("Ce partenaire n'existe pas ou plus : choisissez dans la liste."),
+    "qpv-unknown": _l("Ce quartier n'existe pas : choisissez dans la liste."),
 }
 
 CATEGORY_CHOICES = [SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()]
@@ -57,8 +58,10 @@ class WalkForm(FlaskForm):
     starts_at = DateTimeLocalField(_l("Départ : jour et heure"), format="%Y-%m-%dT%H:%M",
                                    validators=[DataRequired(_l("Indiquez le jour et l'heure du départ."))])
     ends_at = DateTimeLocalField(_l("Fin prévue (facultatif)"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
-    commune = SelectField(_l("Commune"), validators=[DataRequired(_l("Choisissez la commune."))], choices=[])
-    qpv = SelectField(_l("Quartier prioritaire (QPV)"), validators=[Optional()], choices=[],
+    # an unknown choice reaches the service, which says why in plain words
+    commune = SelectField(_l("Commune"), validators=[DataRequired(_l("Choisissez la commune."))], choices=[],
+                          validate_choice=False)
+    qpv = SelectField(_l("Quartier prioritaire (QPV)"), validators=[Optional()], choices=[], validate_choice=False,
                       description=_l("Le quartier où l'on marche, s'il est un quartier prioritaire de la politique de la ville."))
     meeting_point = StringField(_l("Point de rendez-vous"),
                                 validators=[DataRequired(_l("Dites où l'on se retrouve.")), Length(max=240)],
@@ -79,7 +82,7 @@ class FindingForm(FlaskForm):
 
     photo = FileField(_l("Une photo (facultatif)"), render_kw={"accept": "image/*"})
     category = SelectField(_l("De quoi s'agit-il ?"), choices=[SelectChoice("", _l("Choisir…"))] + CATEGORY_CHOICES,
-                           validators=[DataRequired(_l("Choisissez de quoi il s'agit."))])
+                           validators=[DataRequired(_l("Choisissez de quoi il s'agit."))], validate_choice=False)
     text = TextAreaField(_l("Ce que vous voyez, en une phrase"), render_kw={"rows": 3, "maxlength": 500},
                          validators=[DataRequired(_l("Écrivez en une phrase ce que vous avez vu.")), Length(max=500)])
     street = StringField(_l("Le nom de la rue"), validators=[Optional(), Length(max=160)],
@@ -92,16 +95,18 @@ class FindingForm(FlaskForm):
 
 class SortForm(FlaskForm):
     category = SelectField(_l("Catégorie"), choices=CATEGORY_CHOICES,
-                           validators=[DataRequired(_l("Choisissez de quoi il s'agit."))])
-    partner = SelectField(_l("Transmettre à un partenaire du contrat de ville"), validators=[Optional()], choices=[])
+                           validators=[DataRequired(_l("Choisissez de quoi il s'agit."))], validate_choice=False)
+    partner = SelectField(_l("Transmettre à un partenaire du contrat de ville"), validators=[Optional()], choices=[],
+                          validate_choice=False)
     service_name = StringField(_l("… ou à un service de la commune (son nom)"), validators=[Optional(), Length(max=160)],
                                description=_l("Par exemple : « Services techniques, éclairage public »."))
-    duplicate_of = SelectField(_l("Doublon de (facultatif)"), validators=[Optional()], choices=[])
+    duplicate_of = SelectField(_l("Doublon de (facultatif)"), validators=[Optional()], choices=[],
+                               validate_choice=False)
 
 
 class AnswerForm(FlaskForm):
     status = SelectField(_l("Où en est la demande ?"),
                          choices=[SelectChoice(s.value, STATUS_LABELS[s]) for s in ANSWER_STATUSES],
-                         validators=[DataRequired(_l("Choisissez où en est la demande."))])
+                         validators=[DataRequired(_l("Choisissez où en est la demande."))], validate_choice=False)
     answer = TextAreaField(_l("La réponse, lisible par les habitants"), render_kw={"rows": 4},
                            validators=[DataRequired(_l("Écrivez la réponse.")), Length(max=3000)])

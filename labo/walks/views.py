@@ -108,14 +108,23 @@ def plan():
             if not form.errors:
                 abort(400)
         else:
-            qpv = db.session.get(Qpv, int(form.qpv.data)) if (form.qpv.data or "").isdigit() else None
-            done = carry_out(lambda: services.plan_walk(
-                current_user, title=form.title.data or "", starts_at=from_local(form.starts_at.data),
-                ends_at=from_local(form.ends_at.data), commune=get_commune(form.commune.data), qpv=qpv,
-                meeting_point=form.meeting_point.data or "", route=form.route.data or "",
-                invites_residents=form.invites_residents.data, invites_landlord=form.invites_landlord.data,
-                invites_services=form.invites_services.data, step_free=form.step_free.data),
-                form, ERROR_MESSAGES, _("Le diagnostic en marchant est prévu. Il est dans le programme des rencontres."))
+            def act():
+                qpv = None
+                if form.qpv.data:
+                    qpv = db.session.get(Qpv, int(form.qpv.data)) if form.qpv.data.isdigit() \
+                        and len(form.qpv.data) < 10 else None
+                    if qpv is None:
+                        raise services.WalkError("qpv-unknown", "qpv")
+                commune = get_commune(form.commune.data) if (form.commune.data or "").isdigit() \
+                    and len(form.commune.data) < 10 else None
+                return services.plan_walk(
+                    current_user, title=form.title.data or "", starts_at=from_local(form.starts_at.data),
+                    ends_at=from_local(form.ends_at.data), commune=commune, qpv=qpv,
+                    meeting_point=form.meeting_point.data or "", route=form.route.data or "",
+                    invites_residents=form.invites_residents.data, invites_landlord=form.invites_landlord.data,
+                    invites_services=form.invites_services.data, step_free=form.step_free.data)
+
+            done = carry_out(act, form, ERROR_MESSAGES, _("Le diagnostic en marchant est prévu. Il est dans le programme des rencontres."))
             if done:
                 return redirect(url_for("walks.detail", walk_id=done.value.id))
     return render_template("walks/plan.html", form=form), (422 if request.method == "POST" else 200)
@@ -226,6 +235,9 @@ def sort_finding(walk_id: int, finding_id: int):
     partner = next((p for p in partners if p.slug == form.partner.data), None) if form.partner.data else None
     duplicate = next((f for f in walk.findings if str(f.id) == form.duplicate_of.data), None) \
         if form.duplicate_of.data else None
+    if form.partner.data and partner is None:
+        show_error(form, services.WalkError("partner-unknown", "partner"), ERROR_MESSAGES)
+        return _sort_page(walk, {finding.id: form}, 422)
     messages = {"send": _("Le constat est transmis."), "reject": _("Le constat est écarté."),
                 "merge": _("Le constat est regroupé avec l'autre."), "save": _("La catégorie est enregistrée.")}
     if carry_out(lambda: services.sort_finding(current_user, finding, action=action, category=form.category.data,

@@ -219,19 +219,27 @@ def test_bad_input_gets_a_message_and_a_4xx(app, auth, client):
          "Cette position n'est pas lisible"),
         ({"category": "lighting", "text": "x", "street": "", "latitude": "95", "longitude": "2"},
          "Cette position n'est pas lisible"),
-        ({"category": "nope", "text": "x", "street": "rue"}, "Not a valid choice"),
+        ({"category": "nope", "text": "x", "street": "rue"}, "Choisissez de quoi il s'agit."),
     ]
     for data, message in cases:
         response = auth.post(f"/diagnostics/{walk.id}/constater", data)
         assert response.status_code == 422, data
-        if message != "Not a valid choice":
-            assert message in page_text(response), data
+        assert message in page_text(response), data
     photo = auth.post(f"/diagnostics/{walk.id}/constater", {"category": "lighting", "text": "x", "street": "rue",
                                                              "photo": (io.BytesIO(b"not a picture"), "a.jpg")},
                       content_type="multipart/form-data")
     assert photo.status_code == 422
     assert "Ce fichier n'est pas une photo lisible." in page_text(photo)
     assert db.session.scalar(select(func.count(Finding.id))) == 0
+    # planning: a QPV or a commune that is not in the lists is refused with a message
+    for data, message in (({"qpv": "999999"}, "Ce quartier n'existe pas"),
+                          ({"commune": "999999"}, "Choisissez la commune."),
+                          ({"starts_at": "demain"}, "")):
+        sent = {"starts_at": "2030-05-04T14:00", "commune": str(commune("lens").id), "meeting_point": "Ici",
+                "invites_residents": "y", **data}
+        response = auth.post("/diagnostics/nouveau", sent)
+        assert response.status_code == 422, data
+        assert message in page_text(response)
 
 
 # --- sorting, answering, the public page ------------------------------------------------
@@ -273,6 +281,10 @@ def test_the_referent_sorts_sends_and_the_partner_s_referent_answers(app, auth, 
                         form_page=f"/diagnostics/{walk.id}/tri")
     assert refused.status_code == 422
     assert "Choisissez un partenaire ou écrivez le nom du service" in page_text(refused)
+    unknown = auth.post(sort.format(lamp.id), {f"c{lamp.id}-category": "lighting", f"c{lamp.id}-partner": "nope",
+                                               "action": "send"}, form_page=f"/diagnostics/{walk.id}/tri")
+    assert unknown.status_code == 422
+    assert "Ce partenaire n'existe pas ou plus" in page_text(unknown)
     db.session.expire_all()
     assert (door.status, door.partner_id) == ("sent", landlord.id)
     assert (lamp.status, lamp.service_name) == ("sent", "Éclairage public")
