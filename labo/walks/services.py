@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from labo.accounts.models import User
 from labo.audit.services import audit_labels, record_audit
-from labo.core.db import utcnow
+from labo.core.db import utcnow, write_transaction
 from labo.core.errors import ServiceError
 from labo.core.i18n import _
 from labo.core.photos import PhotoError, delete_photo, process_photo
@@ -143,15 +143,19 @@ def add_finding(config: Mapping, actor: User, walk: Walk, *, category: str, text
 
     `client_key` is the id a phone gave the finding it queued offline: the
     same key sent again (a retried send) returns the finding made the first
-    time, never a second one; the database's UNIQUE (walk, key) holds even
-    for two sends at once. The photo goes through labo.core.photos (EXIF,
-    GPS and every other metadata stripped); the position is kept only when
-    the person added it, rounded."""
-    if not can(actor, "walk.capture", walk):
+    time, never a second one; the database's UNIQUE (walk, key) settles two
+    sends at once. The photo goes through labo.core.photos (EXIF, GPS and
+    every other metadata stripped); the position is kept only when the person
+    added it, rounded. Commits what the caller's session held and takes the
+    write turn (labo.core.db.write_transaction; a writing request holds it)."""
+    if client_key is not None and not CLIENT_KEY_RE.fullmatch(client_key):
+        raise WalkError("client-key-invalid")
+    walk_id = walk.id
+    write_transaction()
+    walk = db.session.get(Walk, walk_id)
+    if walk is None or not can(actor, "walk.capture", walk):
         raise WalkError("not-allowed")
     if client_key is not None:
-        if not CLIENT_KEY_RE.fullmatch(client_key):
-            raise WalkError("client-key-invalid")
         existing = find_by_key(walk, client_key)
         if existing is not None:
             return existing, False
@@ -181,7 +185,7 @@ def add_finding(config: Mapping, actor: User, walk: Walk, *, category: str, text
     try:
         with db.session.begin_nested():
             db.session.add(finding)
-    except IntegrityError:  # the same key, sent twice at once: the first one wins
+    except IntegrityError:  # the same key, sent twice at once (PostgreSQL): the first one wins
         if stored is not None:
             delete_photo(config["LABO_UPLOAD_DIR"], stored.key)
         existing = find_by_key(walk, client_key) if client_key else None

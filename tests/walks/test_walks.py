@@ -148,6 +148,44 @@ def test_the_same_key_sent_twice_makes_one_finding(app, uploads):
     db.session.rollback()
 
 
+def test_twenty_sends_of_one_key_at_once_store_one_finding(app):
+    import threading
+
+    from labo.accounts.models import User
+
+    referent = create_referent("lens")
+    walk = plan(referent)
+    walk_id, referent_id = walk.id, referent.id
+    barrier = threading.Barrier(20)
+    outcomes: list[bool] = []
+    errors: list[BaseException] = []
+
+    def one() -> None:
+        try:
+            barrier.wait(timeout=30)  # all twenty start together
+            with app.app_context():
+                try:
+                    _finding, created = services.add_finding(
+                        app.config, db.session.get(User, referent_id), db.session.get(Walk, walk_id),
+                        category="safety", text="Une grille arrachée", street="square", client_key=CLIENT_KEY)
+                    db.session.commit()
+                    outcomes.append(created)
+                finally:
+                    db.session.remove()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=one) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors[:3]
+    assert sorted(outcomes) == [False] * 19 + [True]
+    db.session.commit()
+    assert db.session.scalar(select(func.count(Finding.id)).where(Finding.walk_id == walk_id)) == 1
+
+
 def test_the_json_send_keeps_csrf_and_answers_the_same_finding_on_a_retry(app, auth, client, uploads):
     referent = create_referent("lens", email="nadia@example.org")
     walk = plan(referent)
