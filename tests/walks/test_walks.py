@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -404,6 +405,17 @@ def test_the_copil_counts_walks_findings_and_answers(app):
     today = datetime.now(timezone.utc).date()
     figures = indicators(Period(today - timedelta(days=30), today), 30)
     assert (figures.walks, figures.findings, figures.findings_answered) == (1, 3, 1)
+    # the committee reads them on its dashboard and in its printable report
+    from labo.accounts.models import Role
+    from tests.conftest import Auth
+
+    create_user(email="copil@example.org", roles=[(Role.COPIL, None)])
+    client = app.test_client()
+    Auth(client).login("copil@example.org")
+    period = f"from={(today - timedelta(days=30)).isoformat()}&to={today.isoformat()}"
+    for page in (f"/copil/?{period}", f"/copil/rapport?{period}"):
+        text = " ".join(re.sub(r"<[^>]+>", "", page_text(client.get(page))).split())
+        assert "1 diagnostics en marchant tenus : 3 constats, dont 1 avec une réponse" in text, page
 
 
 # --- the person's data ------------------------------------------------------------------
