@@ -141,7 +141,7 @@ def _detail_page(fund_round: FundRound, status: int = 200):
     return render_template("fund/detail.html", fund_round=fund_round,
                            accepts=services.accepts_applications(fund_round, today()),
                            state=services.state_on(fund_round, today()), action_form=ActionForm(),
-                           may_close=fund_round.state == RoundState.OPEN.value and can(
+                           may_close=services.state_on(fund_round, today()) is RoundState.OPEN and can(
                                current_user, "fund.close", fund_round),
                            may_finish=services.state_on(fund_round, today()) is RoundState.CLOSED and can(
                                current_user, "fund.finish", fund_round),
@@ -183,7 +183,8 @@ def _edit_page(fund_round: FundRound, form: Optional[RoundForm] = None, member_f
     member_form = member_form or MemberForm(formdata=None)
     failed = bool(form.errors or member_form.errors)
     return render_template("fund/round_form.html", form=form, fund_round=fund_round, member_form=member_form,
-                           action_form=ActionForm(), is_draft=fund_round.state == RoundState.DRAFT.value), \
+                           action_form=ActionForm(), is_draft=fund_round.state == RoundState.DRAFT.value,
+                           granted=services.granted_cents(fund_round)), \
         422 if failed else 200
 
 

@@ -106,6 +106,7 @@ def test_the_fund_is_closed_only_once_every_application_sent_is_decided(client, 
     db.session.commit()
     shown = page_text(client.get(page))
     assert "1 demande attend encore la décision du comité" in shown and "Clôturer le fonds" not in shown
+    assert "Clore les demandes" not in shown
     response = auth.post(f"{page}/cloturer", form_page=page)
     assert response.status_code == 409 and "attendent encore la décision" in page_text(response)
     assert db.session.get(FundRound, fund_round.id).state == "closed"
@@ -166,6 +167,7 @@ def test_an_open_round_s_rules_and_amounts_above_what_was_granted_may_still_chan
     fund_round = world["round"]
     page = f"/fonds/{fund_round.id}/modifier"
     auth.login(world["admin"].email)
+    assert "ne descendent pas sous ce qui est déjà accordé (400 € en tout)" in page_text(client.get(page))
     response = auth.post(page, form_data(fund_round, envelope="400", ceiling="400", rules="Des projets, corrigé."),
                          form_page=page)
     assert response.status_code == 302
