@@ -69,7 +69,7 @@
     else if (queue.length) text = msg('waiting', queue.length);
     else if (problem && problem.kind === 'rejected') text = msg('rejected').replace('{error}', problem.text || '');
     else if (justSaved && !sentSomething) text = msg('saved');
-    else if (sentSomething) text = msg('saved') + ' ' + msg('sent');
+    else if (sentSomething) text = msg('sent');
     statusBox.hidden = !text;
     statusBox.classList.toggle('notice-warn', !!problem || queue.length > 0);
     if (statusBox.textContent !== text) statusBox.textContent = text;
