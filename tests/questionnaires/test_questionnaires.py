@@ -387,3 +387,66 @@ def test_a_printed_card_answers_once_without_an_account(app, client):
     rows = list(db.session.scalars(select(Response)))
     assert [r.channel for r in rows] == ["card", "card"] and all(r.user_id is None for r in rows)
     assert db.session.scalar(select(func.count(ParticipationCard.id)).where(ParticipationCard.used_at.is_not(None))) == 2
+
+
+# --- under concurrency ---------------------------------------------------------------------------
+
+
+def _all_at_once(app, n: int, work) -> tuple[list, list]:
+    """`work(i)` in `n` threads started together, each in its own app context; (outcomes, errors)."""
+    import threading
+
+    barrier = threading.Barrier(n)
+    outcomes: list = []
+    errors: list = []
+
+    def one(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            with app.app_context():
+                try:
+                    outcomes.append(work(i))
+                    db.session.commit()
+                except services.QuestionnaireError as refusal:
+                    db.session.rollback()
+                    outcomes.append(refusal.code)
+                finally:
+                    db.session.remove()
+        except BaseException as error:  # noqa: BLE001 - reported by the caller
+            errors.append(error)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes, errors
+
+
+def test_twenty_sends_at_once_store_one_response_per_account_and_one_per_door_key(app):
+    q = satisfaction()
+    person = create_user()
+    interviewer = create_user(roles=[(Role.AMBASSADOR, None)])
+    q_id, person_id, interviewer_id, raw = q.id, person.id, interviewer.id, answers_for(q)
+
+    def online(i: int):
+        services.submit_response(db.session.get(Questionnaire, q_id), raw, channel="online",
+                                 user=db.session.get(type(person), person_id))
+        return "stored"
+
+    outcomes, errors = _all_at_once(app, 20, online)
+    assert not errors, errors[:3]
+    assert outcomes.count("stored") == 1 and set(outcomes) == {"stored", "already-answered"}
+
+    def door(i: int):
+        done = services.submit_response(db.session.get(Questionnaire, q_id), raw, channel="door",
+                                        entered_by=db.session.get(type(interviewer), interviewer_id),
+                                        client_key="the-same-phone-key")
+        return "stored" if done.new else "same"
+
+    outcomes, errors = _all_at_once(app, 20, door)
+    assert not errors, errors[:3]
+    assert outcomes.count("stored") == 1 and set(outcomes) == {"stored", "same"}
+    db.session.commit()
+    assert db.session.scalar(select(func.count(Response.id))) == 2
+    assert db.session.scalar(select(func.count(Answer.id))) == 8
