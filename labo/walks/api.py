@@ -83,7 +83,8 @@ SCHEMAS: dict = {
             "invited": {"type": "array", "items": {"type": "string",
                                                    "enum": ["residents", "landlord", "commune_services"]}},
             "findings": {"type": "array", "items": {"$ref": "#/components/schemas/WalkFinding"},
-                         "description": "Findings set aside or merged as duplicates are left out."},
+                         "description": "The findings sent on to a partner or a commune service; those not "
+                                        "sorted yet, set aside or merged as duplicates are left out."},
         },
     },
     "WalkFinding": {
@@ -101,7 +102,7 @@ SCHEMAS: dict = {
             "geo": {"type": "string", "description": "A geo: URI (RFC 5870) for a map application."},
             "photo": {"type": ["string", "null"], "format": "uri-reference",
                       "description": "The photo, without any metadata."},
-            "status": {"type": "string", "enum": ["new", "sent", "answered", "in_progress", "done", "refused"]},
+            "status": {"type": "string", "enum": ["sent", "answered", "in_progress", "done", "refused"]},
             "sent_to": {"type": ["string", "null"], "description": "The partner or commune service it was sent to."},
             "answer": {"type": ["string", "null"]},
             "answered_at": {"type": ["string", "null"], "format": "date-time"},

@@ -79,8 +79,11 @@ STATUS_CSS = {
 }
 # What the body that acts may say: its answer moves the finding to one of these.
 ANSWER_STATUSES = (Status.ANSWERED, Status.IN_PROGRESS, Status.DONE, Status.REFUSED)
-# What residents see on the walk's page (a finding set aside or merged is not shown on its own).
-PUBLIC_STATUSES = (Status.NEW, Status.SENT) + ANSWER_STATUSES
+# What residents see on the walk's page: what the referent sent on (a finding not sorted yet waits
+# for a look at its photo and words; one set aside or merged is not shown on its own).
+PUBLIC_STATUSES = (Status.SENT,) + ANSWER_STATUSES
+# What the COPIL counts as the walk's findings.
+KEPT_STATUSES = (Status.NEW,) + PUBLIC_STATUSES
 
 
 def _values(enum_type) -> str:

@@ -28,7 +28,7 @@ from labo.partners.models import Partner
 from labo.permissions import can
 from labo.privacy import personal_data
 from labo.territory.models import Commune, Qpv
-from labo.walks.models import ANSWER_STATUSES, Category, Finding, PUBLIC_STATUSES, Status, Walk
+from labo.walks.models import ANSWER_STATUSES, KEPT_STATUSES, Category, Finding, Status, Walk
 
 CATEGORIES = tuple(c.value for c in Category)
 STATUSES = tuple(s.value for s in Status)
@@ -289,6 +289,11 @@ def public_findings(walk: Walk) -> list[Finding]:
     return [f for f in walk.findings if f.is_public]
 
 
+def waiting_findings(walk: Walk) -> int:
+    """How many findings wait for the referent's sorting."""
+    return sum(1 for f in walk.findings if f.status == Status.NEW.value)
+
+
 def duplicates_of(walk: Walk) -> Counter:
     """How many findings were merged into each (id → count)."""
     return Counter(f.merged_into_id for f in walk.findings if f.status == Status.MERGED.value and f.merged_into_id)
@@ -367,7 +372,7 @@ def walk_figures(starts_at: datetime, ends_before: datetime, now: Optional[datet
                    Meeting.starts_at < now - timedelta(hours=12),
                    Meeting.starts_at >= starts_at, Meeting.starts_at < ends_before))
     walks = db.session.scalar(select(func.count()).select_from(held.subquery())) or 0
-    kept = [s.value for s in PUBLIC_STATUSES]
+    kept = [s.value for s in KEPT_STATUSES]
     answered = [s.value for s in ANSWER_STATUSES]
     findings, with_answer = db.session.execute(
         select(func.count(Finding.id), func.count(Finding.id).filter(Finding.status.in_(answered)))

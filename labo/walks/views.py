@@ -49,7 +49,7 @@ def get_finding(walk: Walk, finding_id: int) -> Finding:
 def _page_data(walk: Walk) -> dict:
     findings = services.public_findings(walk)
     return {"walk": walk, "meeting": walk.meeting, "groups": services.by_category(findings), "count": len(findings),
-            "findings": findings,
+            "findings": findings, "waiting": services.waiting_findings(walk),
             "duplicates": services.duplicates_of(walk), "geo": services.geo_uri, "status_css": STATUS_CSS,
             "answered": sum(1 for f in findings if f.answered_at is not None)}
 
