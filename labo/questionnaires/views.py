@@ -22,7 +22,7 @@ from labo.core.i18n import _
 from labo.core.limits import per_person, write_limit
 from labo.core.spreadsheet import csv_bytes
 from labo.extensions import db, limiter
-from labo.permissions import authorize, can
+from labo.permissions import authorize, can, places_in_commune
 from labo.questionnaires import services
 from labo.questionnaires.forms import (ANSWER_MESSAGES, ERROR_MESSAGES, NewQuestionnaireForm, QuestionForm,
                                        QuestionnaireForm)
@@ -36,9 +36,21 @@ DEVICE_COOKIE = "labo_questionnaires"  # the questionnaires this device answered
 DEVICE_COOKIE_DAYS = 365
 
 
+def _questionnaires_here(meeting=None, process=None) -> dict:
+    """For a meeting's or a process's page (templates/questionnaires/_on_page.html): its
+    questionnaires, and where its managers make one (the satisfaction template for a meeting)."""
+    source = meeting if meeting is not None else process
+    new_url = None
+    if source is not None and can(current_user, "questionnaire.create") and places_in_commune(current_user,
+                                                                                                source.commune):
+        new_url = (url_for("questionnaires.new", rencontre=meeting.id) if meeting is not None
+                   else url_for("questionnaires.new", demarche=process.id))
+    return {"asked": services.questionnaires_of(meeting=meeting, process=process), "new_url": new_url}
+
+
 @bp.app_context_processor
 def _template_helpers() -> dict:
-    return {"questionnaire_state_labels": STATE_LABELS}
+    return {"questionnaire_state_labels": STATE_LABELS, "labo_questionnaires_here": _questionnaires_here}
 
 
 def get_questionnaire(questionnaire_id: int) -> Questionnaire:
@@ -258,6 +270,9 @@ def new():
         wanted = request.args.get("rencontre", "")
         if wanted.isdigit():
             form.meeting.data, form.template.data = wanted, "satisfaction"
+        wanted = request.args.get("demarche", "")
+        if wanted.isdigit():
+            form.from_process.data = wanted
     communes, meetings, processes = _source_choices(form)
     if request.method == "POST":
         if not form.validate_on_submit():

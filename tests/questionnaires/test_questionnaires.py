@@ -450,3 +450,16 @@ def test_twenty_sends_at_once_store_one_response_per_account_and_one_per_door_ke
     db.session.commit()
     assert db.session.scalar(select(func.count(Response.id))) == 2
     assert db.session.scalar(select(func.count(Answer.id))) == 8
+
+
+def test_a_meeting_s_page_lists_its_survey_and_offers_its_referent_to_make_one(app, client, auth):
+    q = satisfaction()
+    meeting_page = f"/rencontres/{q.meeting_id}"
+    public = words(client.get(meeting_page))
+    assert "Votre avis sur la rencontre" in public and "Faire un questionnaire de satisfaction" not in public
+    create_referent("lens", email="ref@example.org")
+    auth.login("ref@example.org")
+    page = client.get(meeting_page).get_data(as_text=True)
+    assert f'href="/questionnaires/nouveau?rencontre={q.meeting_id}"' in page
+    form = client.get(f"/questionnaires/nouveau?rencontre={q.meeting_id}").get_data(as_text=True)
+    assert f'<option selected value="{q.meeting_id}">' in form and '<option selected value="satisfaction">' in form
