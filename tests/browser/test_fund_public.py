@@ -12,7 +12,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.browser.script import axe, count, evaluate, goto, login, logout, run_script, screenshot, see, submit, viewport
+from tests.browser.script import (axe, count, evaluate, goto, login, logout, run_script, screenshot, see, submit,
+                                  viewport)
 from tests.browser.script import select as choose
 
 pytestmark = pytest.mark.browser
@@ -22,7 +23,8 @@ SHOTS = "../../tmp/shots-fund2"  # from the repository's root: /tmp/shots-fund2
 
 
 def _world(app, tag: str) -> dict:
-    """Two rounds with funded projects (Lens, Liévin), an open one with an application waiting, a closed one all decided."""
+    """Funded projects in Lens and Liévin: a closed round all decided, and an
+    agglomeration round still open with an application waiting."""
     from labo.accounts.models import User
     from labo.extensions import db
     from labo.fund import services
