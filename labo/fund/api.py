@@ -14,6 +14,8 @@ from flask import jsonify, request, url_for
 from sqlalchemy import select
 
 from labo.api.common import PLACE, api_error, bp, describe, error_response, id_param, query_param
+from labo.core.dates import local
+from labo.core.db import utcnow
 from labo.core.i18n import _
 from labo.extensions import db
 from labo.fund import services
@@ -35,7 +37,7 @@ def round_json(fund_round: FundRound) -> dict:
         "title": fund_round.title,
         "url": url_for("fund.detail", round_id=fund_round.id),
         "commune": _place(fund_round.commune),
-        "state": fund_round.state,
+        "state": services.state_on(fund_round, local(utcnow()).date()).value,
         "apply_until": fund_round.apply_until.isoformat(),
         "committee_on": fund_round.committee_on.isoformat(),
         "spend_within_days": fund_round.spend_within_days,

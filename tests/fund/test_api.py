@@ -66,3 +66,14 @@ def test_the_api_gives_rounds_with_their_money_and_decided_projects_without_thei
     document = client.get("/api/v1/openapi.json").get_json()
     assert {"/fund/rounds", "/fund/rounds/{id}", "/fund/projects"} <= set(document["paths"])
     assert {"FundRound", "FundProject"} <= set(document["components"]["schemas"])
+
+
+def test_a_round_past_its_last_day_reads_closed_in_the_api(client):
+    admin = create_admin()
+    fund_round = a_round(admin)
+    services.add_member(admin, fund_round, create_user(pseudonym="Josiane").pseudonym, True)
+    services.open_round(admin, fund_round, TODAY)
+    assert client.get(f"/api/v1/fund/rounds/{fund_round.id}").get_json()["state"] == "open"
+    fund_round.apply_until = TODAY - timedelta(days=1)  # the last day to apply has passed
+    db.session.commit()
+    assert client.get(f"/api/v1/fund/rounds/{fund_round.id}").get_json()["state"] == "closed"
