@@ -24,6 +24,7 @@ from labo.walks import demo as walks
 from labo.partners import demo as partners
 from labo.processes import demo as processes
 from labo.proclamation import demo as proclamation
+from labo.questionnaires import demo as questionnaires
 from labo.territory.models import Commune, Pillar
 from labo.territory.services import resolve_theme
 from labo.workshops import demo as workshops
@@ -251,4 +252,5 @@ def seed_demo_features(config: Mapping) -> dict[str, int]:
         "opinion(s)": opinions.seed(config),
         "walk(s)": walks.seed(config),
         "fund round(s)": fund.seed(config),
+        "questionnaire(s)": questionnaires.seed(config),  # after the meetings: a satisfaction survey
     }
