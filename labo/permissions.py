@@ -282,6 +282,12 @@ def sorts_walk(user, walk: Any) -> bool:
     return _is(walk, "walk") and is_referent_of(user, walk.meeting.commune)
 
 
+def manages_walk(user, walk: Any) -> bool:
+    """A walk's date, place, route and guests are changed by its animators
+    (whoever planned it among them), its commune's referents and administrators."""
+    return _is(walk, "walk") and (animates_meeting(user, walk.meeting) or sorts_walk(user, walk))
+
+
 def captures_on_walk(user, walk: Any) -> bool:
     """Findings are captured by the people registered with an account, the
     walk's animators, the referents of its commune and administrators."""
@@ -501,6 +507,7 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
         or manages_questionnaire(user, questionnaire)),
     # walking diagnostics (labo/walks): public to read, with their findings and answers
     "walk.plan": plans_walk,              # this commune, or None: the form
+    "walk.manage": manages_walk,          # its date, place, route and who is invited (registered people told)
     "walk.capture": captures_on_walk,     # a finding from the phone, during the walk
     "walk.sort": sorts_walk,              # category, duplicates, set aside, sent to a partner or a service
     "walk.answer": answers_finding,       # the partner's referent, the commune's referent for a service, admins

@@ -680,9 +680,10 @@ def build_walk_finding(answered: bool = False):
 
     people = _people()
     partner = create_partner(name="Habitat du Bassin minier", slug="hbm", kind="bailleur")
+    began = utcnow().replace(second=0, microsecond=0) - timedelta(days=2)  # to the minute, as a form holds it
     walk = services.plan_walk(
-        people["referent"], title="Diagnostic à la Cité 12", starts_at=utcnow() - timedelta(days=2),
-        ends_at=utcnow() - timedelta(days=2) + timedelta(hours=2), commune=commune("lens"),
+        people["referent"], title="Diagnostic à la Cité 12", starts_at=began,
+        ends_at=began + timedelta(hours=2), commune=commune("lens"),
         qpv=db.session.scalar(select(Qpv).where(Qpv.code == "QP062024")), meeting_point="Devant l'école",
         route="Rue Diderot\nLe square", invites_residents=True, invites_landlord=True, invites_services=True,
         step_free=True)
@@ -731,6 +732,16 @@ def build_questionnaire_question():
     return referent, url, url
 
 
+def build_walk():
+    """The walk of build_walk_finding, every field filled (a QPV, an end, the three guests, step-free)."""
+    from labo.walks.models import Walk
+
+    referent = build_walk_finding()[0]
+    walk = db.session.scalar(select(Walk))
+    url = f"/diagnostics/{walk.id}/modifier"
+    return referent, url, url
+
+
 EDITS: dict[str, Edit | tuple[Edit, ...]] = {
     # questionnaires: by the commune's referent, while in preparation
     "/questionnaires/<id:questionnaire_id>/modifier": (
@@ -742,6 +753,10 @@ EDITS: dict[str, Edit | tuple[Edit, ...]] = {
     # walking diagnostics: a finding's category and where it was sent (the commune's referent), its answer
     "/diagnostics/<id:walk_id>/constats/<id:finding_id>/tri": Edit(
         build_walk_finding, "{prefix}-category", "safety", {("walk_finding", "category")}),
+    # the walk itself, by the referent who planned it: its route is also its meeting's running order
+    "/diagnostics/<id:walk_id>/modifier": Edit(
+        build_walk, "route", "Rue Diderot\r\nLe square\r\nLa rue Voltaire",
+        {("walk", "route"), ("meeting", "running_order")}),
     "/diagnostics/<id:walk_id>/constats/<id:finding_id>/reponse": Edit(
         lambda: build_walk_finding(answered=True), "answer", "Réparé.",
         {("walk_finding", "answer"), ("walk_finding", "answered_at")}),

@@ -97,6 +97,43 @@ def plan_walk(actor: User, *, title: str, starts_at: Optional[datetime], ends_at
     return walk
 
 
+def update_walk(actor: User, walk: Walk, *, title: str, starts_at: Optional[datetime], ends_at: Optional[datetime],
+                commune: Optional[Commune], qpv: Optional[Qpv], meeting_point: str, route: str,
+                invites_residents: bool, invites_landlord: bool, invites_services: bool, step_free: bool) -> Walk:
+    """Change a walk: its meeting through labo.meetings.services.save_meeting
+    (a new date, time or place is a change the people registered hear of),
+    the rest on the Walk row."""
+    meeting = walk.meeting
+    if commune is None:
+        raise WalkError("commune-required", "commune")
+    if commune.id != meeting.commune_id and not can(actor, "walk.plan", commune):
+        raise WalkError("commune-not-yours", "commune")
+    if qpv is not None and all(c.id != commune.id for c in qpv.communes):
+        raise WalkError("qpv-elsewhere", "qpv")
+    if starts_at is None:
+        raise WalkError("starts-required", "starts_at")
+    meeting_point = plain_text(meeting_point or "")[:240]
+    if not meeting_point:
+        raise WalkError("meeting-point-required", "meeting_point")
+    if not (invites_residents or invites_landlord or invites_services):
+        raise WalkError("invited-required", "invites_residents")
+    route = (route or "").replace("\r\n", "\n").strip()[:4000]
+    title = plain_text(title or "")[:160] or meeting.title
+    try:
+        meetings.save_meeting(
+            actor, meeting, title=title, theme=meeting.theme, starts_at=starts_at, ends_at=ends_at, commune=commune,
+            venue=meeting_point[:160], address=meeting.address, step_free=step_free,
+            public_transport=meeting.public_transport, childcare=meeting.childcare, access_notes=meeting.access_notes,
+            capacity=meeting.capacity, running_order=route, animators=list(meeting.animators))
+    except meetings.MeetingError as error:
+        raise WalkError(error.code, error.field) from None
+    walk.qpv, walk.meeting_point, walk.route = qpv, meeting_point, route
+    walk.invites_residents, walk.invites_landlord, walk.invites_services = \
+        invites_residents, invites_landlord, invites_services
+    db.session.flush()
+    return walk
+
+
 def walks_to_come(now: Optional[datetime] = None) -> list[Walk]:
     now = now or utcnow()
     return list(db.session.scalars(select(Walk).join(Meeting, Meeting.id == Walk.meeting_id).where(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from labo.core.dates import from_local
+from labo.core.dates import from_local, to_local
 from labo.core.files import send_photo
 from labo.core.forms import ActionForm, carry_out, edit_form, show_error
 from labo.core.i18n import _
@@ -17,6 +17,7 @@ from labo.core.limits import per_person, write_limit
 from labo.core.uploads import accepts_uploads
 from labo.extensions import db, limiter
 from labo.permissions import authorize, can
+from labo.reminders.services import send_meeting_notices
 from labo.territory.services import get_commune, list_communes, list_qpvs
 from labo.territory.models import Qpv
 from labo.walks import services
@@ -65,6 +66,7 @@ def detail(walk_id: int):
     walk = get_walk(walk_id)
     return render_template("walks/detail.html", **_page_data(walk),
                            capturer=can(current_user, "walk.capture", walk),
+                           manager=can(current_user, "walk.manage", walk),
                            sorter=can(current_user, "walk.sort", walk))
 
 
@@ -95,39 +97,75 @@ def _qpv_choices() -> list[tuple[str, str]]:
         (str(q.id), f"{q.name} ({', '.join(c.name for c in q.communes)})") for q in list_qpvs() if q.in_contract]
 
 
+def _chosen_place(form: WalkForm):
+    """The commune and QPV the form names (None when blank or not a number); a QPV that does not exist is refused."""
+    def number(value):
+        return int(value) if value and value.isdigit() and len(value) < 10 else None
+
+    qpv = None
+    if form.qpv.data:
+        qpv = db.session.get(Qpv, number(form.qpv.data)) if number(form.qpv.data) else None
+        if qpv is None:
+            raise services.WalkError("qpv-unknown", "qpv")
+    return get_commune(number(form.commune.data)), qpv
+
+
+def _walk_fields(form: WalkForm) -> dict:
+    commune, qpv = _chosen_place(form)
+    return dict(title=form.title.data or "", starts_at=from_local(form.starts_at.data),
+                ends_at=from_local(form.ends_at.data), commune=commune, qpv=qpv,
+                meeting_point=form.meeting_point.data or "", route=form.route.data or "",
+                invites_residents=form.invites_residents.data, invites_landlord=form.invites_landlord.data,
+                invites_services=form.invites_services.data, step_free=form.step_free.data)
+
+
+def _walk_choices(form: WalkForm, keep=None) -> None:
+    form.commune.choices = [("", _("Choisir…"))] + [(str(c.id), c.name) for c in list_communes()
+                                                    if can(current_user, "walk.plan", c) or c == keep]
+    form.qpv.choices = _qpv_choices()
+
+
 @bp.route("/nouveau", methods=["GET", "POST"])
 @login_required
 def plan():
     authorize("walk.plan")
     form = WalkForm()
-    form.commune.choices = [("", _("Choisir…"))] + [(str(c.id), c.name) for c in list_communes()
-                                                    if can(current_user, "walk.plan", c)]
-    form.qpv.choices = _qpv_choices()
+    _walk_choices(form)
     if request.method == "POST":
         if not form.validate_on_submit():
             if not form.errors:
                 abort(400)
         else:
-            def act():
-                qpv = None
-                if form.qpv.data:
-                    qpv = db.session.get(Qpv, int(form.qpv.data)) if form.qpv.data.isdigit() \
-                        and len(form.qpv.data) < 10 else None
-                    if qpv is None:
-                        raise services.WalkError("qpv-unknown", "qpv")
-                commune = get_commune(form.commune.data) if (form.commune.data or "").isdigit() \
-                    and len(form.commune.data) < 10 else None
-                return services.plan_walk(
-                    current_user, title=form.title.data or "", starts_at=from_local(form.starts_at.data),
-                    ends_at=from_local(form.ends_at.data), commune=commune, qpv=qpv,
-                    meeting_point=form.meeting_point.data or "", route=form.route.data or "",
-                    invites_residents=form.invites_residents.data, invites_landlord=form.invites_landlord.data,
-                    invites_services=form.invites_services.data, step_free=form.step_free.data)
-
-            done = carry_out(act, form, ERROR_MESSAGES, _("Le diagnostic en marchant est prévu. Il est dans le programme des rencontres."))
+            done = carry_out(lambda: services.plan_walk(current_user, **_walk_fields(form)), form, ERROR_MESSAGES,
+                             _("Le diagnostic en marchant est prévu. Il est dans le programme des rencontres."))
             if done:
                 return redirect(url_for("walks.detail", walk_id=done.value.id))
-    return render_template("walks/plan.html", form=form), (422 if request.method == "POST" else 200)
+    return render_template("walks/plan.html", form=form, walk=None), (422 if request.method == "POST" else 200)
+
+
+@bp.route("/<id:walk_id>/modifier", methods=["GET", "POST"])
+@login_required
+def edit(walk_id: int):
+    """Its date, place, route and guests; a new date, time or place is told to the people registered."""
+    walk = get_walk(walk_id)
+    authorize("walk.manage", walk)
+    meeting = walk.meeting
+    if request.method == "POST":
+        form = WalkForm()
+    else:
+        form = edit_form(WalkForm, walk, title=meeting.title, starts_at=to_local(meeting.starts_at),
+                         ends_at=to_local(meeting.ends_at), commune=str(meeting.commune_id),
+                         qpv=str(walk.qpv_id or ""), step_free=meeting.step_free)
+    _walk_choices(form, keep=meeting.commune)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            if not form.errors:
+                abort(400)
+        elif carry_out(lambda: services.update_walk(current_user, walk, **_walk_fields(form)), form, ERROR_MESSAGES,
+                       _("Le diagnostic en marchant est modifié.")):
+            send_meeting_notices(current_app.config, meeting.id)  # a new date, time or place
+            return redirect(url_for("walks.detail", walk_id=walk.id))
+    return render_template("walks/plan.html", form=form, walk=walk), (422 if request.method == "POST" else 200)
 
 
 # --- capturing, during the walk -------------------------------------------------------

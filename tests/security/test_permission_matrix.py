@@ -55,6 +55,8 @@ DOOR_SURVEYORS = frozenset({"ambassador", "referent_a", "animator", "admin"})
 WORKSHOP_RUNNERS = frozenset({"referent_a", "referent_b", "animator", "admin"})
 # A Lens walk planned by the animator, the resident registered: she, its animator, Lens's referent, administrators.
 WALK_CAPTURERS = frozenset({"resident", "animator", "referent_a", "admin"})
+# ... changed by its animator, Lens's referent and administrators.
+WALK_MANAGERS = frozenset({"animator", "referent_a", "admin"})
 # A funded project's report: its group (the resident applied), Lens's referent and administrators.
 FUND_REPORTERS = frozenset({"resident", "referent_a", "admin"})
 
@@ -498,6 +500,9 @@ ROUTES: dict[str, Route] = {
     "/diagnostics/photos/<key>": Get("/diagnostics/photos/{walk_photo_key}", EVERYONE, why="a finding sent on"),
     "/diagnostics/<id:walk_id>/constater": Form("/diagnostics/{walk}/constater", WALK_CAPTURERS, {
         "category": "lighting", "text": "Un trottoir trop haut", "street": "rue Diderot"}),
+    "/diagnostics/<id:walk_id>/modifier": Form("/diagnostics/{walk}/modifier", WALK_MANAGERS, {
+        "title": "Diagnostic à la Cité 12", "starts_at": "2030-05-04T14:00", "commune": "{commune_id}",
+        "meeting_point": "Devant l'école", "route": "Rue Diderot", "invites_residents": "y"}),
     "/diagnostics/<id:walk_id>/tri": Get("/diagnostics/{walk}/tri", REFERENT_A),
     "/diagnostics/<id:walk_id>/constats/<id:finding_id>/tri": Post(
         "/diagnostics/{walk}/constats/{walk_new}/tri", REFERENT_A, {

@@ -469,3 +469,29 @@ def test_the_demo_has_a_walk_done_with_four_findings_and_one_planned(app):
     assert len(done[0].findings) == 4
     assert len({f.status for f in done[0].findings}) >= 3
     assert len(services.walks_to_come()) == 1
+
+
+def test_a_walk_moved_is_told_to_the_people_registered_and_its_route_changed(auth, client):
+    from labo.meetings.models import MeetingChange
+
+    walk = plan(create_referent("lens", email="nadia@example.org"))
+    meetings.register(walk.meeting, user=create_user(home="lens"))
+    auth.login("nadia@example.org")
+    page = client.get(f"/diagnostics/{walk.id}/modifier")
+    assert page.status_code == 200 and "Devant l'école Jean-Macé" in page_text(page)
+    response = auth.post(f"/diagnostics/{walk.id}/modifier", {
+        "title": walk.meeting.title, "starts_at": "2030-06-01T10:00", "commune": str(commune("lens").id),
+        "qpv": str(walk.qpv_id), "meeting_point": "Devant la mairie", "route": "La place\r\nLe parc",
+        "invites_residents": "y", "invites_landlord": "y"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    walk = db.session.get(Walk, walk.id)
+    assert walk.meeting_point == "Devant la mairie" and walk.meeting.venue == "Devant la mairie"
+    assert walk.route == "La place\nLe parc" == walk.meeting.running_order
+    assert db.session.scalar(select(func.count(MeetingChange.id)).where(
+        MeetingChange.meeting_id == walk.meeting_id, MeetingChange.kind == "moved")) == 1
+    # another commune's referent may not change it
+    auth.logout()
+    create_referent("lievin", email="karim@example.org")
+    auth.login("karim@example.org")
+    assert client.get(f"/diagnostics/{walk.id}/modifier").status_code == 403
