@@ -67,7 +67,9 @@
     var text = '';
     if (problem && problem.kind === 'login') text = msg('login');
     else if (queue.length) text = msg('waiting', queue.length);
-    else if (problem && problem.kind === 'rejected') text = msg('rejected').replace('{error}', problem.text || '');
+    else if (problem && problem.kind === 'rejected') {
+      text = problem.text ? msg('rejected').replace('{error}', problem.text) : msg('refused');
+    }
     else if (justSaved && !sentSomething) text = msg('saved');
     else if (sentSomething) text = msg('sent');
     statusBox.hidden = !text;

@@ -12,7 +12,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from tests.browser.script import (axe, check, count, fill, goto, login, logout, noscript, pdf, run_script,
+from tests.browser.script import (axe, check, count, evaluate, fill, goto, login, logout, noscript, pdf, run_script,
                                   screenshot, see, select as choose, submit, viewport)
 
 pytestmark = pytest.mark.browser
@@ -58,6 +58,19 @@ def _open_satisfaction(app, title: str, anonymous: bool = False):
         services.open_questionnaire(admin, q)
         db.session.commit()
         return q.id, [x.id for x in q.questions]
+
+
+def _same_key_twice(qid: int, answers: dict) -> str:
+    """JavaScript run in the door page: two sends at once of the same answers with one key, as a phone
+    retrying; true, true when both got the same response and only one of them made it."""
+    fields = "".join(f"b.append('q{k}', '{v}');" for k, v in answers.items())
+    return ("(async () => { const token = document.querySelector('#door-form input[name=csrf_token]').value;"
+            " const send = () => { const b = new FormData(); b.append('csrf_token', token);"
+            f" b.append('client_key', 'retry-from-the-phone-1'); {fields}"
+            f" return fetch('/questionnaires/{qid}/porte-a-porte', {{method: 'POST', body: b,"
+            " headers: {Accept: 'application/json'}}).then((r) => r.json()); };"
+            " const [a, c] = await Promise.all([send(), send()]);"
+            " return [a.id === c.id, a.new !== c.new]; })()")
 
 
 def _responses(app, questionnaire_id: int, channel: str) -> list:
@@ -210,15 +223,17 @@ def test_door_answers_typed_offline_are_sent_once_when_the_network_returns(live_
         goto(f"/questionnaires/{qid}/porte-a-porte", name="reload the page"),
         see("Réponses envoyées par vous : 2.", "#door-summary", name="after a reload, still two"),
         count("#door-status:not([hidden])", 0, name="after a reload, nothing waits"),
+        evaluate(_same_key_twice(qid, {useful: "4", welcome: "4", understood: "4", again: "0"}), equals=[True, True],
+                 name="the same person's answers sent twice at once with one key: one response, given back twice"),
     ], widths=(360,))
     assert result["completed"]
     rows = _responses(app, qid, "door")
-    assert len(rows) == 2, "each person's answers arrive exactly once"
-    assert len({r.client_key for r in rows}) == 2 and all(r.client_key for r in rows)
+    assert len(rows) == 3, "each person's answers arrive exactly once"
+    assert len({r.client_key for r in rows}) == 3 and all(r.client_key for r in rows)
     from labo.extensions import db
     from labo.questionnaires.models import Answer
 
     with app.app_context():
         scales = sorted(db.session.scalars(select(Answer.scale).where(Answer.question_id == useful)))
-        assert scales == [2, 5]
+        assert scales == [2, 4, 5]
         assert db.session.scalar(select(func.count(Answer.id)).where(Answer.question_id == word)) == 1
