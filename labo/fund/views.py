@@ -389,6 +389,8 @@ def _application_view(application: FundApplication, *, opinion_form: Optional[Op
         decision_form=decision_form if may_decide else None, payment_form=payment_form if may_pay else None,
         my_vote=services.vote_of(current_user, application) if may_vote else None,
         tally=services.tally(application), private=can(current_user, "fund.see_application", application),
+        # who voted what: the committee and who types its decision, not the group that applied
+        see_votes=can(current_user, "fund.vote", application) or can(current_user, "fund.decide", application),
         contact_phone=format_phone(application.contact_phone) if application.contact_phone else "",
         **_report_context(application)), status
 
