@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, or_, select, update
 from labo.accounts.models import User
 from labo.accounts.services import find_user_for_login
 from labo.audit.services import audit_labels, record_audit
+from labo.core.dates import local
 from labo.core.db import insert_ignoring_duplicates, utcnow, write_transaction
 from labo.contributions.models import Contribution, Kind, Visibility
 from labo.core.errors import ServiceError
@@ -567,6 +568,8 @@ def applications_before_committee(fund_round: FundRound) -> list[FundApplication
 PAYMENT_MESSAGES = {
     "not-granted": _l("Seul un projet financé reçoit un versement."),
     "already-paid": _l("Le versement est déjà noté."),
+    "paid-on-unlikely": _l("Vérifiez la date du versement : le jour de la décision ou après, et moins d'un an "
+                           "plus tard."),
 }
 ERROR_MESSAGES.update(PAYMENT_MESSAGES)
 
@@ -578,6 +581,9 @@ def record_payment(actor: User, application: FundApplication, paid_on: date) -> 
         raise ServiceError("not-granted")
     if decision.paid_on is not None:
         raise ServiceError("already-paid")
+    decided_on = local(decision.decided_at).date()
+    if not decided_on <= paid_on <= decided_on + timedelta(days=366):  # year 9999 would overflow spend_by
+        raise ServiceError("paid-on-unlikely", "paid_on")
     decision.paid_on = paid_on
     decision.spend_by = paid_on + timedelta(days=application.round.spend_within_days)
     db.session.flush()
