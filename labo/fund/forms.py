@@ -19,7 +19,8 @@ from labo.core.forms import SelectField
 from labo.core.i18n import _l
 
 WHOLE_CHOICE = "tout"  # the scope select's value for the whole agglomeration
-MAX_CENTS = 100_000_000_00  # a hundred million euros: beyond, a typing mistake
+# Ten million euros: beyond, a typing mistake; and the columns hold at most 2 147 483 647 cents (PostgreSQL's integer)
+MAX_CENTS = 10_000_000_00
 
 _SPACES = re.compile(r"[\s\u00a0\u202f'’]")
 
