@@ -517,7 +517,12 @@ def decide(actor: User, application: FundApplication, outcome: str, amount_grant
            reasons: str, *, from_paper: bool = False) -> FundDecision:
     """The committee's decision, published at once with its amount and
     reasons (typed by an administrator or the commune's referent, from the
-    online votes or from the meeting's paper decision)."""
+    online votes or from the meeting's paper decision). Two decisions at
+    once wait for each other (the write turn, then the round's row): the
+    second sees the first, so the envelope holds and a project has one decision."""
+    write_transaction()  # SQLite: the write turn; PostgreSQL: the round's row, below
+    db.session.execute(select(FundRound.id).where(FundRound.id == application.round_id).with_for_update())
+    db.session.refresh(application)
     if application.decision is not None:
         raise ServiceError("already-decided")
     if application.status != ApplicationStatus.SUBMITTED.value:
@@ -568,8 +573,7 @@ def applications_before_committee(fund_round: FundRound) -> list[FundApplication
 PAYMENT_MESSAGES = {
     "not-granted": _l("Seul un projet financé reçoit un versement."),
     "already-paid": _l("Le versement est déjà noté."),
-    "paid-on-unlikely": _l("Vérifiez la date du versement : le jour de la décision ou après, et moins d'un an "
-                           "plus tard."),
+    "paid-on-unlikely": _l("Vérifiez la date du versement : elle doit être à moins d'un an de la décision."),
 }
 ERROR_MESSAGES.update(PAYMENT_MESSAGES)
 
@@ -582,7 +586,7 @@ def record_payment(actor: User, application: FundApplication, paid_on: date) -> 
     if decision.paid_on is not None:
         raise ServiceError("already-paid")
     decided_on = local(decision.decided_at).date()
-    if not decided_on <= paid_on <= decided_on + timedelta(days=366):  # year 9999 would overflow spend_by
+    if abs((paid_on - decided_on).days) > 366:  # a typing mistake; the year 9999 would overflow spend_by
         raise ServiceError("paid-on-unlikely", "paid_on")
     decision.paid_on = paid_on
     decision.spend_by = paid_on + timedelta(days=application.round.spend_within_days)
