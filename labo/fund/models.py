@@ -307,13 +307,14 @@ class CommitteeVote(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("fund_application.id", ondelete="CASCADE"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    # None once the member erased their account: the vote stays counted, unsigned
+    member_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     choice: Mapped[str] = mapped_column(String(8))
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     application: Mapped[FundApplication] = relationship(back_populates="votes")
-    member: Mapped[User] = relationship()
+    member: Mapped[Optional[User]] = relationship()
 
     @property
     def choice_enum(self) -> VoteChoice:

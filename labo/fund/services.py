@@ -393,14 +393,24 @@ def _contact(application: FundApplication) -> dict:
 
 @personal_data.exporter
 def export_for(user: User) -> dict:
-    """The applications the person made, with the private contact they gave, and the reports they posted."""
+    """The applications the person made, with the private contact they gave,
+    the reports they posted, their votes on the committee and the opinions
+    they gave as a referent (both stay, unsigned, once the account is erased)."""
     return {"fund_applications": [
         {"round": a.round.title, "title": a.title, "status": a.status, "group": a.carrier_name,
          "amount_asked_cents": a.amount_cents, "contact": _contact(a), "created_at": a.created_at.isoformat(),
          "budget": [{"label": line.label, "amount_cents": line.amount_cents} for line in a.lines]}
         for a in db.session.scalars(select(FundApplication).where(FundApplication.applicant_id == user.id)
                                     .order_by(FundApplication.id))],
-        "fund_reports": export_reports_for(user)}
+        "fund_reports": export_reports_for(user),
+        "fund_votes": [{"project": v.application.title, "round": v.application.round.title, "choice": v.choice,
+                        "comment": v.comment, "created_at": v.created_at.isoformat()}
+                       for v in db.session.scalars(select(CommitteeVote).where(CommitteeVote.member_id == user.id)
+                                                   .order_by(CommitteeVote.id))],
+        "fund_opinions": [{"project": o.application.title, "round": o.application.round.title, "kind": o.kind,
+                           "text": o.text}
+                          for o in db.session.scalars(select(ReferentOpinion).where(
+                              ReferentOpinion.referent_id == user.id).order_by(ReferentOpinion.id))]}
 
 
 @personal_data.eraser

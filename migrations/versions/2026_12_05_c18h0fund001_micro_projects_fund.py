@@ -161,13 +161,13 @@ def upgrade():
     op.create_table('fund_vote',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=False),
-    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=True),
     sa.Column('choice', sa.String(length=8), nullable=False),
     sa.Column('comment', sa.Text(), nullable=False),
     sa.Column('created_at', WHEN, nullable=False),
     sa.CheckConstraint("choice IN ('for', 'against', 'abstain')", name=op.f('ck_fund_vote_known_choice')),
     sa.ForeignKeyConstraint(['application_id'], ['fund_application.id'], name=op.f('fk_fund_vote_application_id_fund_application'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['member_id'], ['user_account.id'], name=op.f('fk_fund_vote_member_id_user_account'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['user_account.id'], name=op.f('fk_fund_vote_member_id_user_account'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_fund_vote')),
     sa.UniqueConstraint('member_id', 'application_id', name=op.f('uq_fund_vote_member_id_application_id'))
     )
