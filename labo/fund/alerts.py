@@ -49,7 +49,7 @@ KIND = "fund-deadline"
 @dataclass(frozen=True)
 class Recipient:
     who: str                 # "contact", "referent:12": the ledger key's end
-    channel: str             # email, sms, notification
+    channel: str             # email, sms, site (a notification on the site; the ledger holds 8 characters)
     address: Optional[str]   # the email or number; None for a notification
     user_id: Optional[int]   # the account it concerns (its erasure drops the ledger's line)
     locale: str
@@ -90,7 +90,7 @@ def recipients(application: FundApplication) -> list[Recipient]:
         found.append(Recipient("contact", "sms", application.contact_phone, user_id, locale))
     commune = application.commune or application.round.commune
     for referent in referents_of(commune) if commune is not None else []:
-        found.append(Recipient(f"referent:{referent.id}", "notification", None, referent.id,
+        found.append(Recipient(f"referent:{referent.id}", "site", None, referent.id,
                                _language(referent.locale)))
     return found
 
