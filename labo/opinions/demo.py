@@ -12,7 +12,7 @@ from sqlalchemy import select
 from labo.accounts.models import User
 from labo.core.db import utcnow
 from labo.extensions import db
-from labo.meetings.models import Meeting
+from labo.meetings.models import Meeting, MeetingKind
 from labo.opinions import services
 from labo.opinions.models import Opinion
 from labo.partners.models import Partner
@@ -24,8 +24,10 @@ LATE_TITLE = "Des bancs et de l'ombre sur le chemin de l'école"
 def seed(config: Mapping) -> int:
     """Idempotent; returns how many opinions were made."""
     admin = db.session.scalar(select(User).where(User.email == "admin@labo.example"))
-    meeting = db.session.scalar(select(Meeting).where(Meeting.starts_at < utcnow(), Meeting.cancelled.is_(False))
-                                .order_by(Meeting.starts_at.desc()))
+    meeting = db.session.scalar(  # the last Labo meeting held (not a training nor a walk)
+        select(Meeting).where(Meeting.starts_at < utcnow(), Meeting.cancelled.is_(False),
+                              Meeting.kind == MeetingKind.LABO.value)
+        .order_by(Meeting.starts_at.desc()))
     if admin is None or meeting is None:
         return 0
     existing = set(db.session.scalars(select(Opinion.title)))
