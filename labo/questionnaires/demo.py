@@ -12,7 +12,7 @@ from sqlalchemy import select
 from labo.accounts.models import User
 from labo.core.db import utcnow
 from labo.extensions import db
-from labo.meetings.models import Meeting
+from labo.meetings.models import Meeting, MeetingKind
 from labo.questionnaires import services
 from labo.questionnaires.models import Questionnaire
 from labo.territory.models import Commune
@@ -38,8 +38,10 @@ def seed(config: Mapping) -> int:
     admin = db.session.scalar(select(User).where(User.email == "admin@labo.example"))
     referent = db.session.scalar(select(User).where(User.email == "referente.lens@labo.example")) or admin
     resident = db.session.scalar(select(User).where(User.email == "habitante@labo.example"))
-    meeting = db.session.scalar(select(Meeting).where(Meeting.starts_at < utcnow(), Meeting.cancelled.is_(False))
-                                .order_by(Meeting.starts_at.desc()))
+    meeting = db.session.scalar(  # the last Labo meeting held (not a training nor a walk)
+        select(Meeting).where(Meeting.starts_at < utcnow(), Meeting.cancelled.is_(False),
+                              Meeting.kind == MeetingKind.LABO.value)
+        .order_by(Meeting.starts_at.desc()))
     lens = db.session.scalar(select(Commune).where(Commune.slug == "lens"))
     if admin is None:
         return 0
