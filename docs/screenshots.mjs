@@ -108,4 +108,38 @@ await page.fill('input[name=email]', 'ambassadeur@labo.example');
 await page.fill('input[name=password]', 'labo-demo-2024');
 await page.click('main form button[type=submit]');
 for (const shot of ambassadorShots) await shoot(shot);
+// The fund, the Labo's opinions, questionnaires, walks and training sessions
+// (issues 22 and 23), each seen by whoever uses it; `anchor` scrolls to a part.
+const signIn = async (email) => {
+  await page.context().clearCookies();
+  await page.goto(`${base}/compte/connexion`);
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', 'labo-demo-2024');
+  await page.click('main form button[type=submit]');
+};
+const shootAt = async ([name, url, anchor]) => {
+  await page.goto(base + url);
+  if (anchor) await page.locator(anchor).first().scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(out, `${name}.png`) });
+};
+await page.context().clearCookies();
+for (const shot of [
+  ['fund', '/fonds/2'],
+  ['fund-projects', '/fonds/projets'],
+  ['fund-report', '/fonds/demandes/1', "h2:has-text('bilan')"],
+  ['opinions', '/avis/'],
+  ['questionnaire', '/questionnaires/2'],
+  ['walk', '/diagnostics/1', "h2:has-text('Ce qui a été vu')"],
+  ['training', '/rencontres/7'],
+]) await shootAt(shot);
+await signIn('habitante@labo.example');
+await shootAt(['fund-apply', '/fonds/2/demander']);
+await signIn('referente.lens@labo.example');
+for (const shot of [
+  ['walk-capture', '/diagnostics/2/constater'],
+  ['walk-sort', '/diagnostics/1/tri'],
+  ['door', '/questionnaires/2/porte-a-porte'],
+]) await shootAt(shot);
+await signIn('copil@labo.example');
+await shootAt(['copil-opinions', '/copil/', '#avis-en-retard']);
 await browser.close();
