@@ -131,6 +131,8 @@ for (const shot of [
   ['questionnaire', '/questionnaires/2'],
   ['walk', '/diagnostics/1', "h2:has-text('Ce qui a été vu')"],
   ['training', '/rencontres/7'],
+  ['card', '/carte'],
+  ['letter', '/lettre/'],
 ]) await shootAt(shot);
 await signIn('habitante@labo.example');
 await shootAt(['fund-apply', '/fonds/2/demander']);
