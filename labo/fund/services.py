@@ -461,7 +461,10 @@ ERROR_MESSAGES.update(DECISION_MESSAGES)
 
 def give_opinion(referent: User, application: FundApplication, kind: str, text: str) -> ReferentOpinion:
     """The commune's referent's opinion before the committee: one per
-    application, which the referent may change until the decision."""
+    application, which the referent may change until the decision. Two
+    clicks at once: the second waits (the write turn, the application's row)
+    and changes the first's opinion."""
+    _take_application(application)
     if application.status != ApplicationStatus.SUBMITTED.value:
         raise ServiceError("not-submitted")
     if kind not in {k.value for k in OpinionKind}:
@@ -474,6 +477,13 @@ def give_opinion(referent: User, application: FundApplication, kind: str, text: 
     db.session.flush()
     record_audit(referent, "fund.opinion", "fund_application", application.id, title=application.title, kind=kind)
     return opinion
+
+
+def _take_application(application: FundApplication) -> None:
+    """Take the write turn (SQLite) and the application's row (PostgreSQL), then read it again."""
+    write_transaction()
+    db.session.execute(select(FundApplication.id).where(FundApplication.id == application.id).with_for_update())
+    db.session.refresh(application)
 
 
 def cast_vote(member: User, application: FundApplication, choice: str, comment: str = "") -> int:
@@ -589,8 +599,12 @@ ERROR_MESSAGES.update(PAYMENT_MESSAGES)
 
 
 def record_payment(actor: User, application: FundApplication, paid_on: date) -> FundDecision:
-    """The money is paid: the spending deadline follows (the round's days after payment)."""
+    """The money is paid: the spending deadline follows (the round's days
+    after payment). Noted once, even from two clicks at once."""
+    _take_application(application)
     decision = application.decision
+    if decision is not None:
+        db.session.refresh(decision)
     if decision is None or decision.outcome != Outcome.GRANTED.value:
         raise ServiceError("not-granted")
     if decision.paid_on is not None:
