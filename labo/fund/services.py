@@ -742,6 +742,9 @@ def application_from_initiative(actor: User, fund_round: FundRound, contribution
         raise ServiceError("not-an-initiative")
     if contribution.author_id != actor.id:
         raise ServiceError("not-your-initiative")
+    # Two taps at once: the second waits for the first (the write turn, the round's row), then finds its draft.
+    write_transaction()
+    db.session.execute(select(FundRound.id).where(FundRound.id == fund_round.id).with_for_update())
     if db.session.scalar(select(FundApplication.id).where(FundApplication.round_id == fund_round.id,
                                                           FundApplication.contribution_id == contribution.id)):
         raise ServiceError("initiative-already-applied")
