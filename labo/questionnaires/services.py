@@ -315,7 +315,7 @@ def check_answers(questionnaire: Questionnaire, raw: Mapping[int, list[str]]) ->
             count = len(question.choice_list)
             indexes = []
             for value in values:
-                if not value.isdigit() or int(value) >= count:
+                if not re.fullmatch(r"[0-9]{1,3}", value) or int(value) >= count:
                     errors[question.id] = "choice-unknown"
                     break
                 if int(value) not in indexes:

@@ -123,12 +123,12 @@ def _posted_about() -> tuple[Optional[Commune], Optional[Qpv], Optional[str]]:
     commune = qpv = None
     value = request.form.get("commune", "")
     if value:
-        commune = db.session.get(Commune, int(value)) if value.isdigit() and len(value) < 10 else None
+        commune = db.session.get(Commune, int(value)) if value.isascii() and value.isdigit() and len(value) < 10 else None
         if commune is None:
             abort(400)
     value = request.form.get("qpv", "")
     if value:
-        qpv = db.session.get(Qpv, int(value)) if value.isdigit() and len(value) < 10 else None
+        qpv = db.session.get(Qpv, int(value)) if value.isascii() and value.isdigit() and len(value) < 10 else None
         if qpv is None:
             abort(400)
     return commune, qpv, (request.form.get("age_band") or None)

@@ -100,7 +100,7 @@ def _qpv_choices() -> list[tuple[str, str]]:
 def _chosen_place(form: WalkForm):
     """The commune and QPV the form names (None when blank or not a number); a QPV that does not exist is refused."""
     def number(value):
-        return int(value) if value and value.isdigit() and len(value) < 10 else None
+        return int(value) if value and value.isascii() and value.isdigit() and len(value) < 10 else None
 
     qpv = None
     if form.qpv.data:

@@ -463,3 +463,20 @@ def test_a_meeting_s_page_lists_its_survey_and_offers_its_referent_to_make_one(a
     assert f'href="/questionnaires/nouveau?rencontre={q.meeting_id}"' in page
     form = client.get(f"/questionnaires/nouveau?rencontre={q.meeting_id}").get_data(as_text=True)
     assert f'<option selected value="{q.meeting_id}">' in form and '<option selected value="satisfaction">' in form
+
+
+def test_a_digit_that_is_not_0_to_9_is_refused_with_a_message_not_a_500(app, client, auth):
+    """A superscript "²" passes str.isdigit() but not int(): a choice or a
+    commune sent as "²" is told plainly, never an error page."""
+    q = satisfaction()
+    create_referent("lens", email="ref@example.org")
+    auth.login("ref@example.org")
+    url = f"/questionnaires/{q.id}/papier"
+    page = client.get(url).get_data(as_text=True)
+    key = re.search(r'name="client_key" value="([^"]+)"', page).group(1)
+    sent = {"csrf_token": csrf_from(page), "client_key": key, **form_for(q)}
+    choice = client.post(url, data={**sent, f"q{q.questions[3].id}": "²"})
+    assert choice.status_code == 422
+    assert "Choisissez une réponse de la liste." in page_text(choice)
+    assert client.post(url, data={**sent, "commune": "²"}).status_code == 400
+    assert db.session.scalar(select(func.count(Response.id))) == 0

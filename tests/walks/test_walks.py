@@ -495,3 +495,15 @@ def test_a_walk_moved_is_told_to_the_people_registered_and_its_route_changed(aut
     create_referent("lievin", email="karim@example.org")
     auth.login("karim@example.org")
     assert client.get(f"/diagnostics/{walk.id}/modifier").status_code == 403
+
+
+def test_a_commune_or_qpv_sent_as_a_superscript_digit_is_refused_with_a_message(auth, client):
+    """"²" passes str.isdigit() but not int(): the plan form says which list to choose from, never a 500."""
+    create_referent("lens", email="nadia@example.org")
+    auth.login("nadia@example.org")
+    for data, message in (({"qpv": "²"}, "Ce quartier n'existe pas"), ({"commune": "²"}, "Choisissez la commune.")):
+        sent = {"starts_at": "2030-05-04T14:00", "commune": str(commune("lens").id), "meeting_point": "Ici",
+                "invites_residents": "y", **data}
+        response = auth.post("/diagnostics/nouveau", sent)
+        assert response.status_code == 422, data
+        assert message in page_text(response)
