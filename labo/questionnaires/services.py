@@ -502,7 +502,7 @@ class QuestionResult:
     answered: int                                   # people who answered it
     counts: list[tuple[str, int]] = field(default_factory=list)  # (choice or note, people)
     average: Optional[str] = None                   # scale: "3,8"
-    number_summary: Optional[dict] = None           # number: people, average, min, max
+    number_summary: Optional[dict] = None           # number: people, average; min, max for managers
     texts: list[str] = field(default_factory=list)  # free texts (managers only: the view decides)
     breakdowns: list[Breakdown] = field(default_factory=list)
 
@@ -542,7 +542,8 @@ def _columns(question: QuestionnaireQuestion) -> list[str]:
 def results(questionnaire: Questionnaire, *, with_texts: bool = False) -> Results:
     """Counts per question, the scale's average, and the breakdowns by
     channel, commune, QPV and age band with small groups hidden
-    (labo.copil.presentation.suppress_small). Free texts only `with_texts`."""
+    (labo.copil.presentation.suppress_small). Free texts, and a number
+    question's smallest and largest answers, only `with_texts` (managers)."""
     responses = list(db.session.execute(
         select(Response.id, Response.channel, Response.commune_id.label("commune"), Response.qpv_id.label("qpv"),
                Response.age_band).where(Response.questionnaire_id == questionnaire.id)).all())
@@ -598,9 +599,13 @@ def results(questionnaire: Questionnaire, *, with_texts: bool = False) -> Result
                             sum((i + 1) * c for i, c in enumerate(line)) / n) if n >= THRESHOLD else f"< {THRESHOLD}"))
                 result.breakdowns.append(breakdown)
         elif kind is Kind.NUMBER and rows:
+            # the smallest and the largest are each one person's answer: for managers only
+            # (with_texts); the average, from THRESHOLD answers
             numbers = [a.number for a in rows]
-            result.number_summary = {"people": len(numbers), "average": _fmt(sum(numbers) / len(numbers)),
-                                     "min": min(numbers), "max": max(numbers)}
+            result.number_summary = {"people": len(numbers), "average": _fmt(sum(numbers) / len(numbers))
+                                     if with_texts or len(numbers) >= THRESHOLD else f"< {THRESHOLD}"}
+            if with_texts:
+                result.number_summary.update(min=min(numbers), max=max(numbers))
         elif kind is Kind.TEXT and with_texts:
             result.texts = [a.text for a in rows if a.text]
         out.append(result)

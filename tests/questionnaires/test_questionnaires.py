@@ -480,3 +480,33 @@ def test_a_digit_that_is_not_0_to_9_is_refused_with_a_message_not_a_500(app, cli
     assert "Choisissez une réponse de la liste." in page_text(choice)
     assert client.post(url, data={**sent, "commune": "²"}).status_code == 400
     assert db.session.scalar(select(func.count(Response.id))) == 0
+
+
+def test_a_number_question_s_extremes_are_for_managers_and_its_average_from_five_answers(app, client, auth):
+    """The smallest and the largest number are each one person's answer (the
+    only household of 37 in the street): the public, the CSV and the API get
+    the average only, and only from 5 answers; the managers see the range."""
+    admin = create_admin()
+    q = services.create_questionnaire(admin, title="Votre foyer", commune=commune("lens"))
+    services.add_question(admin, q, kind="number", text="Combien de personnes vivent chez vous ?")
+    services.open_questionnaire(admin, q)
+    for i, n in enumerate(["2", "3", "37"]):
+        services.submit_response(q, {q.questions[0].id: [n]}, channel="paper", client_key=f"paper-key-{i}")
+    services.close_questionnaire(admin, q)
+    db.session.commit()
+    public = words(client.get(f"/questionnaires/{q.id}/resultats"))
+    assert "37" not in public and "14,0" not in public and "Personnes qui ont répondu : 3" in public
+    api = client.get(f"/api/v1/questionnaires/{q.id}").json["results"]["questions"][0]
+    assert "37" not in json.dumps(api["number"]) and "14,0" not in json.dumps(api["number"])
+    assert "37" not in client.get(f"/questionnaires/{q.id}/resultats.csv").data.decode("utf-8-sig")
+    # from five answers, the average; the range still for managers only
+    services.open_questionnaire(admin, q)
+    for i, n in enumerate(["4", "4"]):
+        services.submit_response(q, {q.questions[0].id: [n]}, channel="paper", client_key=f"paper-key-{i + 3}")
+    services.close_questionnaire(admin, q)
+    db.session.commit()
+    public = words(client.get(f"/questionnaires/{q.id}/resultats"))
+    assert "Moyenne : 10,0" in public and "37" not in public
+    create_referent("lens", email="ref@example.org")
+    auth.login("ref@example.org")
+    assert "de 2 à 37" in words(client.get(f"/questionnaires/{q.id}/resultats"))
