@@ -36,3 +36,31 @@ def test_votes_and_opinions_are_in_the_download_and_erasure_keeps_the_count(app,
     auth.login(karim.email)
     shown = page_text(client.get(f"/fonds/demandes/{application.id}"))
     assert "participant·e supprimé·e : Contre" in shown and "Karim : Pour" in shown
+
+
+def test_the_retention_purge_clears_decided_contacts_and_old_drafts(app, world):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from labo.core.db import utcnow
+    from labo.fund.models import BudgetLine
+    from labo.privacy import retention
+    from tests.factories import commune, create_user
+
+    repas, fresque = world["applications"]
+    services.decide(world["referent"], repas, "granted", 40_000, "Oui.")
+    services.record_payment(world["admin"], repas, repas.decision.decided_at.date())
+    draft = services.save_application(create_user(), world["round"], None, title="Un brouillon", commune=commune("lens"),
+                                      lines=[("Tables", 1_000)], contact_name="Paul", today=repas.round.apply_until)
+    db.session.commit()
+    draft_id = draft.id
+    done = retention.purge(app.config, utcnow() + timedelta(days=400))
+    db.session.commit()
+    assert done["FUND_CONTACT"] == 2  # the draft gone, the funded project's contact cleared
+    db.session.expire_all()
+    assert db.session.get(FundApplication, draft_id) is None
+    assert db.session.scalars(select(BudgetLine).where(BudgetLine.application_id == draft_id)).all() == []
+    funded, waiting = db.session.get(FundApplication, repas.id), db.session.get(FundApplication, fresque.id)
+    assert (funded.contact_name, funded.contact_phone, funded.title) == ("", "", "Un repas de quartier")
+    assert waiting.contact_name == "Josiane Martin"  # still before the committee: its contact stays
