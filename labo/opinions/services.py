@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional
 from sqlalchemy import or_, select
 
 from labo.audit.services import audit_labels, record_audit
-from labo.core.db import utcnow
+from labo.core.db import utcnow, write_transaction
 from labo.core.errors import ServiceError
 from labo.core.i18n import _
 from labo.core.sanitize import clean_rich_text, plain_text
@@ -121,8 +121,13 @@ def issue_opinion(actor, *, title: str, body: str, asks: str, addressee: str, an
 
 def answer_opinion(actor, opinion: Opinion, *, decision: str, reasons: str, answered_on: Optional[date],
                    today: Optional[date] = None) -> Opinion:
-    """The addressee's answer: what was decided and why, on the day it was given."""
+    """The addressee's answer: what was decided and why, on the day it was
+    given. Once: two entered at the same moment wait for each other (the
+    write turn, the opinion's row), and the second is told it is answered."""
     today = today or date.today()
+    write_transaction()
+    db.session.execute(select(Opinion.id).where(Opinion.id == opinion.id).with_for_update())
+    db.session.refresh(opinion)
     if opinion.answered:
         raise OpinionError("already-answered")
     decision_html = _text(decision, "decision-required", "decision")
