@@ -416,15 +416,20 @@ def submit_response(questionnaire: Questionnaire, raw: Mapping[int, list[str]], 
 
 def submit_with_card(questionnaire: Questionnaire, raw: Mapping[int, list[str]], code: Optional[str],
                      secret_key: str, *, commune: Optional[Commune] = None, qpv: Optional[Qpv] = None,
-                     age_band: Optional[str] = None, now: Optional[datetime] = None) -> Submitted:
+                     age_band: Optional[str] = None, client_key: Optional[str] = None,
+                     now: Optional[datetime] = None) -> Submitted:
     """Answers given with a printed participation card of the questionnaire's
     process (labo.cards), without an account. The card is spent by one
     conditional UPDATE in the same transaction as the answers: of any number
     of sends at once, one writes, the others are told the card was used.
+    `client_key`, drawn with the page, makes the same form sent again (a
+    double tap) the first response, not a "card used" refusal.
     Refusals: CardError (the card, field "card_code"), QuestionnaireError."""
     now = now or utcnow()
     if questionnaire.state != State.OPEN.value:
         raise QuestionnaireError("not-open")
+    if client_key is not None and not CLIENT_KEY_RE.fullmatch(client_key):
+        raise QuestionnaireError("client-key-invalid")
     process = questionnaire.process
     if not questionnaire.accepts_cards or process is None or not process.accepts_cards:
         raise QuestionnaireError("no-cards")
@@ -440,6 +445,10 @@ def submit_with_card(questionnaire: Questionnaire, raw: Mapping[int, list[str]],
     commune, qpv, age_band = _about(commune, qpv, age_band)
     card_id, questionnaire_id = card.id, questionnaire.id
     write_transaction()
+    if client_key is not None:
+        existing = answered_with_key(questionnaire_id, client_key)
+        if existing is not None:
+            return Submitted(existing, False)
     spent = db.session.execute(
         update(ParticipationCard)
         .where(ParticipationCard.id == card_id, ParticipationCard.used_at.is_(None),
@@ -449,13 +458,20 @@ def submit_with_card(questionnaire: Questionnaire, raw: Mapping[int, list[str]],
         raise cards.CardError("used", "card_code")
     response = Response(questionnaire_id=questionnaire_id, channel=Channel.CARD.value,
                         commune_id=commune.id if commune else None, qpv_id=qpv.id if qpv else None,
-                        age_band=age_band, created_at=now)
+                        age_band=age_band, client_key=client_key, created_at=now)
     db.session.add(response)
     db.session.flush()
     db.session.add_all(Answer(response_id=response.id, question_id=q, choice=c, scale=s, number=n, text=t)
                        for q, c, s, n, t in checked.rows)
     db.session.flush()
     return Submitted(response.id, True)
+
+
+def answered_with_key(questionnaire: Questionnaire | int, client_key: str) -> Optional[int]:
+    """The response already sent with this key (a form or a phone's queue sent again), if any."""
+    questionnaire_id = questionnaire if isinstance(questionnaire, int) else questionnaire.id
+    return db.session.scalar(select(Response.id).where(Response.questionnaire_id == questionnaire_id,
+                                                       Response.client_key == client_key))
 
 
 def has_answered(questionnaire: Questionnaire, user) -> bool:

@@ -179,7 +179,7 @@ def detail(questionnaire_id: int):
                    may_answer=can(current_user, "questionnaire.answer", questionnaire), done=done,
                    ask_about=not member, action_form=ActionForm(formdata=None), card_error=None,
                    ask_card=questionnaire.accepts_cards and not member,
-                   started=_started_serializer().dumps(time.time()))
+                   started=_started_serializer().dumps(time.time()), client_key=_new_key())
     if request.method == "GET":
         return _answers_page("questionnaires/detail.html", questionnaire, **context)
     if not ActionForm().validate_on_submit():
@@ -191,13 +191,21 @@ def detail(questionnaire_id: int):
     raw = _posted_answers(questionnaire)
     about = {k: request.form.get(k, "") for k in ("commune", "qpv", "age_band", "card_code")}
     code = (request.form.get("card_code") or "").strip()[:40] if questionnaire.accepts_cards and not member else ""
+    # without an account, the key drawn with the page: a form sent twice (a double tap, a retry) is one response
+    key = request.form.get("client_key") or ""
+    key = key if not member and services.CLIENT_KEY_RE.fullmatch(key) else None
 
     def again(status: int, errors=None):
         context["started"] = request.form.get("started") or context["started"]
+        context["client_key"] = key or context["client_key"]
         return _answers_page("questionnaires/detail.html", questionnaire, status, values=raw, errors=errors,
                              about=about, **context)
 
     if not member:
+        if key and services.answered_with_key(questionnaire, key):  # sent again before the first answer came back
+            flash(_("Merci ! Vos réponses sont bien arrivées."), "success")
+            return _remember_on_device(redirect(url_for("questionnaires.detail", questionnaire_id=questionnaire.id,
+                                                        merci=1)), questionnaire.id)
         if done and not code:  # a shared tablet: each card is one person
             flash(ERROR_MESSAGES["device-answered"], "info")
             return redirect(url_for("questionnaires.detail", questionnaire_id=questionnaire.id))
@@ -212,11 +220,11 @@ def detail(questionnaire_id: int):
     try:
         if code:
             services.submit_with_card(questionnaire, raw, code, current_app.config["SECRET_KEY"], commune=commune,
-                                      qpv=qpv, age_band=age_band)
+                                      qpv=qpv, age_band=age_band, client_key=key)
         else:
             services.submit_response(questionnaire, raw, channel=Channel.ONLINE.value,
                                      user=current_user if member else None, commune=commune, qpv=qpv,
-                                     age_band=age_band)
+                                     age_band=age_band, client_key=key)
     except cards.CardError as error:
         db.session.rollback()
         context["card_error"] = cards.message(error.code)

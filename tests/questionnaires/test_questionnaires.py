@@ -510,3 +510,25 @@ def test_a_number_question_s_extremes_are_for_managers_and_its_average_from_five
     create_referent("lens", email="ref@example.org")
     auth.login("ref@example.org")
     assert "de 2 à 37" in words(client.get(f"/questionnaires/{q.id}/resultats"))
+
+
+def test_a_form_sent_twice_before_the_first_answer_comes_back_counts_once(app, client):
+    """A double tap, or a send retried on a slow network, without an account:
+    the second request leaves before the first one's cookie arrives. The key
+    drawn with the page makes it the same response, and the person is thanked."""
+    q = satisfaction(anonymous=True)
+    page = client.get(f"/questionnaires/{q.id}").get_data(as_text=True)
+    started = re.search(r'name="started" value="([^"]+)"', page).group(1)
+    data = {"csrf_token": csrf_from(page), "started": started, **form_for(q)}
+    key = re.search(r'name="client_key" value="([^"]+)"', page)
+    if key:
+        data["client_key"] = key.group(1)
+    app.config["LABO_GUEST_MIN_SECONDS"] = 0
+    try:
+        assert client.post(f"/questionnaires/{q.id}", data=data).status_code == 302
+        client.delete_cookie("labo_questionnaires")  # the second send left with the cookies of the first
+        again = client.post(f"/questionnaires/{q.id}", data=data, follow_redirects=True)
+        assert again.status_code == 200 and "Merci" in page_text(again)
+    finally:
+        app.config["LABO_GUEST_MIN_SECONDS"] = 4
+    assert db.session.scalar(select(func.count(Response.id))) == 1
