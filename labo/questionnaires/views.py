@@ -184,6 +184,9 @@ def detail(questionnaire_id: int):
         return _answers_page("questionnaires/detail.html", questionnaire, **context)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if questionnaire.state != State.OPEN.value:  # closed while the page was open: say so
+        flash(ERROR_MESSAGES["not-open"], "error")
+        return redirect(url_for("questionnaires.detail", questionnaire_id=questionnaire.id))
     if not context["may_answer"]:
         if not member:
             return redirect(url_for("accounts.login", next=request.path))

@@ -532,3 +532,24 @@ def test_a_form_sent_twice_before_the_first_answer_comes_back_counts_once(app, c
     finally:
         app.config["LABO_GUEST_MIN_SECONDS"] = 4
     assert db.session.scalar(select(func.count(Response.id))) == 1
+
+
+def test_answers_sent_after_the_questionnaire_closed_are_told_so_not_sent_to_log_in(app, client, auth):
+    """The page was open when the manager closed the questionnaire: the
+    person is told it is closed, not sent to the login page or a 403."""
+    q = satisfaction(anonymous=True)
+    page = client.get(f"/questionnaires/{q.id}").get_data(as_text=True)
+    data = {"csrf_token": csrf_from(page), "started": re.search(r'name="started" value="([^"]+)"', page).group(1),
+            **form_for(q)}
+    services.close_questionnaire(create_admin(), q)
+    db.session.commit()
+    sent = client.post(f"/questionnaires/{q.id}", data=data)
+    assert sent.status_code == 302 and "/connexion" not in sent.headers["Location"]
+    assert "Ce questionnaire n'est pas ouvert." in page_text(client.get(sent.headers["Location"]))
+    create_user(email="res@example.org")
+    auth.login("res@example.org")
+    page = client.get(f"/questionnaires/{q.id}").get_data(as_text=True)
+    member = client.post(f"/questionnaires/{q.id}", data={**form_for(q), "csrf_token": csrf_from(page)})
+    assert member.status_code == 302
+    assert "Ce questionnaire n'est pas ouvert." in page_text(client.get(member.headers["Location"]))
+    assert db.session.scalar(select(func.count(Response.id))) == 0
