@@ -288,6 +288,8 @@ def save_application(actor: User, fund_round: FundRound, application: Optional[F
     """Create or change a draft: anything may still be missing (sending checks
     it, submission_problems); what is there must make sense. `on_behalf`: a
     referent enters it for a group met in person (who owns no account here)."""
+    if application is not None:
+        _take_application(application)  # sent meanwhile from another tab: it no longer changes
     if not accepts_applications(fund_round, today):
         raise ServiceError("round-closed")
     if application is not None and application.status != ApplicationStatus.DRAFT.value:
@@ -370,7 +372,8 @@ def submission_problems(application: FundApplication) -> list[tuple[str, str]]:
 
 
 def submit_application(actor: User, application: FundApplication, today: date) -> FundApplication:
-    """Send a complete draft to the committee."""
+    """Send a complete draft to the committee (once, even from two tabs)."""
+    _take_application(application)
     if application.status != ApplicationStatus.DRAFT.value:
         raise ServiceError("application-sent")
     if not accepts_applications(application.round, today):
