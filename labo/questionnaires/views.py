@@ -140,10 +140,20 @@ def _about_choices() -> dict:
 
 
 def _answers_page(template: str, questionnaire: Questionnaire, status: int = 200, *, values=None, errors=None,
-                  about=None, **context):
+                  about=None, token_expired: bool = False, **context):
     return render_template(template, questionnaire=questionnaire, values=values or {}, answer_errors=errors or {},
                            about=about or {}, scale_words=[str(w) for w in SCALE_WORDS], **_about_choices(),
-                           **context), status
+                           token_expired=token_expired, **context), status
+
+
+def _token_refused(template: str, questionnaire: Questionnaire, context: dict, about_keys: tuple[str, ...]):
+    """The form's token expired (a page kept open for long, labo.core.csrf_retry
+    draws it again): the answers come back as typed, with one sentence and a fresh token."""
+    key = request.form.get("client_key") or ""
+    if "client_key" in context and services.CLIENT_KEY_RE.fullmatch(key):
+        context["client_key"] = key
+    return _answers_page(template, questionnaire, 400, values=_posted_answers(questionnaire),
+                         about={k: request.form.get(k, "") for k in about_keys}, token_expired=True, **context)
 
 
 def _refused(error: services.QuestionnaireError) -> tuple[dict, str]:
@@ -183,7 +193,8 @@ def detail(questionnaire_id: int):
     if request.method == "GET":
         return _answers_page("questionnaires/detail.html", questionnaire, **context)
     if not ActionForm().validate_on_submit():
-        abort(400)
+        return _token_refused("questionnaires/detail.html", questionnaire, context,
+                              ("commune", "qpv", "age_band", "card_code"))
     if questionnaire.state != State.OPEN.value:  # closed while the page was open: say so
         flash(ERROR_MESSAGES["not-open"], "error")
         return redirect(url_for("questionnaires.detail", questionnaire_id=questionnaire.id))
@@ -454,7 +465,7 @@ def paper(questionnaire_id: int):
     if request.method == "GET":
         return _answers_page("questionnaires/paper.html", questionnaire, **context)
     if not ActionForm().validate_on_submit():
-        abort(400)
+        return _token_refused("questionnaires/paper.html", questionnaire, context, ("commune", "qpv", "age_band"))
     raw = _posted_answers(questionnaire)
     about = {k: request.form.get(k, "") for k in ("commune", "qpv", "age_band")}
     commune, qpv, age_band = _posted_about()
@@ -499,7 +510,9 @@ def door(questionnaire_id: int):
     if request.method == "GET":
         return _answers_page("questionnaires/door.html", questionnaire, **context)
     if not ActionForm().validate_on_submit():
-        abort(400)
+        if _wants_json():
+            abort(400)  # static/js/door.js fetches a fresh token and sends again
+        return _token_refused("questionnaires/door.html", questionnaire, context, ("commune", "qpv", "age_band"))
     raw = _posted_answers(questionnaire)
     about = {k: request.form.get(k, "") for k in ("commune", "qpv", "age_band")}
     commune, qpv, age_band = _posted_about()

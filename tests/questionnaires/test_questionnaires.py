@@ -553,3 +553,24 @@ def test_answers_sent_after_the_questionnaire_closed_are_told_so_not_sent_to_log
     assert member.status_code == 302
     assert "Ce questionnaire n'est pas ouvert." in page_text(client.get(member.headers["Location"]))
     assert db.session.scalar(select(func.count(Response.id))) == 0
+
+
+@pytest.mark.parametrize("where", ["", "/papier", "/porte-a-porte"])
+def test_answers_sent_with_a_page_kept_too_long_come_back_as_they_were_typed(app, client, auth, where):
+    """A phone left on the questionnaire overnight: its form's token has
+    expired. The answers come back ticked and typed, with one plain sentence
+    and a fresh token, instead of an error page that loses them."""
+    q = satisfaction()
+    create_referent("lens", email="ref@example.org")
+    auth.login("ref@example.org")
+    url = f"/questionnaires/{q.id}{where}"
+    data = {**form_for(q, useful="2", word="Trop de bruit dans la salle"),
+            "csrf_token": "IjQ2ZDJmOGNhYjY0ZDg2ZTE2ODg4ZGU2NmYwNjQ3NjY2YzI3ZWYxNTci.aPq0Zw.not-a-real-signature"}
+    response = client.post(url, data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert page_text(response).count("La page était ouverte depuis longtemps : vérifiez et renvoyez.") == 1
+    assert "Trop de bruit dans la salle" in page
+    assert re.search(rf'name="q{q.questions[0].id}" id="q{q.questions[0].id}-2" value="2" checked', page)
+    assert 'name="csrf_token"' in page and "not-a-real-signature" not in page
+    assert db.session.scalar(select(func.count(Response.id))) == 0
