@@ -93,7 +93,11 @@ def update_round(actor: User, fund_round: FundRound, commune: Optional[Commune],
     """Change a round's envelope, dates or rules. Once open (check_open_edit):
     its scope stays, its envelope and ceiling never go below what was
     granted, its last day to apply never moves into the past; its title and
-    rules may still be corrected."""
+    rules may still be corrected. A decision at the same moment waits, or
+    is waited for (the write turn, the round's row): the envelope holds."""
+    write_transaction()
+    db.session.execute(select(FundRound.id).where(FundRound.id == fund_round.id).with_for_update())
+    db.session.refresh(fund_round)
     values = {name: values[name] for name in ROUND_FIELDS}
     for name in ("title", "rules", "rules_easy"):
         values[name] = plain(values[name])
