@@ -511,17 +511,6 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "walk.capture": captures_on_walk,     # a finding from the phone, during the walk
     "walk.sort": sorts_walk,              # category, duplicates, set aside, sent to a partner or a service
     "walk.answer": answers_finding,       # the partner's referent, the commune's referent for a service, admins
-    # questionnaires (labo/questionnaires): built by referents of its commune and administrators
-    "questionnaire.create": is_any_referent,  # administrators (any commune or none), referents (their communes)
-    "questionnaire.manage": manages_questionnaire,  # questions, open, close, paper answers, free texts
-    "questionnaire.view": lambda user, questionnaire=None: _is_questionnaire(questionnaire) and (
-        questionnaire.state != "draft" or manages_questionnaire(user, questionnaire)),
-    "questionnaire.answer": answers_questionnaire,
-    "questionnaire.door": surveys_at_door,  # ambassadors, animators, its managers
-    # results (aggregated, small groups hidden): everyone once closed; managers and the COPIL before
-    "questionnaire.results": lambda user, questionnaire=None: _is_questionnaire(questionnaire) and (
-        questionnaire.state == "closed" or (questionnaire.state == "open" and is_copil(user))
-        or manages_questionnaire(user, questionnaire)),
     # COPIL (labo/copil)
     "copil.export": is_copil,             # CSV exports and the printable report (counts only, "< 5" groups)
 }
