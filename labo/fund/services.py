@@ -498,8 +498,9 @@ def cast_vote(member: User, application: FundApplication, choice: str, comment: 
     constraint settles concurrent clicks (INSERT … ON CONFLICT DO NOTHING):
     the first stands, the others are told they already voted. Commits what
     the caller's session held and takes the write turn first (SQLite:
-    labo.core.db.write_transaction; a writing request already holds it)."""
-    write_transaction()
+    labo.core.db.write_transaction; a writing request already holds it), then
+    the application's row, so that no vote lands after the decision."""
+    _take_application(application)
     if application.status != ApplicationStatus.SUBMITTED.value:
         raise ServiceError("not-submitted")
     if not any(m.user_id == member.id for m in application.round.members):
