@@ -99,6 +99,8 @@ SCHEMAS: dict = {
                 "id": {"type": "integer"}, "text": {"type": "string"},
                 "kind": {"type": "string", "enum": list(services.KINDS)},
                 "answered": {"type": "integer"},
+                "too_few": {"type": "boolean", "description": "Fewer than 5 people answered it: no counts, "
+                            "no average, no breakdowns (so that nobody's answer can be singled out)."},
                 "counts": {"type": "array", "items": {"type": "object", "properties": {
                     "answer": {"type": "string"}, "people": {"type": "integer"}}}},
                 "average": {"type": ["string", "null"], "description": "Scale: the average out of 5, as \"3,8\"."},

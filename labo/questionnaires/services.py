@@ -521,6 +521,7 @@ class QuestionResult:
     number_summary: Optional[dict] = None           # number: people, average; min, max for managers
     texts: list[str] = field(default_factory=list)  # free texts (managers only: the view decides)
     breakdowns: list[Breakdown] = field(default_factory=list)
+    too_few: bool = False  # under THRESHOLD people answered: no counts nor average outside the managers
 
 
 @dataclass
@@ -558,8 +559,9 @@ def _columns(question: QuestionnaireQuestion) -> list[str]:
 def results(questionnaire: Questionnaire, *, with_texts: bool = False) -> Results:
     """Counts per question, the scale's average, and the breakdowns by
     channel, commune, QPV and age band with small groups hidden
-    (labo.copil.presentation.suppress_small). Free texts, and a number
-    question's smallest and largest answers, only `with_texts` (managers)."""
+    (labo.copil.presentation.suppress_small). Free texts, a number
+    question's smallest and largest answers, and the counts and average of a
+    question fewer than THRESHOLD people answered, only `with_texts` (managers)."""
     responses = list(db.session.execute(
         select(Response.id, Response.channel, Response.commune_id.label("commune"), Response.qpv_id.label("qpv"),
                Response.age_band).where(Response.questionnaire_id == questionnaire.id)).all())
@@ -586,7 +588,10 @@ def results(questionnaire: Questionnaire, *, with_texts: bool = False) -> Result
         who = {a.response_id for a in rows}
         result = QuestionResult(question, len(who))
         kind = question.kind_enum
-        if kind.has_choices or kind is Kind.SCALE:
+        if not with_texts and 0 < len(who) < THRESHOLD and kind is not Kind.TEXT:
+            # "Non : 1" among three answers tells the room who said it: the public reads that too few answered
+            result.too_few = True
+        elif kind.has_choices or kind is Kind.SCALE:
             columns = _columns(question)
             index = (lambda a: a.choice) if kind.has_choices else (lambda a: a.scale - 1)
             counts = [0] * len(columns)
@@ -618,8 +623,7 @@ def results(questionnaire: Questionnaire, *, with_texts: bool = False) -> Result
             # the smallest and the largest are each one person's answer: for managers only
             # (with_texts); the average, from THRESHOLD answers
             numbers = [a.number for a in rows]
-            result.number_summary = {"people": len(numbers), "average": _fmt(sum(numbers) / len(numbers))
-                                     if with_texts or len(numbers) >= THRESHOLD else f"< {THRESHOLD}"}
+            result.number_summary = {"people": len(numbers), "average": _fmt(sum(numbers) / len(numbers))}
             if with_texts:
                 result.number_summary.update(min=min(numbers), max=max(numbers))
         elif kind is Kind.TEXT and with_texts:
@@ -636,6 +640,8 @@ def results_rows(res: Results) -> list[list]:
         rows.append([_("Toutes les réponses"), label, "", n])
     for qr in res.questions:
         text = qr.question.text
+        if qr.too_few:
+            rows.append([text, _("Tout le monde"), _("Moins de 5 réponses : pas montré"), f"< {THRESHOLD}"])
         for label, n in qr.counts:
             rows.append([text, _("Tout le monde"), label, n])
         if qr.average is not None:
@@ -658,6 +664,7 @@ def results_json(res: Results) -> dict:
         "by_channel": [{"channel": label, "responses": n} for label, n in res.by_channel],
         "questions": [{
             "id": qr.question.id, "text": qr.question.text, "kind": qr.question.kind, "answered": qr.answered,
+            "too_few": qr.too_few,
             "counts": [{"answer": label, "people": n} for label, n in qr.counts],
             "average": qr.average,
             "number": qr.number_summary,

@@ -574,3 +574,31 @@ def test_answers_sent_with_a_page_kept_too_long_come_back_as_they_were_typed(app
     assert re.search(rf'name="q{q.questions[0].id}" id="q{q.questions[0].id}-2" value="2" checked', page)
     assert 'name="csrf_token"' in page and "not-a-real-signature" not in page
     assert db.session.scalar(select(func.count(Response.id))) == 0
+
+
+def test_a_question_answered_by_fewer_than_five_people_shows_no_counts_to_the_public(app, client, auth):
+    """Three people answered after a small meeting: "Non : 1" would tell the
+    room who will not come back. Under 5 answers, the public page, the CSV
+    and the API say so instead of the counts and the average (as the COPIL
+    does); the managers still read them."""
+    q = satisfaction()
+    for i, again in enumerate(["0", "0", "2"]):
+        services.submit_response(q, answers_for(q, useful=str(i + 1), again=again), channel="paper",
+                                 client_key=f"paper-key-{i}")
+    services.close_questionnaire(create_admin(), q)
+    db.session.commit()
+    public = words(client.get(f"/questionnaires/{q.id}/resultats"))
+    assert "Réponses : 3" in public
+    assert "Moins de 5 personnes ont répondu à cette question" in public
+    assert "Note moyenne" not in public and "Non : 1" not in public
+    summary = words(client.get(f"/questionnaires/{q.id}/synthese"))
+    assert "Note moyenne" not in summary and "Non : 1" not in summary
+    api = client.get(f"/api/v1/questionnaires/{q.id}").json["results"]
+    assert api["responses"] == 3
+    assert all(x["counts"] == [] and x["average"] is None for x in api["questions"])
+    lines = client.get(f"/questionnaires/{q.id}/resultats.csv").data.decode("utf-8-sig").splitlines()
+    assert not any(line.endswith(";1") for line in lines if "Reviendriez" in line)
+    create_referent("lens", email="ref@example.org")
+    auth.login("ref@example.org")
+    manager = words(client.get(f"/questionnaires/{q.id}/resultats"))
+    assert "Note moyenne : 2,0 sur 5" in manager and "Non : 1" in manager
