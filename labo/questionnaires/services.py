@@ -430,6 +430,8 @@ def submit_with_card(questionnaire: Questionnaire, raw: Mapping[int, list[str]],
         raise QuestionnaireError("not-open")
     if client_key is not None and not CLIENT_KEY_RE.fullmatch(client_key):
         raise QuestionnaireError("client-key-invalid")
+    if client_key is not None and (existing := answered_with_key(questionnaire, client_key)) is not None:
+        return Submitted(existing, False)  # sent again: its card is spent by this very response
     process = questionnaire.process
     if not questionnaire.accepts_cards or process is None or not process.accepts_cards:
         raise QuestionnaireError("no-cards")

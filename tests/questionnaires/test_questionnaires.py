@@ -602,3 +602,29 @@ def test_a_question_answered_by_fewer_than_five_people_shows_no_counts_to_the_pu
     auth.login("ref@example.org")
     manager = words(client.get(f"/questionnaires/{q.id}/resultats"))
     assert "Note moyenne : 2,0 sur 5" in manager and "Non : 1" in manager
+
+
+def test_a_card_form_sent_twice_is_one_response_not_a_used_card(app):
+    from flask import current_app
+
+    from labo.cards import services as cards
+    from labo.core.db import utcnow
+    from tests.factories import insert_process
+
+    admin = create_admin()
+    process = insert_process(level="consultation", method="avis", options=(), accepts_cards=True)
+    q = services.create_questionnaire(admin, title="Consultation du square", process=process, accepts_cards=True,
+                                      satisfaction=True)
+    services.open_questionnaire(admin, q)
+    _sheet, codes = cards.print_sheet(admin, process, 1, utcnow(), current_app.config["SECRET_KEY"])
+    db.session.commit()
+    secret = current_app.config["SECRET_KEY"]
+    first = services.submit_with_card(q, answers_for(q), codes[0], secret, client_key="page-key-0001")
+    db.session.commit()
+    again = services.submit_with_card(q, answers_for(q), codes[0], secret, client_key="page-key-0001")
+    db.session.commit()
+    assert first.new and not again.new and again.response_id == first.response_id
+    with pytest.raises(cards.CardError):  # another page, the same card: used
+        services.submit_with_card(q, answers_for(q), codes[0], secret, client_key="page-key-0002")
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Response.id))) == 1
