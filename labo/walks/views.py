@@ -6,6 +6,8 @@ sending them on (the commune's referents); entering the answers (the
 partner's referent, administrators)."""
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -192,8 +194,8 @@ def capture(walk_id: int):
     it made: the same key twice gives the first finding back (200, not 201)."""
     walk = get_walk(walk_id)
     authorize("walk.capture", walk)
-    if request.method == "GET":
-        return _capture_page(walk, FindingForm(formdata=None))
+    if request.method == "GET":  # the plain form's key, drawn with the page: sent twice, one finding
+        return _capture_page(walk, FindingForm(formdata=None, data={"client_key": secrets.token_urlsafe(18)}))
     form = FindingForm()
     if not form.validate_on_submit():
         if _wants_json():

@@ -507,3 +507,22 @@ def test_a_commune_or_qpv_sent_as_a_superscript_digit_is_refused_with_a_message(
         response = auth.post("/diagnostics/nouveau", sent)
         assert response.status_code == 422, data
         assert message in page_text(response)
+
+
+def test_without_javascript_a_finding_sent_twice_is_kept_once(app, auth, client, uploads):
+    """A photo takes long to go on a slow network and the person taps again:
+    the key drawn with the page makes the second send the same finding."""
+    referent = create_referent("lens", email="nadia@example.org")
+    walk = plan(referent)
+    auth.login("nadia@example.org")
+    page = client.get(f"/diagnostics/{walk.id}/constater").get_data(as_text=True)
+    key = re.search(r'name="client_key" type="hidden" value="([^"]*)"|name="client_key" value="([^"]*)"', page)
+    drawn = (key.group(1) or key.group(2)) if key else ""
+    assert drawn, "the page draws a key for its form"
+    data = {"category": "cleanliness", "text": "Des sacs de déchets.", "street": "square Voltaire", "client_key": drawn}
+    assert auth.post(f"/diagnostics/{walk.id}/constater", data).status_code == 302
+    assert auth.post(f"/diagnostics/{walk.id}/constater", data).status_code == 302
+    assert db.session.scalar(select(func.count(Finding.id))) == 1
+    # a refused send keeps its key for the corrected one
+    refused = auth.post(f"/diagnostics/{walk.id}/constater", {**data, "text": "", "client_key": "une-autre-cle-01"})
+    assert refused.status_code == 422 and "une-autre-cle-01" in refused.get_data(as_text=True)
