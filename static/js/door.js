@@ -66,7 +66,7 @@
   var render = function () {
     var text = '';
     if (problem && problem.kind === 'login') text = msg('login');
-    else if (queue.length) text = msg('waiting', queue.length);
+    else if (queue.length) text = msg(queue.length === 1 ? 'waiting-one' : 'waiting', queue.length);
     else if (problem && problem.kind === 'rejected') {
       text = problem.text ? msg('rejected').replace('{error}', problem.text) : msg('refused');
     }

@@ -97,7 +97,7 @@
     });
     var text = '';
     if (problem === 'login') text = msg('login');
-    else if (queue.length) text = msg('waiting', queue.length) + (full ? ' ' + msg('full') : '');
+    else if (queue.length) text = msg(queue.length === 1 ? 'waiting-one' : 'waiting', queue.length) + (full ? ' ' + msg('full') : '');
     else if (refusal) text = msg('rejected') + ' ' + refusal;
     else if (sentSomething) text = msg('sent');
     statusBox.hidden = !text;

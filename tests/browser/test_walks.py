@@ -136,7 +136,7 @@ def test_a_walk_captured_offline_sorted_answered_and_printed(live_server, run_br
         fill("#street", "rue Voltaire, n° 12"),
         click("#finding-form button[type=submit]"),
         wait("#walk-queue li[data-key]:nth-child(3)", pending),
-        see("3 constat(s) gardé(s) sur ce téléphone", selector="#walk-sync",
+        see("3 constats sont gardés sur ce téléphone", selector="#walk-sync",
             name="the page says three findings wait on the phone"),
         evaluate("JSON.parse(localStorage.getItem('labo-walk:{{walk}}')).length", equals=3,
                  name="the three findings are kept in the phone's storage"),
