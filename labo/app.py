@@ -206,8 +206,8 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
         letter_views.bp,
         fund_views.bp,
         opinion_views.bp,
-        walk_views.bp,
         questionnaire_views.bp,
+        walk_views.bp,
     ):
         app.register_blueprint(blueprint)
     error_pages.register_errors(app)

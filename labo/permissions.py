@@ -355,8 +355,10 @@ def answers_questionnaire(user, questionnaire: Any) -> bool:
 
 
 def surveys_at_door(user, questionnaire: Any) -> bool:
-    """Ambassadors, animators and its managers interview people at the door for an open questionnaire."""
-    if not _is_questionnaire(questionnaire) or questionnaire.state != "open" or not _authenticated(user):
+    """Ambassadors, animators and its managers interview people at the door for an open questionnaire; once
+    closed, their phones may still send the interviews made before (labo.questionnaires.services decides)."""
+    if not _is_questionnaire(questionnaire) or questionnaire.state not in ("open", "closed") \
+            or not _authenticated(user):
         return False
     return (user.has_role(Role.AMBASSADOR) or user.has_role(Role.ANIMATOR)
             or manages_questionnaire(user, questionnaire))

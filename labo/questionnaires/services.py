@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Mapping, Optional
 
@@ -292,6 +292,34 @@ def close_questionnaire(actor, questionnaire: Questionnaire) -> None:
 
 # --- answering ---------------------------------------------------------------------
 
+# Paper sheets and door interviews made while the questionnaire was open are
+# still taken this many days after it closes: the sheets collected on the last
+# evening are typed the next week, a phone comes back into the network days later.
+LATE_DAYS = 14
+
+
+def takes_late_answers(questionnaire: Questionnaire, now: datetime) -> bool:
+    """Closed, but not for long: answers typed for others still come in."""
+    return (questionnaire.state == State.CLOSED.value and questionnaire.closed_at is not None
+            and now - questionnaire.closed_at <= timedelta(days=LATE_DAYS))
+
+
+def late_answers_until(questionnaire: Questionnaire) -> Optional[datetime]:
+    return questionnaire.closed_at + timedelta(days=LATE_DAYS) if questionnaire.closed_at else None
+
+
+def _welcome(questionnaire: Questionnaire, channel: str, recorded_at: Optional[datetime], now: datetime) -> bool:
+    """Whether answers may come in now: while open; after it closed, a paper
+    sheet (typed by a manager) or a door interview the phone recorded before
+    the closing, within LATE_DAYS."""
+    if questionnaire.state == State.OPEN.value:
+        return True
+    if not takes_late_answers(questionnaire, now):
+        return False
+    if channel == Channel.PAPER.value:
+        return True
+    return channel == Channel.DOOR.value and recorded_at is not None and recorded_at <= questionnaire.closed_at
+
 
 @dataclass
 class Checked:
@@ -367,15 +395,18 @@ class Submitted:
 def submit_response(questionnaire: Questionnaire, raw: Mapping[int, list[str]], *, channel: str,
                     user: Optional[User] = None, entered_by: Optional[User] = None,
                     commune: Optional[Commune] = None, qpv: Optional[Qpv] = None, age_band: Optional[str] = None,
-                    client_key: Optional[str] = None, now: Optional[datetime] = None) -> Submitted:
+                    client_key: Optional[str] = None, now: Optional[datetime] = None,
+                    recorded_at: Optional[datetime] = None) -> Submitted:
     """One person's answers. Online with an account: one response per account
     and questionnaire, by the UNIQUE constraint (a second one is refused with
     "already-answered"); the commune, QPV and age band come from the profile
     when it says them. Paper and door: `client_key`, made once per sheet or
     interview, makes a retried send return the first response instead of a
-    second one. Commits what the caller held first (write_transaction)."""
+    second one. After the closing, paper sheets and door interviews recorded
+    before it (`recorded_at`, the phone's time) are still taken for LATE_DAYS.
+    Commits what the caller held first (write_transaction)."""
     now = now or utcnow()
-    if questionnaire.state != State.OPEN.value:
+    if not _welcome(questionnaire, channel, recorded_at, now):
         raise QuestionnaireError("not-open")
     if channel not in CHANNELS:
         raise QuestionnaireError("channel-invalid")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from datetime import datetime, timezone
 from typing import Optional
 
 from flask import (Blueprint, Response as HttpResponse, abort, current_app, flash, jsonify, redirect, render_template,
@@ -17,6 +18,7 @@ from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
 
 from labo.accounts.models import AGE_BAND_LABELS
 from labo.cards import services as cards
+from labo.core.db import utcnow
 from labo.core.forms import ActionForm, carry_out, show_error
 from labo.core.i18n import _
 from labo.core.limits import per_person, write_limit
@@ -319,7 +321,8 @@ def manage(questionnaire_id: int):
     authorize("questionnaire.manage", questionnaire)
     return render_template("questionnaires/manage.html", questionnaire=questionnaire,
                            responses=services.response_count(questionnaire), action_form=ActionForm(formdata=None),
-                           draft=questionnaire.state == State.DRAFT.value)
+                           draft=questionnaire.state == State.DRAFT.value,
+                           late_paper=services.takes_late_answers(questionnaire, utcnow()))
 
 
 @bp.route("/<id:questionnaire_id>/modifier", methods=["GET", "POST"])
@@ -459,9 +462,11 @@ def paper(questionnaire_id: int):
     authorize("questionnaire.manage", questionnaire)
     context = dict(action_form=ActionForm(formdata=None), entered=services.entered_count(questionnaire, Channel.PAPER),
                    client_key=_new_key())
-    if questionnaire.state != State.OPEN.value:
+    if questionnaire.state != State.OPEN.value and not services.takes_late_answers(questionnaire, utcnow()):
         flash(ERROR_MESSAGES["not-open"], "error")
         return redirect(url_for("questionnaires.manage", questionnaire_id=questionnaire.id))
+    if questionnaire.state != State.OPEN.value:
+        context["late_until"] = services.late_answers_until(questionnaire)
     if request.method == "GET":
         return _answers_page("questionnaires/paper.html", questionnaire, **context)
     if not ActionForm().validate_on_submit():
@@ -496,6 +501,16 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
 
 
+def _recorded_at() -> Optional[datetime]:
+    """When the phone recorded the interview (door.js sends it, ISO 8601 in UTC); None if absent or unreadable."""
+    value = request.form.get("recorded_at", "")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00")) if 0 < len(value) <= 40 else None
+    except ValueError:
+        return None
+    return moment.astimezone(timezone.utc) if moment is not None and moment.tzinfo is not None else None
+
+
 @bp.route("/<id:questionnaire_id>/porte-a-porte", methods=["GET", "POST"])
 @login_required
 def door(questionnaire_id: int):
@@ -519,7 +534,8 @@ def door(questionnaire_id: int):
     key = request.form.get("client_key") or None
     try:
         done = services.submit_response(questionnaire, raw, channel=Channel.DOOR.value, entered_by=current_user,
-                                        commune=commune, qpv=qpv, age_band=age_band, client_key=key)
+                                        commune=commune, qpv=qpv, age_band=age_band, client_key=key,
+                                        recorded_at=_recorded_at())
     except services.QuestionnaireError as error:
         db.session.rollback()
         errors, message = _refused(error)

@@ -162,6 +162,7 @@
     var body = new FormData();
     body.append('csrf_token', csrfToken());
     body.append('client_key', op.key);
+    if (op.at) body.append('recorded_at', op.at);
     op.fields.forEach(function (pair) { body.append(pair[0], pair[1]); });
     return fetch(form.action || window.location.pathname, {
       method: 'POST', body: body, credentials: 'same-origin',
@@ -227,7 +228,7 @@
     clearErrors();
     var gaps = missing();
     if (gaps.length) { showMissing(gaps); return; }
-    queue.push({ key: randomKey(), fields: fieldsOf() });
+    queue.push({ key: randomKey(), fields: fieldsOf(), at: new Date().toISOString() });  // when: kept after the closing
     persist();
     emptyForm();
     justSaved = true;

@@ -628,3 +628,43 @@ def test_a_card_form_sent_twice_is_one_response_not_a_used_card(app):
         services.submit_with_card(q, answers_for(q), codes[0], secret, client_key="page-key-0002")
     db.session.rollback()
     assert db.session.scalar(select(func.count(Response.id))) == 1
+
+
+def test_interviews_and_sheets_made_before_the_closing_still_come_in_for_two_weeks(app, client, auth):
+    """A phone back in the network after the closing, sheets typed the next
+    week: what was collected while the questionnaire was open is not lost."""
+    from datetime import timedelta
+
+    from labo.core.db import utcnow
+
+    q = satisfaction()
+    admin = create_admin(email="boss@example.org")
+    create_user(email="amb@example.org", roles=[(Role.AMBASSADOR, None)])
+    auth.login("amb@example.org")
+    door = f"/questionnaires/{q.id}/porte-a-porte"
+    token = csrf_from(client.get(door).get_data(as_text=True))
+    before = (utcnow() - timedelta(minutes=5)).isoformat().replace("+00:00", "Z")
+    services.close_questionnaire(admin, q)
+    db.session.commit()
+    sent = lambda key, at: client.post(door, data={"csrf_token": token, "client_key": key, "recorded_at": at,
+                                                   **form_for(q)}, headers={"Accept": "application/json"})
+    assert sent("recorded-before-close", before).status_code == 200
+    after = (utcnow() + timedelta(minutes=1)).isoformat()
+    assert sent("recorded-after-close", after).status_code == 422  # made after the closing: refused
+    assert sent("no-time-given-at-all", "").status_code == 422
+    auth.logout()
+
+    create_referent("lens", email="ref@example.org")
+    auth.login("ref@example.org")
+    assert "Saisir les feuilles papier remplies avant la fermeture" in page_text(client.get(f"/questionnaires/{q.id}/gerer"))
+    paper = f"/questionnaires/{q.id}/papier"
+    page = client.get(paper).get_data(as_text=True)
+    assert "Le questionnaire est fermé" in words(client.get(paper))
+    key = re.search(r'name="client_key" value="([^"]+)"', page).group(1)
+    assert client.post(paper, data={"csrf_token": csrf_from(page), "client_key": key, **form_for(q)}).status_code == 302
+    assert [r.channel for r in db.session.scalars(select(Response).order_by(Response.id))] == ["door", "paper"]
+
+    q.closed_at = utcnow() - timedelta(days=15)  # two weeks and a day later: the questionnaire is over
+    db.session.commit()
+    assert client.get(paper).status_code == 302
+    assert "Saisir les feuilles papier" not in page_text(client.get(f"/questionnaires/{q.id}/gerer"))
