@@ -290,6 +290,13 @@
     var button = form.querySelector('button[type=submit]');
     button.disabled = true;
     shrink(file).then(function (photo) {
+      if (file && !photo && navigator.onLine !== false) {
+        // A photo this browser cannot read (HEIC on some phones): the network is
+        // here, so the form goes as it is and the site reads the photo or says why.
+        button.disabled = false;
+        HTMLFormElement.prototype.submit.call(form);
+        return;
+      }
       var op = {
         key: randomKey(), category: category.value,
         category_label: category.options[category.selectedIndex].text,
@@ -301,7 +308,7 @@
       addItem(op);
       form.reset();
       clearPosition();
-      positionState.textContent = msg('kept');
+      positionState.textContent = file && !photo ? msg('no-photo') : msg('kept');
       refusal = '';
       button.disabled = false;
       render();

@@ -271,3 +271,36 @@ def test_without_javascript_the_plain_form_posts_a_finding(live_server, run_brow
     ], widths=(360,))
     with live_server.app.app_context():
         assert db.session.scalar(select(func.count(Finding.id)).where(Finding.walk_id == walk_id)) == before + 1
+
+
+def test_a_photo_the_phone_cannot_read_goes_with_the_form_and_the_site_says_why(live_server, run_browser, uploads,
+                                                                                tmp_path):
+    """walk.js cannot shrink a photo this browser cannot decode (HEIC on some
+    phones, here a file that is no picture): online, the form goes as it is
+    and the site's answer says why, with the sentence and the street kept."""
+    from labo.extensions import db
+    from labo.walks import services
+    from labo.walks.models import Finding
+
+    unreadable = tmp_path / "IMG_0042.heic"
+    unreadable.write_bytes(b"\x00\x00\x00\x18ftypheic" + b"\x00" * 2000)
+    with live_server.app.app_context():
+        walk_id = services.walks_to_come()[0].id
+        before = db.session.scalar(select(func.count(Finding.id)).where(Finding.walk_id == walk_id))
+    run_script(run_browser, [
+        login(REFERENT),
+        goto(f"/diagnostics/{walk_id}/constater"),
+        choose("#category", value="lighting"),
+        fill("#text", "Le lampadaire clignote toute la nuit."),
+        fill("#street", "rue Voltaire"),
+        {"do": "upload", "selector": "#photo", "file": str(unreadable)},
+        submit("#finding-form button[type=submit]", status=422, name="the site reads the photo and says why"),
+        see("Envoyez une photo en JPEG, PNG ou WebP."),
+        evaluate("[document.querySelector('#text').value, document.querySelector('#street').value,"
+                 " document.querySelector('#category').value]",
+                 equals=["Le lampadaire clignote toute la nuit.", "rue Voltaire", "lighting"],
+                 name="what was typed and chosen is kept"),
+        axe("capture page, an unreadable photo"),
+    ], widths=(360,))
+    with live_server.app.app_context():
+        assert db.session.scalar(select(func.count(Finding.id)).where(Finding.walk_id == walk_id)) == before
