@@ -106,9 +106,9 @@ def test_the_minutes_files_are_listed_with_their_size_on_a_phone(live_server, ru
 
     name = f"Compte rendu {uuid.uuid4().hex[:6]}"
     with live_server.app.app_context():
-        meeting = services.past()[0]
-        meeting_id = meeting.id
         animator = find_user_by_email(ANIMATOR)
+        meeting = next(m for m in services.past() if animator in m.animators)  # one she runs
+        meeting_id = meeting.id
         entry = services.add_attachment(str(uploads), animator, meeting,
                                         io.BytesIO(b"%PDF-1.4\n" + b"x" * 3000 + b"\n%%EOF\n"), f"{name}.pdf")
         db.session.commit()

@@ -203,10 +203,10 @@ def test_the_upload_forms_take_40_mb_and_the_other_forms_the_sites_12(app):
     from labo.core.uploads import UPLOAD_LIMIT, upload_limit_of
 
     marked = sorted(name for name, view in app.view_functions.items() if upload_limit_of(view))
-    assert marked == ["ballots.tally", "fiches.add_attachment", "fiches.add_photo", "meetings.add_attachment",
-                      "partners.add_follow_up"] or marked == sorted([
+    assert marked == ["ballots.tally", "fiches.add_attachment", "fiches.add_photo", "fund.report",
+                      "meetings.add_attachment", "partners.add_follow_up", "walks.capture"] or marked == sorted([
                           "ballots.tally", "contributions.new", "fiches.add_attachment", "fiches.add_photo",
-                          "meetings.add_attachment", "partners.add_follow_up"])
+                          "fund.report", "meetings.add_attachment", "partners.add_follow_up", "walks.capture"])
     assert UPLOAD_LIMIT == 40 * MB and app.config["MAX_CONTENT_LENGTH"] == 12 * MB
 
 
