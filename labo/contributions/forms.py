@@ -173,4 +173,6 @@ class ContributionFilterForm(FlaskForm):
     theme = SelectField(_l("Thème"), validators=[Optional()])
     kind = SelectField(_l("Type"), validators=[Optional()])
     status = SelectField(_l("Statut"), validators=[Optional()])
-    page = HiddenField()
+    # A label of its own: without one WTForms translates "Page" through its
+    # own catalogue, read from disk on every list (bench/page_cost.py).
+    page = HiddenField("page")

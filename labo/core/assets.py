@@ -12,9 +12,13 @@ from typing import Optional
 _seen: dict[str, tuple[float, str]] = {}
 
 
-def version_of(static_folder: str, filename: str) -> Optional[str]:
-    """The file's content stamp, read again only when its modification time changes."""
+def version_of(static_folder: str, filename: str, *, recheck: bool = True) -> Optional[str]:
+    """The file's content stamp, read again only when its modification time
+    changes; without `recheck` (a served site, whose files change only with
+    a deployment that restarts it) the first stamp is kept without a stat."""
     path = os.path.join(static_folder, filename)
+    if not recheck and path in _seen:
+        return _seen[path][1]
     try:
         mtime = os.stat(path).st_mtime
     except OSError:
@@ -28,9 +32,11 @@ def version_of(static_folder: str, filename: str) -> Optional[str]:
 
 
 def register(app) -> None:
+    recheck = bool(app.debug or app.testing)  # a developer's edit shows at once
+
     @app.url_defaults
     def stamp_static(endpoint: str, values: dict) -> None:
         if endpoint == "static" and "filename" in values and "v" not in values:
-            version = version_of(app.static_folder, values["filename"])
+            version = version_of(app.static_folder, values["filename"], recheck=recheck)
             if version is not None:
                 values["v"] = version

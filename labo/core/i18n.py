@@ -99,10 +99,32 @@ def _counted(text: str, num, variables: dict) -> tuple[str, dict]:
     return text, variables
 
 
+# The finished text of an interface string (translated, then French spacing
+# put in) for each catalogue: both steps give the same text every time, so
+# each is done once per process and string. A catalogue lives as long as the
+# process (Flask-Babel keeps them), so its id() is a stable key; the strings
+# are the interface's, a few thousand, and the table is emptied if some
+# caller ever fed it an unbounded number of them.
+_finished: dict[tuple, str] = {}
+_FINISHED_MAX = 50_000
+
+
+def _finished_text(string: str) -> str:
+    catalogue = _catalogue()
+    key = (id(catalogue), _locale(), string)
+    text = _finished.get(key)
+    if text is None:
+        text = _typeset(catalogue.ugettext(string))
+        if len(_finished) >= _FINISHED_MAX:
+            _finished.clear()
+        _finished[key] = text
+    return text
+
+
 def _(string: str, **variables) -> str:
     """Flask-Babel's `gettext`: the string in the request's language, with
     `%(name)s` filled from `variables` when there are any."""
-    text = _typeset(_catalogue().ugettext(string))
+    text = _finished_text(string)
     if not variables:
         return text
     text, variables = _said(text, variables)
@@ -128,7 +150,7 @@ def _l(string: str, **variables) -> LazyString:
 # the values put into it are escaped), in one call where Jinja makes three.
 @pass_eval_context
 def _template_gettext(eval_ctx, string: str, **variables) -> str:
-    text = _typeset(_catalogue().ugettext(string))
+    text = _finished_text(string)
     if variables:
         text, variables = _said(text, variables)
     if eval_ctx.autoescape:
