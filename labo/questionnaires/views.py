@@ -19,7 +19,7 @@ from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
 from labo.accounts.models import AGE_BAND_LABELS
 from labo.cards import services as cards
 from labo.core.db import utcnow
-from labo.core.forms import ActionForm, carry_out, show_error
+from labo.core.forms import ActionForm, carry_out
 from labo.core.i18n import _
 from labo.core.limits import per_person, write_limit
 from labo.core.spreadsheet import csv_bytes
