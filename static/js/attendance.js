@@ -13,7 +13,7 @@
 (function () {
   'use strict';
   var root = document.getElementById('attendance');
-  if (!root || !window.fetch || !window.FormData || !window.JSON) return;
+  if (!root || !window.fetch || !window.FormData || !window.JSON || !window.LaboStore) return;
 
   // The key keeps its first name: ticks waiting on a device are not lost.
   var KEY = 'labo-sign-in:' + root.getAttribute('data-meeting');
@@ -31,27 +31,11 @@
 
   // --- the queue ----------------------------------------------------------
 
-  var storage = null;
-  try {
-    storage = window.localStorage;
-    storage.setItem(KEY + ':test', '1');
-    storage.removeItem(KEY + ':test');
-  } catch (e) { storage = null; }  // private mode: the queue lives in memory only
-
-  var queue = [];
-  if (storage) {
-    try { queue = JSON.parse(storage.getItem(KEY) || '[]'); } catch (e) { queue = []; }
-    if (!Array.isArray(queue)) queue = [];
-  }
+  var store = window.LaboStore(KEY);  // static/js/store.js
+  var queue = store.load();
   var counter = 0;
   var nextSeq = function () { counter += 1; return Date.now() * 1000 + counter; };
-  var persist = function () {
-    if (!storage) return;
-    try {
-      if (queue.length) storage.setItem(KEY, JSON.stringify(queue));
-      else storage.removeItem(KEY);
-    } catch (e) { /* storage full: the queue stays in memory */ }
-  };
+  var persist = function () { store.save(queue); };  // storage full: the queue stays in memory
   var enqueue = function (op) {
     op.seq = nextSeq();
     if (op.kind === 'tick') {
@@ -256,11 +240,7 @@
     flush();
   });
 
-  var randomKey = function () {
-    var bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    return Array.prototype.map.call(bytes, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
-  };
+  var randomKey = window.LaboStore.randomKey;
 
   if (walkInForm && window.crypto && window.crypto.getRandomValues) {
     walkInForm.addEventListener('submit', function (event) {

@@ -14,7 +14,7 @@
   'use strict';
   var root = document.getElementById('door');
   var form = document.getElementById('door-form');
-  if (!root || !form || !window.fetch || !window.FormData || !window.JSON) return;
+  if (!root || !form || !window.fetch || !window.FormData || !window.JSON || !window.LaboStore) return;
   if (!window.crypto || !window.crypto.getRandomValues) return;
 
   var KEY = 'labo-door:' + root.getAttribute('data-questionnaire');
@@ -27,35 +27,15 @@
 
   // --- the queue ----------------------------------------------------------
 
-  var storage = null;
-  try {
-    storage = window.localStorage;
-    storage.setItem(KEY + ':test', '1');
-    storage.removeItem(KEY + ':test');
-  } catch (e) { storage = null; }  // private mode: the queue lives in memory only
-
-  var queue = [];
-  if (storage) {
-    try { queue = JSON.parse(storage.getItem(KEY) || '[]'); } catch (e) { queue = []; }
-    if (!Array.isArray(queue)) queue = [];
-  }
-  var persist = function () {
-    if (!storage) return;
-    try {
-      if (queue.length) storage.setItem(KEY, JSON.stringify(queue));
-      else storage.removeItem(KEY);
-    } catch (e) { /* storage full: the queue stays in memory */ }
-  };
+  var store = window.LaboStore(KEY);  // static/js/store.js
+  var queue = store.load();
+  var persist = function () { store.save(queue); };  // storage full: the queue stays in memory
   var dequeue = function (op) {
     queue = queue.filter(function (o) { return o.key !== op.key; });
     persist();
   };
 
-  var randomKey = function () {
-    var bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    return Array.prototype.map.call(bytes, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
-  };
+  var randomKey = window.LaboStore.randomKey;
 
   // --- what the page says -------------------------------------------------
 

@@ -13,7 +13,7 @@
 (function () {
   'use strict';
   var root = document.getElementById('walk-capture');
-  if (!root || !window.fetch || !window.FormData || !window.JSON) return;
+  if (!root || !window.fetch || !window.FormData || !window.JSON || !window.LaboStore) return;
   if (!window.crypto || !window.crypto.getRandomValues) return;  // the plain form does it all
 
   var KEY = 'labo-walk:' + root.getAttribute('data-walk');
@@ -31,33 +31,14 @@
 
   // --- the queue ----------------------------------------------------------
 
-  var storage = null;
-  try {
-    storage = window.localStorage;
-    storage.setItem(KEY + ':test', '1');
-    storage.removeItem(KEY + ':test');
-  } catch (e) { storage = null; }  // private mode: the queue lives in memory only
-
-  var queue = [];
-  if (storage) {
-    try { queue = JSON.parse(storage.getItem(KEY) || '[]'); } catch (e) { queue = []; }
-    if (!Array.isArray(queue)) queue = [];
-  }
+  var store = window.LaboStore(KEY);  // static/js/store.js
+  var queue = store.load();
   var full = false;
   var persist = function () {
-    if (!storage) return;
-    try {
-      if (queue.length) storage.setItem(KEY, JSON.stringify(queue));
-      else storage.removeItem(KEY);
-      full = false;
-    } catch (e) { full = true; }  // storage full: the queue stays in memory while the page is open
+    full = !store.save(queue);  // storage full: the queue stays in memory while the page is open
   };
 
-  var randomKey = function () {
-    var bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    return Array.prototype.map.call(bytes, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
-  };
+  var randomKey = window.LaboStore.randomKey;
 
   // --- the list of "my findings" -------------------------------------------
 
