@@ -32,7 +32,12 @@ PAGE = "/fonds/demandes/{{application}}"
 BILAN = "main section[aria-labelledby=bilan]"  # the report's part of the project's page
 
 # The report's photo is loaded, and the phone was given its narrower copy (srcset).
-PHOTO_SHOWN = ("(() => { const img = document.querySelector('main section[aria-labelledby=bilan] img');"
+# The photo loads lazily: brought into view as a reader scrolling would, then awaited (up to 10 s).
+PHOTO_SHOWN = ("(async () => { const img = document.querySelector('main section[aria-labelledby=bilan] img');"
+               " img.scrollIntoView();"
+               " for (let i = 0; i < 100 && !(img.complete && img.naturalWidth > 0); i++)"
+               " await new Promise((done) => setTimeout(done, 100));"
+               " window.scrollTo(0, 0);"
                " return img.complete && img.naturalWidth > 0 && img.currentSrc.endsWith('w=480'); })()")
 # A photo "taken on the phone": drawn on a canvas, put in the file field as a picked file would be.
 PICK_PHOTO = """(async () => {
