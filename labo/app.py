@@ -27,7 +27,7 @@ from labo.config import Config, engine_options
 from labo.contributions import api as contribution_api  # noqa: F401  (adds its routes to the API blueprint)
 from labo.contributions import views as contribution_views
 from labo.copil import views as copil_views
-from labo.core import assets, error_pages, i18n, memo, uploads
+from labo.core import assets, error_pages, i18n, memo, uploads, urls
 from labo.core.db import configure_sqlite, keep_prepared_statements
 from labo.core.realtime import SharedQueue
 from labo.extensions import babel, csrf, db, limiter, login_manager, talisman
@@ -127,6 +127,7 @@ def create_app(overrides: Optional[dict] = None) -> Flask:
 
         Migrate(app, db, directory=os.path.join(root, "migrations"), render_as_batch=True)
     assets.register(app)
+    urls.register(app)  # after Flask's own template globals, whose url_for it replaces
     uploads.init_app(app)  # before CSRFProtect reads a body: the upload forms' own limit
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

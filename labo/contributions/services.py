@@ -15,7 +15,7 @@ from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from labo.accounts.models import User
+from labo.accounts.models import ERASED_NAME, User
 from labo.audit.services import audit_labels, record_audit
 from labo.contributions.models import (
     Comment,
@@ -383,6 +383,56 @@ def published_query(filters: ContributionFilters):
             func.lower(Contribution.body).like(like, escape="\\"),
         ))
     return query
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """What a list's card shows of a contribution (templates/contributions/_card.html),
+    read as plain values in one statement for a page of ids: the list no
+    longer builds five ORM objects a card (the contribution with its body,
+    its commune, QPV, author and photo) to show eight values."""
+
+    id: int
+    kind: str
+    status: str
+    title: str
+    commune: Named
+    qpv: Optional[Named]
+    author_label: str
+    photo: bool
+
+    @property
+    def kind_enum(self) -> Kind:
+        return Kind(self.kind)
+
+    @property
+    def status_enum(self) -> Status:
+        return Status(self.status)
+
+
+def cards(ids: list[int]) -> dict[int, Card]:
+    """The cards of these contributions, by id (only the ones that exist)."""
+    if not ids:
+        return {}
+    has_photo = exists().where(Photo.contribution_id == Contribution.id)
+    rows = db.session.execute(
+        select(Contribution.id, Contribution.kind, Contribution.status, Contribution.title, Commune.name, Qpv.name,
+               Contribution.on_behalf_of, Contribution.guest_name, User.pseudonym, has_photo)
+        .join(Commune, Commune.id == Contribution.commune_id)
+        .outerjoin(Qpv, Qpv.id == Contribution.qpv_id)
+        .outerjoin(User, User.id == Contribution.author_id)
+        .where(Contribution.id.in_(ids))
+    )
+    return {
+        row[0]: Card(row[0], row[1], row[2], row[3], Named(row[4]), Named(row[5]) if row[5] is not None else None,
+                     row[6] or row[7] or (row[8] if row[8] is not None else str(ERASED_NAME)), bool(row[9]))
+        for row in rows
+    }
 
 
 def support_count(contribution: Contribution) -> int:

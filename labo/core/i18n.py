@@ -11,7 +11,8 @@ from decimal import Decimal
 
 import click
 from babel.numbers import format_decimal
-from flask import g, has_request_context, request, session
+from flask import has_request_context, request, session
+from flask.globals import _cv_app
 from flask_babel import get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -51,21 +52,38 @@ def select_locale() -> str:
 # Flask-Babel answers as it does there (the strings untranslated).
 
 
-def _catalogue():
-    if not g:
-        return get_translations()
-    state = g.get("_flask_babel")
-    locale = getattr(state, "babel_locale", None)
-    kept = g.get("_labo_catalogue")
+def _app_g():
+    """The application context's `g` itself, read from Flask's context
+    variable: one look-up where each use of the `g` proxy costs one."""
+    ctx = _cv_app.get(None)
+    return ctx.g if ctx is not None else None
+
+
+def _kept():
+    """(locale, catalogue, finished texts) for the locale Flask-Babel chose
+    last, kept in `g` and checked against it on each call; None outside an
+    application context."""
+    here = _app_g()
+    if here is None:
+        return None
+    kept = getattr(here, "_labo_catalogue", None)
+    locale = getattr(getattr(here, "_flask_babel", None), "babel_locale", None)
     if locale is None or kept is None or kept[0] is not locale:
-        kept = (get_locale(), get_translations())
-        g._labo_catalogue = kept
-    return kept[1]
+        locale, catalogue = get_locale(), get_translations()
+        kept = (locale, catalogue, _finished_for(catalogue, locale))
+        here._labo_catalogue = kept
+    return kept
+
+
+def _catalogue():
+    kept = _kept()
+    return get_translations() if kept is None else kept[1]
 
 
 def _locale():
     """The locale whose catalogue `_catalogue()` last gave (French outside an application context)."""
-    kept = g.get("_labo_catalogue") if g else None
+    here = _app_g()
+    kept = getattr(here, "_labo_catalogue", None) if here is not None else None
     return (kept[0] if kept else None) or DEFAULT_LOCALE
 
 
@@ -92,7 +110,7 @@ def _counted(text: str, num, variables: dict) -> tuple[str, dict]:
     `%(num)d` or `%(num)s` in `text`."""
     if "num" not in variables:
         if isinstance(num, (int, float, Decimal)) and not isinstance(num, bool):
-            variables["num"] = format_decimal(num, locale=_locale())
+            variables["num"] = _written_number(num, _locale())
             text = text.replace("%(num)d", "%(num)s")
         else:
             variables["num"] = num
@@ -103,21 +121,66 @@ def _counted(text: str, num, variables: dict) -> tuple[str, dict]:
 # put in) for each catalogue: both steps give the same text every time, so
 # each is done once per process and string. A catalogue lives as long as the
 # process (Flask-Babel keeps them), so its id() is a stable key; the strings
-# are the interface's, a few thousand, and the table is emptied if some
-# caller ever fed it an unbounded number of them.
-_finished: dict[tuple, str] = {}
+# are the interface's, a few thousand, and a table is emptied if some
+# caller ever fed it an unbounded number of them. The numbers a page shows
+# ("12 soutiens") are written the locale's way once per number, likewise.
+_finished: dict[tuple, dict] = {}
 _FINISHED_MAX = 50_000
+_NUMBERS_MAX = 10_000
+
+
+def _finished_for(catalogue, locale) -> dict:
+    key = (id(catalogue), str(locale))
+    table = _finished.get(key)
+    if table is None:
+        table = _finished[key] = {}
+    return table
 
 
 def _finished_text(string: str) -> str:
-    catalogue = _catalogue()
-    key = (id(catalogue), _locale(), string)
-    text = _finished.get(key)
+    kept = _kept()
+    if kept is None:
+        return _typeset(get_translations().ugettext(string))
+    table = kept[2]
+    text = table.get(string)
     if text is None:
-        text = _typeset(catalogue.ugettext(string))
-        if len(_finished) >= _FINISHED_MAX:
-            _finished.clear()
-        _finished[key] = text
+        text = _typeset(kept[1].ugettext(string))
+        if len(table) >= _FINISHED_MAX:
+            table.clear()
+        table[string] = text
+    return text
+
+
+def _finished_plural(singular: str, plural: str, num) -> str:
+    """`ngettext`'s form for `num`, French spacing put in, kept like
+    `_finished_text` (by the form's strings and a whole `num`)."""
+    kept = _kept()
+    if kept is None or not isinstance(num, int):
+        return _typeset(_catalogue().ungettext(singular, plural, num))
+    key = (singular, plural, num)
+    table = kept[2]
+    text = table.get(key)
+    if text is None:
+        text = _typeset(kept[1].ungettext(singular, plural, num))
+        if len(table) >= _FINISHED_MAX:
+            table.clear()
+        table[key] = text
+    return text
+
+
+_numbers: dict[tuple, str] = {}
+
+
+def _written_number(num, locale) -> str:
+    if not isinstance(num, int):
+        return format_decimal(num, locale=locale)
+    key = (str(locale), num)
+    text = _numbers.get(key)
+    if text is None:
+        text = format_decimal(num, locale=locale)
+        if len(_numbers) >= _NUMBERS_MAX:
+            _numbers.clear()
+        _numbers[key] = text
     return text
 
 
@@ -134,7 +197,7 @@ def _(string: str, **variables) -> str:
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     """Flask-Babel's `ngettext`: `num` chooses the form and is shown, as
     `%(num)d`, grouped the locale's way ("15 000")."""
-    text = _typeset(_catalogue().ungettext(singular, plural, num))
+    text = _finished_plural(singular, plural, num)
     text, variables = _counted(text, num, variables)
     text, variables = _said(text, variables)
     return text % variables
@@ -160,7 +223,7 @@ def _template_gettext(eval_ctx, string: str, **variables) -> str:
 
 @pass_eval_context
 def _template_ngettext(eval_ctx, singular: str, plural: str, num: int, **variables) -> str:
-    text = _typeset(_catalogue().ungettext(singular, plural, num))
+    text = _finished_plural(singular, plural, num)
     text, variables = _counted(text, num, variables)
     text, variables = _said(text, variables)
     if eval_ctx.autoescape:

@@ -10,7 +10,7 @@ scale)."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 from labo.core.memo import count_of
 from labo.extensions import db
@@ -47,12 +47,18 @@ class Page:
         return iter(self.items)
 
 
-def paginate(query, key, *, count_key, page: int, per_page: int, max_per_page: int | None = None) -> Page:
+def paginate(query, key, *, count_key, page: int, per_page: int, max_per_page: int | None = None,
+             load: Callable[[list], dict] | None = None) -> Page:
     """The `page`th page (from 1) of `query`, an ORM select with its ORDER BY;
     `key` is its entity's primary key column (e.g. Contribution.id), `count_key`
-    what tells this query's filters apart (its total is remembered under it)."""
+    what tells this query's filters apart (its total is remembered under it).
+    `load`, given the page's ids, returns its items by id when a page needs
+    less than the query's whole entities (a list's cards)."""
     page = max(1, page)
     per_page = max(1, min(per_page, max_per_page or per_page))
     ids = list(db.session.scalars(query.with_only_columns(key).limit(per_page).offset((page - 1) * per_page)))
-    rows = {getattr(row, key.key): row for row in db.session.scalars(query.where(key.in_(ids)))} if ids else {}
+    if load is not None:
+        rows = load(ids) if ids else {}
+    else:
+        rows = {getattr(row, key.key): row for row in db.session.scalars(query.where(key.in_(ids)))} if ids else {}
     return Page([rows[i] for i in ids if i in rows], page, per_page, count_of(query, count_key))
