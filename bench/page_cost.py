@@ -367,8 +367,11 @@ def instrument(app, timers: Timers) -> list[str]:
                                                   orig_get_template)
 
     # url_for, with the static files' ?v= stamp inside it.
-    app.url_for = timers.wrap("url_for (incl. url_defaults)", app.url_for)
-    app.jinja_env.globals["url_for"] = app.url_for
+    # The templates' own url_for (labo.core.urls keeps each link) is timed as
+    # it is, hits and all; Flask's, which it calls on a miss and views call, apart.
+    app.url_for = timers.wrap("url_for, Flask's (incl. url_defaults)", app.url_for)
+    app.jinja_env.globals["url_for"] = timers.wrap("url_for, the templates' (kept links)",
+                                                   app.jinja_env.globals["url_for"])
     assets.version_of = timers.wrap("assets.version_of (stat + ?v= lookup)", assets.version_of)
 
     # Translation.

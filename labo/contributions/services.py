@@ -405,6 +405,7 @@ class Card:
     qpv: Optional[Named]
     author_label: str
     photo: bool
+    supports: int
 
     @property
     def kind_enum(self) -> Kind:
@@ -416,13 +417,14 @@ class Card:
 
 
 def cards(ids: list[int]) -> dict[int, Card]:
-    """The cards of these contributions, by id (only the ones that exist)."""
+    """The cards of these contributions, by id (only the ones that exist), with their supports counted."""
     if not ids:
         return {}
     has_photo = exists().where(Photo.contribution_id == Contribution.id)
+    supports = select(func.count(Support.id)).where(Support.contribution_id == Contribution.id).scalar_subquery()
     rows = db.session.execute(
         select(Contribution.id, Contribution.kind, Contribution.status, Contribution.title, Commune.name, Qpv.name,
-               Contribution.on_behalf_of, Contribution.guest_name, User.pseudonym, has_photo)
+               Contribution.on_behalf_of, Contribution.guest_name, User.pseudonym, has_photo, supports)
         .join(Commune, Commune.id == Contribution.commune_id)
         .outerjoin(Qpv, Qpv.id == Contribution.qpv_id)
         .outerjoin(User, User.id == Contribution.author_id)
@@ -430,7 +432,8 @@ def cards(ids: list[int]) -> dict[int, Card]:
     )
     return {
         row[0]: Card(row[0], row[1], row[2], row[3], Named(row[4]), Named(row[5]) if row[5] is not None else None,
-                     row[6] or row[7] or (row[8] if row[8] is not None else str(ERASED_NAME)), bool(row[9]))
+                     row[6] or row[7] or (row[8] if row[8] is not None else str(ERASED_NAME)), bool(row[9]),
+                     row[10] or 0)
         for row in rows
     }
 

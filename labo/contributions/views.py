@@ -80,7 +80,7 @@ def index():
     page = paginate(services.published_query(filters), Contribution.id, count_key=filters.key(),
                     page=page_number(), per_page=current_app.config["LABO_PER_PAGE"],
                     max_per_page=50, load=services.cards)
-    counts = services.support_counts(c.id for c in page.items)
+    counts = {c.id: c.supports for c in page.items}
     return render_template("contributions/index.html", form=form, page=page, supports_by_id=counts, filters=filters.active())
 
 

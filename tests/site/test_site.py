@@ -250,9 +250,14 @@ def test_sixth_attempt_for_one_email_within_a_minute_is_refused(client, path):
     # address: tests/accounts/test_rate_limits.py has the whole of it.
     token = csrf_from(client.get(path).get_data(as_text=True))
     data = {"email": "someone@example.org", "password": "wrong-password", "csrf_token": token}
-    statuses = [client.post(path, data=data).status_code for _ in range(6)]
-    assert 429 not in statuses[:5]
-    assert statuses[5] == 429
+    responses = [client.post(path, data=data) for _ in range(6)]
+    statuses = [response.status_code for response in responses]
+    # Seen fail twice in CI (the sixth let through), never alone: what the limiter said, to find why.
+    from labo.extensions import limiter
+    said = [(r.status_code, r.headers.get("X-RateLimit-Remaining"), r.headers.get("X-RateLimit-Reset")) for r in responses]
+    why = f"{said}; storage {type(limiter.storage).__name__}, dead {limiter._storage_dead}"
+    assert 429 not in statuses[:5], why
+    assert statuses[5] == 429, why
     response = client.post(path, data=data)
     assert "Trop d'essais" in page_text(response)
     # Another person from the same address is not affected.
