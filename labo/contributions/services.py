@@ -3,6 +3,7 @@ settings are passed in; each service validates, writes and flushes; the
 caller commits once."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import BinaryIO, Iterable, Mapping, Optional
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -354,7 +355,15 @@ def support_counts(ids: Iterable[int]) -> dict[int, int]:
 
 
 def published_query(filters: ContributionFilters):
-    """Published contributions matching `filters`, newest first."""
+    """Published contributions matching `filters`, newest first. A statement
+    is a value that never changes once built: the same filters give the
+    same one, kept (building it cost a list page ~0.15 ms)."""
+    return _published_query(*filters.key()[1:])
+
+
+@functools.lru_cache(maxsize=256)
+def _published_query(*values):
+    filters = ContributionFilters(*values)
     query = (
         select(Contribution)
         .where(Contribution.visibility == Visibility.PUBLISHED.value)
@@ -416,20 +425,26 @@ class Card:
         return Status(self.status)
 
 
-def cards(ids: list[int]) -> dict[int, Card]:
-    """The cards of these contributions, by id (only the ones that exist), with their supports counted."""
-    if not ids:
-        return {}
+@functools.cache
+def _cards_statement():
+    """Built once (its construction cost as much as running it): the page's ids are its parameter."""
     has_photo = exists().where(Photo.contribution_id == Contribution.id)
     supports = select(func.count(Support.id)).where(Support.contribution_id == Contribution.id).scalar_subquery()
-    rows = db.session.execute(
+    return (
         select(Contribution.id, Contribution.kind, Contribution.status, Contribution.title, Commune.name, Qpv.name,
                Contribution.on_behalf_of, Contribution.guest_name, User.pseudonym, has_photo, supports)
         .join(Commune, Commune.id == Contribution.commune_id)
         .outerjoin(Qpv, Qpv.id == Contribution.qpv_id)
         .outerjoin(User, User.id == Contribution.author_id)
-        .where(Contribution.id.in_(ids))
+        .where(Contribution.id.in_(bindparam("ids", expanding=True)))
     )
+
+
+def cards(ids: list[int]) -> dict[int, Card]:
+    """The cards of these contributions, by id (only the ones that exist), with their supports counted."""
+    if not ids:
+        return {}
+    rows = db.session.execute(_cards_statement(), {"ids": list(ids)})
     return {
         row[0]: Card(row[0], row[1], row[2], row[3], Named(row[4]), Named(row[5]) if row[5] is not None else None,
                      row[6] or row[7] or (row[8] if row[8] is not None else str(ERASED_NAME)), bool(row[9]),

@@ -20,34 +20,36 @@ from labo.extensions import db
 class Select(widgets.Select):
     """WTForms' select, writing a plain option itself: the same markup for
     less work (the commune, QPV and theme lists are long, and shown on the
-    contribution form and the list's filters, bench/README.md). The options'
-    markup is kept by what decides it (each choice's value and label as
-    shown, which one is selected): the idea list's five filters, 80 options,
-    were written anew for every page (bench/page_cost.py)."""
+    contribution form and the list's filters, bench/README.md). Its markup is
+    kept by what decides it (its name and attributes, each choice's value and
+    label as shown, which one is selected): the idea list's five filters, 80
+    options, were written anew for every page (bench/page_cost.py)."""
 
     _kept: OrderedDict = OrderedDict()
     KEEP = 512
 
     def __call__(self, field, **kwargs):
         choices = getattr(field, "choices", None)
-        if self.multiple or not isinstance(choices, list) or field.has_groups():
+        if self.multiple or not isinstance(choices, list):
             return super().__call__(field, **kwargs)
-        try:
-            key = (tuple((value, str(label)) for value, label in choices), field.data, field.coerce)
-            options = self._kept.get(key)
-        except (TypeError, ValueError):  # choices with their own attributes, or a value that cannot be a key
-            return super().__call__(field, **kwargs)
-        if options is None:
-            options = "".join(self.render_option(choice) for choice in field._iter_choices_normalized())
-            if len(self._kept) >= self.KEEP:
-                self._kept.popitem(last=False)
-            self._kept[key] = options
         kwargs.setdefault("id", field.id)
         flags = getattr(field, "flags", {})
         for name in dir(flags):
             if name in self.validation_attrs and name not in kwargs:
                 kwargs[name] = getattr(flags, name)
-        return Markup(f"<select {widgets.html_params(name=field.name, **kwargs)}>{options}</select>")
+        try:  # plain (value, label) pairs only: no option groups, no options with their own attributes
+            key = (field.name, tuple(sorted(kwargs.items())), field.data, field.coerce,
+                   tuple((value, label if type(label) is str else str(label)) for value, label in choices))
+            html = self._kept.get(key)
+        except (TypeError, ValueError):  # or a value that cannot be a key
+            return super().__call__(field, **kwargs)
+        if html is None:
+            options = "".join(self.render_option(choice) for choice in field._iter_choices_normalized())
+            html = Markup(f"<select {widgets.html_params(name=field.name, **kwargs)}>{options}</select>")
+            if len(self._kept) >= self.KEEP:
+                self._kept.popitem(last=False)
+            self._kept[key] = html
+        return html
 
     @classmethod
     def render_option(cls, choice, **kwargs):
