@@ -457,22 +457,64 @@ def support_count(contribution: Contribution) -> int:
     return support_counts([contribution.id]).get(contribution.id, 0)
 
 
-def reader_state(user: Optional[User], contribution: Contribution) -> tuple[int, bool, bool]:
-    """A contribution's page in one statement: its supports, and whether this
-    reader supports and follows it."""
-    count = select(func.count(Support.id)).where(Support.contribution_id == contribution.id).scalar_subquery()
-    if user is None or not user.is_authenticated:
-        return db.session.scalar(select(count)) or 0, False, False
-    supported = exists().where(Support.contribution_id == contribution.id, Support.user_id == user.id)
-    following = exists().where(Follow.contribution_id == contribution.id, Follow.user_id == user.id)
-    n, mine, follows = db.session.execute(select(count, supported, following)).one()
-    return n or 0, bool(mine), bool(follows)
+def reader_state(user: Optional[User], contribution: Contribution, *also) -> tuple:
+    """A contribution's page in one statement: its supports, whether this
+    reader supports and follows it, then the value of each of `also`:
+    functions that, given the contribution's id as a SQL expression, return
+    another scalar its page needs (e.g. `has_visible_comments`). The
+    statement is built once per process for each (signed in or not, `also`)."""
+    signed_in = user is not None and user.is_authenticated
+    row = db.session.execute(_reader_state_statement(signed_in, also),
+                             {"contribution_id": contribution.id, "user_id": user.id if signed_in else None}).one()
+    if not signed_in:
+        return (row[0] or 0, False, False, *row[1:])
+    return (row[0] or 0, bool(row[1]), bool(row[2]), *row[3:])
 
 
-def visible_comments(contribution: Contribution) -> list[Comment]:
-    return list(db.session.scalars(
-        contribution.comments.select().where(Comment.hidden.is_(False)).order_by(Comment.created_at, Comment.id)
-    ))
+@functools.lru_cache(maxsize=16)
+def _reader_state_statement(signed_in: bool, also: tuple):
+    contribution_id, user_id = bindparam("contribution_id"), bindparam("user_id")
+    columns = [select(func.count(Support.id)).where(Support.contribution_id == contribution_id).scalar_subquery()]
+    if signed_in:
+        columns += [exists().where(Support.contribution_id == contribution_id, Support.user_id == user_id),
+                    exists().where(Follow.contribution_id == contribution_id, Follow.user_id == user_id)]
+    return select(*columns, *(expression(contribution_id) for expression in also))
+
+
+def has_visible_comments(contribution_id):
+    """Whether a contribution has a comment to show: an EXISTS, for `reader_state`."""
+    return exists().where(Comment.contribution_id == contribution_id, Comment.hidden.is_(False))
+
+
+@dataclass(frozen=True, slots=True)
+class CommentAuthor:
+    pseudonym: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShownComment:
+    """What an idea's page shows of a comment, read as plain values rather
+    than a Comment and its author's whole account as ORM objects."""
+
+    id: int
+    body: str  # sanitised HTML
+    created_at: datetime
+    author: Optional[CommentAuthor]  # None once the account is erased (`display_name` says so)
+
+
+def visible_comments(contribution: Contribution) -> list[ShownComment]:
+    """Its comments that are not hidden, oldest first."""
+    return [ShownComment(id, body, created_at, CommentAuthor(pseudonym) if pseudonym is not None else None)
+            for id, body, created_at, pseudonym in db.session.execute(_visible_comments_statement(),
+                                                                      {"contribution_id": contribution.id})]
+
+
+@functools.cache
+def _visible_comments_statement():
+    return (select(Comment.id, Comment.body, Comment.created_at, User.pseudonym)
+            .outerjoin(User, User.id == Comment.author_id)
+            .where(Comment.contribution_id == bindparam("contribution_id"), Comment.hidden.is_(False))
+            .order_by(Comment.created_at, Comment.id))
 
 
 # --- supporting, commenting, following, reporting ------------------------

@@ -40,11 +40,13 @@ from labo.core.sanitize import rich_text_as_typed
 from labo.core.uploads import accepts_uploads
 from labo.core.urls import page_number
 from labo.extensions import db, limiter
+from labo.fiches import services as fiche_services
 from labo.fund import services as fund_services
 from labo.meetings.models import Meeting
 from labo.permissions import authorize, can, require
 from labo.territory.models import Qpv
 from labo.territory.services import commune_options, get_commune, qpv_options, resolve_theme, theme_choices
+from labo.workshops import services as workshop_services
 
 bp = Blueprint("contributions", __name__, url_prefix="/idees")
 moderation_bp = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -95,29 +97,51 @@ def detail(contribution_id: int):
     return _render_detail(contribution)
 
 
+def _cited_by_fiches(contribution_id):
+    return fiche_services.has_linked_fiches("contribution", contribution_id)
+
+
+# read with the supports (services.reader_state): is there a comment, which board it came from, a fiche citing it
+_ALSO_ON_THE_PAGE = (services.has_visible_comments, workshop_services.origin_board_id, _cited_by_fiches)
+
+
 def _render_detail(contribution: Contribution, status: int = 200, **forms):
+    """An idea's page. A form is built only for a reader who may use it (the
+    template shows each one only when it is given); what is usually absent
+    (comments, the fiches that cite it, the workshop it came from) is asked
+    in the statement that counts its supports, and read only when there is some."""
     moderator = can(current_user, "contribution.moderate", contribution)
-    merge_form = forms.get("merge_form") or MergeForm(formdata=None)
+    supports, supported, following, has_comments, origin_id, has_fiches = services.reader_state(
+        current_user, contribution, *_ALSO_ON_THE_PAGE)
+    comment_form = report_form = hide_form = merge_form = answer_form = None
+    if can(current_user, "contribution.comment", contribution):
+        comment_form = forms.get("comment_form") or CommentForm(formdata=None)
+    if not moderator and can(current_user, "contribution.report", contribution):
+        report_form = forms.get("report_form") or ReportForm(formdata=None)
     if moderator:
-        merge_form.target.choices = [("", "—")] + [
-            (str(c.id), f"#{c.id} {c.title}") for c in services.merge_candidates(contribution)
-        ]
-    answer_form = forms.get("answer_form") or AnswerForm(formdata=None, data={"status": contribution.status,
-                                                                              "answer": rich_text_as_typed(contribution.answer)})
-    supports, supported, following = services.reader_state(current_user, contribution)
+        if not contribution.is_hidden:
+            hide_form = forms.get("hide_form") or HideForm(formdata=None)
+        if contribution.is_published:
+            merge_form = forms.get("merge_form") or MergeForm(formdata=None)
+            merge_form.target.choices = [("", "—")] + [
+                (str(c.id), f"#{c.id} {c.title}") for c in services.merge_candidates(contribution)
+            ]
+        answer_form = forms.get("answer_form") or AnswerForm(formdata=None, data={
+            "status": contribution.status, "answer": rich_text_as_typed(contribution.answer)})
     return render_template(
         "contributions/detail.html",
         contribution=contribution,
         supports=supports,
         supported=supported,
         following=following,
-        comments=services.visible_comments(contribution),
-        comment_form=forms.get("comment_form") or CommentForm(formdata=None),
-        report_form=forms.get("report_form") or ReportForm(formdata=None),
-        hide_form=forms.get("hide_form") or HideForm(formdata=None),
+        comments=services.visible_comments(contribution) if has_comments else [],
+        origin=workshop_services.board_by_id(origin_id),
+        toolbox=fiche_services.linked_fiches("contribution", contribution.id) if has_fiches else [],
+        comment_form=comment_form,
+        report_form=report_form,
+        hide_form=hide_form,
         merge_form=merge_form,
         answer_form=answer_form,
-        action_form=ActionForm(formdata=None),
         moderator=moderator,
         revisions=services.revisions_of(contribution) if moderator else [],
         fund_rounds=fund_services.rounds_for_initiative(contribution, local(utcnow()).date())

@@ -403,15 +403,23 @@ def fiches_of(user: User) -> list[Fiche]:
     return list(db.session.scalars(select(Fiche).where(Fiche.author_id == user.id).order_by(Fiche.updated_at.desc())))
 
 
-def linked_fiches(kind: str, target_id: int) -> list[Fiche]:
-    """Published fiches that reference this meeting or contribution."""
+def _linked(kind: str, target_id, what):
     table, column = (fiche_meeting, fiche_meeting.c.meeting_id) if kind == "meeting" else (
         fiche_contribution, fiche_contribution.c.contribution_id)
-    return list(db.session.scalars(
-        select(Fiche).join(table, table.c.fiche_id == Fiche.id)
-        .where(column == target_id, Fiche.status == FicheStatus.PUBLISHED.value)
-        .order_by(Fiche.published_at.desc())
-    ))
+    return (select(what).join(table, table.c.fiche_id == Fiche.id)
+            .where(column == target_id, Fiche.status == FicheStatus.PUBLISHED.value))
+
+
+def linked_fiches(kind: str, target_id: int) -> list[Fiche]:
+    """Published fiches that reference this meeting or contribution."""
+    return list(db.session.scalars(_linked(kind, target_id, Fiche).order_by(Fiche.published_at.desc())))
+
+
+def has_linked_fiches(kind: str, target_id):
+    """Whether a published fiche references it: an EXISTS (`target_id` an id
+    or a bound parameter), so that a page reads it in a statement it runs
+    anyway, and lists them only then."""
+    return _linked(kind, target_id, Fiche.id).exists()
 
 
 def get_revision(fiche: Fiche, number: int) -> Optional[FicheRevision]:

@@ -796,11 +796,21 @@ def to_contributions(config: Mapping, actor: User, board: Board, *, note_ids: It
     return made
 
 
+def origin_board_id(contribution_id):
+    """The id of the board a contribution was turned from, or NULL: a scalar
+    subquery (`contribution_id` an id or a bound parameter), so that a page
+    reads it in a statement it runs anyway."""
+    return (select(Note.board_id).where(Note.contribution_id == contribution_id)
+            .union_all(select(NoteGroup.board_id).where(NoteGroup.contribution_id == contribution_id))
+            .limit(1).scalar_subquery())
+
+
 def origin_of(contribution) -> Optional[Board]:
     """The board a contribution was turned from, if any."""
-    board_id = db.session.scalar(
-        select(Note.board_id).where(Note.contribution_id == contribution.id)
-        .union_all(select(NoteGroup.board_id).where(NoteGroup.contribution_id == contribution.id)).limit(1))
+    return board_by_id(db.session.scalar(select(origin_board_id(contribution.id))))
+
+
+def board_by_id(board_id: Optional[int]) -> Optional[Board]:
     return db.session.get(Board, board_id) if board_id is not None else None
 
 
