@@ -457,6 +457,20 @@ def support_count(contribution: Contribution) -> int:
     return support_counts([contribution.id]).get(contribution.id, 0)
 
 
+def contribution_for_page(contribution_id: int) -> Optional[Contribution]:
+    """A contribution and what its page shows of it (commune, QPV, author
+    and pillar, ambition, who answered, photo) in one statement, built once
+    per process (building it cost as much as running it)."""
+    return db.session.scalars(_page_statement(), {"contribution_id": contribution_id}).one_or_none()
+
+
+@functools.cache
+def _page_statement():
+    return select(Contribution).where(Contribution.id == bindparam("contribution_id")).options(
+        joinedload(Contribution.pillar), joinedload(Contribution.ambition), joinedload(Contribution.answered_by),
+        joinedload(Contribution.photo))
+
+
 def reader_state(user: Optional[User], contribution: Contribution, *also) -> tuple:
     """A contribution's page in one statement: its supports, whether this
     reader supports and follows it, then the value of each of `also`:

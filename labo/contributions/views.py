@@ -88,7 +88,9 @@ def index():
 
 @bp.route("/<id:contribution_id>")
 def detail(contribution_id: int):
-    contribution = get_contribution(contribution_id)
+    contribution = services.contribution_for_page(contribution_id)
+    if contribution is None:
+        abort(404)
     if contribution.is_merged and contribution.merged_into_id and not can(current_user, "contribution.moderate", contribution):
         flash(_("Cette contribution a été regroupée avec celle-ci, qui disait la même chose."), "info")
         return redirect(url_for("contributions.detail", contribution_id=contribution.merged_into_id))
