@@ -457,16 +457,20 @@ def support_count(contribution: Contribution) -> int:
     return support_counts([contribution.id]).get(contribution.id, 0)
 
 
-def contribution_for_page(contribution_id: int) -> Optional[Contribution]:
-    """A contribution and what its page shows of it (commune, QPV, author
-    and pillar, ambition, who answered, photo) in one statement, built once
-    per process (building it cost as much as running it)."""
-    return db.session.scalars(_page_statement(), {"contribution_id": contribution_id}).one_or_none()
+def contribution_for_page(contribution_id: int, reader: Optional[User], *also) -> Optional[tuple[Contribution, tuple]]:
+    """A contribution, what its page shows of it (commune, QPV, author and
+    pillar, ambition, who answered, photo) and its `reader_state` for this
+    reader, in one statement built once per process (building it cost as
+    much as running it); None if there is no such contribution."""
+    signed_in = _signed_in(reader)
+    row = db.session.execute(_page_statement(signed_in, also), _state_parameters(contribution_id, reader, signed_in)).first()
+    return None if row is None else (row[0], _state(signed_in, row[1:]))
 
 
-@functools.cache
-def _page_statement():
-    return select(Contribution).where(Contribution.id == bindparam("contribution_id")).options(
+@functools.lru_cache(maxsize=16)
+def _page_statement(signed_in: bool, also: tuple):
+    return select(Contribution, *_state_columns(signed_in, also)).where(
+        Contribution.id == bindparam("contribution_id")).options(
         joinedload(Contribution.pillar), joinedload(Contribution.ambition), joinedload(Contribution.answered_by),
         joinedload(Contribution.photo))
 
@@ -477,22 +481,38 @@ def reader_state(user: Optional[User], contribution: Contribution, *also) -> tup
     functions that, given the contribution's id as a SQL expression, return
     another scalar its page needs (e.g. `has_visible_comments`). The
     statement is built once per process for each (signed in or not, `also`)."""
-    signed_in = user is not None and user.is_authenticated
+    signed_in = _signed_in(user)
     row = db.session.execute(_reader_state_statement(signed_in, also),
-                             {"contribution_id": contribution.id, "user_id": user.id if signed_in else None}).one()
-    if not signed_in:
-        return (row[0] or 0, False, False, *row[1:])
-    return (row[0] or 0, bool(row[1]), bool(row[2]), *row[3:])
+                             _state_parameters(contribution.id, user, signed_in)).one()
+    return _state(signed_in, row)
 
 
 @functools.lru_cache(maxsize=16)
 def _reader_state_statement(signed_in: bool, also: tuple):
+    return select(*_state_columns(signed_in, also))
+
+
+def _signed_in(user: Optional[User]) -> bool:
+    return user is not None and user.is_authenticated
+
+
+def _state_columns(signed_in: bool, also: tuple) -> list:
     contribution_id, user_id = bindparam("contribution_id"), bindparam("user_id")
     columns = [select(func.count(Support.id)).where(Support.contribution_id == contribution_id).scalar_subquery()]
     if signed_in:
         columns += [exists().where(Support.contribution_id == contribution_id, Support.user_id == user_id),
                     exists().where(Follow.contribution_id == contribution_id, Follow.user_id == user_id)]
-    return select(*columns, *(expression(contribution_id) for expression in also))
+    return columns + [expression(contribution_id) for expression in also]
+
+
+def _state_parameters(contribution_id: int, user: Optional[User], signed_in: bool) -> dict:
+    return {"contribution_id": contribution_id, "user_id": user.id if signed_in else None}
+
+
+def _state(signed_in: bool, values) -> tuple:
+    if not signed_in:
+        return (values[0] or 0, False, False, *values[1:])
+    return (values[0] or 0, bool(values[1]), bool(values[2]), *values[3:])
 
 
 def has_visible_comments(contribution_id):

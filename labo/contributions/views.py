@@ -88,15 +88,16 @@ def index():
 
 @bp.route("/<id:contribution_id>")
 def detail(contribution_id: int):
-    contribution = services.contribution_for_page(contribution_id)
-    if contribution is None:
+    found = services.contribution_for_page(contribution_id, current_user, *_ALSO_ON_THE_PAGE)
+    if found is None:
         abort(404)
+    contribution, state = found
     if contribution.is_merged and contribution.merged_into_id and not can(current_user, "contribution.moderate", contribution):
         flash(_("Cette contribution a été regroupée avec celle-ci, qui disait la même chose."), "info")
         return redirect(url_for("contributions.detail", contribution_id=contribution.merged_into_id))
     if not can(current_user, "contribution.view", contribution):
         abort(404)
-    return _render_detail(contribution)
+    return _render_detail(contribution, state=state)
 
 
 def _cited_by_fiches(contribution_id):
@@ -107,13 +108,14 @@ def _cited_by_fiches(contribution_id):
 _ALSO_ON_THE_PAGE = (services.has_visible_comments, workshop_services.origin_board_id, _cited_by_fiches)
 
 
-def _render_detail(contribution: Contribution, status: int = 200, **forms):
+def _render_detail(contribution: Contribution, status: int = 200, state: Optional[tuple] = None, **forms):
     """An idea's page. A form is built only for a reader who may use it (the
     template shows each one only when it is given); what is usually absent
     (comments, the fiches that cite it, the workshop it came from) is asked
-    in the statement that counts its supports, and read only when there is some."""
+    in the statement that counts its supports (`state`, read with the
+    contribution itself by `detail`), and read only when there is some."""
     moderator = can(current_user, "contribution.moderate", contribution)
-    supports, supported, following, has_comments, origin_id, has_fiches = services.reader_state(
+    supports, supported, following, has_comments, origin_id, has_fiches = state or services.reader_state(
         current_user, contribution, *_ALSO_ON_THE_PAGE)
     comment_form = report_form = hide_form = merge_form = answer_form = None
     if can(current_user, "contribution.comment", contribution):
