@@ -53,8 +53,7 @@ SESSION_KEY = "workshops"  # {board id: participant token} for the phones' pages
 
 @bp.app_context_processor
 def _template_helpers() -> dict:
-    return {"phases_all": lambda: PHASES, "meeting_boards": services.boards_of_meeting,
-            "board_of_contribution": services.origin_of}
+    return {"phases_all": lambda: PHASES, "meeting_boards": services.boards_of_meeting}
 
 
 def minutes_addition(meeting, board_id: int) -> str:
