@@ -73,7 +73,22 @@ class Visibility(str, enum.Enum):
     MERGED = "merged"      # a duplicate folded into another contribution
 
 
-class Contribution(Themed, Base):
+class KindAndStatus:
+    """`kind_enum` and `status_enum` for what carries a contribution's `kind`
+    and `status` as strings: the contribution, and a list's card of it."""
+
+    __slots__ = ()
+
+    @property
+    def kind_enum(self) -> Kind:
+        return Kind(self.kind)
+
+    @property
+    def status_enum(self) -> Status:
+        return Status(self.status)
+
+
+class Contribution(KindAndStatus, Themed, Base):
     __tablename__ = "contribution"
     __table_args__ = (
         # the lists, newest first: all communes, and one commune's (which also serves its foreign key)
@@ -128,14 +143,6 @@ class Contribution(Themed, Base):
     photo: Mapped[Optional["Photo"]] = relationship(back_populates="contribution", uselist=False, cascade="all, delete-orphan")
     comments: WriteOnlyMapped["Comment"] = relationship(back_populates="contribution", cascade="all, delete-orphan", passive_deletes=True)
     revisions: WriteOnlyMapped["Revision"] = relationship(cascade="all, delete-orphan", passive_deletes=True)
-
-    @property
-    def kind_enum(self) -> Kind:
-        return Kind(self.kind)
-
-    @property
-    def status_enum(self) -> Status:
-        return Status(self.status)
 
     @property
     def is_published(self) -> bool:

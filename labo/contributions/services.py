@@ -24,6 +24,7 @@ from labo.contributions.models import (
     FINAL_STATUSES,
     Follow,
     Kind,
+    KindAndStatus,
     Photo,
     Report,
     Revision,
@@ -400,7 +401,7 @@ class Named:
 
 
 @dataclass(frozen=True, slots=True)
-class Card:
+class Card(KindAndStatus):
     """What a list's card shows of a contribution (templates/contributions/_card.html),
     read as plain values in one statement for a page of ids: the list no
     longer builds five ORM objects a card (the contribution with its body,
@@ -415,14 +416,6 @@ class Card:
     author_label: str
     photo: bool
     supports: int
-
-    @property
-    def kind_enum(self) -> Kind:
-        return Kind(self.kind)
-
-    @property
-    def status_enum(self) -> Status:
-        return Status(self.status)
 
 
 @functools.cache
