@@ -429,12 +429,14 @@ def _cards_statement():
         .join(Commune, Commune.id == Contribution.commune_id)
         .outerjoin(Qpv, Qpv.id == Contribution.qpv_id)
         .outerjoin(User, User.id == Contribution.author_id)
-        .where(Contribution.id.in_(bindparam("ids", expanding=True)))
+        .where(Contribution.id.in_(bindparam("ids", expanding=True)),
+               # read again here: an idea hidden since the page's ids were read stays out
+               Contribution.visibility == Visibility.PUBLISHED.value)
     )
 
 
 def cards(ids: list[int]) -> dict[int, Card]:
-    """The cards of these contributions, by id (only the ones that exist), with their supports counted."""
+    """The cards of these contributions, by id (only the published ones), with their supports counted."""
     if not ids:
         return {}
     rows = db.session.execute(_cards_statement(), {"ids": list(ids)})

@@ -56,9 +56,22 @@ def page_number() -> int:
 # script root is always the same path. Built as Flask does on a miss; never
 # kept: an absolute or anchored link (a value starting with "_"), a relative
 # endpoint (".x", which depends on the blueprint), a value that is not
-# hashable, and, where the static files' stamps are checked on each use
-# (development, tests), a static file.
-LINKS_MAX = 20_000
+# hashable, a long text value (the page to come back to after logging in is
+# the visitor's own path and query string: kept, anyone could fill each
+# worker's memory with links as long as their requests), a static file
+# whose stamp is not known yet, and, where the static files' stamps are
+# checked on each use (development, tests), any static file. At most
+# LINKS_MAX links of at most ~KEPT_VALUE_MAX characters of values each:
+# a few MB a worker.
+LINKS_MAX = 10_000
+KEPT_VALUE_MAX = 64
+
+
+def _keepable(values: dict) -> bool:
+    for name, value in values.items():
+        if name[:1] == "_" or (isinstance(value, str) and len(value) > KEPT_VALUE_MAX):
+            return False
+    return True
 
 
 def register(app) -> None:
@@ -69,7 +82,7 @@ def register(app) -> None:
     def url_for(endpoint: str, **values) -> str:
         here = _cv_request.get(None)
         if (here is None or endpoint[:1] == "." or (recheck_static and endpoint == "static")
-                or any(name[:1] == "_" for name in values)):
+                or not _keepable(values)):
             return build(endpoint, **values)
         try:
             key = (here.request.script_root, endpoint, *sorted(values.items()))
@@ -78,6 +91,8 @@ def register(app) -> None:
             return build(endpoint, **values)
         if link is None:
             link = build(endpoint, **values)
+            if endpoint == "static" and "v=" not in link:
+                return link  # not stamped yet (the file is not there): asked again next time
             if len(kept) >= LINKS_MAX:
                 kept.clear()
             kept[key] = link
