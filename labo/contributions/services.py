@@ -462,12 +462,18 @@ def contribution_for_page(contribution_id: int, reader: Optional[User], *also) -
     return None if row is None else (row[0], _state(signed_in, row[1:]))
 
 
+@functools.cache
+def page_options() -> tuple:
+    """What a contribution's page shows of it beyond its commune, QPV and
+    author (joined by the model): loaded in the same statement."""
+    return (joinedload(Contribution.pillar), joinedload(Contribution.ambition), joinedload(Contribution.answered_by),
+            joinedload(Contribution.photo))
+
+
 @functools.lru_cache(maxsize=16)
 def _page_statement(signed_in: bool, also: tuple):
     return select(Contribution, *_state_columns(signed_in, also)).where(
-        Contribution.id == bindparam("contribution_id")).options(
-        joinedload(Contribution.pillar), joinedload(Contribution.ambition), joinedload(Contribution.answered_by),
-        joinedload(Contribution.photo))
+        Contribution.id == bindparam("contribution_id")).options(*page_options())
 
 
 def reader_state(user: Optional[User], contribution: Contribution, *also) -> tuple:

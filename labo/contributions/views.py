@@ -10,7 +10,6 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from labo.contributions import services
 from labo.contributions.forms import (
@@ -54,9 +53,7 @@ moderation_bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
 def get_contribution(contribution_id: int) -> Contribution:
     # What its page shows comes in the same statement.
-    return db.get_or_404(Contribution, contribution_id, options=[
-        joinedload(Contribution.pillar), joinedload(Contribution.ambition), joinedload(Contribution.answered_by),
-        joinedload(Contribution.photo)])
+    return db.get_or_404(Contribution, contribution_id, options=services.page_options())
 
 
 def qpv_choices(empty: str, by: str = "id") -> list[tuple[str, str]]:

@@ -805,11 +805,6 @@ def origin_board_id(contribution_id):
             .limit(1).scalar_subquery())
 
 
-def origin_of(contribution) -> Optional[Board]:
-    """The board a contribution was turned from, if any."""
-    return board_by_id(db.session.scalar(select(origin_board_id(contribution.id))))
-
-
 def board_by_id(board_id: Optional[int]) -> Optional[Board]:
     return db.session.get(Board, board_id) if board_id is not None else None
 
